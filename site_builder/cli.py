@@ -1,0 +1,166 @@
+"""The ``site-builder`` command: argument parsing and the one error handler.
+
+Each verb parses its options, calls one library function and prints its result.  Library
+errors become exit codes here and nowhere else: 0 success, 1 invalid records or an
+out-of-date file, 2 usage errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from . import __version__
+from .errors import InvalidRecords, Problem, SiteBuilderError, UsageError, format_problems
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with exit code 2 for every usage error and a "did you mean" for verbs."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        if "invalid choice" in message and self._subparsers is not None:
+            import difflib
+            import re
+
+            m = re.search(r"invalid choice: '([^']*)'", message)
+            verbs = [a for act in self._subparsers._group_actions
+                     for a in getattr(act, "choices", {}) or {}]
+            close = difflib.get_close_matches(m.group(1), verbs, 1) if m else []
+            if close:
+                message += f" — did you mean '{close[0]}'?"
+        raise UsageError(f"{self.prog}: {message}")
+
+
+def _print_problems(problems: list[Problem], fmt: str, stream: object = None) -> None:
+    if problems:
+        print(format_problems(problems, fmt), file=stream or sys.stdout)  # type: ignore[arg-type]
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    from .commands.check import check
+
+    only = None
+    if args.changed_only:
+        from .commands.changed import changed_files
+
+        only = changed_files(args.papers, args.base)
+    plist = check(args.papers, only)
+    _print_problems(list(plist.warnings), args.format)
+    if args.strict and plist.warnings:
+        return 1
+    if args.format == "text":
+        scope = f" ({len(only)} changed file{'s' if len(only) != 1 else ''})" \
+            if only is not None else ""
+        print(f"ok: {len(plist.entries)} papers in {len(plist.paper_sections())} sections"
+              f"{scope}")
+    elif args.format == "json" and not plist.warnings:
+        print("[]")
+    return 0
+
+
+def _cmd_readme(args: argparse.Namespace) -> int:
+    from .commands.readme import readme
+
+    result = readme(args.papers, args.output, args.templates, check_only=args.check)
+    _print_problems(list(result.plist.warnings), "text", sys.stderr)
+    if args.check:
+        print(f"{args.output} is up to date")
+    else:
+        print(f"{'wrote' if result.changed else 'unchanged'} {args.output}")
+    return 0
+
+
+def _cmd_import(args: argparse.Namespace) -> int:
+    from .commands.imports import import_file
+    from .validate import check_dir
+
+    result = import_file(args.source, args.papers, force=args.force)
+    print(f"imported {result.papers} papers in {result.sections} sections into "
+          f"{args.papers}/ ({len(result.written)} files)")
+    try:
+        plist = check_dir(args.papers)
+    except InvalidRecords as err:
+        print("the imported records need a person's eye:", file=sys.stderr)
+        _print_problems(err.problems, "text", sys.stderr)
+        return 1
+    _print_problems(list(plist.warnings), "text", sys.stderr)
+    return 0
+
+
+def _cmd_schema(args: argparse.Namespace) -> int:
+    from .schema import write_schemas
+
+    for path in write_schemas(args.output):
+        print(f"wrote {path}")
+    return 0
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--papers", type=Path, default=Path("papers"), metavar="DIR",
+                   help="folder of paper records (default: papers)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="site-builder", description="Validate a paper list kept as one "
+                     "YAML file per paper, and render its README and website.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    p = sub.add_parser("check", help="validate every record and report all problems")
+    _common(p)
+    p.add_argument("--format", choices=("text", "github", "json"), default="text",
+                   help="text for people, github for PR annotations, json for tools")
+    p.add_argument("--strict", action="store_true", help="fail on warnings too")
+    p.add_argument("--changed-only", action="store_true",
+                   help="check only records changed since --base (plus duplicate checks)")
+    p.add_argument("--base", default="origin/main", metavar="REF",
+                   help="git ref to compare against with --changed-only (default: "
+                   "origin/main)")
+    p.set_defaults(func=_cmd_check)
+
+    p = sub.add_parser("readme", help="render README.md from the records")
+    _common(p)
+    p.add_argument("-o", "--output", type=Path, default=Path("README.md"), metavar="FILE",
+                   help="file to write (default: README.md)")
+    p.add_argument("--check", action="store_true",
+                   help="write nothing; exit 1 if FILE differs from the rendered README")
+    p.add_argument("--templates", type=Path, default=Path("templates"), metavar="DIR",
+                   help="templates that override the bundled ones (default: templates)")
+    p.set_defaults(func=_cmd_readme)
+
+    p = sub.add_parser("import", help="turn a README in the list's format into records")
+    p.add_argument("source", type=Path, metavar="SOURCE.md", help="the README to import")
+    _common(p)
+    p.add_argument("--force", action="store_true", help="overwrite an existing list")
+    p.set_defaults(func=_cmd_import)
+
+    p = sub.add_parser("schema", help="write the JSON Schemas of the record files")
+    p.add_argument("-o", "--output", type=Path, default=Path("schema"), metavar="DIR",
+                   help="folder to write into (default: schema)")
+    p.set_defaults(func=_cmd_schema)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; returns the exit code (the console script passes it to sys.exit)."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+        if not getattr(args, "func", None):
+            parser.print_help()
+            return 2
+        return int(args.func(args))
+    except InvalidRecords as err:
+        fmt = getattr(args, "format", "text")
+        _print_problems(err.problems, fmt, sys.stdout if args.command == "check"
+                        else sys.stderr)
+        return 1
+    except SiteBuilderError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return err.exit_code
+    except KeyboardInterrupt:
+        return 130

@@ -1,0 +1,276 @@
+"""README in the list's format → records.
+
+Reads both the hand-written form of these lists (``<div id = "s3">`` anchors, images without
+alt text, stray blank lines, mojibake) and the form :mod:`site_builder.render` writes, so
+that importing a rendered README gives the same records again.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass, field
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from ..model import Contact, Image, ListInfo, Note, Paper, Section
+from ..text import md_unescape, slugify, squash, unescape_entities
+from .repair import fix_mojibake, latex_to_text
+
+_HEADING = re.compile(r"^##\s+(?P<title>.*?)\s*(?:<(?:div|a)\s+id\s*=\s*\"(?P<anchor>[^\"]+)\""
+                      r"\s*>\s*</(?:div|a)>)?\s*$")
+_NUMBERED = re.compile(r"^(\d+)\.\s+(.*)$")
+_ENTRY = re.compile(
+    r"^\s*[-*+]\s+(?P<star>\\?\*)?\s*\[\[(?P<venue>(?:\\.|[^\]\\])+?)\s+(?P<year>\d{4})\]\]"
+    r"\((?P<url>[^)\s]*)\)\s*\*\*(?P<title>(?:\\.|[^\\*]|\*(?!\*))+?)\*\*"
+    r"(?:\s*\[:octocat:\]\((?P<code>[^)\s]*)\))?\s*$")
+_AUTHORS = re.compile(r"^\s*\*(?!\*)(?P<names>(?:\\.|[^\\])+?)\*\s*$")
+_IMG_TAG = re.compile(r"<img\b[^>]*>", re.I)
+_ATTR = re.compile(r"(\w+)\s*=\s*\"([^\"]*)\"")
+_MD_IMAGE = re.compile(r"(?P<linked>\[\s*)?!\[(?P<alt>[^\]]*)\]\((?P<src>[^)\s]+)\)"
+                       r"(?(linked)\s*\]\((?P<link>[^)\s]*)\))")
+_BOLD_NOTE = re.compile(r"^\*\*(?P<label>[^*:]+?):\s+(?P<text>.+?)\.?\*\*\s*$")
+_EMAIL = re.compile(r"[^\s@\[\]()<>:]+@[^\s@\[\]()<>]+\.[A-Za-z]{2,}")
+_CONTACT = re.compile(r"^(?:#+\s+|\*\*)(?P<text>[^:*]+?):\s*(?P<rest>.*?)\.?(?:\*\*)?\s*$")
+_LIST_ITEM = re.compile(r"^\s*[-*+]\s+(?P<text>.*)$")
+_CONTENTS_ITEM = re.compile(r"^\s*[-*+]\s+\[.*\]\(#[^)]+\)\s*$")
+_LINK_TEXT_SPACES = re.compile(r"\[\s*([^\]]*?)\s*\]\(")
+_SUMMARY = re.compile(r"<summary>(?:.*?)</summary>(?P<rest>.*)$", re.I)
+RESERVED_ANCHORS = ("top", "build")
+
+
+@dataclass
+class Imported:
+    """What an import produced: the list-level record and the papers in README order."""
+
+    info: ListInfo
+    papers: list[Paper] = field(default_factory=list)
+
+
+def _attrs(tag: str) -> dict[str, str]:
+    return {k.lower(): unescape_entities(v) for k, v in _ATTR.findall(tag)}
+
+
+def _tidy_markdown(text: str) -> str:
+    return _LINK_TEXT_SPACES.sub(lambda m: f"[{m.group(1)}](", squash(text))
+
+
+def _image_alt(src: str, fallback: str) -> str:
+    """Alt text for an image that has none: a capsule banner's text, a shields.io badge's
+    subject, or the file name."""
+    parts = urlsplit(src)
+    text = parse_qs(parts.query).get("text")
+    if text:
+        return squash(text[0])
+    path = [unquote(p) for p in parts.path.split("/") if p]
+    if "shields.io" in parts.netloc and len(path) >= 2 and path[0] == "github":
+        return f"GitHub {path[1]}"
+    if "visitorbadge" in parts.netloc:
+        return "Visitors"
+    if path and "." in path[-1]:
+        return path[-1].rsplit(".", 1)[0]
+    return fallback
+
+
+def _image(src: str, alt: str, link: str | None, fallback: str) -> Image:
+    src = unescape_entities(src)
+    link = unescape_entities(link) if link and link.startswith("http") else None
+    return Image(src=src, alt=squash(alt) or _image_alt(src, fallback), link=link)
+
+
+def _split_sections(lines: list[str]) -> tuple[list[str], list[tuple[str, str | None,
+                                                                      list[str]]]]:
+    head: list[str] = []
+    sections: list[tuple[str, str | None, list[str]]] = []
+    fence = False
+    for line in lines:
+        if line.lstrip().startswith("```"):
+            fence = not fence
+        m = None if fence else _HEADING.match(line)
+        if m:
+            sections.append((m.group("title"), m.group("anchor"), []))
+        elif sections:
+            sections[-1][2].append(line)
+        else:
+            head.append(line)
+    return head, sections
+
+
+def _header(head: list[str], info: dict) -> None:
+    text = "\n".join(head)
+    h1 = re.search(r"<h1\b[^>]*>(.*?)</h1>", text, re.S | re.I)
+    if h1:
+        img = _IMG_TAG.search(h1.group(1))
+        link = re.search(r"<a\b[^>]*href=\"([^\"]*)\"", h1.group(1))
+        if img:
+            a = _attrs(img.group(0))
+            info["banner"] = _image(a.get("src", ""), a.get("alt", ""),
+                                    link.group(1) if link else None, "Banner")
+        else:
+            info["title"] = squash(unescape_entities(re.sub(r"<[^>]+>", "", h1.group(1))))
+        text = text[: h1.start()] + text[h1.end():]
+    badges = []
+    for m in _MD_IMAGE.finditer(text):
+        image = _image(m.group("src"), md_unescape(m.group("alt")), m.group("link"), "Badge")
+        if "banner" not in info and (m.group("link") or "").startswith("#"):
+            info["banner"] = image
+        else:
+            badges.append(image)
+    info["badges"] = tuple(badges)
+    logos = []
+    for m in _IMG_TAG.finditer(text):
+        a = _attrs(m.group(0))
+        before = text[: m.start()]
+        wrap = re.search(r"<a\b[^>]*href=\"([^\"]*)\"[^>]*>\s*$", before)
+        link = a.get("href") or (unescape_entities(wrap.group(1)) if wrap else None)
+        logos.append(_image(a.get("src", ""), a.get("alt", ""), link, "Logo"))
+    info["logos"] = tuple(logos)
+    notes = []
+    for line in head:
+        line = line.strip()
+        contact = _CONTACT.match(line)
+        email = _EMAIL.search(line)
+        if contact and email and "](" not in contact.group("rest").replace("](mailto:", ""):
+            info["contact"] = Contact(text=md_unescape(squash(contact.group("text"))),
+                                      email=email.group(0).rstrip("."))
+            continue
+        note = _BOLD_NOTE.match(line)
+        if note:
+            notes.append(Note(label=md_unescape(squash(note.group("label"))),
+                              text=_tidy_markdown(note.group("text"))))
+    info["notes"] = tuple(notes)
+
+
+def _info_section(title: str, anchor: str | None, body: list[str]) -> Section:
+    image = chart = None
+    items: list[str] = []
+    text: list[str] = []
+    plain = md_unescape(title)
+    alt = re.sub(r"^[^\w]+", "", plain) or plain
+    joined = "\n".join(body)
+    for m in _IMG_TAG.finditer(joined):
+        a = _attrs(m.group(0))
+        image = _image(a.get("src", ""), a.get("alt", ""), None, alt)
+        if not a.get("alt"):
+            image = Image(src=image.src, alt=alt)
+    for m in _MD_IMAGE.finditer(joined):
+        if (m.group("link") or "").startswith("#"):
+            continue  # a back-to-top banner, not content
+        chart = _image(m.group("src"), md_unescape(m.group("alt")), m.group("link"), alt)
+    rest = _MD_IMAGE.sub("", re.sub(r"<[^>]+>", "", joined))
+    paragraph: list[str] = []
+    for line in [*rest.splitlines(), ""]:
+        item = _LIST_ITEM.match(line)
+        if item:
+            items.append(_tidy_markdown(item.group("text")))
+        elif line.strip():
+            paragraph.append(line)
+            continue
+        if paragraph:
+            text.append(_tidy_markdown(" ".join(paragraph)))
+            paragraph = []
+    return Section(title=plain, anchor=anchor, image=image, chart=chart, items=tuple(items),
+                   text=tuple(text))
+
+
+def _papers(body: list[str], category: str) -> list[Paper]:
+    papers: list[Paper] = []
+    current: dict | None = None
+    abstract: list[str] | None = None
+
+    def finish() -> None:
+        if current is not None:
+            papers.append(Paper(**current))
+
+    for line in body:
+        entry = _ENTRY.match(line)
+        if entry:
+            finish()
+            current = {
+                "title": md_unescape(entry.group("title")).strip(),
+                "venue": md_unescape(entry.group("venue")).strip(),
+                "year": int(entry.group("year")),
+                "url": unescape_entities(entry.group("url")),
+                "code": unescape_entities(entry.group("code")) if entry.group("code") else None,
+                "non_medical": bool(entry.group("star")),
+                "category": category,
+                "authors": (),
+            }
+            abstract = None
+            continue
+        if current is None:
+            continue
+        if abstract is not None:
+            if re.search(r"</details>", line, re.I):
+                abstract.append(line[: re.search(r"</details>", line, re.I).start()])
+                current["abstract"] = squash(unescape_entities(" ".join(abstract))) or None
+                abstract = None
+            else:
+                abstract.append(line)
+            continue
+        summary = _SUMMARY.search(line)
+        if summary:
+            abstract = [summary.group("rest")]
+            continue
+        img = _IMG_TAG.search(line)
+        if img and "figure" not in current:
+            current["figure"] = _attrs(img.group(0)).get("src")
+            continue
+        names = _AUTHORS.match(line)
+        if names and not current["authors"]:
+            raw = md_unescape(latex_to_text(names.group("names")))
+            current["authors"] = tuple(n.strip() for n in re.split(r"\s+and\s+", raw)
+                                       if n.strip())
+    finish()
+    return papers
+
+
+def _abstract_label(text: str) -> dict[str, str]:
+    m = re.search(r"<summary>(.*?)</summary>", text, re.I)
+    label = squash(unescape_entities(re.sub(r"<[^>]+>", "", m.group(1)))) if m else ""
+    return {"abstract_label": label} if label else {}
+
+
+def parse_readme(text: str) -> Imported:
+    """Turn a README in the list's format into typed records."""
+    text = fix_mojibake(text.replace("\r\n", "\n").removeprefix("\ufeff"))
+    head, raw_sections = _split_sections(text.split("\n"))
+    info: dict = {}
+    _header(head, info)
+    sections: list[Section] = []
+    papers: list[Paper] = []
+    used_ids: set[str] = set()
+    for title, anchor, body in raw_sections:
+        if anchor in RESERVED_ANCHORS:
+            continue
+        contents = [line for line in body if line.strip() and not line.startswith("<")]
+        if contents and all(_CONTENTS_ITEM.match(line) for line in contents):
+            info["contents_title"] = md_unescape(title)
+            continue
+        numbered = _NUMBERED.match(title)
+        if numbered:
+            title = md_unescape(numbered.group(2))
+            sid = base = slugify(title, 6)
+            n = 2
+            while sid in used_ids:
+                sid, n = f"{base}-{n}", n + 1
+            used_ids.add(sid)
+            sections.append(Section(title=title, id=sid, anchor=anchor if anchor != sid
+                                    else None))
+            papers += _papers(body, sid)
+        else:
+            sections.append(_info_section(title, anchor, body))
+    footer = None
+    trailing = [m for _, _, body in raw_sections[-1:] for m in _MD_IMAGE.finditer("\n".join(body))
+                if (m.group("link") or "").startswith("#")]
+    if trailing:
+        m = trailing[-1]
+        footer = _image(m.group("src"), md_unescape(m.group("alt")), None, "Back to top")
+    banner = info.get("banner")
+    title = info.pop("title", None) or (banner.alt if banner else "") or "Paper List"
+    return Imported(
+        info=ListInfo(title=title, sections=tuple(sections), banner=banner,
+                      footer=footer, badges=info["badges"],
+                      notes=info["notes"], contact=info.get("contact"), logos=info["logos"],
+                      contents_title=info.get("contents_title", "Contents"),
+                      **_abstract_label(text)),
+        papers=papers)

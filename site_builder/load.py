@@ -1,0 +1,216 @@
+"""Files → raw mappings: safe, strict YAML reading with problems instead of exceptions.
+
+Each file is parsed once with PyYAML's C loader when it is available.  Line numbers are
+not kept on the fast path: when validation finds a problem, :meth:`Source.line` composes
+that one file again to find where the offending key is.  That keeps a valid list as cheap
+as a bare parse and still gives every error a line.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import Problem
+
+LIST_FILE = "_list.yaml"
+MAX_BYTES = 64 * 1024
+YAML_SUFFIXES = (".yaml", ".yml")
+
+_BaseLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# Only text that could hold an anchor (&a) or alias (*a) at a node start is scanned again.
+_MAYBE_ANCHOR = re.compile(r"(?:^|[\s\[{,])[&*][^\s\]},]")
+
+
+class _AliasUsed(yaml.YAMLError):
+    pass
+
+
+class _StrictLoader(_BaseLoader):  # type: ignore[misc, valid-type]
+    """Safe loader that records duplicate keys and refuses aliases."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self.duplicates: list[tuple[str, int, int]] = []
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        if node in self.constructed_objects:
+            raise _AliasUsed(node.start_mark.line + 1)
+        return super().construct_object(node, deep)
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> Any:
+        seen: dict[Any, int] = {}
+        for key_node, _ in node.value:
+            key = key_node.value if isinstance(key_node, yaml.ScalarNode) else id(key_node)
+            line = key_node.start_mark.line + 1
+            if key in seen:
+                self.duplicates.append((str(key), line, seen[key]))
+            seen[key] = line
+        return super().construct_mapping(node, deep)
+
+
+_HINTS = (
+    ("mapping values are not allowed",
+     "a value contains ': ' — put the whole value in double quotes, "
+     'e.g. title: "Dinomaly: The Less Is More"'),
+    ("cannot start any token", "indent with spaces, not tabs, and quote values that start "
+     "with @, ` or %"),
+    ("could not determine a constructor", "remove the tag (the word starting with '!'); "
+     "only plain YAML values are allowed"),
+    ("found undefined alias", "write the value out instead of using *alias"),
+    ("expected a single document", "keep one record per file and remove the '---' line"),
+    ("while scanning a quoted scalar", "close the quote, or escape the quote character"),
+    ("while parsing a block mapping", "check the indentation: every key of the record starts "
+     "at the beginning of its line"),
+    ("did not find expected key", "check the indentation, and quote values that contain "
+     "': ' or start with '[', '{', '*' or '&'"),
+)
+
+
+def _yaml_problem(path: str, err: yaml.MarkedYAMLError) -> Problem:
+    mark = err.problem_mark or err.context_mark
+    line = mark.line + 1 if mark else 0
+    col = mark.column + 1 if mark else 0
+    text = " ".join(part for part in (err.context, err.problem) if part)
+    fix = next((hint for key, hint in _HINTS if key in str(err)),
+               "fix the YAML syntax at this position; quote values that contain ': ' or '#'")
+    what = f"YAML syntax error at column {col}: {text}" if col else f"YAML syntax error: {text}"
+    return Problem(path, line, "", what, fix, col)
+
+
+@dataclass
+class Source:
+    """One file as read: its text, its data (``None`` when unreadable) and file-level
+    problems (encoding, size, syntax, duplicate keys)."""
+
+    path: str
+    text: str = ""
+    data: Any = None
+    problems: list[Problem] = field(default_factory=list)
+    _node: Any = field(default=None, repr=False)
+
+    def line(self, *keys: str | int) -> int:
+        """Line of the key (or list item) at ``keys``; 1 when it is not in the file."""
+        if self._node is None:
+            try:
+                self._node = yaml.compose(self.text, Loader=_BaseLoader) or False
+            except yaml.YAMLError:
+                self._node = False
+        node, line = self._node, 1
+        for key in keys:
+            if isinstance(node, yaml.MappingNode):
+                hit = next(((k, v) for k, v in node.value if k.value == key), None)
+                if hit is None:
+                    return line
+                line, node = hit[0].start_mark.line + 1, hit[1]
+            elif isinstance(node, yaml.SequenceNode) and isinstance(key, int):
+                if key >= len(node.value):
+                    return line
+                node = node.value[key]
+                line = node.start_mark.line + 1
+            else:
+                return line
+        return line
+
+
+def parse(path: str, raw: bytes, max_bytes: int = MAX_BYTES) -> Source:
+    """Decode and parse one file's bytes; never raises on bad input."""
+    src = Source(path)
+    if len(raw) > max_bytes:
+        src.problems.append(Problem(path, 0, "", f"file is {len(raw):,} bytes, over the "
+                                    f"limit of {max_bytes:,}", "a record holds one paper; "
+                                    "shorten the abstract or split the file"))
+        return src
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = raw[: err.start].count(b"\n") + 1
+        src.problems.append(Problem(path, line, "", f"not valid UTF-8 (byte 0x{raw[err.start]:02X})",
+                                    "save the file with UTF-8 encoding"))
+        return src
+    src.text = text = text.removeprefix("\ufeff")
+    if "\x00" in text:
+        src.problems.append(Problem(path, text[: text.index("\x00")].count("\n") + 1, "",
+                                    "file contains a NUL character", "save it as a text file"))
+        return src
+    loader = _StrictLoader(text)
+    try:
+        src.data = loader.get_single_data()
+    except _AliasUsed as err:
+        src.problems.append(_anchor_problem(path, int(str(err.args[0]))))
+        return src
+    except yaml.MarkedYAMLError as err:
+        src.problems.append(_yaml_problem(path, err))
+        return src
+    except yaml.YAMLError as err:
+        src.problems.append(Problem(path, 0, "", f"YAML error: {err}", "fix the YAML syntax"))
+        return src
+    finally:
+        loader.dispose()
+    for key, line, first in loader.duplicates:
+        src.problems.append(Problem(path, line, key, f"duplicate key (first given on line "
+                                    f"{first}); YAML would silently keep only this one",
+                                    "keep one of the two and delete the other"))
+    if _MAYBE_ANCHOR.search(text):
+        line = _anchor_line(text)
+        if line:
+            src.problems.append(_anchor_problem(path, line))
+    return src
+
+
+def _anchor_problem(path: str, line: int) -> Problem:
+    return Problem(path, line, "", "YAML anchors and aliases (&name, *name) are not allowed",
+                   "write each value out in full, or quote a value that starts with & or *")
+
+
+def _anchor_line(text: str) -> int:
+    try:
+        for event in yaml.parse(text, Loader=_BaseLoader):
+            if getattr(event, "anchor", None):
+                return event.start_mark.line + 1
+    except yaml.YAMLError:
+        return 0
+    return 0
+
+
+def read(path: Path, display: str | None = None, max_bytes: int = MAX_BYTES) -> Source:
+    """Read and parse one file; an unreadable file becomes a problem, not an exception."""
+    shown = display or str(path)
+    try:
+        with open(path, "rb") as fh:
+            raw = fh.read(max_bytes + 1)
+    except OSError as err:
+        return Source(shown, problems=[Problem(shown, 0, "", f"cannot read file: "
+                                               f"{err.strerror}", "check the path and "
+                                               "permissions")])
+    return parse(shown, raw, max_bytes)
+
+
+def paper_files(papers_dir: Path) -> list[Path]:
+    """Every record file below ``papers_dir`` (files starting with '_' are list-level),
+    in a stable order."""
+    found: list[Path] = []
+    stack = [str(papers_dir)]
+    while stack:
+        with os.scandir(stack.pop()) as entries:
+            for entry in entries:
+                if entry.name.startswith("."):
+                    continue
+                if entry.is_dir():
+                    stack.append(entry.path)
+                elif entry.name.endswith(YAML_SUFFIXES) and not entry.name.startswith("_"):
+                    found.append(Path(entry.path))
+    return sorted(found)
+
+
+def display_path(path: Path, base: Path | None = None) -> str:
+    """Paths as the user would type them: relative to the working directory when inside."""
+    try:
+        return path.resolve().relative_to((base or Path.cwd()).resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()

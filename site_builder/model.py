@@ -1,0 +1,175 @@
+"""The record schema, declared once.
+
+Every record type is a frozen dataclass whose fields carry a :class:`Spec` in their
+metadata.  Validation (:mod:`site_builder.validate`), the JSON Schema export
+(:mod:`site_builder.schema`) and the YAML writer (:mod:`site_builder.dump`) all read
+these declarations, so a field is added or changed in exactly one place.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+
+class Kind(str, Enum):
+    """What a field's value must be; drives both validation and the JSON Schema."""
+
+    TEXT = "text"  # one line of plain text; whitespace is collapsed
+    LONG_TEXT = "long_text"  # prose (abstracts); whitespace is collapsed to one line
+    MARKDOWN = "markdown"  # one line of trusted inline Markdown (list-level file only)
+    NAMES = "names"  # list of one-line strings ("Family, Given")
+    TAGS = "tags"  # list of short lowercase words
+    YEAR = "year"
+    URL = "url"  # absolute http(s) URL
+    BOOL = "bool"
+    DATE = "date"
+    ID = "id"  # lowercase slug: a-z, 0-9 and '-'
+    ANCHOR = "anchor"  # HTML id used in links people share
+    DOI = "doi"
+    ARXIV = "arxiv"
+    EMAIL = "email"
+    OBJECT = "object"  # a nested record (see Spec.record)
+    OBJECTS = "objects"  # a list of nested records
+    STRINGS = "strings"  # list of one-line trusted Markdown strings
+
+
+@dataclass(frozen=True)
+class Spec:
+    """How one field is checked and documented."""
+
+    kind: Kind
+    doc: str
+    required: bool = False
+    example: Any = None
+    record: type | None = None  # for OBJECT / OBJECTS
+
+
+def spec(kind: Kind, doc: str, *, required: bool = False, example: Any = None,
+         record: type | None = None, default: Any = None) -> Any:
+    """Declare a field: its kind, a one-line description and whether it is required."""
+    meta = {"spec": Spec(kind, doc, required, example, record)}
+    if kind in (Kind.NAMES, Kind.TAGS, Kind.OBJECTS, Kind.STRINGS):
+        return field(default_factory=tuple, metadata=meta)
+    return field(default=default, metadata=meta)
+
+
+MIN_YEAR = 1900
+
+
+def max_year() -> int:
+    """Papers may be dated up to next year (accepted, not yet published)."""
+    return dt.date.today().year + 1
+
+
+@dataclass(frozen=True)
+class Paper:
+    """One paper of the list: the content of one YAML file in ``papers/``."""
+
+    title: str = spec(Kind.TEXT, "Title as published, in title case as the venue prints it.",
+                      required=True, example="Dinomaly: The Less Is More Philosophy in "
+                      "Multi-Class Unsupervised Anomaly Detection")
+    authors: tuple[str, ...] = spec(Kind.NAMES, 'Authors in order, each "Family, Given"; '
+                                    'end with "others" when the list is cut short.',
+                                    required=True, example=["Guo, Jia", "Lu, Shuai"])
+    venue: str = spec(Kind.TEXT, "Short venue name as the list writes it (CVPR, MICCAI, "
+                      "Nature Communications, arXiv).", required=True, example="CVPR")
+    year: int = spec(Kind.YEAR, "Year of publication at that venue.", required=True,
+                     example=2025)
+    url: str = spec(Kind.URL, "Link to the paper (publisher page, open access page or arXiv).",
+                    required=True, example="https://arxiv.org/abs/2405.14325")
+    category: str = spec(Kind.ID, "Id of the section the paper is listed in (see _list.yaml).",
+                         required=True, example="identity-mapping")
+    code: str | None = spec(Kind.URL, "Link to the official code, if any.",
+                            example="https://github.com/guojiajeremy/dinomaly")
+    figure: str | None = spec(Kind.URL, "Link to an overview figure of the paper (an image).")
+    abstract: str | None = spec(Kind.LONG_TEXT, "The paper's abstract, as plain text.")
+    non_medical: bool = spec(Kind.BOOL, "true for papers on non-medical anomaly detection "
+                             "(marked with * in the list).", default=False)
+    doi: str | None = spec(Kind.DOI, "DOI without the https://doi.org/ prefix.",
+                           example="10.1109/CVPR52734.2025.01234")
+    arxiv: str | None = spec(Kind.ARXIV, "arXiv identifier without version, e.g. 2403.09303.",
+                             example="2403.09303")
+    tags: tuple[str, ...] = spec(Kind.TAGS, "Free keywords for filtering on the site.",
+                                 example=["brain-mri", "diffusion"])
+    added: dt.date | None = spec(Kind.DATE, "Date the paper joined the list (YYYY-MM-DD).",
+                                 example="2025-05-01")
+
+
+@dataclass(frozen=True)
+class Image:
+    """An image shown in the README header or in an information section."""
+
+    src: str = spec(Kind.URL, "Image URL.", required=True)
+    alt: str = spec(Kind.TEXT, "Alternative text read out in place of the image.",
+                    required=True)
+    link: str | None = spec(Kind.URL, "Where a click on the image leads.")
+
+
+@dataclass(frozen=True)
+class Note:
+    """A bold line under the badges: a label and trusted inline Markdown."""
+
+    label: str = spec(Kind.TEXT, "Label, often with an emoji (e.g. \"🦉 Contributors\").",
+                      required=True)
+    text: str = spec(Kind.MARKDOWN, "Inline Markdown; links must be http(s).", required=True)
+
+
+@dataclass(frozen=True)
+class Contact:
+    """The invitation to get in touch."""
+
+    text: str = spec(Kind.TEXT, "Sentence before the address.", required=True,
+                     example="Welcome to join us by contacting")
+    email: str = spec(Kind.EMAIL, "E-mail address.", required=True)
+
+
+@dataclass(frozen=True)
+class Section:
+    """A section of the list.
+
+    A section with an ``id`` holds papers and is numbered; one without is an information
+    section (overview figure, tips, star history...) with its own content.
+    """
+
+    title: str = spec(Kind.TEXT, "Heading text, without the number.", required=True)
+    id: str | None = spec(Kind.ID, "Id papers use as their category; only paper sections "
+                          "have one.", example="identity-mapping")
+    anchor: str | None = spec(Kind.ANCHOR, "HTML id of the heading (links people shared, "
+                              "e.g. s3); defaults to the id.", example="s3")
+    image: Image | None = spec(Kind.OBJECT, "A centred figure.", record=Image)
+    chart: Image | None = spec(Kind.OBJECT, "A linked image (e.g. a star-history chart).",
+                               record=Image)
+    items: tuple[str, ...] = spec(Kind.STRINGS, "Bullet points, inline Markdown.")
+    text: tuple[str, ...] = spec(Kind.STRINGS, "Paragraphs, inline Markdown.")
+    description: str | None = spec(Kind.MARKDOWN, "One-line description shown on the site.")
+
+
+@dataclass(frozen=True)
+class ListInfo:
+    """The list-level file (``papers/_list.yaml``): everything that is not a paper."""
+
+    title: str = spec(Kind.TEXT, "Name of the list.", required=True,
+                      example="🌟 Paper List for Medical Anomaly Detection")
+    sections: tuple[Section, ...] = spec(Kind.OBJECTS, "Sections in the order they appear.",
+                                         required=True, record=Section)
+    description: str | None = spec(Kind.MARKDOWN, "One-line description for the site.")
+    repo: str | None = spec(Kind.URL, "The list's repository.")
+    banner: Image | None = spec(Kind.OBJECT, "Banner image at the top.", record=Image)
+    footer: Image | None = spec(Kind.OBJECT, "Image at the very end (back to top).",
+                                record=Image)
+    badges: tuple[Image, ...] = spec(Kind.OBJECTS, "Badges under the banner.", record=Image)
+    notes: tuple[Note, ...] = spec(Kind.OBJECTS, "Bold lines: contributors, resources...",
+                                   record=Note)
+    contact: Contact | None = spec(Kind.OBJECT, "How to get in touch.", record=Contact)
+    logos: tuple[Image, ...] = spec(Kind.OBJECTS, "Logos of the contributors' institutions.",
+                                    record=Image)
+    contents_title: str = spec(Kind.TEXT, "Heading of the table of contents.",
+                               default="Contents")
+    abstract_label: str = spec(Kind.TEXT, "Label of the collapsible abstract.",
+                               default="📋 Abstract (Click to Expand)")
+
+
+PAPER_FIELDS: tuple[str, ...] = tuple(Paper.__dataclass_fields__)

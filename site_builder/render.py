@@ -1,0 +1,65 @@
+"""Validated list → text, through the Jinja templates in ``templates/``.
+
+Python decides nothing about presentation: it hands the templates the validated list and
+the escaping filters.  Output files are written atomically (temp file + rename) and only
+when their content changes.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from .text import html_attr, html_text, md_escape, safe_url
+from .validate import PaperList, anchor_of
+
+BUNDLED_TEMPLATES = Path(__file__).resolve().parent / "templates"
+
+
+def environment(templates: Path | None = None) -> Any:
+    """A Jinja environment: the user's templates first, then the bundled ones."""
+    import jinja2
+
+    search = [str(templates)] if templates and templates.is_dir() else []
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader([*search, str(BUNDLED_TEMPLATES)]),
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(md=md_escape, html=html_text, attr=html_attr, url=safe_url,
+                       anchor=anchor_of)
+    return env
+
+
+def render_readme(plist: PaperList, templates: Path | None = None) -> str:
+    """The README in the list's established format."""
+    text = environment(templates).get_template("readme/README.md.j2").render(
+        info=plist.info, entries_by_section={s.id: e for s, e in plist.grouped()},
+        count=len(plist.entries))
+    return "\n".join(line.rstrip() for line in text.splitlines()).strip("\n") + "\n"
+
+
+def write_atomic(path: Path, content: str) -> bool:
+    """Write ``content`` to ``path`` via a temp file and rename; False if unchanged."""
+    path = Path(path)
+    data = content.encode("utf-8")
+    try:
+        if path.read_bytes() == data:
+            return False
+    except OSError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return True

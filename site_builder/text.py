@@ -1,0 +1,78 @@
+"""Small text helpers shared by every stage: normalising, slugs, and the escaping that
+keeps untrusted record text inert in Markdown and HTML."""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+
+_SPACE = re.compile(r"\s+")
+# Characters that can start Markdown structure inside a line (emphasis, links, code, HTML,
+# entities, tables, strikethrough, math, escapes).  Escaping them all is safe: CommonMark
+# turns a backslash before any ASCII punctuation into that character.
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>&~|$])")
+_MD_UNESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])|&(#\d+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);")
+_URL_SAFE = re.compile(r"^https?://[^\s<>\"'`{}|\\^()\[\]]+$")
+
+
+def squash(value: str) -> str:
+    """Collapse all whitespace (newlines included) to single spaces and trim."""
+    return _SPACE.sub(" ", value).strip()
+
+
+def md_escape(value: str) -> str:
+    """Escape text for one line of Markdown: it can only ever render as itself."""
+    return _MD_SPECIAL.sub(r"\\\1", squash(value))
+
+
+def md_unescape(value: str) -> str:
+    """Inverse of :func:`md_escape` (also decodes HTML entities), for importers."""
+
+    def repl(m: re.Match[str]) -> str:
+        return m.group(1) if m.group(1) is not None else html.unescape(m.group(0))
+
+    return _MD_UNESCAPE.sub(repl, value)
+
+
+_ENTITY = re.compile(r"&(#\d+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);")
+
+
+def unescape_entities(value: str) -> str:
+    """Decode ``&amp;``-style references that end in ';' only (``&section=`` stays)."""
+    return _ENTITY.sub(lambda m: html.unescape(m.group(0)), value)
+
+
+_AMBIGUOUS_AMP = re.compile(r"&(?=#?[A-Za-z0-9]+;)")
+
+
+def html_text(value: str) -> str:
+    """Escape text for HTML element content with the fewest changes: '<' always, and '&'
+    only where it would start a character reference.  The text reads exactly as given."""
+    return _AMBIGUOUS_AMP.sub("&amp;", squash(value)).replace("<", "&lt;")
+
+
+def html_attr(value: str) -> str:
+    """Escape text for a double-quoted HTML attribute value."""
+    return html.escape(squash(value), quote=True)
+
+
+def is_safe_url(value: str) -> bool:
+    """An absolute http(s) URL with nothing that could end a Markdown link or an attribute."""
+    return bool(_URL_SAFE.match(value)) and "//" in value and bool(value.split("/")[2])
+
+
+def safe_url(value: str | None) -> str:
+    """Only http(s) URLs are ever emitted; anything else renders as an empty link target."""
+    return value if value and is_safe_url(value) else ""
+
+
+def fold(value: str) -> str:
+    """Accent-free lowercase ASCII words, for slugs and duplicate detection."""
+    ascii_text = unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode()
+    return " ".join(re.findall(r"[a-z0-9]+", ascii_text.lower()))
+
+
+def slugify(value: str, max_words: int = 8) -> str:
+    """``Dinomaly: The Less Is More`` → ``dinomaly-the-less-is-more``."""
+    return "-".join(fold(value).split()[:max_words]) or "paper"
