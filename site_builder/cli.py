@@ -91,6 +91,55 @@ def _cmd_import(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_site(args: argparse.Namespace) -> int:
+    from .commands.site import site
+
+    result = site(args.papers, args.site_dir, args.templates)
+    _print_problems(list(result.plist.warnings), "text", sys.stderr)
+    print(f"built {args.site_dir}/ ({len(result.plist.entries)} papers, {result.pages} pages)")
+    return 0
+
+
+def _cmd_build(args: argparse.Namespace) -> int:
+    from .commands.readme import readme
+    from .commands.site import site
+
+    result = readme(args.papers, args.output, args.templates)
+    _print_problems(list(result.plist.warnings), "text", sys.stderr)
+    print(f"{'wrote' if result.changed else 'unchanged'} {args.output}")
+    built = site(args.papers, args.site_dir, args.templates)
+    print(f"built {args.site_dir}/ ({len(built.plist.entries)} papers, {built.pages} pages)")
+    return 0
+
+
+# --- owned by the contributor-workflow work: `new` and `from-issue` -------------------
+
+def _cmd_new(args: argparse.Namespace) -> int:
+    from .commands.new import run_new
+
+    return run_new(args)
+
+
+def _cmd_from_issue(args: argparse.Namespace) -> int:
+    from .commands.from_issue import run_from_issue
+
+    return run_from_issue(args)
+
+
+def _add_new(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("new", help="scaffold a paper record from arXiv, a DOI or by hand")
+    _common(p)
+    p.set_defaults(func=_cmd_new)
+
+
+def _add_from_issue(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("from-issue", help="turn an 'Add a paper' issue form into a record")
+    _common(p)
+    p.set_defaults(func=_cmd_from_issue)
+
+
+# ---------------------------------------------------------------------------------------
+
 def _cmd_schema(args: argparse.Namespace) -> int:
     from .schema import write_schemas
 
@@ -102,6 +151,17 @@ def _cmd_schema(args: argparse.Namespace) -> int:
 def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--papers", type=Path, default=Path("papers"), metavar="DIR",
                    help="folder of paper records (default: papers)")
+
+
+def _templates_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--templates", type=Path, default=Path("templates"), metavar="DIR",
+                   help="templates that override the bundled ones (default: templates)")
+
+
+def _site_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("-d", "--site-dir", type=Path, default=Path("site"), metavar="SITE_DIR",
+                   help="folder for the built website (default: site)")
+    _templates_option(p)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -128,8 +188,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="file to write (default: README.md)")
     p.add_argument("--check", action="store_true",
                    help="write nothing; exit 1 if FILE differs from the rendered README")
-    p.add_argument("--templates", type=Path, default=Path("templates"), metavar="DIR",
-                   help="templates that override the bundled ones (default: templates)")
+    _templates_option(p)
     p.set_defaults(func=_cmd_readme)
 
     p = sub.add_parser("import", help="turn a README in the list's format into records")
@@ -137,6 +196,21 @@ def build_parser() -> argparse.ArgumentParser:
     _common(p)
     p.add_argument("--force", action="store_true", help="overwrite an existing list")
     p.set_defaults(func=_cmd_import)
+
+    p = sub.add_parser("site", help="build the website into SITE_DIR")
+    _common(p)
+    _site_options(p)
+    p.set_defaults(func=_cmd_site)
+
+    p = sub.add_parser("build", help="render README.md and build the website (the main job)")
+    _common(p)
+    p.add_argument("-o", "--output", type=Path, default=Path("README.md"), metavar="FILE",
+                   help="README to write (default: README.md)")
+    _site_options(p)
+    p.set_defaults(func=_cmd_build)
+
+    _add_new(sub)
+    _add_from_issue(sub)
 
     p = sub.add_parser("schema", help="write the JSON Schemas of the record files")
     p.add_argument("-o", "--output", type=Path, default=Path("schema"), metavar="DIR",

@@ -13,7 +13,7 @@ from typing import Any
 
 import yaml
 
-from .model import ListInfo, Paper
+from .model import Kind, ListInfo, Paper
 from .render import write_atomic
 from .text import fold, slugify
 
@@ -21,13 +21,15 @@ class _Writer(yaml.SafeDumper):
     """The pure-Python dumper: libyaml's escapes emoji as \\U0001F31F, this one does not."""
 
 
-def _str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
-    long_prose = len(value) > 90 and " " in value and value == value.strip()
-    style = ">" if long_prose and "\n" not in value else None
-    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+class _Prose(str):
+    """Long text written as a folded block (``>-``), easy to edit and to diff."""
 
 
-_Writer.add_representer(str, _str)
+def _prose(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=">")
+
+
+_Writer.add_representer(_Prose, _prose)
 
 
 def plain(record: Any) -> Any:
@@ -43,7 +45,8 @@ def plain(record: Any) -> Any:
             if f.default is not dataclasses.MISSING and value == f.default and \
                     not f.metadata["spec"].required:
                 continue
-            out[f.name] = plain(value)
+            prose = f.metadata["spec"].kind in (Kind.LONG_TEXT, Kind.MARKDOWN)
+            out[f.name] = _Prose(value) if prose and len(value) > 80 else plain(value)
         return out
     if isinstance(record, (list, tuple)):
         return [plain(v) for v in record]
