@@ -12,27 +12,30 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from .text import html_attr, html_text, md_escape, safe_url
+from .text import display_name, html_attr, html_text, md_escape, safe_url
 from .validate import PaperList, anchor_of
 
 BUNDLED_TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 
-def environment(templates: Path | None = None) -> Any:
-    """A Jinja environment: the user's templates first, then the bundled ones."""
+def environment(templates: Path | None = None, *, autoescape: bool = False) -> Any:
+    """A Jinja environment: the user's templates first, then the bundled ones.
+
+    Markdown output (the README) escapes explicitly through filters; the site's pages,
+    which are HTML blocks in Markdown, use autoescaping."""
     import jinja2
 
     search = [str(templates)] if templates and templates.is_dir() else []
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader([*search, str(BUNDLED_TEMPLATES)]),
         undefined=jinja2.StrictUndefined,
-        autoescape=False,
+        autoescape=autoescape,
         keep_trailing_newline=True,
         trim_blocks=True,
         lstrip_blocks=True,
     )
     env.filters.update(md=md_escape, html=html_text, attr=html_attr, url=safe_url,
-                       anchor=anchor_of)
+                       anchor=anchor_of, display_name=display_name)
     return env
 
 

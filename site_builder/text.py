@@ -76,3 +76,11 @@ def fold(value: str) -> str:
 def slugify(value: str, max_words: int = 8) -> str:
     """``Dinomaly: The Less Is More`` → ``dinomaly-the-less-is-more``."""
     return "-".join(fold(value).split()[:max_words]) or "paper"
+
+
+def display_name(name: str) -> str:
+    """``Guo, Jia`` → ``Jia Guo``; ``others`` → ``et al.`` (for reading, not for citing)."""
+    if name.strip().lower() == "others":
+        return "et al."
+    family, _, given = name.partition(",")
+    return f"{given.strip()} {family.strip()}".strip()

@@ -1,0 +1,73 @@
+"""``site-builder site``: generate the pages and build the website with MkDocs."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import SiteBuilderError
+from ..render import BUNDLED_TEMPLATES
+from ..site import Page, build_pages
+from ..validate import PaperList, check_dir
+
+
+@dataclass(frozen=True)
+class SiteResult:
+    site_dir: Path
+    pages: int
+    plist: PaperList
+
+
+@dataclass(frozen=True)
+class Generated:
+    plist: PaperList
+    pages: list[Page]
+
+
+def generate(papers: Path, templates: Path | None = None,
+             contributing: Path | None = None) -> Generated:
+    """Validate the records and render the site's Markdown pages (not yet written)."""
+    plist = check_dir(papers)
+    text = None
+    if contributing and contributing.is_file():
+        text = contributing.read_text(encoding="utf-8")
+    return Generated(plist, build_pages(plist, templates, text))
+
+
+def site(papers: Path, site_dir: Path, templates: Path | None = None,
+         config_file: Path | None = None) -> SiteResult:
+    """Build the site: the project's ``mkdocs.yml`` when there is one, else the bundled one.
+
+    Validation runs first; when it fails nothing is built.
+    """
+    templates = templates or Path("templates")
+    generated = generate(papers, templates, Path("CONTRIBUTING.md"))
+    config_file = config_file or Path("mkdocs.yml")
+    if not config_file.is_file():
+        config_file = BUNDLED_TEMPLATES / "site" / "mkdocs.yml"
+    os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config
+    from mkdocs.exceptions import MkDocsException
+
+    with tempfile.TemporaryDirectory() as scratch:
+        overrides: dict = {"site_dir": str(site_dir.resolve())}
+        if config_file.parent == BUNDLED_TEMPLATES / "site":
+            overrides["docs_dir"] = scratch
+        else:
+            (config_file.parent / "docs").mkdir(exist_ok=True)
+        try:
+            config = load_config(str(config_file), **overrides)
+            plugin = config.plugins.get("site-builder")
+            if plugin is None:
+                raise SiteBuilderError(f"{config_file}: the site-builder plugin is not "
+                                       "listed under plugins:")
+            plugin.prepared = generated
+            config.plugins.on_startup(command="build", dirty=False)
+            build(config)
+        except MkDocsException as err:
+            raise SiteBuilderError(f"the site did not build: {err}") from err
+    pages = sum(1 for p in site_dir.rglob("index.html"))
+    return SiteResult(site_dir, pages, generated.plist)

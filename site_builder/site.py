@@ -1,0 +1,126 @@
+"""Validated list → the website's pages, as plain Markdown files.
+
+The pages are Markdown with HTML blocks rendered by our templates (``templates/site/``) with
+Jinja's autoescaping on, so they build the same under MkDocs and its successors, and record
+text can only ever appear as text.  Nothing here imports MkDocs: :mod:`mkdocs_plugin` and
+:mod:`commands.site` are the thin adapters.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .render import BUNDLED_TEMPLATES, environment, write_atomic
+from .validate import Entry, PaperList
+
+ASSETS = ("assets/site.css", "assets/explore.js")
+MANIFEST = ".site-builder-pages"
+_PY_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|])")
+NEWEST = 8
+
+
+@dataclass(frozen=True)
+class Page:
+    path: str  # relative to the docs folder, posix
+    title: str
+    text: str
+
+
+def md_heading(value: str) -> Any:
+    """Text safe in a Python-Markdown heading: entities for HTML, backslashes for the rest."""
+    from markupsafe import Markup
+
+    text = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return Markup(_PY_MD_SPECIAL.sub(r"\\\1", text))
+
+
+def _json_attr(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def section_path(section_id: str) -> str:
+    return f"sections/{section_id}.md"
+
+
+def section_url(section_id: str) -> str:
+    """The section page's URL relative to the site root (directory URLs)."""
+    return f"sections/{section_id}/"
+
+
+def build_pages(plist: PaperList, templates: Path | None = None,
+                contributing: str | None = None) -> list[Page]:
+    """Every page of the site, in navigation order."""
+    env = environment(templates, autoescape=True)
+    env.filters.update(heading=md_heading, json_attr=_json_attr)
+    groups = plist.grouped()
+    section_of = {s.id: s for s, _ in groups}
+    numbers = {s.id: i for i, (s, _) in enumerate(groups, 1)}
+    common = {"info": plist.info, "groups": groups, "numbers": numbers,
+              "section_of": section_of, "section_url": section_url,
+              "count": len(plist.entries)}
+    pages = [Page("index.md", "Home", env.get_template("site/home.md.j2").render(
+        **common, stats=_stats(plist), newest=_newest(plist)))]
+    for section, entries in groups:
+        pages.append(Page(section_path(section.id or ""), f"{numbers[section.id]}. "
+                          f"{section.title}", env.get_template("site/section.md.j2").render(
+                              **common, section=section, entries=entries)))
+    everything = sorted(plist.entries, key=lambda e: (-e.paper.year, e.paper.title.casefold(),
+                                                      e.key))
+    pages.append(Page("explore.md", "Explore", env.get_template("site/explore.md.j2").render(
+        **common, entries=everything,
+        venues=sorted({e.paper.venue for e in plist.entries}, key=str.casefold),
+        years=sorted({e.paper.year for e in plist.entries}))))
+    pages.append(Page("contributing.md", "Contributing",
+                      env.get_template("site/contributing.md.j2").render(
+                          **common, contributing=contributing)))
+    return pages
+
+
+def _stats(plist: PaperList) -> dict[str, int]:
+    papers = [e.paper for e in plist.entries]
+    return {"papers": len(papers), "sections": len(plist.paper_sections()),
+            "with_code": sum(1 for p in papers if p.code),
+            "venues": len({p.venue for p in papers}),
+            "non_medical": sum(1 for p in papers if p.non_medical),
+            "years": len(Counter(p.year for p in papers))}
+
+
+def _newest(plist: PaperList) -> list[Entry]:
+    """Newest additions: by the ``added`` date, then by year for records without one."""
+    return sorted(plist.entries, key=lambda e: (e.paper.added is not None,
+                                                e.paper.added or 0, e.paper.year,
+                                                e.paper.title), reverse=True)[:NEWEST]
+
+
+def nav(pages: list[Page]) -> list[dict[str, str]]:
+    """MkDocs navigation for the pages (the adapter hands it to MkDocs)."""
+    return [{page.title: page.path} for page in pages]
+
+
+def write_pages(pages: list[Page], docs_dir: Path) -> int:
+    """Write pages and assets into ``docs_dir``; only changed files are touched (so a
+    watching server does not rebuild in a loop) and pages no longer generated are removed.
+    Returns how many files changed."""
+    docs_dir.mkdir(parents=True, exist_ok=True)
+    manifest = docs_dir / MANIFEST
+    wanted = [p.path for p in pages] + list(ASSETS)
+    changed = sum(write_atomic(docs_dir / p.path, p.text) for p in pages)
+    for asset in ASSETS:
+        changed += write_atomic(docs_dir / asset,
+                                (BUNDLED_TEMPLATES / "site" / asset).read_text("utf-8"))
+    try:
+        before = manifest.read_text("utf-8").splitlines()
+    except OSError:
+        before = []
+    for stale in set(before) - set(wanted):
+        target = docs_dir / stale
+        if target.resolve().is_relative_to(docs_dir.resolve()):
+            target.unlink(missing_ok=True)
+            changed += 1
+    write_atomic(manifest, "\n".join(sorted(wanted)) + "\n")
+    return changed

@@ -1,0 +1,94 @@
+"""Browser tests: the built site, served on 127.0.0.1, in Debian's headless Chromium."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import shutil
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = os.environ.get("SITE_BUILDER_CHROMIUM", "/usr/bin/chromium")
+HOSTILE = """\
+title: "<script>window.__pwned = 1; alert('title')</script> Hostile <img src=x onerror=alert(2)> **bold** [x](javascript:alert(3))"
+authors:
+  - "<b onmouseover=alert(4)>Evil</b>, Eve"
+venue: "CVPR\\" onload=\\"alert(5)"
+year: 2024
+url: https://example.org/paper?a=1&b=%222%22
+category: benchmarks
+abstract: "</details><script>alert(6)</script><img src=x onerror=alert(7)> `code` $x$ | pipe --> end"
+"""
+HOSTILE_KEY = "hostile2024-record"
+LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+               "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+def _need_chromium() -> None:
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("SITE_BUILDER_REQUIRE_TOOLS"):
+            pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium")
+        pytest.skip(f"{CHROMIUM} is not installed (apt-get install -y chromium)")
+
+
+@pytest.fixture(scope="session")
+def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The repo's list plus one hostile record, built with `site-builder site`."""
+    from site_builder.cli import main
+
+    work = tmp_path_factory.mktemp("site")
+    shutil.copytree(ROOT / "papers", work / "papers")
+    (work / "papers" / f"{HOSTILE_KEY}.yaml").write_text(HOSTILE, encoding="utf-8")
+    shutil.copy(ROOT / "mkdocs.yml", work / "mkdocs.yml")
+    cwd = Path.cwd()
+    os.chdir(work)
+    try:
+        assert main(["site", "--papers", "papers", "-d", "site"]) == 0
+    finally:
+        os.chdir(cwd)
+    return work / "site"
+
+
+@pytest.fixture(scope="session")
+def base_url(built_site: Path) -> Iterator[str]:
+    handler = functools.partial(_QuietHandler, directory=str(built_site))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/"
+    server.shutdown()
+    server.server_close()
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    _need_chromium()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser: object, base_url: str) -> Iterator[object]:
+    """A fresh page that fails the test on any dialog and records every request."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})  # type: ignore[attr-defined]
+    pg = context.new_page()
+    pg.requests = []
+    pg.dialogs = []
+    pg.on("request", lambda r: pg.requests.append(r.url))
+    pg.on("dialog", lambda d: (pg.dialogs.append(d.message), d.dismiss()))
+    yield pg
+    context.close()
