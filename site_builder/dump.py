@@ -17,6 +17,7 @@ from .model import Kind, ListInfo, Paper
 from .render import write_atomic
 from .text import fold, slugify
 
+
 class _Writer(yaml.SafeDumper):
     """The pure-Python dumper: libyaml's escapes emoji as \\U0001F31F, this one does not."""
 
@@ -73,7 +74,7 @@ def write_list(papers_dir: Path, info: ListInfo, papers: list[Paper],
     papers_dir.mkdir(parents=True, exist_ok=True)
     written = [papers_dir / LIST_FILE]
     write_atomic(written[0], to_yaml(info, LIST_HEADER))
-    for name, paper in zip(names, papers):
+    for name, paper in zip(names, papers, strict=True):
         path = papers_dir / f"{name}.yaml"
         write_atomic(path, to_yaml(paper))
         written.append(path)

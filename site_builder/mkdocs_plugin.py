@@ -7,7 +7,7 @@ home page into the list of problems instead of stopping the server.
 
 from __future__ import annotations
 
-import logging
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -18,8 +18,6 @@ from mkdocs.plugins import BasePlugin
 
 from .errors import InvalidRecords, format_problems
 from .site import Page, nav, write_pages
-
-log = logging.getLogger("mkdocs.plugins.site_builder")
 
 
 class SiteBuilderConfig(Config):
@@ -47,7 +45,8 @@ class SiteBuilderPlugin(BasePlugin[SiteBuilderConfig]):
             report = format_problems(err.problems)
             if not self.serving:
                 raise PluginError(f"the records are invalid:\n{report}") from err
-            log.error("the records are invalid:\n%s", report)
+            # Printed, not logged: in strict mode a logged error would abort the rebuild.
+            print(f"site-builder: the records are invalid:\n{report}", file=sys.stderr)
             pages = [_error_page(report)]
         else:
             pages = generated.pages

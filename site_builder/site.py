@@ -8,7 +8,6 @@ text can only ever appear as text.  Nothing here imports MkDocs: :mod:`mkdocs_pl
 
 from __future__ import annotations
 
-import json
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -39,8 +38,16 @@ def md_heading(value: str) -> Any:
     return Markup(_PY_MD_SPECIAL.sub(r"\\\1", text))
 
 
-def _json_attr(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+_RELATIVE_LINK = re.compile(r"\]\((?![A-Za-z][A-Za-z0-9+.-]*:|#|/)([^)\s]+)\)")
+
+
+def repo_links(markdown: str, repo: str | None) -> str:
+    """Point a repository document's relative links (``papers/_list.yaml``) at the
+    repository, since those files are not part of the site."""
+    if not repo:
+        return markdown
+    base = repo.rstrip("/")
+    return _RELATIVE_LINK.sub(lambda m: f"]({base}/blob/main/{m.group(1)})", markdown)
 
 
 def section_path(section_id: str) -> str:
@@ -56,7 +63,7 @@ def build_pages(plist: PaperList, templates: Path | None = None,
                 contributing: str | None = None) -> list[Page]:
     """Every page of the site, in navigation order."""
     env = environment(templates, autoescape=True)
-    env.filters.update(heading=md_heading, json_attr=_json_attr)
+    env.filters["heading"] = md_heading
     groups = plist.grouped()
     section_of = {s.id: s for s, _ in groups}
     numbers = {s.id: i for i, (s, _) in enumerate(groups, 1)}
@@ -77,7 +84,8 @@ def build_pages(plist: PaperList, templates: Path | None = None,
         years=sorted({e.paper.year for e in plist.entries}))))
     pages.append(Page("contributing.md", "Contributing",
                       env.get_template("site/contributing.md.j2").render(
-                          **common, contributing=contributing)))
+                          **common, contributing=contributing and repo_links(
+                              contributing, plist.info.repo))))
     return pages
 
 

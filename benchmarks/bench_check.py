@@ -1,0 +1,56 @@
+"""Cold `check` against a bare CSafeLoader parse of the same files, in one run.
+
+    python benchmarks/bench_check.py [--papers 10000] [--repeat 3]
+
+Target (DEVELOPERS.md): cold check within 1.3x of the bare parse.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from synthetic import make_list  # noqa: E402
+
+BARE = """
+import os, sys, yaml
+d = sys.argv[1]
+for name in sorted(os.listdir(d)):
+    if name.endswith('.yaml'):
+        with open(os.path.join(d, name), 'rb') as fh:
+            yaml.load(fh.read().decode('utf-8'), Loader=yaml.CSafeLoader)
+"""
+
+
+def best_of(cmd: list[str], repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--papers", type=int, default=10_000)
+    ap.add_argument("--repeat", type=int, default=3)
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        papers = make_list(Path(tmp) / "papers", args.papers)
+        bare = best_of([sys.executable, "-c", BARE, str(papers)], args.repeat)
+        check = best_of([sys.executable, "-m", "site_builder", "check", "--papers",
+                         str(papers)], args.repeat)
+    print(f"{args.papers} papers: bare CSafeLoader parse {bare:.2f}s, "
+          f"site-builder check {check:.2f}s, ratio {check / bare:.2f} (target <= 1.3)")
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("PYTHONHASHSEED", "0")
+    main()

@@ -1,0 +1,72 @@
+"""The site build for a synthetic list against a plain `mkdocs build` of the same pages.
+
+    python benchmarks/bench_site.py [--papers 1000] [--repeat 3]
+
+`site-builder site` validates the records, renders the pages and runs MkDocs; the baseline
+is `mkdocs build` of the very pages it generated, with the same theme and navigation and
+without our plugin.  The ratio is our overhead on top of MkDocs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from synthetic import make_list  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def best_of(cmd: list[str], cwd: Path, repeat: int) -> float:
+    times = []
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    for _ in range(repeat):
+        start = time.perf_counter()
+        subprocess.run(cmd, cwd=cwd, env=env, check=True, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL)
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--papers", type=int, default=1000)
+    ap.add_argument("--repeat", type=int, default=3)
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        make_list(work / "papers", args.papers)
+        shutil.copy(ROOT / "mkdocs.yml", work / "mkdocs.yml")
+        (work / "docs").mkdir()
+        ours = best_of([sys.executable, "-m", "site_builder", "site", "-d", "site"], work,
+                       args.repeat)
+        config = yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))
+        config["plugins"] = ["search"]
+        config["site_dir"] = "plain-site"
+        from site_builder.site import nav
+        from site_builder.commands.site import generate
+
+        os.chdir(work)
+        config["nav"] = nav(generate(Path("papers")).pages)
+        (work / "plain.yml").write_text(yaml.safe_dump(config, allow_unicode=True),
+                                        encoding="utf-8")
+        plain = best_of([sys.executable, "-m", "mkdocs", "build", "-q", "-f", "plain.yml"],
+                        work, args.repeat)
+        pages = sum(1 for _ in (work / "site").rglob("index.html"))
+        size = sum(p.stat().st_size for p in (work / "site").rglob("*") if p.is_file())
+    print(f"{args.papers} papers, {pages} pages, {size / 1e6:.1f} MB: site-builder site "
+          f"{ours:.2f}s, plain mkdocs build of the same pages {plain:.2f}s, "
+          f"ratio {ours / plain:.2f}")
+
+
+if __name__ == "__main__":
+    main()

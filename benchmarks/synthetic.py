@@ -1,0 +1,42 @@
+"""Synthetic paper lists for benchmarks: deterministic, realistic sizes (1k–10k papers)."""
+
+from __future__ import annotations
+
+import random
+import shutil
+from pathlib import Path
+
+from site_builder.dump import LIST_HEADER, file_stems, to_yaml
+from site_builder.model import ListInfo, Paper, Section
+from site_builder.render import write_atomic
+
+WORDS = ("anomaly detection medical image diffusion model unsupervised segmentation brain "
+         "MRI chest X-ray transformer contrastive learning reconstruction normal features "
+         "few-shot zero-shot benchmark dataset lesion retinal pathology memory bank").split()
+VENUES = ("CVPR", "ICCV", "MICCAI", "NeurIPS", "ICLR", "MedIA", "TMI", "AAAI", "arXiv")
+
+
+def make_list(folder: Path, papers: int, sections: int = 10, seed: int = 1) -> Path:
+    """Write ``papers`` records in ``sections`` sections into ``folder``; returns it."""
+    rng = random.Random(seed)
+    if folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
+    secs = tuple(Section(title=f"Section {i}", id=f"section-{i}") for i in range(1, sections + 1))
+    records = []
+    for n in range(papers):
+        title = " ".join(rng.choice(WORDS) for _ in range(rng.randint(6, 12))).capitalize()
+        abstract = " ".join(rng.choice(WORDS) for _ in range(rng.randint(120, 220)))
+        records.append(Paper(
+            title=f"{title} {n}", authors=tuple(f"Author{rng.randint(1, 999)}, A{k}"
+                                                for k in range(rng.randint(2, 8))),
+            venue=rng.choice(VENUES), year=rng.randint(2015, 2025),
+            url=f"https://example.org/papers/{n}", category=rng.choice(secs).id or "",
+            code=f"https://github.com/example/repo{n}" if rng.random() < 0.7 else None,
+            figure=f"https://example.org/fig/{n}.png", abstract=f"{abstract} {n}.",
+            non_medical=rng.random() < 0.2))
+    write_atomic(folder / "_list.yaml", to_yaml(ListInfo(title="Synthetic list",
+                                                         sections=secs), LIST_HEADER))
+    for stem, record in zip(file_stems(records), records):
+        write_atomic(folder / f"{stem}.yaml", to_yaml(record))
+    return folder
