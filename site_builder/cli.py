@@ -127,14 +127,51 @@ def _cmd_from_issue(args: argparse.Namespace) -> int:
 
 
 def _add_new(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("new", help="scaffold a paper record from arXiv, a DOI or by hand")
+    p = sub.add_parser("new", help="scaffold a paper record from arXiv, a DOI or by hand",
+                       description="Write one new, valid record into the papers folder and "
+                       "print its path. Options win over fetched metadata; on a terminal, "
+                       "missing fields are asked for.")
     _common(p)
+    g = p.add_argument_group("find the paper")
+    g.add_argument("--arxiv", metavar="ID", help="arXiv id or link (2403.09303, "
+                   "hep-th/9901001, https://arxiv.org/abs/2403.09303v2)")
+    g.add_argument("--doi", metavar="DOI", help="DOI or https://doi.org/ link")
+    g.add_argument("--url", metavar="URL", help="a link to the paper; an arXiv id or DOI in "
+                   "it is looked up, any other link becomes the paper's url")
+    g.add_argument("--no-fetch", action="store_true",
+                   help="ask no service; every field comes from options or prompts")
+    g = p.add_argument_group("fields (override fetched metadata)")
+    g.add_argument("--category", metavar="ID", help="section id from _list.yaml")
+    g.add_argument("--title", help="title as published")
+    g.add_argument("--authors", metavar='"FAMILY, GIVEN; ..."',
+                   help="authors in order, separated by ';'")
+    g.add_argument("--venue", help="short venue name (CVPR, MICCAI, MedIA, arXiv...)")
+    g.add_argument("--year", metavar="YYYY", help="year of publication")
+    g.add_argument("--paper-url", metavar="URL", help="link to the paper")
+    g.add_argument("--code", metavar="URL", help="link to the official code")
+    g.add_argument("--abstract", metavar="TEXT", help="the abstract, as plain text")
+    g.add_argument("--non-medical", action="store_true",
+                   help="mark as non-medical anomaly detection (* in the list)")
+    g = p.add_argument_group("services")
+    g.add_argument("--arxiv-api", metavar="URL", help="arXiv API (env SITE_BUILDER_ARXIV_API;"
+                   " default https://export.arxiv.org/api/query)")
+    g.add_argument("--crossref-api", metavar="URL", help="Crossref API (env "
+                   "SITE_BUILDER_CROSSREF_API; default https://api.crossref.org)")
+    g.add_argument("--mailto", metavar="EMAIL", help="contact sent in the User-Agent (env "
+                   "SITE_BUILDER_MAILTO)")
     p.set_defaults(func=_cmd_new)
 
 
 def _add_from_issue(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("from-issue", help="turn an 'Add a paper' issue form into a record")
+    p.add_argument("file", metavar="FILE", help="the issue body as GitHub renders the form "
+                   "('-' reads standard input)")
     _common(p)
+    p.add_argument("--report", type=Path, metavar="FILE",
+                   help="also write a Markdown comment for the issue (the record, or what "
+                   "to fix) to FILE")
+    p.add_argument("--dry-run", action="store_true",
+                   help="print the record instead of writing it")
     p.set_defaults(func=_cmd_from_issue)
 
 

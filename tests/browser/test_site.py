@@ -160,3 +160,26 @@ def test_usable_at_phone_width(browser, base_url: str) -> None:
     pg.select_option("#sb-f-section", "benchmarks")
     assert pg.locator("#sb-results > li:not([hidden])").count() == 5
     context.close()
+
+
+def test_a_figure_loads_only_when_opened(page, base_url: str) -> None:
+    """Figures are hosted elsewhere: nothing is fetched until the reader opens one."""
+    fetched: list[str] = []
+
+    def fake_image(route) -> None:
+        fetched.append(route.request.url)
+        route.fulfill(status=200, content_type="image/svg+xml",
+                      body='<svg xmlns="http://www.w3.org/2000/svg" width="40" height="20"/>')
+
+    page.route(re.compile(r"^https://github\.com/"), fake_image)
+    page.goto(base_url + SECTION)
+    page.wait_for_load_state("networkidle")
+    assert fetched == []
+    figure = page.locator(f"article[data-key='{DINOMALY}'] details.sb-figure")
+    figure.locator("summary").click()
+    image = figure.locator("img")
+    expect(image).to_be_visible()
+    expect(image).to_have_attribute("loading", "lazy")
+    expect(image).to_have_attribute("alt", re.compile("^Figure of Dinomaly"))
+    page.wait_for_function("el => el.complete", arg=image.element_handle())
+    assert len(fetched) == 1 and "user-attachments" in fetched[0]
