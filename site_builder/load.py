@@ -24,6 +24,9 @@ YAML_SUFFIXES = (".yaml", ".yml")
 
 _BaseLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 # Only text that could hold an anchor (&a) or alias (*a) at a node start is scanned again.
+# C0 controls other than tab, LF and CR, and DEL: invisible, and refused by YAML.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_MAYBE_TAG = re.compile(r"(?:^|[\s\[{,])!")
 _MAYBE_ANCHOR = re.compile(r"(?:^|[\s\[{,])[&*][^\s\]},]")
 
 
@@ -77,6 +80,9 @@ def _yaml_problem(path: str, err: yaml.MarkedYAMLError) -> Problem:
     line = mark.line + 1 if mark else 0
     col = mark.column + 1 if mark else 0
     text = " ".join(part for part in (err.context, err.problem) if part)
+    tag = re.search(r"constructor for the tag '([^']*)'", text)
+    if tag:  # a tag is not a syntax error: say which tag, and that none is allowed
+        return _tag_problem(path, line, col, tag.group(1).replace("tag:yaml.org,2002:", "!!"))
     fix = next((hint for key, hint in _HINTS if key in str(err)),
                "fix the YAML syntax at this position; quote values that contain ': ' or '#'")
     what = f"YAML syntax error at column {col}: {text}" if col else f"YAML syntax error: {text}"
@@ -122,21 +128,25 @@ def parse(path: str, raw: bytes, max_bytes: int = MAX_BYTES) -> Source:
     """Decode and parse one file's bytes; never raises on bad input."""
     src = Source(path)
     if len(raw) > max_bytes:
-        src.problems.append(Problem(path, 0, "", f"file is {len(raw):,} bytes, over the "
-                                    f"limit of {max_bytes:,}", "a record holds one paper; "
-                                    "shorten the abstract or split the file"))
-        return src
+        return _too_big(path, len(raw), max_bytes)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as err:
         line = raw[: err.start].count(b"\n") + 1
-        src.problems.append(Problem(path, line, "", f"not valid UTF-8 (byte 0x{raw[err.start]:02X})",
-                                    "save the file with UTF-8 encoding"))
+        src.problems.append(Problem(path, line, "", f"not valid UTF-8 (byte "
+                                    f"0x{raw[err.start]:02X})", "save the file with UTF-8 "
+                                    "encoding"))
         return src
     src.text = text = text.removeprefix("\ufeff")
-    if "\x00" in text:
-        src.problems.append(Problem(path, text[: text.index("\x00")].count("\n") + 1, "",
-                                    "file contains a NUL character", "save it as a text file"))
+    bad = _CONTROL.search(text)
+    if bad:
+        before = text[: bad.start()]
+        line, col = before.count("\n") + 1, bad.start() - before.rfind("\n")
+        what = "a NUL character" if bad.group() == "\x00" else \
+            f"a control character (U+{ord(bad.group()):04X})"
+        src.problems.append(Problem(path, line, "", f"file contains {what} at column {col}",
+                                    "delete it (it is invisible: retype the text around it)",
+                                    col))
         return src
     loader = _StrictLoader(text)
     try:
@@ -147,6 +157,11 @@ def parse(path: str, raw: bytes, max_bytes: int = MAX_BYTES) -> Source:
     except yaml.MarkedYAMLError as err:
         src.problems.append(_yaml_problem(path, err))
         return src
+    except yaml.reader.ReaderError as err:
+        line = text[: err.position].count("\n") + 1
+        src.problems.append(Problem(path, line, "", f"character U+{err.character:04X} is not "
+                                    "allowed in YAML", "delete it"))
+        return src
     except yaml.YAMLError as err:
         src.problems.append(Problem(path, 0, "", f"YAML error: {err}", "fix the YAML syntax"))
         return src
@@ -156,11 +171,43 @@ def parse(path: str, raw: bytes, max_bytes: int = MAX_BYTES) -> Source:
         src.problems.append(Problem(path, line, key, f"duplicate key (first given on line "
                                     f"{first}); YAML would silently keep only this one",
                                     "keep one of the two and delete the other"))
+    if _MAYBE_TAG.search(text):
+        tagged = _tag_at(text)
+        if tagged:
+            src.problems.append(_tag_problem(path, *tagged))
+            src.data = None
+            return src
     if _MAYBE_ANCHOR.search(text):
         line = _anchor_line(text)
         if line:
             src.problems.append(_anchor_problem(path, line))
     return src
+
+
+def _too_big(path: str, size: int, max_bytes: int) -> Source:
+    return Source(path, problems=[Problem(path, 0, "", f"file is {size:,} bytes, over the "
+                                          f"limit of {max_bytes:,}", "a record holds one "
+                                          "paper; shorten the abstract or split the file")])
+
+
+def _tag_at(text: str) -> tuple[int, int, str] | None:
+    """Line, column and tag of the first explicitly tagged node (!!binary, !!set, !!int...),
+    which the safe loader would accept but a record must not use."""
+    try:
+        for event in yaml.parse(text, Loader=_BaseLoader):
+            tag = getattr(event, "tag", None)
+            if tag and not (isinstance(event, yaml.ScalarEvent) and tag == "!"):
+                mark = event.start_mark
+                return mark.line + 1, mark.column + 1, tag.replace("tag:yaml.org,2002:", "!!")
+    except yaml.YAMLError:
+        return None
+    return None
+
+
+def _tag_problem(path: str, line: int, col: int, tag: str) -> Problem:
+    return Problem(path, line, "", f"YAML tag {tag} at column {col} is not allowed",
+                   "remove the tag (the word starting with '!'); only plain YAML values "
+                   "are allowed", col)
 
 
 def _anchor_problem(path: str, line: int) -> Problem:
@@ -184,10 +231,13 @@ def read(path: Path, display: str | None = None, max_bytes: int = MAX_BYTES) -> 
     try:
         with open(path, "rb") as fh:
             raw = fh.read(max_bytes + 1)
+            size = max(len(raw), os.fstat(fh.fileno()).st_size)
     except OSError as err:
         return Source(shown, problems=[Problem(shown, 0, "", f"cannot read file: "
                                                f"{err.strerror}", "check the path and "
                                                "permissions")])
+    if size > max_bytes:  # report the real size, not the bytes read to notice it
+        return _too_big(shown, size, max_bytes)
     return parse(shown, raw, max_bytes)
 
 

@@ -21,9 +21,15 @@ def squash(value: str) -> str:
     return _SPACE.sub(" ", value).strip()
 
 
+# GitHub turns bare "https://..." and "www...." in text into links (GFM autolinks); an
+# escaped ':' or '.' stops that.  (Bare e-mail addresses cannot be stopped by escaping.)
+_AUTOLINK = re.compile(r"(?<=[A-Za-z])(:)(?=//)|(?<![\w.-])([Ww][Ww][Ww])(\.)")
+
+
 def md_escape(value: str) -> str:
     """Escape text for one line of Markdown: it can only ever render as itself."""
-    return _MD_SPECIAL.sub(r"\\\1", squash(value))
+    escaped = _MD_SPECIAL.sub(r"\\\1", squash(value))
+    return _AUTOLINK.sub(lambda m: "\\:" if m.group(1) else f"{m.group(2)}\\.", escaped)
 
 
 def md_unescape(value: str) -> str:

@@ -236,11 +236,19 @@ def _tag(value: Any) -> str:
     return text
 
 
+def _name(value: Any) -> str:
+    text = _text(value)
+    if re.search(r"(?:^|\s)and(?:\s|$)", text):
+        raise _Bad(f"{text!r} holds the word 'and'; the list joins names with ' and '",
+                   "give each author as their own item")
+    return text
+
+
 _CHECKS: dict[Kind, Callable[[Any], Any]] = {
     Kind.TEXT: _text,
     Kind.LONG_TEXT: lambda v: _text(v, MAX_LONG_TEXT),
     Kind.MARKDOWN: _markdown,
-    Kind.NAMES: _list_of(_text, "names", "- Guo, Jia"),
+    Kind.NAMES: _list_of(_name, "names", "- Guo, Jia"),
     Kind.TAGS: _list_of(_tag, "tags", "- brain-mri"),
     Kind.STRINGS: _list_of(_markdown, "lines", "- some text"),
     Kind.YEAR: _year,
@@ -304,11 +312,20 @@ def build_record(cls: type, data: Any, src: load.Source, at: tuple[str | int, ..
     for name, f in fields.items():
         sp = f.metadata["spec"]
         if sp.required and name not in data:
-            example = f" e.g. {name}: {sp.example}" if isinstance(sp.example, (str, int)) else ""
+            example = f" e.g. {name}: {_yaml_value(sp.example)}" \
+                if isinstance(sp.example, (str, int)) else ""
             report(name, "is missing", f"add the line '{name}: ...'.{example}".rstrip("."),
                    line_keys=at)
             ok = False
     return cls(**values) if ok else None
+
+
+def _yaml_value(value: str | int) -> str:
+    """An example as it must be written in YAML (quoted when it holds ': ' and the like)."""
+    import yaml
+
+    text = yaml.safe_dump(value, allow_unicode=True, width=10_000)
+    return text.removesuffix("\n").removesuffix("\n...").strip()
 
 
 def _value(sp: Spec, value: Any, src: load.Source, at: tuple[str | int, ...],
@@ -355,15 +372,17 @@ def check_info(src: load.Source) -> tuple[ListInfo | None, list[Problem]]:
     ids: dict[str, int] = {}
     anchors: dict[str, int] = {"top": -1}
     for i, section in enumerate(info.sections):
+        twice = bool(section.id) and section.id in ids
         if section.id:
-            if section.id in ids:
+            if twice:
                 problems.append(Problem(src.path, src.line("sections", i, "id"),
                                         f"sections.{i}.id", f"{section.id!r} is used twice",
                                         "give every section its own id"))
             ids[section.id] = i
         anchor = anchor_of(section)
-        if anchor in anchors:
-            problems.append(Problem(src.path, src.line("sections", i), f"sections.{i}.anchor",
+        if anchor in anchors and not (twice and not section.anchor):  # reported as the id
+            problems.append(Problem(src.path, src.line("sections", i, "anchor"),
+                                    f"sections.{i}.anchor",
                                     f"anchor {anchor!r} is used twice (or is reserved)",
                                     "give every section its own anchor"))
         anchors[anchor] = i

@@ -7,7 +7,6 @@ that importing a rendered README gives the same records again.
 
 from __future__ import annotations
 
-import html
 import re
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -24,7 +23,7 @@ _ENTRY = re.compile(
     r"\((?P<url>[^)\s]*)\)\s*\*\*(?P<title>(?:\\.|[^\\*]|\*(?!\*))+?)\*\*"
     r"(?:\s*\[:octocat:\]\((?P<code>[^)\s]*)\))?\s*$")
 _AUTHORS = re.compile(r"^\s*\*(?!\*)(?P<names>(?:\\.|[^\\])+?)\*\s*$")
-_IMG_TAG = re.compile(r"<img\b[^>]*>", re.I)
+_IMG_TAG = re.compile(r"(?<!\\)<img\b[^>]*>", re.I)  # not an escaped \<img in text
 _ATTR = re.compile(r"(\w+)\s*=\s*\"([^\"]*)\"")
 _MD_IMAGE = re.compile(r"(?P<linked>\[\s*)?!\[(?P<alt>[^\]]*)\]\((?P<src>[^)\s]+)\)"
                        r"(?(linked)\s*\]\((?P<link>[^)\s]*)\))")
@@ -34,6 +33,9 @@ _CONTACT = re.compile(r"^(?:#+\s+|\*\*)(?P<text>[^:*]+?):\s*(?P<rest>.*?)\.?(?:\
 _LIST_ITEM = re.compile(r"^\s*[-*+]\s+(?P<text>.*)$")
 _CONTENTS_ITEM = re.compile(r"^\s*[-*+]\s+\[.*\]\(#[^)]+\)\s*$")
 _LINK_TEXT_SPACES = re.compile(r"\[\s*([^\]]*?)\s*\]\(")
+# What md_escape writes before a character; any other backslash in an authors line is
+# BibTeX (M{\\"u}ller) from a hand-written list.
+_MD_ESCAPE = re.compile(r"\\([\\`*_\[\]<>&~|$])")
 _SUMMARY = re.compile(r"<summary>(?:.*?)</summary>(?P<rest>.*)$", re.I)
 RESERVED_ANCHORS = ("top", "build")
 
@@ -156,7 +158,7 @@ def _info_section(title: str, anchor: str | None, body: list[str]) -> Section:
         if (m.group("link") or "").startswith("#"):
             continue  # a back-to-top banner, not content
         chart = _image(m.group("src"), md_unescape(m.group("alt")), m.group("link"), alt)
-    rest = _MD_IMAGE.sub("", re.sub(r"<[^>]+>", "", joined))
+    rest = _MD_IMAGE.sub("", re.sub(r"</?[A-Za-z][^>]*>", "", joined))
     paragraph: list[str] = []
     for line in [*rest.splitlines(), ""]:
         item = _LIST_ITEM.match(line)
@@ -170,6 +172,23 @@ def _info_section(title: str, anchor: str | None, body: list[str]) -> Section:
             paragraph = []
     return Section(title=plain, anchor=anchor, image=image, chart=chart, items=tuple(items),
                    text=tuple(text))
+
+
+def _names_text(raw: str) -> str:
+    """An authors line as text: Markdown escapes undone, and BibTeX escapes repaired only
+    where a backslash is not one of the Markdown escapes the renderer writes (so a name
+    with a backtick or a tilde survives a round trip)."""
+    if "\\" not in _MD_ESCAPE.sub("", raw):
+        return md_unescape(raw)
+    kept: list[str] = []
+
+    def hold(m: re.Match[str]) -> str:
+        kept.append(m.group(1))
+        return f"\x00{len(kept) - 1}\x00"
+
+    repaired = latex_to_text(_MD_ESCAPE.sub(hold, raw))
+    return md_unescape(re.sub(r"\x00(\d+)\x00", lambda m: "\\" + kept[int(m.group(1))],
+                              repaired))
 
 
 def _papers(body: list[str], category: str) -> list[Paper]:
@@ -211,15 +230,15 @@ def _papers(body: list[str], category: str) -> list[Paper]:
         if summary:
             abstract = [summary.group("rest")]
             continue
+        names = _AUTHORS.match(line)
+        if names and not current["authors"]:
+            raw = _names_text(names.group("names"))
+            current["authors"] = tuple(n.strip() for n in re.split(r"\s+and\s+", raw)
+                                       if n.strip())
+            continue
         img = _IMG_TAG.search(line)
         if img and "figure" not in current:
             current["figure"] = _attrs(img.group(0)).get("src")
-            continue
-        names = _AUTHORS.match(line)
-        if names and not current["authors"]:
-            raw = md_unescape(latex_to_text(names.group("names")))
-            current["authors"] = tuple(n.strip() for n in re.split(r"\s+and\s+", raw)
-                                       if n.strip())
     finish()
     return papers
 

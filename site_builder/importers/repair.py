@@ -13,8 +13,15 @@ def fix_mojibake(text: str) -> str:
 
     Works run by run of non-ASCII characters: a run is replaced only when it encodes to
     Mac Roman *and* those bytes are valid UTF-8, which correct text practically never is.
-    Text that is already right is left alone, so repairing twice changes nothing.
+    Text that is already right is left alone, so repairing twice changes nothing.  Text with
+    any character Mac Roman cannot hold (an emoji, CJK, Cyrillic...) was not decoded as Mac
+    Roman at all, so it is returned as it is: that keeps a rare correct pair such as "—ß"
+    (whose bytes happen to be UTF-8 for "ѧ") intact in every README this tool writes.
     """
+    try:
+        text.encode("mac_roman")
+    except UnicodeEncodeError:
+        return text
 
     def repl(m: re.Match[str]) -> str:
         run = m.group(0)

@@ -1,0 +1,193 @@
+"""site_builder.cli: verbs, output formats and exit codes (0 ok, 1 invalid, 2 usage)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from site_builder.cli import main
+from tests.conftest import LIST_FIXTURE, REPO, SEED, write_paper
+
+LINE = re.compile(r"^papers/[\w.-]+\.yaml(:\d+)?: ")
+
+
+@pytest.fixture
+def broken(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The fixture list plus three broken records, as papers/ in the working directory."""
+    papers = tmp_path / "papers"
+    shutil.copytree(LIST_FIXTURE, papers)
+    monkeypatch.chdir(tmp_path)
+    write_paper(papers, "c-year", year=1700)
+    write_paper(papers, "a-url", title="Another", url="javascript:alert(1)")
+    (papers / "b-syntax.yaml").write_text("title: Dinomaly: The Less\n", encoding="utf-8")
+    return papers
+
+
+def test_check_ok(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", "--papers", str(LIST_FIXTURE)]) == 0
+    assert capsys.readouterr().out == "ok: 5 papers in 3 sections\n"
+
+
+def test_check_repo_has_no_warnings(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", "--papers", str(REPO / "papers"), "--strict"]) == 0
+    assert capsys.readouterr().out == "ok: 33 papers in 10 sections\n"
+
+
+def test_check_reports_every_broken_record(broken: Path,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check"]) == 1
+    lines = capsys.readouterr().out.splitlines()
+    assert lines == [
+        "papers/a-url.yaml:6: url: 'javascript:alert(1)' is not an http(s) URL — give the "
+        "full address starting with https://",
+        "papers/b-syntax.yaml:1: YAML syntax error at column 16: mapping values are not "
+        "allowed in this context — a value contains ': ' — put the whole value in double "
+        "quotes, e.g. title: \"Dinomaly: The Less Is More\"",
+        "papers/c-year.yaml:5: year: 1700 is out of range (1900–"
+        f"{__import__('site_builder.model').model.max_year()}) — give the year the paper "
+        "was published",
+        "3 errors in 3 files"]
+    assert all(LINE.match(line) for line in lines[:-1])
+
+
+def test_check_github_format(broken: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", "--format", "github"]) == 1
+    lines = capsys.readouterr().out.splitlines()
+    assert [re.match(r"::error file=([^,]+),line=(\d+)", ln).groups()  # type: ignore[union-attr]
+            for ln in lines[:-1]] == [("papers/a-url.yaml", "6"),
+                                      ("papers/b-syntax.yaml", "1"),
+                                      ("papers/c-year.yaml", "5")]
+    assert ",col=16," in lines[1]
+    assert lines[-1] == "3 errors in 3 files"
+
+
+def test_check_json_format(broken: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", "--format", "json"]) == 1
+    data = json.loads(capsys.readouterr().out)
+    assert isinstance(data, list) and len(data) == 3
+    for item in data:
+        assert {"path", "line", "field", "message", "fix"} <= set(item)
+    assert [(d["path"], d["line"], d["field"]) for d in data] == [
+        ("papers/a-url.yaml", 6, "url"), ("papers/b-syntax.yaml", 1, ""),
+        ("papers/c-year.yaml", 5, "year")]
+
+
+def test_check_json_when_valid(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", "--papers", str(LIST_FIXTURE), "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out) == []
+
+
+def test_warnings_and_strict(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                             capsys: pytest.CaptureFixture[str]) -> None:
+    papers = tmp_path / "papers"
+    shutil.copytree(LIST_FIXTURE, papers)
+    monkeypatch.chdir(tmp_path)
+    text = (papers / "zhou2024-anomalyclip.yaml").read_text(encoding="utf-8")
+    write_paper(papers, "zz-copy", extra=text[text.index("abstract:"):text.index("arxiv:")])
+    assert main(["check"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("papers/zz-copy.yaml:8: abstract: warning: same abstract as "
+                             "papers/zhou2024-anomalyclip.yaml")
+    assert out[1:] == ["0 errors and 1 warning in 1 file", "ok: 6 papers in 3 sections"]
+    assert main(["check", "--strict"]) == 1
+
+
+def test_readme_leaves_the_old_readme_untouched_on_errors(
+        broken: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    readme = broken.parent / "README.md"
+    readme.write_bytes(b"old\r\ncontent\n")
+    os.utime(readme, (1_000_000, 1_000_000))
+    assert main(["readme"]) == 1
+    assert readme.read_bytes() == b"old\r\ncontent\n"
+    assert readme.stat().st_mtime == 1_000_000
+    err = capsys.readouterr().err
+    assert "papers/c-year.yaml:5: year:" in err and err.rstrip().endswith("3 errors in 3 files")
+    assert sorted(p.name for p in broken.parent.iterdir()) == ["README.md", "papers"]
+
+
+def test_readme_writes_then_reports_unchanged(tmp_path: Path,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "README.md"
+    args = ["readme", "--papers", str(LIST_FIXTURE), "-o", str(out)]
+    assert main(args) == 0
+    assert capsys.readouterr().out == f"wrote {out}\n"
+    assert out.read_text(encoding="utf-8") == \
+        (REPO / "tests" / "golden" / "README.md").read_text(encoding="utf-8")
+    assert main(args) == 0
+    assert capsys.readouterr().out == f"unchanged {out}\n"
+    assert main([*args, "--check"]) == 0
+    out.write_text(out.read_text(encoding="utf-8").replace("BMAD", "BNAD"), encoding="utf-8")
+    assert main([*args, "--check"]) == 1
+    err = capsys.readouterr().err
+    assert "is out of date" in err and "+- [[CVPR Workshops 2024]]" in err
+
+
+def test_repo_readme_check() -> None:
+    assert main(["readme", "--check", "--papers", str(REPO / "papers"), "-o",
+                 str(REPO / "README.md")]) == 0
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["chek"], "invalid choice: 'chek'"),
+    (["check", "--papers", "no-such-folder"], "no such folder"),
+    (["check", "--format", "xml"], "argument --format: invalid choice: 'xml'"),
+    (["readme", "--bogus"], "unrecognized arguments: --bogus"),
+    ([], ""),
+])
+def test_usage_errors_exit_2(argv: list[str], message: str, tmp_path: Path,
+                             monkeypatch: pytest.MonkeyPatch,
+                             capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert main(argv) == 2
+    captured = capsys.readouterr()
+    assert message in captured.err + captured.out
+
+
+def test_unknown_verb_suggests_the_closest(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["chek"]) == 2
+    assert "did you mean 'check'?" in capsys.readouterr().err
+    assert main(["readm"]) == 2
+    assert "did you mean 'readme'?" in capsys.readouterr().err
+
+
+def test_import_verb(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                     capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert main(["import", str(SEED), "--papers", "imported"]) == 0
+    captured = capsys.readouterr()
+    assert captured.out == "imported 33 papers in 10 sections into imported/ (34 files)\n"
+    assert "imported/li2023-rethinking-out-of-distribution-ood.yaml:" in captured.err
+    assert "warning: same abstract as imported/cai2024-rethinking-autoencoders-for-medical-" \
+        "anomaly.yaml" in captured.err
+    # a second import would overwrite: refused without --force
+    assert main(["import", str(SEED), "--papers", "imported"]) == 2
+    assert "pass --force" in capsys.readouterr().err
+    assert main(["import", str(SEED), "--papers", "imported", "--force"]) == 0
+
+
+def test_import_of_a_file_that_is_not_a_list(tmp_path: Path,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    src = tmp_path / "notes.md"
+    src.write_text("# Notes\n\nnothing here\n", encoding="utf-8")
+    assert main(["import", str(src), "--papers", str(tmp_path / "out")]) == 2
+    assert "no paper entries found" in capsys.readouterr().err
+    assert main(["import", str(tmp_path / "missing.md"), "--papers",
+                 str(tmp_path / "out")]) == 2
+
+
+def test_schema_verb(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["schema", "-o", str(tmp_path)]) == 0
+    assert (tmp_path / "paper.schema.json").read_text(encoding="utf-8") == \
+        (REPO / "schema" / "paper.schema.json").read_text(encoding="utf-8")
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["--version"])
+    assert info.value.code == 0
+    assert capsys.readouterr().out.startswith("site-builder ")

@@ -1,0 +1,339 @@
+"""site_builder.importers: the seed README → records, repairs, and the round trip."""
+
+from __future__ import annotations
+
+import html
+import re
+import tempfile
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from site_builder.dump import file_stems, write_list
+from site_builder.errors import InvalidRecords
+from site_builder.importers import parse_readme
+from site_builder.importers.repair import fix_mojibake, latex_to_text
+from site_builder.model import ListInfo, Paper, Section
+from site_builder.render import render_readme
+from site_builder.text import fold, squash
+from site_builder.validate import Entry, PaperList, check_dir
+from tests.conftest import SEED
+
+MOJIBAKE = ("√", "Ô", "‚Äô", "üåü", "Ã", "â€")
+
+
+@pytest.fixture(scope="module")
+def seed_text() -> str:
+    return SEED.read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def seed(seed_text: str):
+    return parse_readme(seed_text)
+
+
+@pytest.fixture(scope="module")
+def seed_dir(seed, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    papers = tmp_path_factory.mktemp("seed") / "papers"
+    write_list(papers, seed.info, seed.papers, file_stems(seed.papers))
+    return papers
+
+
+@pytest.fixture(scope="module")
+def seed_readme(seed_dir: Path) -> str:
+    return render_readme(check_dir(seed_dir))
+
+
+# --- the seed ----------------------------------------------------------------------------
+
+def test_seed_imports_33_papers_in_10_sections(seed) -> None:
+    assert len(seed.papers) == 33
+    paper_sections = [s for s in seed.info.sections if s.id]
+    assert len(paper_sections) == 10
+    assert [s.anchor for s in seed.info.sections] == [f"s{i}" for i in range(1, 14)]
+    assert [s.title for s in paper_sections] == [
+        'Solving "Identity Mapping"', "Supervised Learning", "Self-Supervised Learning",
+        "AE-Based Approaches", "GAN-Based Approaches", "Diffusion-Based Approaches",
+        "Multi-Modal Fusion", "Vision Language Models", "Knowledge Distillation", "Benchmarks"]
+    assert {p.category for p in seed.papers} == {s.id for s in paper_sections}
+
+
+def test_seed_information_sections_and_header(seed) -> None:
+    info = seed.info
+    overview, tips, stars = (info.sections[0], info.sections[1], info.sections[-1])
+    assert overview.title == "📚 Overview of Medical Imaging Anomaly Detection"
+    assert overview.image is not None and overview.image.src.startswith(
+        "https://github.com/user-attachments/assets/1abc4d53")
+    assert tips.title == "✏️ Tips"
+    assert tips.items == ("*: Papers for Non-Medical Anomaly Detection", ":octocat:: Code")
+    assert stars.title == "🥰 Star History" and stars.chart is not None
+    assert stars.chart.link and stars.chart.link.startswith("https://star-history.com/")
+    assert info.title == "🌟 Paper List for Medical Anomaly Detection"
+    assert info.contents_title == "📇 Contents"
+    assert info.abstract_label == "📋 Abstract (Click to Expand)"
+    assert [n.label for n in info.notes] == ["🦉 Contributors", "🎓 DeepWiki",
+                                             "📦 Other resources"]
+    assert info.contact is not None and info.contact.email == "szhsxhsyf@hdu.edu.cn"
+    assert len(info.logos) == 8 and info.logos[0].link == "https://www.hdu.edu.cn/"
+    assert len(info.badges) == 5 and info.footer is not None
+
+
+def test_mojibake_is_repaired_everywhere(seed, seed_dir: Path) -> None:
+    authors = [a for p in seed.papers for a in p.authors]
+    for name in ("Frénay, Benoît", "Krüger, Julia", "Sandkühler, Robin", "Müller, Johanna P"):
+        assert name in authors
+    assert any("’" in (p.abstract or "") for p in seed.papers)
+    assert seed.info.title.startswith("🌟")
+    records = "".join(p.read_text(encoding="utf-8") for p in seed_dir.iterdir())
+    for bad in MOJIBAKE:
+        assert bad not in records, bad
+
+
+def test_others_stays_the_last_author(seed) -> None:
+    with_others = [p for p in seed.papers if "others" in p.authors]
+    assert with_others and all(p.authors[-1] == "others" for p in with_others)
+
+
+def test_non_medical_flag(seed, seed_text: str) -> None:
+    starred = {p.title for p in seed.papers if p.non_medical}
+    assert len(starred) == len(re.findall(r"^- \*\[\[", seed_text, re.M)) > 0
+    assert "Dinomaly: The Less Is More Philosophy in Multi-Class Unsupervised Anomaly " \
+        "Detection" not in starred
+    assert "A Unified Model for Multi-class Anomaly Detection" in starred
+
+
+def test_seed_import_warns_about_the_copied_abstract(seed_dir: Path) -> None:
+    """MOOD (CVPR 2023) carries the abstract of AE4AD (MICCAI 2024) in the seed."""
+    plist = check_dir(seed_dir)
+    [warning] = plist.warnings
+    assert warning.severity == "warning" and warning.field == "abstract"
+    names = {Path(warning.path).name, *re.findall(r"[\w-]+\.yaml", warning.message)}
+    assert names == {"li2023-rethinking-out-of-distribution-ood.yaml",
+                     "cai2024-rethinking-autoencoders-for-medical-anomaly.yaml"}
+
+
+# --- an independent reading of the seed --------------------------------------------------
+
+def _repair(text: str) -> str:
+    """Mac Roman mojibake undone run by run (written here again, not the importer's)."""
+    def run(m: re.Match[str]) -> str:
+        try:
+            return m.group(0).encode("mac_roman").decode("utf-8")
+        except UnicodeError:
+            return m.group(0)
+    return re.sub(r"[^\x00-\x7f]+", run, text)
+
+
+_E = re.compile(r"^- (?P<star>\*)?\[\[(?P<venue>.+) (?P<year>\d{4})\]\]\((?P<url>[^)]+)\) "
+                r"\*\*(?P<title>.+)\*\*(?: \[:octocat:\]\((?P<code>[^)]+)\))?\s*$")
+
+
+def _entries(readme: str, unescape: bool) -> dict[tuple[str, str], dict[str, str | None]]:
+    """Every paper entry of a README in the list's format, read with plain regexes."""
+    def md(s: str) -> str:
+        return re.sub(r"\\(.)", r"\1", s) if unescape else s
+
+    out: dict[tuple[str, str], dict[str, str | None]] = {}
+    section = ""
+    lines = readme.splitlines()
+    current: dict[str, str | None] | None = None
+    for i, line in enumerate(lines):
+        head = re.match(r"^## \d+\. (.+?) <", line)
+        if head:
+            section = md(head.group(1))
+            continue
+        m = _E.match(line)
+        if m:
+            current = {"section": section, "star": "*" if m["star"] else "",
+                       "venue": md(m["venue"]), "year": m["year"], "url": m["url"],
+                       "title": md(m["title"]), "code": m["code"], "authors": None,
+                       "figure": None, "abstract": None}
+            out[(current["url"] or "", current["title"] or "")] = current
+            continue
+        if current is None:
+            continue
+        if current["authors"] is None and re.match(r"^  \*.+\*$", line):
+            current["authors"] = md(line.strip()[1:-1])
+        elif current["figure"] is None and (img := re.search(r'<img src="([^"]+)"', line)):
+            current["figure"] = html.unescape(img.group(1))
+        elif line.startswith("<summary>") and current["abstract"] is None:
+            current["abstract"] = squash(html.unescape(lines[i + 1]))
+    return out
+
+
+def test_rendered_entries_match_the_seed(seed_text: str, seed_readme: str) -> None:
+    seed_entries = _entries(_repair(seed_text), unescape=False)
+    rendered = _entries(seed_readme, unescape=True)
+    assert len(seed_entries) == len(rendered) == 33
+    assert seed_entries.keys() == rendered.keys()
+    for key, want in seed_entries.items():
+        got = rendered[key]
+        if "M{\\\"u}ller" in (want["authors"] or ""):
+            assert got["authors"] == want["authors"].replace('M{\\"u}ller', "Müller")
+            want = {**want, "authors": got["authors"]}
+        assert got == want, key
+
+
+# --- round trips -----------------------------------------------------------------------
+
+def test_importing_the_rendered_readme_gives_the_same_readme(seed_readme: str,
+                                                             tmp_path: Path) -> None:
+    again = parse_readme(seed_readme)
+    papers = tmp_path / "papers"
+    write_list(papers, again.info, again.papers, file_stems(again.papers))
+    assert render_readme(check_dir(papers)) == seed_readme
+
+
+def test_repo_readme_round_trips(tmp_path: Path) -> None:
+    from tests.conftest import REPO
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    again = parse_readme(readme)
+    write_list(tmp_path, again.info, again.papers, file_stems(again.papers))
+    assert render_readme(check_dir(tmp_path)) == readme
+
+
+def test_import_of_nothing_like_a_list() -> None:
+    imported = parse_readme("# Hello\n\nJust text.\n")
+    assert imported.papers == []
+
+
+# --- repairs -----------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("raw", "fixed"), [
+    ("\uf8ffüåü Paper List", "🌟 Paper List"),
+    ("Fr√©nay, Beno√Æt", "Frénay, Benoît"),
+    ("Kr√ºger", "Krüger"),
+    ("the model‚Äôs output", "the model’s output"),
+])
+def test_fix_mojibake(raw: str, fixed: str) -> None:
+    assert fix_mojibake(raw) == fixed
+    assert fix_mojibake(fixed) == fixed  # idempotent
+
+
+@pytest.mark.parametrize("text", ["Frénay, Benoît", "🌟 ✏️ 📋", "李华", "naïve café — “x”",
+                                  "Ω≈ç√∫", "plain ASCII", "—ß and 🌟"])
+def test_fix_mojibake_leaves_correct_text_alone(text: str) -> None:
+    assert fix_mojibake(text) == text
+
+
+@given(st.text(max_size=30))
+def test_fix_mojibake_is_idempotent(text: str) -> None:
+    once = fix_mojibake(text)
+    assert fix_mojibake(once) == once
+
+
+@pytest.mark.parametrize(("raw", "text"), [
+    ('M{\\"u}ller, Johanna', "Müller, Johanna"),
+    ("Fr{\\'e}nay", "Frénay"),
+    ("Fran\\c{c}ois", "François"),
+    ("Stra{\\ss}e", "Straße"),
+    ("Br\\o{}nd", "Brønd"),
+    ("Sch\\\"{o}n", "Schön"),
+    ("Plain, Name", "Plain, Name"),
+])
+def test_latex_to_text(raw: str, text: str) -> None:
+    assert latex_to_text(raw) == text
+
+
+# --- the round-trip property ------------------------------------------------------------
+
+_CHARS = st.sampled_from(list("abcxyzABCXYZ019 ,.:;!?-'\"()*_[]<>&~|$`\\#+=@%/{}éüßø李🌟’—"))
+_WORDS = st.text(alphabet=_CHARS, min_size=1, max_size=24).map(squash)
+
+
+def _ok(value: str) -> bool:
+    return bool(value) and not re.search(r"(?:^|\s)and(?:\s|$)", value)
+
+
+TEXT = _WORDS.filter(_ok)
+NAME = st.one_of(TEXT, st.builds(lambda a, b: f"{a}, {b}", TEXT, TEXT)).filter(_ok)
+# Items are trusted inline Markdown kept as written: plain prose is what they round-trip.
+ITEM = st.text(alphabet="abcXYZ019 ,.;!?'\"éü🌟’", min_size=1, max_size=20).map(squash) \
+    .filter(lambda t: t and t[0].isalpha())
+URL = st.builds(lambda path: f"https://example.org/{path}",
+                st.text(alphabet="abcxyz0129-._~%/?=&#", max_size=12))
+
+
+@st.composite
+def paper_lists(draw: st.DrawFn) -> PaperList:
+    n_sections = draw(st.integers(1, 3))
+    sections: list[Section] = []
+    for i in range(n_sections):
+        if draw(st.booleans()):
+            sections.append(Section(title=draw(TEXT), anchor=f"info{i}",
+                                    items=tuple(draw(st.lists(ITEM, max_size=2)))))
+        sections.append(Section(title=draw(TEXT), id=f"section-{i}", anchor=f"s{i}"))
+    ids = [s.id for s in sections if s.id]
+    entries = []
+    titles: set[str] = set()
+    for i in range(draw(st.integers(1, 5))):
+        title = draw(TEXT.filter(lambda t: not fold(t) or fold(t) not in titles))
+        titles.add(fold(title))  # the validator's duplicate check folds titles too
+        paper = Paper(
+            title=title, authors=tuple(draw(st.lists(NAME, min_size=1, max_size=3))),
+            venue=draw(TEXT), year=draw(st.integers(1990, 2026)),
+            url=f"https://example.org/paper/{i}", category=draw(st.sampled_from(ids)),
+            code=draw(st.none() | URL), figure=draw(st.none() | URL),
+            abstract=draw(st.none() | st.lists(TEXT, min_size=1, max_size=5).map(" ".join)
+                          .filter(lambda a, t=title: a.casefold() != t.casefold())),
+            non_medical=draw(st.booleans()))
+        entries.append(Entry(f"p{i}", f"p{i}.yaml", paper))
+    info = ListInfo(title=draw(TEXT), sections=tuple(sections))
+    return PaperList(info, tuple(entries))
+
+
+PAPER_FIELDS = ("title", "authors", "venue", "year", "url", "code", "figure", "abstract",
+                "non_medical", "category")
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(paper_lists())
+def test_render_import_round_trip(plist: PaperList) -> None:
+    # the generated list is one the validator accepts, written and read as files
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        papers = [e.paper for e in plist.entries]
+        write_list(folder, plist.info, papers, [e.key for e in plist.entries])
+        try:
+            checked = check_dir(folder)
+        except InvalidRecords as err:  # pragma: no cover - a generator bug
+            raise AssertionError(str(err.problems)) from err
+    assert [e.paper for e in checked.entries] == papers
+
+    readme = render_readme(checked)
+    imported = parse_readme(readme)
+    by_section = {s.title: s for s in plist.info.sections}
+    id_of = {s.id: s.title for s in plist.info.sections if s.id}
+    # sections: titles, kinds and items in order
+    assert [(s.title, bool(s.id), s.items) for s in imported.info.sections] == \
+        [(s.title, bool(s.id), s.items) for s in plist.info.sections]
+    imported_titles = {s.id: s.title for s in imported.info.sections if s.id}
+    # papers: every field, with the category mapped through the section title
+    want = sorted((tuple(getattr(p, f) for f in PAPER_FIELDS[:-1]), id_of[p.category])
+                  for p in papers)
+    got = sorted((tuple(getattr(p, f) for f in PAPER_FIELDS[:-1]),
+                  imported_titles[p.category]) for p in imported.papers)
+    assert got == want
+    assert set(by_section) >= set(imported_titles.values())
+    # and the imported records render to the same README
+    again = PaperList(imported.info, tuple(Entry(e.key, e.path, p) for e, p in zip(
+        sorted(checked.entries, key=lambda e: (e.paper.category, e.paper.url)),
+        sorted(imported.papers, key=lambda p: (p.category, p.url)), strict=True)))
+    assert render_readme(_same_ids(again, plist)) == readme
+
+
+def _same_ids(imported: PaperList, original: PaperList) -> PaperList:
+    """Imported section ids are slugs of the titles; map them back by position."""
+    mapping = {i.id: o.id for i, o in zip(imported.info.sections, original.info.sections,
+                                          strict=True) if i.id}
+    from dataclasses import replace
+
+    info = replace(imported.info, sections=tuple(
+        replace(s, id=mapping.get(s.id) if s.id else None) for s in imported.info.sections))
+    entries = tuple(replace(e, paper=replace(e.paper, category=mapping[e.paper.category]))
+                    for e in imported.entries)
+    return PaperList(info, entries)
+

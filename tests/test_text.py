@@ -1,0 +1,105 @@
+"""site_builder.text: whitespace, slugs and the escaping that keeps record text inert."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from markdown_it import MarkdownIt
+
+from site_builder.text import (
+    fold,
+    html_attr,
+    html_text,
+    is_safe_url,
+    md_escape,
+    md_unescape,
+    safe_url,
+    slugify,
+    squash,
+    unescape_entities,
+)
+
+MD = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
+SPECIAL = "\\`*_[]()<>&~|$!#+-.:;'\"{}/=@%^? \t\né🌟’"
+
+
+def _plain_text(markdown: str) -> str:
+    """The text of a one-paragraph Markdown document, or fail if it made any structure."""
+    tokens = MD.parse(markdown)
+    assert [t.type for t in tokens] == ["paragraph_open", "inline", "paragraph_close"], tokens
+    children = tokens[1].children or []
+    assert all(c.type == "text" for c in children), [c.type for c in children]
+    return "".join(c.content for c in children)
+
+
+def test_squash() -> None:
+    assert squash("  a \n\t b  ") == "a b"
+    assert squash("") == ""
+
+
+@pytest.mark.parametrize("value", [
+    "<script>alert(1)</script>", "**bold**", "_em_", "[x](http://evil)", "](javascript:x)",
+    "`code`", "a | b", "$x$", "~~gone~~", "&amp; &lt;", "\\*", "a\\", "<!-- c -->",
+    "![i](http://x/y.png)", "<https://x.y>", "x &copy; y",
+])
+def test_md_escape_renders_as_itself(value: str) -> None:
+    assert _plain_text(f"A {md_escape(value)} B") == f"A {value} B"
+
+
+@given(st.text(alphabet=SPECIAL + "abc", max_size=40))
+def test_md_escape_round_trips(value: str) -> None:
+    assert md_unescape(md_escape(value)) == squash(value)
+
+
+@given(st.text(alphabet=SPECIAL + "abc", min_size=1, max_size=40).map(squash)
+       .filter(lambda s: s and s[0] not in "#+-=>.0123456789!" and s[-1] not in "#"))
+def test_md_escape_is_text_for_a_markdown_parser(value: str) -> None:
+    assert _plain_text(f"x {md_escape(value)} x") == f"x {value} x"
+
+
+def test_md_unescape_decodes_entities_of_hand_written_text() -> None:
+    assert md_unescape("R&amp;D \\*x\\*") == "R&D *x*"
+
+
+def test_html_text_changes_as_little_as_possible() -> None:
+    assert html_text("a < b & c > d") == "a &lt; b & c > d"
+    assert html_text("&amp; &#39;") == "&amp;amp; &amp;#39;"
+    assert html_text("</details> -->") == "&lt;/details> -->"
+    assert unescape_entities(html_text("x &lt; y < z & w")) == "x &lt; y < z & w"
+
+
+def test_html_attr() -> None:
+    assert html_attr('a "b" <c> & \'d\'') == "a &quot;b&quot; &lt;c&gt; &amp; &#x27;d&#x27;"
+
+
+@pytest.mark.parametrize(("url", "safe"), [
+    ("https://example.org/a?b=1&c=2#x", True),
+    ("http://example.org", True),
+    ("javascript:alert(1)", False),
+    ("JAVASCRIPT://example.org", False),
+    ("ftp://example.org/a", False),
+    ("papers/a.pdf", False),
+    ("//example.org/a", False),
+    ("https://", False),
+    ("https:///path", False),
+    ("https://example.org/a b", False),
+    ('https://example.org/"onmouseover=x', False),
+    ("https://example.org/a)(b", False),
+    ("https://example.org/<x>", False),
+])
+def test_is_safe_url(url: str, safe: bool) -> None:
+    assert is_safe_url(url) is safe
+    assert safe_url(url) == (url if safe else "")
+
+
+def test_safe_url_of_nothing() -> None:
+    assert safe_url(None) == "" and safe_url("") == ""
+
+
+def test_fold_and_slugify() -> None:
+    assert fold("Frénay, Benoît — ÉTUDE!") == "frenay benoit etude"
+    assert slugify("Dinomaly: The Less Is More Philosophy in Multi-Class Unsupervised") == \
+        "dinomaly-the-less-is-more-philosophy-in-multi"
+    assert slugify("李华", 3) == "paper"
+    assert slugify("A B C D", 2) == "a-b"
