@@ -34,27 +34,33 @@ class _AliasUsed(yaml.YAMLError):
     pass
 
 
-class _StrictLoader(_BaseLoader):  # type: ignore[misc, valid-type]
-    """Safe loader that records duplicate keys and refuses aliases."""
+class _RecordLoader(_BaseLoader):  # type: ignore[misc, valid-type]
+    """Safe loader that records duplicate keys (PyYAML silently keeps the last one)."""
 
     def __init__(self, stream: str) -> None:
         super().__init__(stream)
         self.duplicates: list[tuple[str, int, int]] = []
 
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> Any:
+        mapping = super().construct_mapping(node, deep)
+        if len(mapping) < len(node.value):  # only then look for the repeated keys
+            seen: dict[Any, int] = {}
+            for key_node, _ in node.value:
+                key = key_node.value if isinstance(key_node, yaml.ScalarNode) else id(key_node)
+                line = key_node.start_mark.line + 1
+                if key in seen:
+                    self.duplicates.append((str(key), line, seen[key]))
+                seen[key] = line
+        return mapping
+
+
+class _StrictLoader(_RecordLoader):
+    """Also refuses aliases; used only for text that holds a '*' (aliases need one)."""
+
     def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
         if node in self.constructed_objects:
             raise _AliasUsed(node.start_mark.line + 1)
         return super().construct_object(node, deep)
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> Any:
-        seen: dict[Any, int] = {}
-        for key_node, _ in node.value:
-            key = key_node.value if isinstance(key_node, yaml.ScalarNode) else id(key_node)
-            line = key_node.start_mark.line + 1
-            if key in seen:
-                self.duplicates.append((str(key), line, seen[key]))
-            seen[key] = line
-        return super().construct_mapping(node, deep)
 
 
 _HINTS = (
@@ -148,7 +154,7 @@ def parse(path: str, raw: bytes, max_bytes: int = MAX_BYTES) -> Source:
                                     "delete it (it is invisible: retype the text around it)",
                                     col))
         return src
-    loader = _StrictLoader(text)
+    loader = (_StrictLoader if "*" in text else _RecordLoader)(text)
     try:
         src.data = loader.get_single_data()
     except _AliasUsed as err:
@@ -171,13 +177,13 @@ def parse(path: str, raw: bytes, max_bytes: int = MAX_BYTES) -> Source:
         src.problems.append(Problem(path, line, key, f"duplicate key (first given on line "
                                     f"{first}); YAML would silently keep only this one",
                                     "keep one of the two and delete the other"))
-    if _MAYBE_TAG.search(text):
+    if "!" in text and _MAYBE_TAG.search(text):
         tagged = _tag_at(text)
         if tagged:
             src.problems.append(_tag_problem(path, *tagged))
             src.data = None
             return src
-    if _MAYBE_ANCHOR.search(text):
+    if ("&" in text or "*" in text) and _MAYBE_ANCHOR.search(text):
         line = _anchor_line(text)
         if line:
             src.problems.append(_anchor_problem(path, line))
@@ -244,7 +250,7 @@ def read(path: Path, display: str | None = None, max_bytes: int = MAX_BYTES) -> 
 def paper_files(papers_dir: Path) -> list[Path]:
     """Every record file below ``papers_dir`` (files starting with '_' are list-level),
     in a stable order."""
-    found: list[Path] = []
+    found: list[str] = []
     stack = [str(papers_dir)]
     while stack:
         with os.scandir(stack.pop()) as entries:
@@ -254,8 +260,18 @@ def paper_files(papers_dir: Path) -> list[Path]:
                 if entry.is_dir():
                     stack.append(entry.path)
                 elif entry.name.endswith(YAML_SUFFIXES) and not entry.name.startswith("_"):
-                    found.append(Path(entry.path))
-    return sorted(found)
+                    found.append(entry.path)
+    found.sort()
+    return [Path(f) for f in found]
+
+
+def display_paths(folder: Path, files: list[Path]) -> list[str]:
+    """:func:`display_path` for many files below ``folder``, resolving the folder once."""
+    base = display_path(folder)
+    root = str(folder).rstrip(os.sep) + os.sep
+    prefix = "" if base in ("", ".") else base.rstrip("/") + "/"
+    return [prefix + str(f)[len(root):].replace(os.sep, "/") if str(f).startswith(root)
+            else display_path(f) for f in files]
 
 
 def display_path(path: Path, base: Path | None = None) -> str:

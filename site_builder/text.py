@@ -7,7 +7,6 @@ import html
 import re
 import unicodedata
 
-_SPACE = re.compile(r"\s+")
 # Characters that can start Markdown structure inside a line (emphasis, links, code, HTML,
 # entities, tables, strikethrough, math, escapes).  Escaping them all is safe: CommonMark
 # turns a backslash before any ASCII punctuation into that character.
@@ -18,7 +17,7 @@ _URL_SAFE = re.compile(r"^https?://[^\s<>\"'`{}|\\^()\[\]]+$")
 
 def squash(value: str) -> str:
     """Collapse all whitespace (newlines included) to single spaces and trim."""
-    return _SPACE.sub(" ", value).strip()
+    return " ".join(value.split())
 
 
 # GitHub turns bare "https://..." and "www...." in text into links (GFM autolinks); an

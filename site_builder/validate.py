@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ from typing import Any
 from . import load
 from .errors import InvalidRecords, Problem
 from .model import MIN_YEAR, Kind, ListInfo, Paper, Section, Spec, max_year
-from .text import fold, is_safe_url, squash
+from .text import fold, is_safe_url
 
 _ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _ANCHOR = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
@@ -120,10 +121,10 @@ def _describe(value: Any) -> str:
 def _text(value: Any, limit: int = MAX_TEXT) -> str:
     if not isinstance(value, str):
         raise _Bad(f"must be text, got {_describe(value)}", "put the value in double quotes")
-    if _CONTROL.search(value):
+    if not value.isprintable() and _CONTROL.search(value):
         raise _Bad("contains a control character", "remove it (copy the text again from "
                    "the paper)")
-    text = squash(value)
+    text = " ".join(value.split())  # text.squash, inlined: this runs for every value
     if not text:
         raise _Bad("is empty", "give a value or delete the line")
     if len(text) > limit:
@@ -238,7 +239,7 @@ def _tag(value: Any) -> str:
 
 def _name(value: Any) -> str:
     text = _text(value)
-    if re.search(r"(?:^|\s)and(?:\s|$)", text):
+    if " and " in f" {text} ":
         raise _Bad(f"{text!r} holds the word 'and'; the list joins names with ' and '",
                    "give each author as their own item")
     return text
@@ -265,12 +266,54 @@ _CHECKS: dict[Kind, Callable[[Any], Any]] = {
 
 # --- one record ----------------------------------------------------------------------
 
+@functools.cache
+def _fields(cls: type) -> dict[str, dataclasses.Field]:
+    """The schema fields of a record type (looked up once per type, not per record)."""
+    return {f.name: f for f in dataclasses.fields(cls) if "spec" in f.metadata}
+
+
+@dataclass(frozen=True)
+class _Flat:
+    """What the fast path needs to know of a record type without nested records."""
+
+    allowed: frozenset[str]
+    required: frozenset[str]
+    checks: dict[str, Callable[[Any], Any]]
+
+
+@functools.cache
+def _flat(cls: type) -> _Flat | None:
+    specs = {name: f.metadata["spec"] for name, f in _fields(cls).items()}
+    if any(sp.kind in (Kind.OBJECT, Kind.OBJECTS) for sp in specs.values()):
+        return None
+    return _Flat(frozenset(specs), frozenset(n for n, sp in specs.items() if sp.required),
+                 {n: _CHECKS[sp.kind] for n, sp in specs.items()})
+
+
+def _fast(flat: _Flat, cls: type, data: dict) -> Any:
+    """The record when ``data`` is valid, else ``None`` (then the careful path explains)."""
+    if not (data.keys() <= flat.allowed):
+        return None
+    checks = flat.checks
+    try:
+        values = {k: checks[k](v) for k, v in data.items() if v is not None}
+    except _Bad:
+        return None
+    return cls(**values) if flat.required <= values.keys() else None
+
+
 def build_record(cls: type, data: Any, src: load.Source, at: tuple[str | int, ...] = (),
                  problems: list[Problem] | None = None) -> Any:
     """Check ``data`` against the dataclass ``cls``; returns the record or ``None``.
 
-    Problems are appended to ``problems`` with the line of the offending key.
+    Problems are appended to ``problems`` with the line of the offending key.  Valid
+    records take a fast path; only a record with a problem is walked field by field.
     """
+    flat = _flat(cls)
+    if flat is not None and type(data) is dict:
+        record = _fast(flat, cls, data)
+        if record is not None:
+            return record
     problems = [] if problems is None else problems
     where = ".".join(str(k) for k in at)
 
@@ -285,7 +328,7 @@ def build_record(cls: type, data: Any, src: load.Source, at: tuple[str | int, ..
         report(None, f"must be {what} of keys and values, got {_describe(data)}",
                "write one 'key: value' per line" if not at else "indent its keys below it")
         return None
-    fields = {f.name: f for f in dataclasses.fields(cls) if "spec" in f.metadata}
+    fields = _fields(cls)
     values: dict[str, Any] = {}
     ok = True
     for key, value in data.items():
@@ -428,7 +471,7 @@ def cross_check(entries: list[tuple[Entry, load.Source]]) -> list[Problem]:
         keys = [("doi", "DOI", effective_doi(p)), ("arxiv", "arXiv id", effective_arxiv(p)),
                 ("title", "title", fold(p.title))]
         if p.abstract and len(p.abstract.split()) >= MIN_ABSTRACT_WORDS:
-            keys.append(("abstract", "abstract", fold(p.abstract)))
+            keys.append(("abstract", "abstract", " ".join(p.abstract.casefold().split())))
         for field, what, value in keys:
             if not value:
                 continue
@@ -471,8 +514,8 @@ def check_dir(papers_dir: Path, only: set[str] | None = None) -> PaperList:
     problems += info_problems
     section_ids = [s.id for s in info.sections if s.id] if info else None
     entries: list[tuple[Entry, load.Source]] = []
-    for path in load.paper_files(papers_dir):
-        shown = load.display_path(path)
+    files = load.paper_files(papers_dir)
+    for path, shown in zip(files, load.display_paths(papers_dir, files), strict=True):
         src = load.read(path, shown)
         paper, file_problems = check_paper(src, section_ids)
         if only is None or shown in only:
