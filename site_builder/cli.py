@@ -81,6 +81,20 @@ def _cmd_import(args: argparse.Namespace) -> int:
     result = import_file(args.source, args.papers, force=args.force)
     print(f"imported {result.papers} papers in {result.sections} sections into "
           f"{args.papers}/ ({len(result.written)} files)")
+    from .importers.readme import looks_like_entry
+
+    lost = 0
+    for line, text in result.skipped:
+        if looks_like_entry(text):
+            lost += 1
+            print(f"{args.source}:{line}: error: this paper entry is not in the list's format "
+                  f"and was not imported: {text!r} — write it as '- [[VENUE YEAR]](url) "
+                  "**Title**' and import again, or add a record with 'site-builder new'",
+                  file=sys.stderr)
+        else:
+            print(f"{args.source}:{line}: warning: not imported: {text!r} — the list's format "
+                  "has no place for it; add it to the records by hand if it matters",
+                  file=sys.stderr)
     try:
         plist = check_dir(args.papers)
     except InvalidRecords as err:
@@ -88,7 +102,7 @@ def _cmd_import(args: argparse.Namespace) -> int:
         _print_problems(err.problems, "text", sys.stderr)
         return 1
     _print_problems(list(plist.warnings), "text", sys.stderr)
-    return 0
+    return 1 if lost else 0
 
 
 def _cmd_site(args: argparse.Namespace) -> int:

@@ -337,3 +337,33 @@ def _same_ids(imported: PaperList, original: PaperList) -> PaperList:
                     for e in imported.entries)
     return PaperList(info, entries)
 
+
+
+ODD = """\
+## 1. Things <div id="s3"></div>
+
+Some intro text that is not a paper.
+
+- [[CVPR 2024]](https://example.org/a) **A Paper** [:octocat:](https://github.com/a/b) [Project](https://example.org/p)
+
+  *Doe, Jane*
+
+- [[CVPR]](https://example.org/b) **No Year Paper**
+"""
+
+
+def test_import_reports_every_line_it_could_not_place(tmp_path: Path, capsys) -> None:
+    from site_builder.cli import main
+    from site_builder.importers.readme import parse_readme
+
+    imported = parse_readme(ODD)
+    assert [p.title for p in imported.papers] == ["A Paper"]
+    assert imported.papers[0].code == "https://github.com/a/b"
+    assert [line for line, _ in imported.skipped] == [3, 5, 9]
+    assert "[Project](https://example.org/p)" in imported.skipped[1][1]
+    source = tmp_path / "odd.md"
+    source.write_text(ODD, encoding="utf-8")
+    assert main(["import", str(source), "--papers", str(tmp_path / "p")]) == 1
+    err = capsys.readouterr().err
+    assert f"{source}:9: error: this paper entry is not in the list's format" in err
+    assert f"{source}:3: warning: not imported: 'Some intro text" in err

@@ -17,6 +17,7 @@ class ImportResult:
     written: list[Path]
     papers: int
     sections: int
+    skipped: list[tuple[int, str]]
 
 
 def import_file(source: Path, papers_dir: Path, fmt: str = "readme", *,
@@ -38,4 +39,4 @@ def import_file(source: Path, papers_dir: Path, fmt: str = "readme", *,
     written = write_list(papers_dir, imported.info, imported.papers,
                          file_stems(imported.papers))
     return ImportResult(papers_dir, written, len(imported.papers),
-                        sum(1 for s in imported.info.sections if s.id))
+                        sum(1 for s in imported.info.sections if s.id), imported.skipped)

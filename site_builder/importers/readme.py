@@ -21,7 +21,7 @@ _NUMBERED = re.compile(r"^(\d+)\.\s+(.*)$")
 _ENTRY = re.compile(
     r"^\s*[-*+]\s+(?P<star>\\?\*)?\s*\[\[(?P<venue>(?:\\.|[^\]\\])+?)\s+(?P<year>\d{4})\]\]"
     r"\((?P<url>[^)\s]*)\)\s*\*\*(?P<title>(?:\\.|[^\\*]|\*(?!\*))+?)\*\*"
-    r"(?:\s*\[:octocat:\]\((?P<code>[^)\s]*)\))?\s*$")
+    r"(?:\s*\[:octocat:\]\((?P<code>[^)\s]*)\))?(?P<rest>.*?)\s*$")
 _AUTHORS = re.compile(r"^\s*\*(?!\*)(?P<names>(?:\\.|[^\\])+?)\*\s*$")
 _IMG_TAG = re.compile(r"(?<!\\)<img\b[^>]*>", re.I)  # not an escaped \<img in text
 _ATTR = re.compile(r"(\w+)\s*=\s*\"([^\"]*)\"")
@@ -38,6 +38,11 @@ _LINK_TEXT_SPACES = re.compile(r"\[\s*([^\]]*?)\s*\]\(")
 _MD_ESCAPE = re.compile(r"\\([\\`*_\[\]<>&~|$])")
 _SUMMARY = re.compile(r"<summary>(?:.*?)</summary>(?P<rest>.*)$", re.I)
 RESERVED_ANCHORS = ("top", "build")
+# A list item that starts like an entry ("- [[" or "- *[[") but did not match _ENTRY.
+_LOOKS_LIKE_ENTRY = re.compile(r"^\s*[-*+]\s+\\?\*?\s*\[\[")
+# Lines that only hold the format's own wrappers: no content is lost by passing them over.
+_STRUCTURE = re.compile(r"^\s*(?:</?div\b[^>]*>|</?details\b[^>]*>|</?p\b[^>]*>|<br\s*/?>"
+                        r"|\[!\[[^\]]*\]\([^)]*\)\s*\]\(#[^)]*\)|\]\(#top\))*\s*$", re.I)
 
 
 @dataclass
@@ -46,6 +51,7 @@ class Imported:
 
     info: ListInfo
     papers: list[Paper] = field(default_factory=list)
+    skipped: list[tuple[int, str]] = field(default_factory=list)  # (line, text) not imported
 
 
 def _attrs(tag: str) -> dict[str, str]:
@@ -80,16 +86,18 @@ def _image(src: str, alt: str, link: str | None, fallback: str) -> Image:
 
 
 def _split_sections(lines: list[str]) -> tuple[list[str], list[tuple[str, str | None,
-                                                                      list[str]]]]:
+                                                                      list[str], int]]]:
+    """The header lines, and each ``##`` section as (title, anchor, body, line of the
+    body's first line)."""
     head: list[str] = []
-    sections: list[tuple[str, str | None, list[str]]] = []
+    sections: list[tuple[str, str | None, list[str], int]] = []
     fence = False
-    for line in lines:
+    for number, line in enumerate(lines, 1):
         if line.lstrip().startswith("```"):
             fence = not fence
         m = None if fence else _HEADING.match(line)
         if m:
-            sections.append((m.group("title"), m.group("anchor"), []))
+            sections.append((m.group("title"), m.group("anchor"), [], number + 1))
         elif sections:
             sections[-1][2].append(line)
         else:
@@ -191,7 +199,10 @@ def _names_text(raw: str) -> str:
                               repaired))
 
 
-def _papers(body: list[str], category: str) -> list[Paper]:
+def _papers(body: list[str], category: str, first_line: int,
+            skipped: list[tuple[int, str]]) -> list[Paper]:
+    """The entries of one paper section; lines that carry content the format has no
+    place for are added to ``skipped`` with their line number, so nothing goes silently."""
     papers: list[Paper] = []
     current: dict | None = None
     abstract: list[str] | None = None
@@ -200,7 +211,7 @@ def _papers(body: list[str], category: str) -> list[Paper]:
         if current is not None:
             papers.append(Paper(**current))
 
-    for line in body:
+    for number, line in enumerate(body, first_line):
         entry = _ENTRY.match(line)
         if entry:
             finish()
@@ -215,8 +226,12 @@ def _papers(body: list[str], category: str) -> list[Paper]:
                 "authors": (),
             }
             abstract = None
+            if entry.group("rest"):
+                skipped.append((number, f"after the entry: {entry.group('rest').strip()}"))
             continue
-        if current is None:
+        if current is None or _LOOKS_LIKE_ENTRY.match(line):
+            if line.strip() and not _STRUCTURE.match(line):
+                skipped.append((number, line.strip()))
             continue
         if abstract is not None:
             if re.search(r"</details>", line, re.I):
@@ -239,8 +254,15 @@ def _papers(body: list[str], category: str) -> list[Paper]:
         img = _IMG_TAG.search(line)
         if img and "figure" not in current:
             current["figure"] = _attrs(img.group(0)).get("src")
+        elif line.strip() and not _STRUCTURE.match(line):
+            skipped.append((number, line.strip()))
     finish()
     return papers
+
+
+def looks_like_entry(text: str) -> bool:
+    """Whether a skipped line was meant as a paper entry (then a paper was lost)."""
+    return bool(_LOOKS_LIKE_ENTRY.match(text))
 
 
 def _abstract_label(text: str) -> dict[str, str]:
@@ -258,7 +280,8 @@ def parse_readme(text: str) -> Imported:
     sections: list[Section] = []
     papers: list[Paper] = []
     used_ids: set[str] = set()
-    for title, anchor, body in raw_sections:
+    skipped: list[tuple[int, str]] = []
+    for title, anchor, body, first_line in raw_sections:
         if anchor in RESERVED_ANCHORS:
             continue
         contents = [line for line in body if line.strip() and not line.startswith("<")]
@@ -275,11 +298,12 @@ def parse_readme(text: str) -> Imported:
             used_ids.add(sid)
             sections.append(Section(title=title, id=sid, anchor=anchor if anchor != sid
                                     else None))
-            papers += _papers(body, sid)
+            papers += _papers(body, sid, first_line, skipped)
         else:
             sections.append(_info_section(title, anchor, body))
     footer = None
-    trailing = [m for _, _, body in raw_sections[-1:] for m in _MD_IMAGE.finditer("\n".join(body))
+    last_body = "\n".join(raw_sections[-1][2]) if raw_sections else ""
+    trailing = [m for m in _MD_IMAGE.finditer(last_body)
                 if (m.group("link") or "").startswith("#")]
     if trailing:
         m = trailing[-1]
@@ -292,4 +316,4 @@ def parse_readme(text: str) -> Imported:
                       notes=info["notes"], contact=info.get("contact"), logos=info["logos"],
                       contents_title=info.get("contents_title", "Contents"),
                       **_abstract_label(text)),
-        papers=papers)
+        papers=papers, skipped=skipped)
