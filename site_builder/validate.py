@@ -16,18 +16,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import load
+from . import ids, load
 from .errors import InvalidRecords, Problem
+from .ids import find_arxiv, find_doi
 from .model import MIN_YEAR, Kind, ListInfo, Paper, Section, Spec, max_year
 from .text import fold, is_safe_url
 
 _ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _ANCHOR = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
-_DOI = re.compile(r"^10\.\d{4,9}/\S+$")
-_ARXIV = re.compile(r"^(?:\d{4}\.\d{4,5}|[a-z-]+(?:\.[A-Z]{2})?/\d{7})$")
-_ARXIV_IN_URL = re.compile(r"arxiv\.org/(?:abs|pdf|html)/(\d{4}\.\d{4,5}|[a-z-]+(?:\.[A-Z]{2})?"
-                           r"/\d{7})(?:v\d+)?(?:\.pdf)?/?$")
-_DOI_IN_URL = re.compile(r"^https?://(?:dx\.)?doi\.org/(10\.\d{4,9}/\S+)$")
 _EMAIL = re.compile(r"^[^@\s<>()\[\]]+@[^@\s<>()\[\]]+\.[A-Za-z]{2,}$")
 _MD_LINK_TARGET = re.compile(r"\]\(([^)\s]*)")
 _HTML_TAG = re.compile(r"<[A-Za-z/!]")
@@ -196,10 +192,11 @@ def _matching(pattern: re.Pattern[str], what: str, fix: str) -> Callable[[Any], 
 
 def _doi(value: Any) -> str:
     text = _text(value)
-    m = _DOI_IN_URL.match(text)
-    if m:
-        raise _Bad("is a URL, not a DOI", f"write only the DOI: {m.group(1)}")
-    if not _DOI.match(text):
+    if "://" in text or text.lower().startswith("doi.org/"):
+        raise _Bad("is a URL, not a DOI", f"write only the DOI: {find_doi(text) or '10.…'}")
+    if text.lower().startswith("doi:") and ids.DOI.match(text[4:].strip()):
+        raise _Bad(f"{text!r} has a prefix", f"write only the DOI: {text[4:].strip()}")
+    if not ids.DOI.match(text):
         raise _Bad(f"{text!r} is not a DOI", "a DOI looks like 10.1109/CVPR.2025.01234")
     return text
 
@@ -209,10 +206,10 @@ def _arxiv(value: Any) -> str:
         raise _Bad(f"was read as the number {value}", "put the arXiv id in quotes, e.g. "
                    "'2403.09303'")
     text = _text(value)
-    bare = re.sub(r"v\d+$", "", text.removeprefix("arXiv:"))
-    if _ARXIV.match(bare) and bare != text:
+    bare = find_arxiv(text)
+    if bare and bare != text:
         raise _Bad(f"{text!r} has a prefix or version", f"write only the id: {bare}")
-    if not _ARXIV.match(text):
+    if not ids.ARXIV_ID.match(text):
         raise _Bad(f"{text!r} is not an arXiv id", "an arXiv id looks like 2403.09303")
     return text
 
@@ -389,17 +386,14 @@ def _value(sp: Spec, value: Any, src: load.Source, at: tuple[str | int, ...],
 
 def effective_arxiv(p: Paper) -> str | None:
     """The arXiv id of a paper, given or read from its link."""
-    if p.arxiv:
-        return p.arxiv
-    m = _ARXIV_IN_URL.search(p.url)
-    return m.group(1) if m else None
+    return p.arxiv or find_arxiv(p.url)
 
 
 def effective_doi(p: Paper) -> str | None:
-    if p.doi:
-        return p.doi.lower()
-    m = _DOI_IN_URL.match(p.url)
-    return m.group(1).lower() if m else None
+    """The DOI of a paper, given or read from its link (doi.org or a publisher's URL),
+    lower-cased: DOIs are case-insensitive."""
+    doi = p.doi or find_doi(p.url)
+    return doi.lower() if doi else None
 
 
 def check_info(src: load.Source) -> tuple[ListInfo | None, list[Problem]]:

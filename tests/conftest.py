@@ -15,10 +15,12 @@ import os
 import re
 import shutil
 import subprocess
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from pytest_httpserver import HTTPServer
 
 TESTS = Path(__file__).resolve().parent
 REPO = TESTS.parent
@@ -171,3 +173,19 @@ def write_paper(folder: Path, name: str, title: str = "A Fine Paper", year: int 
     path = folder / f"{name}.yaml"
     path.write_text(PAPER.format(title=title, year=year, url=url) + extra, encoding="utf-8")
     return path
+
+
+@pytest.fixture(scope="module")
+def local_server() -> Iterator[HTTPServer]:
+    """A local HTTP server on 127.0.0.1 standing in for arXiv and Crossref."""
+    srv = HTTPServer(host="127.0.0.1", port=0, threaded=True)
+    srv.start()
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture()
+def server(local_server: HTTPServer) -> Iterator[HTTPServer]:
+    local_server.clear()
+    yield local_server
+    local_server.clear()

@@ -6,7 +6,6 @@ import datetime as dt
 import io
 import shutil
 import socket
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -23,19 +22,6 @@ MICCAI_DOI = "10.1007/978-3-031-72120-5_12"
 CVPR_DOI = "10.1109/cvpr52734.2025.00999"
 
 
-@pytest.fixture(scope="module")
-def local_server() -> Iterator[HTTPServer]:
-    srv = HTTPServer(host="127.0.0.1", port=0, threaded=True)
-    srv.start()
-    yield srv
-    srv.stop()
-
-
-@pytest.fixture()
-def server(local_server: HTTPServer) -> Iterator[HTTPServer]:
-    local_server.clear()
-    yield local_server
-    local_server.clear()
 
 
 @pytest.fixture()

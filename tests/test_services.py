@@ -7,7 +7,6 @@ import email.utils
 import json
 import socket
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,19 +20,6 @@ from site_builder.services.http import Client, retry_after, user_agent
 FIXTURES = Path(__file__).parent / "fixtures" / "services"
 
 
-@pytest.fixture(scope="module")
-def local_server() -> Iterator[HTTPServer]:
-    srv = HTTPServer(host="127.0.0.1", port=0, threaded=True)
-    srv.start()
-    yield srv
-    srv.stop()
-
-
-@pytest.fixture()
-def server(local_server: HTTPServer) -> Iterator[HTTPServer]:
-    local_server.clear()
-    yield local_server
-    local_server.clear()
 
 
 class FakeTime:

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, TypeVar
 from .. import load
 from ..dump import file_stem, to_yaml
 from ..errors import Problem, SiteBuilderError, UsageError
+from ..ids import find_arxiv, find_doi
 from ..model import MIN_YEAR, Paper, max_year
 from ..render import write_atomic
 from ..services import TIMEOUT, ServiceError, arxiv, crossref
@@ -243,15 +244,15 @@ def _ids(given: Given) -> tuple[str | None, str | None, str | None]:
     arxiv_id = arxiv.parse_id(given.arxiv) if given.arxiv else None
     doi = None
     if given.doi:
-        as_arxiv = arxiv.find_id(given.doi)
+        as_arxiv = find_arxiv(given.doi)
         arxiv_id = arxiv_id or as_arxiv
         doi = None if as_arxiv else crossref.parse_doi(given.doi)
     page = None
     if given.url:
         url = squash(given.url)
-        in_url = arxiv.find_id(url)
+        in_url = find_arxiv(url)
         arxiv_id = arxiv_id or in_url
-        doi = doi or (None if in_url else crossref.find_doi(url))
+        doi = doi or (None if in_url else find_doi(url))
         if not in_url and "doi.org/" not in url.lower():
             page = url
     return arxiv_id, doi, page

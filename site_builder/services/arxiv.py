@@ -8,12 +8,12 @@ know with an empty feed; the empty feed is occasionally spurious, so it is asked
 from __future__ import annotations
 
 import datetime as dt
-import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ..errors import UsageError
+from ..ids import find_arxiv
 from ..text import squash
 from . import MANUAL_HINT, NotFound, ServiceError
 
@@ -26,13 +26,6 @@ ATOM = "{http://www.w3.org/2005/Atom}"
 ARXIV = "{http://arxiv.org/schemas/atom}"
 ERROR_ID = "http://arxiv.org/api/errors#"
 
-_NEW = r"\d{4}\.\d{4,5}"
-_OLD = r"[a-z]+(?:-[a-z]+)*(?:\.[A-Z]{2})?/\d{7}"
-_ID = re.compile(rf"^(?:arxiv:)?({_NEW}|{_OLD})(?:v\d+)?$", re.IGNORECASE)
-_IN_URL = re.compile(rf"arxiv\.org/(?:abs|pdf|html|format)/({_NEW}|{_OLD})(?:v\d+)?"
-                     r"(?:\.pdf)?(?=$|[/?#\s])", re.IGNORECASE)
-_ARXIV_DOI = re.compile(rf"^10\.48550/arxiv\.({_NEW}|{_OLD})$", re.IGNORECASE)
-
 # Lower-case words that belong to the family name when they precede it ("van Gogh").
 _PARTICLES = frozenset({"van", "von", "de", "der", "den", "del", "della", "di", "da", "du",
                         "des", "la", "le", "dos", "das", "do", "ter", "ten", "bin", "ibn",
@@ -40,32 +33,10 @@ _PARTICLES = frozenset({"van", "von", "de", "der", "den", "del", "della", "di", 
 _SUFFIXES = frozenset({"jr", "jr.", "sr", "sr.", "ii", "iii", "iv"})
 
 
-def _canonical(found: str) -> str:
-    """Old-style ids keep their lower-case archive name; the subject class stays upper."""
-    if "/" not in found:
-        return found
-    archive, number = found.split("/")
-    head, _, subject = archive.partition(".")
-    return f"{head.lower()}{'.' + subject.upper() if subject else ''}/{number}"
-
-
-def find_id(text: str) -> str | None:
-    """The arXiv id (without version) in an id, an arXiv URL or an arXiv DOI; else None."""
-    text = text.strip()
-    for pattern in (_ID, _ARXIV_DOI):
-        m = pattern.match(text)
-        if m:
-            return _canonical(m.group(1))
-    m = _IN_URL.search(text)
-    if m:
-        return _canonical(m.group(1))
-    m = re.search(r"doi\.org/(10\.48550/arxiv\.\S+)$", text, re.IGNORECASE)
-    return find_id(m.group(1)) if m else None
-
-
 def parse_id(text: str) -> str:
-    """Like :func:`find_id`, but junk is a usage error that shows the accepted forms."""
-    found = find_id(text)
+    """Like :func:`~site_builder.ids.find_arxiv`, but junk is a usage error showing the
+    accepted forms."""
+    found = find_arxiv(text)
     if not found:
         raise UsageError(f"{text!r} is not an arXiv id — give it as 2403.09303, "
                          "2403.09303v2, hep-th/9901001 or https://arxiv.org/abs/2403.09303")
@@ -131,7 +102,7 @@ def parse_feed(data: bytes) -> ArxivEntry | None:
         day = None
     names = [_text(a.find(f"{ATOM}name")) for a in entry.findall(f"{ATOM}author")]
     return ArxivEntry(
-        arxiv=find_id(entry_id) or entry_id,
+        arxiv=find_arxiv(entry_id) or entry_id,
         title=_text(entry.find(f"{ATOM}title")),
         authors=tuple(family_first(n) for n in names if n),
         published=day,

@@ -10,9 +10,10 @@ import html
 import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote, unquote
+from urllib.parse import quote
 
 from ..errors import UsageError
+from ..ids import find_doi
 from ..text import squash
 from . import MANUAL_HINT, NotFound, ServiceError
 
@@ -20,26 +21,8 @@ if TYPE_CHECKING:
     from .http import Client
 
 DEFAULT_API = "https://api.crossref.org"
-_DOI = re.compile(r"^10\.\d{4,9}/\S+$")
-_DOI_URL = re.compile(r"^(?:https?://)?(?:dx\.|www\.)?doi\.org/(\S+)$", re.IGNORECASE)
-_DOI_INSIDE = re.compile(r"\b(10\.\d{4,9}/[^\s?#&]+)")
 _TAG = re.compile(r"<[^>]*>")
 _JATS_TITLE = re.compile(r"<(jats:)?title\b[^>]*>.*?</(jats:)?title>", re.DOTALL)
-
-
-def find_doi(text: str) -> str | None:
-    """The DOI in a bare DOI, ``doi:…``, a doi.org link or a publisher URL; else None."""
-    text = unquote(text.strip())
-    m = _DOI_URL.match(text)
-    if m:
-        text = m.group(1)
-    text = re.sub(r"^doi:\s*", "", text, flags=re.IGNORECASE)
-    if _DOI.match(text):
-        return text.rstrip(".,;")
-    m = _DOI_INSIDE.search(text)
-    if not m:
-        return None
-    return re.sub(r"(?:/full|/abstract|/pdf|\.pdf)$", "", m.group(1).rstrip("/.,;"))
 
 
 def parse_doi(text: str) -> str:
