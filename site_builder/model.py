@@ -168,6 +168,8 @@ class ListInfo:
                                     record=Image)
     contents_title: str = spec(Kind.TEXT, "Heading of the table of contents.",
                                default="Contents")
+    numbered: bool = spec(Kind.BOOL, "Number the paper sections (1., 2., ...) in headings "
+                          "and contents.", default=True)
     abstract_label: str = spec(Kind.TEXT, "Label of the collapsible abstract.",
                                default="📋 Abstract (Click to Expand)")
 

@@ -66,14 +66,15 @@ def build_pages(plist: PaperList, templates: Path | None = None,
     env.filters["heading"] = md_heading
     groups = plist.grouped()
     section_of = {s.id: s for s, _ in groups}
-    numbers = {s.id: i for i, (s, _) in enumerate(groups, 1)}
+    numbered = plist.info.numbered
+    numbers = {s.id: f"{i}. " if numbered else "" for i, (s, _) in enumerate(groups, 1)}
     common = {"info": plist.info, "groups": groups, "numbers": numbers,
               "section_of": section_of, "section_url": section_url,
               "count": len(plist.entries)}
     pages = [Page("index.md", "Home", env.get_template("site/home.md.j2").render(
         **common, stats=_stats(plist), newest=_newest(plist)))]
     for section, entries in groups:
-        pages.append(Page(section_path(section.id or ""), f"{numbers[section.id]}. "
+        pages.append(Page(section_path(section.id or ""), f"{numbers[section.id]}"
                           f"{section.title}", env.get_template("site/section.md.j2").render(
                               **common, section=section, entries=entries)))
     everything = sorted(plist.entries, key=lambda e: (-e.paper.year, e.paper.title.casefold(),

@@ -367,3 +367,44 @@ def test_import_reports_every_line_it_could_not_place(tmp_path: Path, capsys) ->
     err = capsys.readouterr().err
     assert f"{source}:9: error: this paper entry is not in the list's format" in err
     assert f"{source}:3: warning: not imported: 'Some intro text" in err
+
+
+def test_a_lettered_list_with_year_first_venues_imports_and_renders(tmp_path: Path,
+                                                                   capsys) -> None:
+    """Another list of the same family: [[YEAR-VENUE]], anchors before lettered titles,
+    ### subsections with anchors, HTML badges, relative logo paths, intro bullets."""
+    from site_builder.cli import main
+    from site_builder.importers.readme import parse_readme
+
+    source = Path(__file__).parent / "fixtures" / "readmes" / "lettered.md"
+    imported = parse_readme(source.read_text(encoding="utf-8"))
+    info = imported.info
+    assert info.numbered is False
+    assert info.repo == "https://github.com/example/Paper-List-for-Example-Learning"
+    assert info.description and info.description.startswith("The list covers")
+    assert [b.alt for b in info.badges] == ["Stars", "PRs Welcome"]
+    assert info.logos[0].src.endswith("/blob/main/logos/EX.png")
+    assert [(s.id, s.anchor, s.title) for s in info.sections if s.id] == [
+        ("a-foundations", "s1", "A. Foundations"),
+        ("b-medical-imaging", "s2", "B. Medical imaging"),
+        ("b1-brain-mri", "s21", "B1. Brain (MRI)")]
+    assert [(p.venue, p.year, p.code is not None, p.category) for p in imported.papers] == [
+        ("NeurIPS", 2019, True, "a-foundations"), ("ECML PKDD", 2021, False, "a-foundations"),
+        ("MICCAI", 2024, False, "b1-brain-mri")]
+    assert all(p.figure and p.figure.startswith("https://") for p in imported.papers)
+    skipped = dict(imported.skipped)
+    assert skipped[48] == "after the entry: [:octocat:](#)"
+    assert sum("Intro (EN)" in text for text in skipped.values()) == 3
+
+    papers = tmp_path / "papers"
+    assert main(["import", str(source), "--papers", str(papers)]) == 0
+    assert "warning: not imported: '- Intro (EN): The first paper.'" in capsys.readouterr().err
+    out = tmp_path / "README.md"
+    assert main(["readme", "--papers", str(papers), "-o", str(out)]) == 0
+    text = out.read_text(encoding="utf-8")
+    assert "## A. Foundations <a id=\"s1\"></a>" in text
+    assert "- [[ECML PKDD 2021]](https://arxiv.org/pdf/2011.02863) **Paper Two, Because" in text
+    again = tmp_path / "again"
+    assert main(["import", str(out), "--papers", str(again)]) == 0
+    assert main(["readme", "--papers", str(again), "-o", str(tmp_path / "R2.md")]) == 0
+    assert (tmp_path / "R2.md").read_text(encoding="utf-8") == text

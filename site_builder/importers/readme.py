@@ -15,11 +15,17 @@ from ..model import Contact, Image, ListInfo, Note, Paper, Section
 from ..text import md_unescape, slugify, squash, unescape_entities
 from .repair import fix_mojibake, latex_to_text
 
-_HEADING = re.compile(r"^##\s+(?P<title>.*?)\s*(?:<(?:div|a)\s+id\s*=\s*\"(?P<anchor>[^\"]+)\""
-                      r"\s*>\s*</(?:div|a)>)?\s*$")
+_ANCHOR_TAG = r"<(?:div|a)\s+id\s*=\s*\"(?P<{}>[^\"]+)\"\s*>\s*</(?:div|a)>"
+# "## Title <div id="s3"></div>", "## <div id="s1"></div> A. Title"; ### only with an anchor.
+_HEADING = re.compile(rf"^(?P<level>###?)\s+(?:{_ANCHOR_TAG.format('pre')}\s*)?(?P<title>.*?)"
+                      rf"\s*(?:{_ANCHOR_TAG.format('anchor')})?\s*$")
 _NUMBERED = re.compile(r"^(\d+)\.\s+(.*)$")
+_LETTERED = re.compile(r"^[A-Z]\d*\.\s+\S")  # "A. Foundations", "J1. Brain": keep as written
+# [[VENUE YEAR]] as this list writes it, or [[YEAR-VENUE]] / [[YEAR VENUE]] as others do.
+_VENUE_YEAR = re.compile(r"^(?P<venue>.+?)\s+(?P<year>\d{4})$|^(?P<year2>\d{4})\s*[-–]?\s*"
+                         r"(?P<venue2>.+)$")
 _ENTRY = re.compile(
-    r"^\s*[-*+]\s+(?P<star>\\?\*)?\s*\[\[(?P<venue>(?:\\.|[^\]\\])+?)\s+(?P<year>\d{4})\]\]"
+    r"^\s*[-*+]\s+(?P<star>\\?\*)?\s*\[\[(?P<vy>(?:\\.|[^\]\\])+?)\]\]"
     r"\((?P<url>[^)\s]*)\)\s*\*\*(?P<title>(?:\\.|[^\\*]|\*(?!\*))+?)\*\*"
     r"(?:\s*\[:octocat:\]\((?P<code>[^)\s]*)\))?(?P<rest>.*?)\s*$")
 _AUTHORS = re.compile(r"^\s*\*(?!\*)(?P<names>(?:\\.|[^\\])+?)\*\s*$")
@@ -38,6 +44,9 @@ _LINK_TEXT_SPACES = re.compile(r"\[\s*([^\]]*?)\s*\]\(")
 _MD_ESCAPE = re.compile(r"\\([\\`*_\[\]<>&~|$])")
 _SUMMARY = re.compile(r"<summary>(?:.*?)</summary>(?P<rest>.*)$", re.I)
 RESERVED_ANCHORS = ("top", "build")
+_BADGE_HOST = re.compile(r"shields\.io|badge", re.I)
+# A header line of plain prose (not HTML, an image, a heading, a list item or bold note).
+_PROSE = re.compile(r"^\s*[^\s<!\[#*>|`-]")
 # A list item that starts like an entry ("- [[" or "- *[[") but did not match _ENTRY.
 _LOOKS_LIKE_ENTRY = re.compile(r"^\s*[-*+]\s+\\?\*?\s*\[\[")
 # Lines that only hold the format's own wrappers: no content is lost by passing them over.
@@ -96,8 +105,11 @@ def _split_sections(lines: list[str]) -> tuple[list[str], list[tuple[str, str | 
         if line.lstrip().startswith("```"):
             fence = not fence
         m = None if fence else _HEADING.match(line)
+        anchor = m and (m.group("pre") or m.group("anchor"))
+        if m and m.group("level") == "###" and not (anchor and sections):
+            m = None  # a ### heading is a section of its own only below a ## with an anchor
         if m:
-            sections.append((m.group("title"), m.group("anchor"), [], number + 1))
+            sections.append((m.group("title"), anchor, [], number + 1))
         elif sections:
             sections[-1][2].append(line)
         else:
@@ -125,15 +137,20 @@ def _header(head: list[str], info: dict) -> None:
             info["banner"] = image
         else:
             badges.append(image)
-    info["badges"] = tuple(badges)
     logos = []
     for m in _IMG_TAG.finditer(text):
         a = _attrs(m.group(0))
         before = text[: m.start()]
         wrap = re.search(r"<a\b[^>]*href=\"([^\"]*)\"[^>]*>\s*$", before)
         link = a.get("href") or (unescape_entities(wrap.group(1)) if wrap else None)
-        logos.append(_image(a.get("src", ""), a.get("alt", ""), link, "Logo"))
+        image = _image(a.get("src", ""), a.get("alt", ""), link, "Logo")
+        (badges if _BADGE_HOST.search(image.src) else logos).append(image)
+    info["badges"] = tuple(badges)
     info["logos"] = tuple(logos)
+    prose = [line.strip() for line in head if _PROSE.match(line)
+             and not _BOLD_NOTE.match(line.strip()) and not _EMAIL.search(line)]
+    if prose:
+        info["description"] = _tidy_markdown(" ".join(prose))
     notes = []
     for line in head:
         line = line.strip()
@@ -213,21 +230,26 @@ def _papers(body: list[str], category: str, first_line: int,
 
     for number, line in enumerate(body, first_line):
         entry = _ENTRY.match(line)
-        if entry:
+        vy = _VENUE_YEAR.match(md_unescape(entry.group("vy")).strip()) if entry else None
+        if entry and vy:
             finish()
+            code = unescape_entities(entry.group("code") or "") or None
+            rest = entry.group("rest").strip()
+            if code and not code.lower().startswith(("http://", "https://")):
+                rest, code = f"[:octocat:]({code}) {rest}".strip(), None
             current = {
                 "title": md_unescape(entry.group("title")).strip(),
-                "venue": md_unescape(entry.group("venue")).strip(),
-                "year": int(entry.group("year")),
+                "venue": (vy.group("venue") or vy.group("venue2")).strip(),
+                "year": int(vy.group("year") or vy.group("year2")),
                 "url": unescape_entities(entry.group("url")),
-                "code": unescape_entities(entry.group("code")) if entry.group("code") else None,
+                "code": code,
                 "non_medical": bool(entry.group("star")),
                 "category": category,
                 "authors": (),
             }
             abstract = None
-            if entry.group("rest"):
-                skipped.append((number, f"after the entry: {entry.group('rest').strip()}"))
+            if rest:
+                skipped.append((number, f"after the entry: {rest}"))
             continue
         if current is None or _LOOKS_LIKE_ENTRY.match(line):
             if line.strip() and not _STRUCTURE.match(line):
@@ -260,6 +282,23 @@ def _papers(body: list[str], category: str, first_line: int,
     return papers
 
 
+_SHIELDS_REPO = re.compile(r"img\.shields\.io/github/[\w-]+/([\w.-]+/[\w.-]+)")
+
+
+def _repo_of(text: str) -> str | None:
+    """The list's own repository, read from its GitHub badges (stars, forks...)."""
+    m = _SHIELDS_REPO.search(text)
+    return f"https://github.com/{m.group(1)}" if m else None
+
+
+def _absolute(image: Image, repo: str) -> Image:
+    """Images given by a path in the repository (``logos/HDU.png``) as links into it."""
+    if image.src.startswith(("http://", "https://")):
+        return image
+    path = image.src.removeprefix("./").lstrip("/")
+    return Image(src=f"{repo}/blob/main/{path}", alt=image.alt, link=image.link)
+
+
 def looks_like_entry(text: str) -> bool:
     """Whether a skipped line was meant as a paper entry (then a paper was lost)."""
     return bool(_LOOKS_LIKE_ENTRY.match(text))
@@ -281,6 +320,7 @@ def parse_readme(text: str) -> Imported:
     papers: list[Paper] = []
     used_ids: set[str] = set()
     skipped: list[tuple[int, str]] = []
+    any_numbered = False
     for title, anchor, body, first_line in raw_sections:
         if anchor in RESERVED_ANCHORS:
             continue
@@ -289,8 +329,9 @@ def parse_readme(text: str) -> Imported:
             info["contents_title"] = md_unescape(title)
             continue
         numbered = _NUMBERED.match(title)
-        if numbered:
-            title = md_unescape(numbered.group(2))
+        if numbered or _LETTERED.match(title) or any(_ENTRY.match(line) for line in body):
+            any_numbered = any_numbered or bool(numbered)
+            title = md_unescape(numbered.group(2) if numbered else title)
             sid = base = slugify(title, 6)
             n = 2
             while sid in used_ids:
@@ -308,6 +349,10 @@ def parse_readme(text: str) -> Imported:
     if trailing:
         m = trailing[-1]
         footer = _image(m.group("src"), md_unescape(m.group("alt")), None, "Back to top")
+    repo = _repo_of(text)
+    if repo:
+        info["logos"] = tuple(_absolute(i, repo) for i in info["logos"])
+        info["badges"] = tuple(_absolute(i, repo) for i in info["badges"])
     banner = info.get("banner")
     title = info.pop("title", None) or (banner.alt if banner else "") or "Paper List"
     return Imported(
@@ -315,5 +360,7 @@ def parse_readme(text: str) -> Imported:
                       footer=footer, badges=info["badges"],
                       notes=info["notes"], contact=info.get("contact"), logos=info["logos"],
                       contents_title=info.get("contents_title", "Contents"),
+                      numbered=any_numbered or not papers,
+                      description=info.get("description"), repo=repo,
                       **_abstract_label(text)),
         papers=papers, skipped=skipped)
