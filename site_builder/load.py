@@ -104,10 +104,16 @@ class Source:
     text: str = ""
     data: Any = None
     problems: list[Problem] = field(default_factory=list)
+    file: Path | None = None  # read again only when a line must be found (see line())
     _node: Any = field(default=None, repr=False)
 
     def line(self, *keys: str | int) -> int:
         """Line of the key (or list item) at ``keys``; 1 when it is not in the file."""
+        if self._node is None and not self.text and self.file is not None:
+            try:
+                self.text = self.file.read_bytes().decode("utf-8", "replace")
+            except OSError:
+                self.text = ""
         if self._node is None:
             try:
                 self._node = yaml.compose(self.text, Loader=_BaseLoader) or False

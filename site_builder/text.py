@@ -74,7 +74,8 @@ def safe_url(value: str | None) -> str:
 
 def fold(value: str) -> str:
     """Accent-free lowercase ASCII words, for slugs and duplicate detection."""
-    ascii_text = unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode()
+    ascii_text = value if value.isascii() else \
+        unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode()
     return " ".join(re.findall(r"[a-z0-9]+", ascii_text.lower()))
 
 

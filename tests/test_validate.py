@@ -299,3 +299,38 @@ def test_sort_ties_fall_back_to_file_name() -> None:
               category="c")
     entries = [Entry("b", "b.yaml", p), Entry("a", "a.yaml", p)]
     assert [e.key for e in sorted(entries, key=sort_key)] == ["a", "b"]
+
+
+def test_large_lists_split_over_two_processes_give_the_same_result(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The forked second process (lists of PARALLEL_MIN papers and more) changes nothing
+    in the result: same records in the same order, same problems with the same lines."""
+    import site_builder.validate as validate
+
+    papers = tmp_path / "papers"
+    shutil.copytree(REPO / "papers", papers)
+    (papers / "zz-broken.yaml").write_text("title: Broken\nyear: soon\n", encoding="utf-8")
+    (papers / "aa-broken.yaml").write_text("title: [unclosed\n", encoding="utf-8")
+
+    def run() -> list[str]:
+        with pytest.raises(InvalidRecords) as err:
+            validate.check_dir(papers)
+        return [p.text() for p in err.value.problems]
+
+    monkeypatch.setenv("SITE_BUILDER_JOBS", "1")
+    sequential = run()
+    monkeypatch.setenv("SITE_BUILDER_JOBS", "2")
+    monkeypatch.setattr(validate, "PARALLEL_MIN", 2)
+    import multiprocessing
+
+    contexts: list[str] = []
+    real_context = multiprocessing.get_context
+    monkeypatch.setattr(multiprocessing, "get_context",
+                        lambda method=None: contexts.append(method) or real_context(method))
+    parallel = run()
+    assert contexts == ["fork"]  # the second process was used
+    assert parallel == sequential and len(sequential) >= 3
+    (papers / "zz-broken.yaml").unlink()
+    (papers / "aa-broken.yaml").unlink()
+    assert [e.key for e in validate.check_dir(papers).entries] == \
+        [e.key for e in validate.check_dir(REPO / "papers").entries]
