@@ -488,6 +488,19 @@ def cross_check(entries: list[tuple[Entry, load.Source]]) -> list[Problem]:
     return problems
 
 
+def _same_names(files: list[Path], names: list[str]) -> list[Problem]:
+    """File names (without folder) must differ: the name is the paper's permanent link."""
+    first: dict[str, str] = {}
+    problems = []
+    for path, shown in zip(files, names, strict=True):
+        seen = first.setdefault(path.stem, shown)
+        if seen != shown:
+            problems.append(Problem(shown, 0, "", f"the file name {path.stem!r} is also used "
+                                    f"by {seen}; it is the paper's permanent link on the site",
+                                    "rename one of the two files"))
+    return problems
+
+
 PARALLEL_MIN = 2000  # below this, starting a second process costs more than it saves
 
 
@@ -552,6 +565,7 @@ def check_dir(papers_dir: Path, only: set[str] | None = None) -> PaperList:
             problems += file_problems
         if paper is not None:
             entries.append((Entry(path.stem, shown, paper), load.Source(shown, file=path)))
+    problems += _same_names(files, names)
     cross = cross_check(entries)
     problems += [p for p in cross if only is None or p.path in only]
     if info is None or any(p.severity == "error" for p in problems):

@@ -334,3 +334,17 @@ def test_large_lists_split_over_two_processes_give_the_same_result(
     (papers / "aa-broken.yaml").unlink()
     assert [e.key for e in validate.check_dir(papers).entries] == \
         [e.key for e in validate.check_dir(REPO / "papers").entries]
+
+
+def test_the_same_file_name_in_two_folders_is_refused(tmp_path: Path) -> None:
+    papers = tmp_path / "papers"
+    shutil.copytree(LIST_FIXTURE, papers)
+    record = next(p for p in sorted(papers.glob("*.yaml")) if not p.name.startswith("_"))
+    (papers / "more").mkdir()
+    text = record.read_text(encoding="utf-8").replace("title: ", "title: Other ", 1)
+    (papers / "more" / record.name).write_text(text, encoding="utf-8")
+    with pytest.raises(InvalidRecords) as err:
+        check_dir(papers)
+    lines = [p.text() for p in err.value.problems]
+    assert any(f"more/{record.name}: the file name {record.stem!r} is also used by" in line
+               for line in lines), lines
