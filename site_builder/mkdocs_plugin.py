@@ -17,7 +17,7 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin
 
 from .errors import InvalidRecords, format_problems
-from .site import Page, nav, write_pages
+from .site import Page, nav, site_title, write_pages
 
 
 class SiteBuilderConfig(Config):
@@ -50,7 +50,7 @@ class SiteBuilderPlugin(BasePlugin[SiteBuilderConfig]):
             pages = [_error_page(report)]
         else:
             pages = generated.pages
-            config.site_name = generated.plist.info.title
+            config.site_name = site_title(generated.plist.info.title)
         write_pages(pages, Path(config.docs_dir))
         config.nav = nav(pages)
         return config

@@ -12,7 +12,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from .text import display_name, html_attr, html_text, md_escape, safe_url
+from .text import display_name, html_attr, html_text, md_escape, md_inline, md_title, safe_url
 from .validate import PaperList, anchor_of
 
 BUNDLED_TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -34,7 +34,8 @@ def environment(templates: Path | None = None, *, autoescape: bool = False) -> A
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(md=md_escape, html=html_text, attr=html_attr, url=safe_url,
+    env.filters.update(md=md_escape, md_inline=md_inline, md_title=md_title, html=html_text,
+                       attr=html_attr, url=safe_url,
                        anchor=anchor_of, display_name=display_name)
     return env
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from .render import BUNDLED_TEMPLATES, environment, write_atomic
+from .text import html_title
 from .validate import Entry, PaperList
 
 ASSETS = ("assets/site.css", "assets/explore.js")
@@ -107,8 +108,17 @@ def _newest(plist: PaperList) -> list[Entry]:
 
 
 def nav(pages: list[Page]) -> list[dict[str, str]]:
-    """MkDocs navigation for the pages (the adapter hands it to MkDocs)."""
-    return [{page.title: page.path} for page in pages]
+    """MkDocs navigation for the pages (the adapter hands it to MkDocs).  Themes print nav
+    titles as HTML, so they are handed over escaped (see :func:`text.html_title`)."""
+    return [{site_title(page.title): page.path} for page in pages]
+
+
+def site_title(value: str) -> Any:
+    """A title for MkDocs and its theme: escaped HTML that the theme's ``|e`` filter does
+    not escape a second time."""
+    from markupsafe import Markup
+
+    return Markup(html_title(value))
 
 
 def write_pages(pages: list[Page], docs_dir: Path) -> int:

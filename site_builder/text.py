@@ -31,6 +31,43 @@ def md_escape(value: str) -> str:
     return _AUTOLINK.sub(lambda m: "\\:" if m.group(1) else f"{m.group(2)}\\.", escaped)
 
 
+# What can open a block at the start of a line: headings, quotes, list items, thematic
+# breaks, fences, HTML blocks, table rows, link reference and footnote definitions, math
+# blocks.
+_BLOCK_START = re.compile(r"^(?:#{1,6}(?=\s|$)|>|[-+*](?=\s|$)|(?=(?:[-*_]\s*){3,}$)[-*_]"
+                          r"|```|~~~|<|\||\[(?=[^\]]*\]:)|\$\$|=+\s*$)")
+_ENUMERATOR = re.compile(r"^(\d{1,9})([.)])(?=\s|$)")
+_LETTERED = re.compile(r"^([A-Z]\d*)(\.)(?=\s)")
+_CLOSING_HASHES = re.compile(r"(\s)(#+)$")
+
+
+def md_inline(value: str) -> str:
+    """Trusted inline Markdown placed at the start of a line, kept inline: a leading
+    marker that would open a block (``# ``, ``> ``, ``- ``, ``1. ``, ``[ref]: ``...) is
+    escaped; everything else is left as written."""
+    text = squash(value)
+    if _ENUMERATOR.match(text):
+        return _ENUMERATOR.sub(r"\1\\\2", text, count=1)
+    return f"\\{text}" if _BLOCK_START.match(text) else text
+
+
+def md_title(value: str, *, lettered: bool = True) -> str:
+    """:func:`md_escape` for the text of a ``##`` heading: a leading ``1.`` (or ``A.``),
+    which the importer reads as the list's own numbering, and trailing ``#`` characters,
+    which Markdown drops as a closing sequence, are escaped."""
+    text = _ENUMERATOR.sub(r"\1\\\2", md_escape(value), count=1)
+    if lettered:
+        text = _LETTERED.sub(r"\1\\\2", text, count=1)
+    return _CLOSING_HASHES.sub(lambda m: m.group(1) + "\\#" * len(m.group(2)), text)
+
+
+def html_title(value: str) -> str:
+    """A page or site title for MkDocs themes, which print titles as HTML and also pass
+    them through ``striptags`` (which decodes entities) into ``<title>``: escaped, with
+    every '<' made a look-alike so that no decoding can turn it into markup."""
+    return html.escape(squash(value).replace("<", "\u2039"), quote=True)
+
+
 def md_unescape(value: str) -> str:
     """Inverse of :func:`md_escape` (also decodes HTML entities), for importers."""
 

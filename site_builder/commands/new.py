@@ -171,7 +171,7 @@ def parse_authors(text: str) -> tuple[str, ...]:
 
 
 def parse_year(text: str) -> int:
-    if not text.strip().isdigit() or not MIN_YEAR <= int(text) <= max_year():
+    if not re.fullmatch(r"[0-9]{4}", text.strip()) or not MIN_YEAR <= int(text) <= max_year():
         raise ValueError(f"give the four-digit year ({MIN_YEAR}–{max_year()})")
     return int(text)
 

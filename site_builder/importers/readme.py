@@ -33,7 +33,10 @@ _IMG_TAG = re.compile(r"(?<!\\)<img\b[^>]*>", re.I)  # not an escaped \<img in t
 _ATTR = re.compile(r"(\w+)\s*=\s*\"([^\"]*)\"")
 _MD_IMAGE = re.compile(r"(?P<linked>\[\s*)?!\[(?P<alt>[^\]]*)\]\((?P<src>[^)\s]+)\)"
                        r"(?(linked)\s*\]\((?P<link>[^)\s]*)\))")
-_BOLD_NOTE = re.compile(r"^\*\*(?P<label>[^*:]+?):\s+(?P<text>.+?)\.?\*\*\s*$")
+_BOLD_NOTE = re.compile(r"^\*\*(?P<label>(?:\\.|[^*:\\])+?):\s+(?P<text>.+?)\.?\*\*\s*$")
+# The contact line as the renderer writes it: "**text: [email](mailto:email).**".
+_RENDERED_CONTACT = re.compile(r"^\*\*(?P<text>(?:\\.|[^*\\])+?):\s+\[(?P<shown>(?:\\.|[^\]\\])+)\]"
+                               r"\(mailto:(?P<email>[^)\s]+)\)\.?\*\*\s*$")
 _EMAIL = re.compile(r"[^\s@\[\]()<>:]+@[^\s@\[\]()<>]+\.[A-Za-z]{2,}")
 _CONTACT = re.compile(r"^(?:#+\s+|\*\*)(?P<text>[^:*]+?):\s*(?P<rest>.*?)\.?(?:\*\*)?\s*$")
 _LIST_ITEM = re.compile(r"^\s*[-*+]\s+(?P<text>.*)$")
@@ -46,7 +49,8 @@ _SUMMARY = re.compile(r"<summary>(?:.*?)</summary>(?P<rest>.*)$", re.I)
 RESERVED_ANCHORS = ("top", "build")
 _BADGE_HOST = re.compile(r"shields\.io|badge", re.I)
 # A header line of plain prose (not HTML, an image, a heading, a list item or bold note).
-_PROSE = re.compile(r"^\s*[^\s<!\[#*>|`-]")
+_PROSE = re.compile(r"^\s*(?![<#>|]|[-*+]\s|```|~~~)\S")
+_IMAGES_ONLY = re.compile(r"^\s*(?:\[?\s*!\[[^\]]*\]\([^)\s]*\)\s*(?:\]\([^)\s]*\))?\s*)+$")
 # A list item that starts like an entry ("- [[" or "- *[[") but did not match _ENTRY.
 _LOOKS_LIKE_ENTRY = re.compile(r"^\s*[-*+]\s+\\?\*?\s*\[\[")
 # Lines that only hold the format's own wrappers: no content is lost by passing them over.
@@ -130,6 +134,9 @@ def _header(head: list[str], info: dict) -> None:
         else:
             info["title"] = squash(unescape_entities(re.sub(r"<[^>]+>", "", h1.group(1))))
         text = text[: h1.start()] + text[h1.end():]
+    notes, prose = _notes_and_prose(head, info)
+    if prose:  # images in the description are part of it, not badges
+        text = "\n".join(line for line in text.split("\n") if line.strip() not in prose)
     badges = []
     for m in _MD_IMAGE.finditer(text):
         image = _image(m.group("src"), md_unescape(m.group("alt")), m.group("link"), "Badge")
@@ -147,24 +154,39 @@ def _header(head: list[str], info: dict) -> None:
         (badges if _BADGE_HOST.search(image.src) else logos).append(image)
     info["badges"] = tuple(badges)
     info["logos"] = tuple(logos)
-    prose = [line.strip() for line in head if _PROSE.match(line)
-             and not _BOLD_NOTE.match(line.strip()) and not _EMAIL.search(line)]
+    info["notes"] = tuple(notes)
     if prose:
         info["description"] = _tidy_markdown(" ".join(prose))
-    notes = []
+
+
+def _notes_and_prose(head: list[str], info: dict) -> tuple[list[Note], list[str]]:
+    """The bold notes of the header, and its lines of prose (the description); the contact
+    line goes into ``info``."""
+    notes: list[Note] = []
+    prose: list[str] = []
     for line in head:
         line = line.strip()
+        rendered = _RENDERED_CONTACT.match(line)
+        if rendered and md_unescape(rendered.group("shown")) == rendered.group("email"):
+            info["contact"] = Contact(text=md_unescape(squash(rendered.group("text"))),
+                                      email=rendered.group("email"))
+            continue
         contact = _CONTACT.match(line)
         email = _EMAIL.search(line)
-        if contact and email and "](" not in contact.group("rest").replace("](mailto:", ""):
+        if contact and email and not rendered and \
+                "](" not in contact.group("rest").replace("](mailto:", ""):
             info["contact"] = Contact(text=md_unescape(squash(contact.group("text"))),
                                       email=email.group(0).rstrip("."))
+            continue
+        if _PROSE.match(line) and not _BOLD_NOTE.match(line) and \
+                not _IMAGES_ONLY.match(line) and not _STRUCTURE.match(line):
+            prose.append(line)
             continue
         note = _BOLD_NOTE.match(line)
         if note:
             notes.append(Note(label=md_unescape(squash(note.group("label"))),
                               text=_tidy_markdown(note.group("text"))))
-    info["notes"] = tuple(notes)
+    return notes, prose
 
 
 def _info_section(title: str, anchor: str | None, body: list[str]) -> Section:
@@ -323,7 +345,9 @@ def parse_readme(text: str) -> Imported:
     any_numbered = False
     for title, anchor, body, first_line in raw_sections:
         if anchor in RESERVED_ANCHORS:
-            continue
+            if not any(_ENTRY.match(line) for line in body):
+                continue  # the format's own closing section (or a back-to-top target)
+            anchor = None  # papers under a reserved anchor are kept; the anchor is not
         contents = [line for line in body if line.strip() and not line.startswith("<")]
         if contents and all(_CONTENTS_ITEM.match(line) for line in contents):
             info["contents_title"] = md_unescape(title)
