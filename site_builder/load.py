@@ -8,6 +8,7 @@ as a bare parse and still gives every error a line.
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 from dataclasses import dataclass, field
@@ -52,6 +53,28 @@ class _RecordLoader(_BaseLoader):  # type: ignore[misc, valid-type]
                     self.duplicates.append((str(key), line, seen[key]))
                 seen[key] = line
         return mapping
+
+
+_DECIMAL = re.compile(r"[-+]?(?:0|[1-9][0-9]{0,17})")
+
+
+def _int_or_text(loader: _RecordLoader, node: yaml.ScalarNode) -> Any:
+    """Decimal integers only: YAML 1.1's 0x7E8, 03750 and 1:30 stay text (then the field
+    check says what is wrong), and a 5,000-digit number cannot stop the run."""
+    value = node.value.replace("_", "")
+    return int(value) if _DECIMAL.fullmatch(value) else node.value
+
+
+def _date_or_text(loader: _RecordLoader, node: yaml.ScalarNode) -> Any:
+    """A date that does not exist (2024-02-30) stays text for the field check to report."""
+    try:
+        return yaml.SafeLoader.construct_yaml_timestamp(loader, node)
+    except ValueError:
+        return node.value
+
+
+_RecordLoader.add_constructor("tag:yaml.org,2002:int", _int_or_text)
+_RecordLoader.add_constructor("tag:yaml.org,2002:timestamp", _date_or_text)
 
 
 class _StrictLoader(_RecordLoader):
@@ -241,10 +264,16 @@ def read(path: Path, display: str | None = None, max_bytes: int = MAX_BYTES) -> 
     """Read and parse one file; an unreadable file becomes a problem, not an exception."""
     shown = display or str(path)
     try:
-        with open(path, "rb") as fh:
+        # O_NOFOLLOW: a record that is a symbolic link could make CI read (and echo in its
+        # messages) any file of the machine, such as credentials.
+        with open(os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0)), "rb") as fh:
             raw = fh.read(max_bytes + 1)
             size = max(len(raw), os.fstat(fh.fileno()).st_size)
     except OSError as err:
+        if err.errno == errno.ELOOP or os.path.islink(path):
+            return Source(shown, problems=[Problem(shown, 0, "", "is a symbolic link; records "
+                                                   "must be regular files", "replace the link "
+                                                   "by the file itself")])
         return Source(shown, problems=[Problem(shown, 0, "", f"cannot read file: "
                                                f"{err.strerror}", "check the path and "
                                                "permissions")])
@@ -255,7 +284,7 @@ def read(path: Path, display: str | None = None, max_bytes: int = MAX_BYTES) -> 
 
 def paper_files(papers_dir: Path) -> list[Path]:
     """Every record file below ``papers_dir`` (files starting with '_' are list-level),
-    in a stable order."""
+    in a stable order; symbolic links are listed too, so that they are reported."""
     found: list[str] = []
     stack = [str(papers_dir)]
     while stack:
@@ -263,7 +292,9 @@ def paper_files(papers_dir: Path) -> list[Path]:
             for entry in entries:
                 if entry.name.startswith("."):
                     continue
-                if entry.is_dir():
+                if entry.is_symlink():  # never followed: read() reports it
+                    found.append(entry.path)
+                elif entry.is_dir(follow_symlinks=False):
                     stack.append(entry.path)
                 elif entry.name.endswith(YAML_SUFFIXES) and not entry.name.startswith("_"):
                     found.append(entry.path)

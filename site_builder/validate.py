@@ -25,9 +25,12 @@ from .text import fold, is_safe_url
 _ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _ANCHOR = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
 _EMAIL = re.compile(r"^[^@\s<>()\[\]]+@[^@\s<>()\[\]]+\.[A-Za-z]{2,}$")
-_MD_LINK_TARGET = re.compile(r"\]\(([^)\s]*)")
-_HTML_TAG = re.compile(r"<[A-Za-z/!]")
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+# Inline link targets "](x" and reference definitions "[x]: y".
+_MD_LINK_TARGET = re.compile(r"\]\(([^)\s]*)|\]:\s*(\S+)")
+_HTML_TAG = re.compile(r"<[A-Za-z/!?]")
+# C0 and C1 controls, DEL, and the bidi embeddings/overrides/isolates that can make text
+# read differently from what it is.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x84\x86-\x9f\u202a-\u202e\u2066-\u2069]")
 MAX_TEXT = 1000
 MAX_LONG_TEXT = 20000
 MIN_ABSTRACT_WORDS = 20
@@ -100,6 +103,13 @@ class _Bad(Exception):
         self.message, self.fix = message, fix
 
 
+def _short(value: Any, limit: int = 60) -> str:
+    """A value as it is echoed in a message: quoted, and cut short (a message must never
+    carry a whole file back out, nor flood a terminal)."""
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[: limit - 5]}…{text[-3:]}"
+
+
 def _describe(value: Any) -> str:
     if isinstance(value, bool):
         return f"{str(value).lower()} (YAML reads yes/no/on/off as true/false)"
@@ -111,15 +121,16 @@ def _describe(value: Any) -> str:
         return "a list"
     if isinstance(value, (dt.date, dt.datetime)):
         return f"a date ({value})"
-    return f"{type(value).__name__} {value!r}"
+    return f"{type(value).__name__} {_short(value)}"
 
 
 def _text(value: Any, limit: int = MAX_TEXT) -> str:
     if not isinstance(value, str):
         raise _Bad(f"must be text, got {_describe(value)}", "put the value in double quotes")
     if not value.isprintable() and _CONTROL.search(value):
-        raise _Bad("contains a control character", "remove it (copy the text again from "
-                   "the paper)")
+        char = _CONTROL.search(value).group()  # type: ignore[union-attr]
+        raise _Bad(f"contains an invisible control character (U+{ord(char):04X})",
+                   "remove it (copy the text again from the paper)")
     text = " ".join(value.split())  # text.squash, inlined: this runs for every value
     if not text:
         raise _Bad("is empty", "give a value or delete the line")
@@ -132,9 +143,10 @@ def _markdown(value: Any) -> str:
     text = _text(value)
     if _HTML_TAG.search(text):
         raise _Bad("contains HTML", "use Markdown only, e.g. [text](https://...)")
-    for target in _MD_LINK_TARGET.findall(text):
+    for inline, reference in _MD_LINK_TARGET.findall(text):
+        target = inline or reference
         if not (is_safe_url(target) or target.startswith(("#", "mailto:"))):
-            raise _Bad(f"link target {target!r} is not an http(s) URL",
+            raise _Bad(f"link target {_short(target)} is not an http(s) URL",
                        "link to an https:// address")
     return text
 
@@ -142,10 +154,10 @@ def _markdown(value: Any) -> str:
 def _url(value: Any) -> str:
     text = _text(value)
     if not text.lower().startswith(("http://", "https://")):
-        raise _Bad(f"{text!r} is not an http(s) URL", "give the full address starting with "
+        raise _Bad(f"{_short(text)} is not an http(s) URL", "give the full address starting with "
                    "https://")
     if not is_safe_url(text):
-        raise _Bad(f"{text!r} contains spaces, quotes, brackets or parentheses",
+        raise _Bad(f"{_short(text)} contains spaces, quotes, brackets or parentheses",
                    "percent-encode them (space %20, ( %28, ) %29)")
     return text
 
@@ -184,7 +196,7 @@ def _matching(pattern: re.Pattern[str], what: str, fix: str) -> Callable[[Any], 
     def check(value: Any) -> str:
         text = _text(value)
         if not pattern.match(text):
-            raise _Bad(f"{text!r} is not {what}", fix)
+            raise _Bad(f"{_short(text)} is not {what}", fix)
         return text
 
     return check
@@ -195,9 +207,9 @@ def _doi(value: Any) -> str:
     if "://" in text or text.lower().startswith("doi.org/"):
         raise _Bad("is a URL, not a DOI", f"write only the DOI: {find_doi(text) or '10.…'}")
     if text.lower().startswith("doi:") and ids.DOI.match(text[4:].strip()):
-        raise _Bad(f"{text!r} has a prefix", f"write only the DOI: {text[4:].strip()}")
+        raise _Bad(f"{_short(text)} has a prefix", f"write only the DOI: {text[4:].strip()}")
     if not ids.DOI.match(text):
-        raise _Bad(f"{text!r} is not a DOI", "a DOI looks like 10.1109/CVPR.2025.01234")
+        raise _Bad(f"{_short(text)} is not a DOI", "a DOI looks like 10.1109/CVPR.2025.01234")
     return text
 
 
@@ -208,9 +220,9 @@ def _arxiv(value: Any) -> str:
     text = _text(value)
     bare = find_arxiv(text)
     if bare and bare != text:
-        raise _Bad(f"{text!r} has a prefix or version", f"write only the id: {bare}")
+        raise _Bad(f"{_short(text)} has a prefix or version", f"write only the id: {bare}")
     if not ids.ARXIV_ID.match(text):
-        raise _Bad(f"{text!r} is not an arXiv id", "an arXiv id looks like 2403.09303")
+        raise _Bad(f"{_short(text)} is not an arXiv id", "an arXiv id looks like 2403.09303")
     return text
 
 
@@ -229,7 +241,7 @@ def _list_of(item: Callable[[Any], Any], what: str, example: str) -> Callable[[A
 def _tag(value: Any) -> str:
     text = _text(value)
     if not _ID.match(text):
-        raise _Bad(f"tag {text!r} is not lowercase words joined by '-'",
+        raise _Bad(f"tag {_short(text)} is not lowercase words joined by '-'",
                    f"write it as {fold(text).replace(' ', '-')!r}")
     return text
 
@@ -237,7 +249,7 @@ def _tag(value: Any) -> str:
 def _name(value: Any) -> str:
     text = _text(value)
     if " and " in f" {text} ":
-        raise _Bad(f"{text!r} holds the word 'and'; the list joins names with ' and '",
+        raise _Bad(f"{_short(text)} holds the word 'and'; the list joins names with ' and '",
                    "give each author as their own item")
     return text
 
@@ -409,7 +421,7 @@ def check_info(src: load.Source) -> tuple[ListInfo | None, list[Problem]]:
     if info is None:
         return None, problems
     ids: dict[str, int] = {}
-    anchors: dict[str, int] = {"top": -1}
+    anchors: dict[str, int] = {"top": -1, "build": -1}  # the README's own anchors
     for i, section in enumerate(info.sections):
         twice = bool(section.id) and section.id in ids
         if section.id:
