@@ -42,6 +42,13 @@ class _RecordLoader(_BaseLoader):  # type: ignore[misc, valid-type]
         super().__init__(stream)
         self.duplicates: list[tuple[str, int, int]] = []
 
+    def flatten_mapping(self, node: yaml.MappingNode) -> None:
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                raise yaml.constructor.ConstructorError(
+                    None, None, "merge keys (<<) are not allowed", key_node.start_mark)
+        super().flatten_mapping(node)
+
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> Any:
         mapping = super().construct_mapping(node, deep)
         if len(mapping) < len(node.value):  # only then look for the repeated keys
@@ -95,6 +102,7 @@ _HINTS = (
     ("could not determine a constructor", "remove the tag (the word starting with '!'); "
      "only plain YAML values are allowed"),
     ("found undefined alias", "write the value out instead of using *alias"),
+    ("merge keys", "write every key of the record out in full"),
     ("expected a single document", "keep one record per file and remove the '---' line"),
     ("while scanning a quoted scalar", "close the quote, or escape the quote character"),
     ("while parsing a block mapping", "check the indentation: every key of the record starts "

@@ -302,3 +302,23 @@ def test_invisible_controls_are_refused(tmp_path: Path, char: str) -> None:
         encoding="utf-8")
     assert any("zz.yaml:1: title: contains an invisible control character" in p
                for p in _problems(papers))
+
+
+def test_merge_keys_are_refused() -> None:
+    from site_builder import load
+
+    src = load.parse("p.yaml", b"title: A\n<<: {year: 2024}\n")
+    assert [p.text() for p in src.problems] == [
+        "p.yaml:2: YAML syntax error at column 1: merge keys (<<) are not allowed — write "
+        "every key of the record out in full"]
+
+
+def test_an_unclosed_abstract_is_kept_and_reported() -> None:
+    from site_builder.importers.readme import parse_readme
+
+    imported = parse_readme('## 1. A <a id="s3"></a>\n\n- [[CVPR 2024]](https://e.org/a) **T**'
+                            '\n\n  *Doe, J*\n\n<details>\n<summary>Abstract</summary>\n'
+                            'Some text\n\n## 2. B <a id="s4"></a>\n')
+    assert imported.papers[0].abstract == "Some text"
+    assert imported.skipped == [(10, "the abstract's <details> is not closed; it was read up "
+                                     "to here")]

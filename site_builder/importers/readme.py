@@ -248,6 +248,10 @@ def _papers(body: list[str], category: str, first_line: int,
 
     def finish() -> None:
         if current is not None:
+            if abstract is not None:  # <details> never closed: keep what was read, say so
+                current["abstract"] = squash(unescape_entities(" ".join(abstract))) or None
+                skipped.append((number, "the abstract's <details> is not closed; it was read "
+                                "up to here"))
             papers.append(Paper(**current))
 
     for number, line in enumerate(body, first_line):
