@@ -364,9 +364,9 @@ def build_record(cls: type, data: Any, src: load.Source, at: tuple[str | int, ..
     for name, f in fields.items():
         sp = f.metadata["spec"]
         if sp.required and name not in data:
-            example = f" e.g. {name}: {_yaml_value(sp.example)}" \
+            example = f", e.g. {name}: {_yaml_value(sp.example)}" \
                 if isinstance(sp.example, (str, int)) else ""
-            report(name, "is missing", f"add the line '{name}: ...'.{example}".rstrip("."),
+            report(name, "is missing", f"add the line '{name}: ...'{example}",
                    line_keys=at)
             ok = False
     return cls(**values) if ok else None

@@ -191,3 +191,18 @@ def test_version(capsys: pytest.CaptureFixture[str]) -> None:
         main(["--version"])
     assert info.value.code == 0
     assert capsys.readouterr().out.startswith("site-builder ")
+
+
+def test_a_reader_that_leaves_early_gets_no_traceback(tmp_path: Path) -> None:
+    """`site-builder check | head -1` on a long report: exit quietly, no BrokenPipeError."""
+    import subprocess
+    import sys
+
+    papers = tmp_path / "papers"
+    shutil.copytree(LIST_FIXTURE, papers)
+    for n in range(400):
+        write_paper(papers, f"bad{n}", year=1700 + n % 100)
+    proc = subprocess.run(f"'{sys.executable}' -m site_builder check --papers '{papers}' "
+                          "| head -1", shell=True, capture_output=True, text=True, timeout=60)
+    assert proc.stdout.count("\n") == 1 and "year" in proc.stdout
+    assert "Traceback" not in proc.stderr and "BrokenPipe" not in proc.stderr
