@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from synthetic import make_list  # noqa: E402
+from synthetic import make_list
 
 BARE = """
 import os, sys, yaml

@@ -21,7 +21,7 @@ from pathlib import Path
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from synthetic import make_list  # noqa: E402
+from synthetic import make_list
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -52,8 +52,8 @@ def main() -> None:
         config = yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))
         config["plugins"] = ["search"]
         config["site_dir"] = "plain-site"
-        from site_builder.site import nav
         from site_builder.commands.site import generate
+        from site_builder.site import nav
 
         os.chdir(work)
         config["nav"] = nav(generate(Path("papers")).pages)

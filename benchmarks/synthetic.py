@@ -10,9 +10,12 @@ from site_builder.dump import LIST_HEADER, file_stems, to_yaml
 from site_builder.model import ListInfo, Paper, Section
 from site_builder.render import write_atomic
 
-WORDS = ("anomaly detection medical image diffusion model unsupervised segmentation brain "
-         "MRI chest X-ray transformer contrastive learning reconstruction normal features "
-         "few-shot zero-shot benchmark dataset lesion retinal pathology memory bank").split()
+WORDS = (
+    "anomaly", "detection", "medical", "image", "diffusion", "model", "unsupervised",
+    "segmentation", "brain", "MRI", "chest", "X-ray", "transformer", "contrastive", "learning",
+    "reconstruction", "normal", "features", "few-shot", "zero-shot", "benchmark", "dataset",
+    "lesion", "retinal", "pathology", "memory", "bank",
+)
 VENUES = ("CVPR", "ICCV", "MICCAI", "NeurIPS", "ICLR", "MedIA", "TMI", "AAAI", "arXiv")
 
 
@@ -37,6 +40,6 @@ def make_list(folder: Path, papers: int, sections: int = 10, seed: int = 1) -> P
             non_medical=rng.random() < 0.2))
     write_atomic(folder / "_list.yaml", to_yaml(ListInfo(title="Synthetic list",
                                                          sections=secs), LIST_HEADER))
-    for stem, record in zip(file_stems(records), records):
+    for stem, record in zip(file_stems(records), records, strict=True):
         write_atomic(folder / f"{stem}.yaml", to_yaml(record))
     return folder

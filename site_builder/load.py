@@ -241,7 +241,8 @@ def _tag_at(text: str) -> tuple[int, int, str] | None:
             tag = getattr(event, "tag", None)
             if tag and not (isinstance(event, yaml.ScalarEvent) and tag == "!"):
                 mark = event.start_mark
-                return mark.line + 1, mark.column + 1, tag.replace("tag:yaml.org,2002:", "!!")
+                line, col = (mark.line + 1, mark.column + 1) if mark else (0, 0)
+                return line, col, tag.replace("tag:yaml.org,2002:", "!!")
     except yaml.YAMLError:
         return None
     return None
@@ -261,7 +262,7 @@ def _anchor_problem(path: str, line: int) -> Problem:
 def _anchor_line(text: str) -> int:
     try:
         for event in yaml.parse(text, Loader=_BaseLoader):
-            if getattr(event, "anchor", None):
+            if getattr(event, "anchor", None) and event.start_mark:
                 return event.start_mark.line + 1
     except yaml.YAMLError:
         return 0

@@ -126,11 +126,11 @@ def _header(head: list[str], info: dict) -> None:
     h1 = re.search(r"<h1\b[^>]*>(.*?)</h1>", text, re.S | re.I)
     if h1:
         img = _IMG_TAG.search(h1.group(1))
-        link = re.search(r"<a\b[^>]*href=\"([^\"]*)\"", h1.group(1))
+        h1_link = re.search(r"<a\b[^>]*href=\"([^\"]*)\"", h1.group(1))
         if img:
             a = _attrs(img.group(0))
             info["banner"] = _image(a.get("src", ""), a.get("alt", ""),
-                                    link.group(1) if link else None, "Banner")
+                                    h1_link.group(1) if h1_link else None, "Banner")
         else:
             info["title"] = squash(unescape_entities(re.sub(r"<[^>]+>", "", h1.group(1))))
         text = text[: h1.start()] + text[h1.end():]
@@ -144,7 +144,7 @@ def _header(head: list[str], info: dict) -> None:
             info["banner"] = image
         else:
             badges.append(image)
-    logos = []
+    logos: list[Image] = []
     for m in _IMG_TAG.finditer(text):
         a = _attrs(m.group(0))
         before = text[: m.start()]
@@ -282,8 +282,9 @@ def _papers(body: list[str], category: str, first_line: int,
                 skipped.append((number, line.strip()))
             continue
         if abstract is not None:
-            if re.search(r"</details>", line, re.I):
-                abstract.append(line[: re.search(r"</details>", line, re.I).start()])
+            closing = re.search(r"</details>", line, re.I)
+            if closing:
+                abstract.append(line[: closing.start()])
                 current["abstract"] = squash(unescape_entities(" ".join(abstract))) or None
                 abstract = None
             else:
