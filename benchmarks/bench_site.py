@@ -52,11 +52,11 @@ def main() -> None:
         config = yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))
         config["plugins"] = ["search"]
         config["site_dir"] = "plain-site"
-        from site_builder.commands.site import generate
+        from site_builder.commands.site import read_sources
         from site_builder.site import nav
 
         os.chdir(work)
-        config["nav"] = nav(generate(Path("papers")).pages)
+        config["nav"] = nav(read_sources(Path("papers")).pages())
         (work / "plain.yml").write_text(yaml.safe_dump(config, allow_unicode=True),
                                         encoding="utf-8")
         plain = best_of([sys.executable, "-m", "mkdocs", "build", "-q", "-f", "plain.yml"],

@@ -108,7 +108,7 @@ def _cmd_import(args: argparse.Namespace) -> int:
 def _cmd_site(args: argparse.Namespace) -> int:
     from .commands.site import site
 
-    result = site(args.papers, args.site_dir, args.templates)
+    result = site(args.papers, args.site_dir, args.templates, offline=args.offline)
     _print_problems(list(result.plist.warnings), "text", sys.stderr)
     print(f"built {args.site_dir}/ ({len(result.plist.entries)} papers, {result.pages} pages)")
     return 0
@@ -121,7 +121,7 @@ def _cmd_build(args: argparse.Namespace) -> int:
     result = readme(args.papers, args.output, args.templates)
     _print_problems(list(result.plist.warnings), "text", sys.stderr)
     print(f"{'wrote' if result.changed else 'unchanged'} {args.output}")
-    built = site(args.papers, args.site_dir, args.templates)
+    built = site(args.papers, args.site_dir, args.templates, offline=args.offline)
     print(f"built {args.site_dir}/ ({len(built.plist.entries)} papers, {built.pages} pages)")
     return 0
 
@@ -212,6 +212,9 @@ def _templates_option(p: argparse.ArgumentParser) -> None:
 def _site_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("-d", "--site-dir", type=Path, default=Path("site"), metavar="SITE_DIR",
                    help="folder for the built website (default: site)")
+    p.add_argument("--offline", action="store_true",
+                   help="build a site that also works opened from the file system "
+                   "(pages end in .html; search works without a server)")
     _templates_option(p)
 
 

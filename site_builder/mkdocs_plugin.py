@@ -14,10 +14,12 @@ from typing import Any
 from mkdocs.config import config_options as c
 from mkdocs.config.base import Config
 from mkdocs.exceptions import PluginError
-from mkdocs.plugins import BasePlugin
+from mkdocs.plugins import BasePlugin, event_priority
 
 from .errors import InvalidRecords, format_problems
 from .site import Page, nav, site_title, write_pages
+
+VENDORED_SHIM = "assets/iframe-worker-shim.js"
 
 
 class SiteBuilderConfig(Config):
@@ -28,31 +30,36 @@ class SiteBuilderConfig(Config):
 
 class SiteBuilderPlugin(BasePlugin[SiteBuilderConfig]):
     serving = False
-    prepared: Any = None  # pages the CLI already generated (then records are read once)
+    prepared: Any = None  # Sources the CLI already read (then records are parsed once)
+    pages: list[Page]
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         self.serving = command == "serve"
 
+    @event_priority(-50)  # after Material's offline plugin has settled use_directory_urls
     def on_config(self, config: Any) -> Any:
-        from .commands.site import generate
+        from .commands.site import read_sources
 
         root = Path(config.config_file_path or ".").resolve().parent
         try:
-            generated = self.prepared or generate(root / self.config.papers,
-                                                  root / self.config.templates,
-                                                  root / self.config.contributing)
+            sources = self.prepared or read_sources(root / self.config.papers,
+                                                    root / self.config.templates,
+                                                    root / self.config.contributing)
         except InvalidRecords as err:
             report = format_problems(err.problems)
             if not self.serving:
                 raise PluginError(f"the records are invalid:\n{report}") from err
             # Printed, not logged: in strict mode a logged error would abort the rebuild.
             print(f"site-builder: the records are invalid:\n{report}", file=sys.stderr)
-            pages = [_error_page(report)]
+            self.pages = [_error_page(report)]
         else:
-            pages = generated.pages
-            config.site_name = site_title(generated.plist.info.title)
-        write_pages(pages, Path(config.docs_dir))
-        config.nav = nav(pages)
+            self.pages = sources.pages(config.use_directory_urls)
+            config.site_name = site_title(sources.plist.info.title)
+        polyfills = config.extra.get("polyfills") or []
+        config.extra["polyfills"] = [VENDORED_SHIM if "iframe-worker" in url else url
+                                     for url in polyfills]  # never the CDN copy
+        write_pages(self.pages, Path(config.docs_dir))
+        config.nav = nav(self.pages)
         return config
 
     def on_serve(self, server: Any, config: Any, builder: Any) -> Any:

@@ -8,6 +8,7 @@ text can only ever appear as text.  Nothing here imports MkDocs: :mod:`mkdocs_pl
 
 from __future__ import annotations
 
+import posixpath
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ from .render import BUNDLED_TEMPLATES, environment, write_atomic
 from .text import html_title
 from .validate import Entry, PaperList
 
-ASSETS = ("assets/site.css", "assets/explore.js")
+ASSETS = ("assets/site.css", "assets/explore.js", "assets/iframe-worker-shim.js")
 MANIFEST = ".site-builder-pages"
 _PY_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|])")
 NEWEST = 8
@@ -55,38 +56,61 @@ def section_path(section_id: str) -> str:
     return f"sections/{section_id}.md"
 
 
-def section_url(section_id: str) -> str:
-    """The section page's URL relative to the site root (directory URLs)."""
-    return f"sections/{section_id}/"
+def page_url(path: str, directory_urls: bool = True) -> str:
+    """Where the page built from ``path`` ends up, as MkDocs writes it: ``sections/x/``
+    with directory URLs, ``sections/x.html`` without (the offline build)."""
+    stem = path.removesuffix(".md")
+    if not directory_urls:
+        return f"{stem}.html"
+    return "" if stem == "index" else f"{stem.removesuffix('/index')}/"
+
+
+def relative_url(source: str, target: str, directory_urls: bool = True) -> str:
+    """A link from page ``source`` to page ``target`` (both docs paths) that works on any
+    host and from the file system."""
+    here = page_url(source, directory_urls)
+    base = here.rstrip("/") if directory_urls else posixpath.dirname(here)
+    there = page_url(target, directory_urls)
+    rel = posixpath.relpath(there.rstrip("/") or ".", base or ".")
+    if directory_urls:
+        return "./" if rel == "." else f"{rel}/"
+    return rel
 
 
 def build_pages(plist: PaperList, templates: Path | None = None,
-                contributing: str | None = None) -> list[Page]:
-    """Every page of the site, in navigation order."""
+                contributing: str | None = None, *, directory_urls: bool = True
+                ) -> list[Page]:
+    """Every page of the site, in navigation order; links between pages follow
+    ``directory_urls`` (MkDocs' use_directory_urls)."""
     env = environment(templates, autoescape=True)
     env.filters["heading"] = md_heading
     groups = plist.grouped()
     section_of = {s.id: s for s, _ in groups}
     numbered = plist.info.numbered
     numbers = {s.id: f"{i}. " if numbered else "" for i, (s, _) in enumerate(groups, 1)}
-    common = {"info": plist.info, "groups": groups, "numbers": numbers,
-              "section_of": section_of, "section_url": section_url,
-              "count": len(plist.entries)}
+    base = {"info": plist.info, "groups": groups, "numbers": numbers,
+            "section_of": section_of, "section_path": section_path,
+            "count": len(plist.entries)}
+
+    def common(path: str) -> dict[str, Any]:
+        return {**base, "url_to": lambda target: relative_url(path, target, directory_urls)}
+
     pages = [Page("index.md", "Home", env.get_template("site/home.md.j2").render(
-        **common, stats=_stats(plist), newest=_newest(plist)))]
+        **common("index.md"), stats=_stats(plist), newest=_newest(plist)))]
     for section, entries in groups:
-        pages.append(Page(section_path(section.id or ""), f"{numbers[section.id]}"
-                          f"{section.title}", env.get_template("site/section.md.j2").render(
-                              **common, section=section, entries=entries)))
+        path = section_path(section.id or "")
+        pages.append(Page(path, f"{numbers[section.id]}{section.title}",
+                          env.get_template("site/section.md.j2").render(
+                              **common(path), section=section, entries=entries)))
     everything = sorted(plist.entries, key=lambda e: (-e.paper.year, e.paper.title.casefold(),
                                                       e.key))
     pages.append(Page("explore.md", "Explore", env.get_template("site/explore.md.j2").render(
-        **common, entries=everything,
+        **common("explore.md"), entries=everything,
         venues=sorted({e.paper.venue for e in plist.entries}, key=str.casefold),
         years=sorted({e.paper.year for e in plist.entries}))))
     pages.append(Page("contributing.md", "Contributing",
                       env.get_template("site/contributing.md.j2").render(
-                          **common, contributing=contributing and repo_links(
+                          **common("contributing.md"), contributing=contributing and repo_links(
                               contributing, plist.info.repo))))
     return pages
 

@@ -21,29 +21,39 @@ class SiteResult:
 
 
 @dataclass(frozen=True)
-class Generated:
+class Sources:
+    """What the pages are made from: the validated list and the contributing guide."""
+
     plist: PaperList
-    pages: list[Page]
+    templates: Path | None
+    contributing: str | None
+
+    def pages(self, directory_urls: bool = True) -> list[Page]:
+        return build_pages(self.plist, self.templates, self.contributing,
+                           directory_urls=directory_urls)
 
 
-def generate(papers: Path, templates: Path | None = None,
-             contributing: Path | None = None) -> Generated:
-    """Validate the records and render the site's Markdown pages (not yet written)."""
+def read_sources(papers: Path, templates: Path | None = None,
+                 contributing: Path | None = None) -> Sources:
+    """Validate the records (raises InvalidRecords) and read the contributing guide."""
     plist = check_dir(papers)
     text = None
     if contributing and contributing.is_file():
         text = contributing.read_text(encoding="utf-8")
-    return Generated(plist, build_pages(plist, templates, text))
+    return Sources(plist, templates, text)
 
 
 def site(papers: Path, site_dir: Path, templates: Path | None = None,
-         config_file: Path | None = None) -> SiteResult:
+         config_file: Path | None = None, *, offline: bool = False) -> SiteResult:
     """Build the site: the project's ``mkdocs.yml`` when there is one, else the bundled one.
 
-    Validation runs first; when it fails nothing is built.
+    Validation runs first; when it fails nothing is built.  ``offline`` builds a site
+    that also works opened from the file system (Material's offline plugin: page URLs
+    end in .html and the search index is inlined).
     """
     templates = templates or Path("templates")
-    generated = generate(papers, templates, Path("CONTRIBUTING.md"))
+    sources = read_sources(papers, templates, Path("CONTRIBUTING.md"))
+    os.environ["SITE_BUILDER_OFFLINE"] = "true" if offline else "false"
     config_file = config_file or Path("mkdocs.yml")
     if not config_file.is_file():
         config_file = BUNDLED_TEMPLATES / "site" / "mkdocs.yml"
@@ -64,10 +74,9 @@ def site(papers: Path, site_dir: Path, templates: Path | None = None,
             if plugin is None:
                 raise SiteBuilderError(f"{config_file}: the site-builder plugin is not "
                                        "listed under plugins:")
-            plugin.prepared = generated
+            plugin.prepared = sources
             config.plugins.on_startup(command="build", dirty=False)
             build(config)
         except MkDocsException as err:
             raise SiteBuilderError(f"the site did not build: {err}") from err
-    pages = sum(1 for p in site_dir.rglob("index.html"))
-    return SiteResult(site_dir, pages, generated.plist)
+    return SiteResult(site_dir, len(plugin.pages), sources.plist)

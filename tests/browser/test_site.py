@@ -183,3 +183,40 @@ def test_a_figure_loads_only_when_opened(page, base_url: str) -> None:
     expect(image).to_have_attribute("alt", re.compile("^Figure of Dinomaly"))
     page.wait_for_function("el => el.complete", arg=image.element_handle())
     assert len(fetched) == 1 and "user-attachments" in fetched[0]
+
+
+@pytest.fixture(scope="session")
+def offline_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """`site-builder site --offline`: the build a reviewer downloads and opens from disk."""
+    import os
+    import shutil
+
+    from site_builder.cli import main
+
+    from .conftest import ROOT
+
+    work = tmp_path_factory.mktemp("offline")
+    shutil.copytree(ROOT / "papers", work / "papers")
+    shutil.copy(ROOT / "mkdocs.yml", work / "mkdocs.yml")
+    cwd = Path.cwd()
+    os.chdir(work)
+    try:
+        assert main(["site", "--offline", "-d", "site"]) == 0
+    finally:
+        os.chdir(cwd)
+    return work / "site"
+
+
+def test_the_offline_build_works_from_the_file_system(page, offline_site: Path) -> None:
+    page.goto((offline_site / "index.html").as_uri())
+    page.click("text=Explore and filter all papers")
+    assert page.url.endswith("/explore.html")
+    page.select_option("#sb-f-section", "benchmarks")
+    assert _visible_rows(page) == 4
+    page.locator("#sb-results > li:not([hidden]) a[href*='sections/']").first.click()
+    expect(page.locator("h1")).to_contain_text("Benchmarks")
+    page.goto((offline_site / "index.html").as_uri())
+    page.keyboard.press("/")
+    page.locator("input.md-search__input").press_sequentially("Dinomaly", delay=30)
+    expect(page.locator(".md-search-result__item").first).to_be_visible(timeout=10_000)
+    assert [u for u in page.requests if not u.startswith("file:")] == []
