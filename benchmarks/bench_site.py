@@ -26,6 +26,13 @@ from synthetic import make_list
 ROOT = Path(__file__).resolve().parents[1]
 
 
+class _ConfigLoader(yaml.SafeLoader):
+    """mkdocs.yml with its !ENV tags (read as their default)."""
+
+
+_ConfigLoader.add_constructor("!ENV", lambda loader, node: loader.construct_sequence(node)[-1])
+
+
 def best_of(cmd: list[str], cwd: Path, repeat: int) -> float:
     times = []
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
@@ -49,14 +56,15 @@ def main() -> None:
         (work / "docs").mkdir()
         ours = best_of([sys.executable, "-m", "site_builder", "site", "-d", "site"], work,
                        args.repeat)
-        config = yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))
+        config = yaml.load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"), _ConfigLoader)
         config["plugins"] = ["search"]
         config["site_dir"] = "plain-site"
         from site_builder.commands.site import read_sources
         from site_builder.site import nav
 
         os.chdir(work)
-        config["nav"] = nav(read_sources(Path("papers")).pages())
+        config["nav"] = [{str(title): path for title, path in item.items()}
+                         for item in nav(read_sources(Path("papers")).pages())]
         (work / "plain.yml").write_text(yaml.safe_dump(config, allow_unicode=True),
                                         encoding="utf-8")
         plain = best_of([sys.executable, "-m", "mkdocs", "build", "-q", "-f", "plain.yml"],
