@@ -408,3 +408,30 @@ def test_a_lettered_list_with_year_first_venues_imports_and_renders(tmp_path: Pa
     assert main(["import", str(out), "--papers", str(again)]) == 0
     assert main(["readme", "--papers", str(again), "-o", str(tmp_path / "R2.md")]) == 0
     assert (tmp_path / "R2.md").read_text(encoding="utf-8") == text
+
+
+def test_a_list_with_sixteen_sections_works_unchanged(tmp_path: Path, monkeypatch) -> None:
+    """Sections are data: a list of the same format with 16 sections imports, checks,
+    renders its 16 numbered sections with their anchors, and builds 16 section pages."""
+    from site_builder.cli import main
+
+    parts = ["## 📇 Contents", ""]
+    parts += [f"- [**{n}. Topic {n}**](#s{n + 2})" for n in range(1, 17)]
+    for n in range(1, 17):
+        parts += ["", f'## {n}. Topic {n} <div id = "s{n + 2}"></div>', "",
+                  f"- [[MICCAI {2000 + n}]](https://example.org/p{n}) **Paper {n} on Topic {n}** "
+                  f"[:octocat:](https://github.com/example/p{n})", "",
+                  f"  *Doe, Jane and Roe, R{n}*"]
+    source = tmp_path / "sixteen.md"
+    source.write_text("\n".join(parts) + "\n", encoding="utf-8")
+    papers = tmp_path / "papers"
+    assert main(["import", str(source), "--papers", str(papers)]) == 0
+    readme = tmp_path / "README.md"
+    assert main(["readme", "--papers", str(papers), "-o", str(readme)]) == 0
+    text = readme.read_text(encoding="utf-8")
+    for n in range(1, 17):
+        assert f'## {n}. Topic {n} <a id="s{n + 2}"></a>' in text
+        assert f"- [**{n}. Topic {n}**](#s{n + 2})" in text
+    monkeypatch.chdir(tmp_path)
+    assert main(["site", "--papers", "papers", "-d", "site"]) == 0
+    assert len(list((tmp_path / "site" / "sections").glob("*/index.html"))) == 16
