@@ -9,14 +9,12 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from synthetic import make_list
+from synthetic import best_of, make_list
 
 BARE = """
 import os, sys, yaml
@@ -26,15 +24,6 @@ for name in sorted(os.listdir(d)):
         with open(os.path.join(d, name), 'rb') as fh:
             yaml.load(fh.read().decode('utf-8'), Loader=yaml.CSafeLoader)
 """
-
-
-def best_of(cmd: list[str], repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def main() -> None:

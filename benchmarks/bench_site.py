@@ -12,16 +12,14 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from synthetic import make_list
+from synthetic import best_of, make_list
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -31,17 +29,6 @@ class _ConfigLoader(yaml.SafeLoader):
 
 
 _ConfigLoader.add_constructor("!ENV", lambda loader, node: loader.construct_sequence(node)[-1])
-
-
-def best_of(cmd: list[str], cwd: Path, repeat: int) -> float:
-    times = []
-    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
-    for _ in range(repeat):
-        start = time.perf_counter()
-        subprocess.run(cmd, cwd=cwd, env=env, check=True, stdout=subprocess.DEVNULL,
-                       stderr=subprocess.DEVNULL)
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def main() -> None:
@@ -54,8 +41,8 @@ def main() -> None:
         make_list(work / "papers", args.papers)
         shutil.copy(ROOT / "mkdocs.yml", work / "mkdocs.yml")
         (work / "docs").mkdir()
-        ours = best_of([sys.executable, "-m", "site_builder", "site", "-d", "site"], work,
-                       args.repeat)
+        ours = best_of([sys.executable, "-m", "site_builder", "site", "-d", "site"],
+                       args.repeat, work)
         config = yaml.load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"), _ConfigLoader)
         config["plugins"] = ["search"]
         config["site_dir"] = "plain-site"
@@ -68,7 +55,7 @@ def main() -> None:
         (work / "plain.yml").write_text(yaml.safe_dump(config, allow_unicode=True),
                                         encoding="utf-8")
         plain = best_of([sys.executable, "-m", "mkdocs", "build", "-q", "-f", "plain.yml"],
-                        work, args.repeat)
+                        args.repeat, work)
         pages = sum(1 for _ in (work / "site").rglob("index.html"))
         size = sum(p.stat().st_size for p in (work / "site").rglob("*") if p.is_file())
     print(f"{args.papers} papers, {pages} pages, {size / 1e6:.1f} MB: site-builder site "
