@@ -117,11 +117,14 @@ def _cmd_site(args: argparse.Namespace) -> int:
 def _cmd_build(args: argparse.Namespace) -> int:
     from .commands.readme import readme
     from .commands.site import site
+    from .validate import check_dir
 
-    result = readme(args.papers, args.output, args.templates)
+    plist = check_dir(args.papers)  # once, for both outputs
+    result = readme(args.papers, args.output, args.templates, plist=plist)
     _print_problems(list(result.plist.warnings), "text", sys.stderr)
     print(f"{'wrote' if result.changed else 'unchanged'} {args.output}")
-    built = site(args.papers, args.site_dir, args.templates, offline=args.offline)
+    built = site(args.papers, args.site_dir, args.templates, offline=args.offline,
+                 plist=plist)
     print(f"built {args.site_dir}/ ({len(built.plist.entries)} papers, {built.pages} pages)")
     return 0
 

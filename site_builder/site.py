@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import posixpath
 import re
-from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -119,9 +118,7 @@ def _stats(plist: PaperList) -> dict[str, int]:
     papers = [e.paper for e in plist.entries]
     return {"papers": len(papers), "sections": len(plist.paper_sections()),
             "with_code": sum(1 for p in papers if p.code),
-            "venues": len({p.venue for p in papers}),
-            "non_medical": sum(1 for p in papers if p.non_medical),
-            "years": len(Counter(p.year for p in papers))}
+            "venues": len({p.venue for p in papers})}
 
 
 def _newest(plist: PaperList) -> list[Entry]:

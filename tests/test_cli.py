@@ -206,3 +206,22 @@ def test_a_reader_that_leaves_early_gets_no_traceback(tmp_path: Path) -> None:
                           "| head -1", shell=True, capture_output=True, text=True, timeout=60)
     assert proc.stdout.count("\n") == 1 and "year" in proc.stdout
     assert "Traceback" not in proc.stderr and "BrokenPipe" not in proc.stderr
+
+
+def test_build_reads_the_records_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`build` renders the README and the site from one validation of the records."""
+    import site_builder.commands.readme as readme_cmd
+    import site_builder.commands.site as site_cmd
+    import site_builder.validate as validate
+
+    papers = tmp_path / "papers"
+    shutil.copytree(LIST_FIXTURE, papers)
+    calls: list[Path] = []
+    real = validate.check_dir
+    for module in (validate, readme_cmd, site_cmd):
+        monkeypatch.setattr(module, "check_dir",
+                            lambda p, only=None: calls.append(p) or real(p))
+    monkeypatch.chdir(tmp_path)
+    assert main(["build", "--papers", "papers", "-o", "README.md", "-d", "site"]) == 0
+    assert calls == [Path("papers")]
+    assert (tmp_path / "README.md").is_file() and (tmp_path / "site" / "index.html").is_file()

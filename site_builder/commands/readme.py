@@ -23,12 +23,13 @@ class ReadmeResult:
 
 
 def readme(papers: Path, out: Path, templates: Path | None = None, *,
-           check_only: bool = False) -> ReadmeResult:
+           check_only: bool = False, plist: PaperList | None = None) -> ReadmeResult:
     """Render the README; with ``check_only`` write nothing and raise OutOfDate on a diff.
 
-    Validation comes first: when it fails nothing is written.
+    Validation comes first (``plist`` when the caller already validated the records):
+    when it fails nothing is written.
     """
-    plist = check_dir(papers)
+    plist = plist or check_dir(papers)
     text = render_readme(plist, templates)
     if check_only:
         try:

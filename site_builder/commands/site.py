@@ -34,9 +34,10 @@ class Sources:
 
 
 def read_sources(papers: Path, templates: Path | None = None,
-                 contributing: Path | None = None) -> Sources:
-    """Validate the records (raises InvalidRecords) and read the contributing guide."""
-    plist = check_dir(papers)
+                 contributing: Path | None = None, plist: PaperList | None = None) -> Sources:
+    """Validate the records (raises InvalidRecords; skipped when ``plist`` is given) and
+    read the contributing guide."""
+    plist = plist or check_dir(papers)
     text = None
     if contributing and contributing.is_file():
         text = contributing.read_text(encoding="utf-8")
@@ -44,7 +45,8 @@ def read_sources(papers: Path, templates: Path | None = None,
 
 
 def site(papers: Path, site_dir: Path, templates: Path | None = None,
-         config_file: Path | None = None, *, offline: bool = False) -> SiteResult:
+         config_file: Path | None = None, *, offline: bool = False,
+         plist: PaperList | None = None) -> SiteResult:
     """Build the site: the project's ``mkdocs.yml`` when there is one, else the bundled one.
 
     Validation runs first; when it fails nothing is built.  ``offline`` builds a site
@@ -52,7 +54,7 @@ def site(papers: Path, site_dir: Path, templates: Path | None = None,
     end in .html and the search index is inlined).
     """
     templates = templates or Path("templates")
-    sources = read_sources(papers, templates, Path("CONTRIBUTING.md"))
+    sources = read_sources(papers, templates, Path("CONTRIBUTING.md"), plist)
     os.environ["SITE_BUILDER_OFFLINE"] = "true" if offline else "false"
     config_file = config_file or Path("mkdocs.yml")
     if not config_file.is_file():
