@@ -10,8 +10,8 @@ import time
 from pathlib import Path
 
 from site_builder.dump import LIST_HEADER, file_stems, to_yaml
+from site_builder.fsio import write_atomic
 from site_builder.model import ListInfo, Paper, Section
-from site_builder.render import write_atomic
 
 WORDS = (
     "anomaly", "detection", "medical", "image", "diffusion", "model", "unsupervised",

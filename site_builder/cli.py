@@ -75,8 +75,8 @@ def _cmd_readme(args: argparse.Namespace) -> int:
 
 
 def _cmd_import(args: argparse.Namespace) -> int:
+    from .checking import check_dir
     from .commands.imports import import_file
-    from .validate import check_dir
 
     result = import_file(args.source, args.papers, force=args.force)
     print(f"imported {result.papers} papers in {result.sections} sections into "
@@ -115,9 +115,9 @@ def _cmd_site(args: argparse.Namespace) -> int:
 
 
 def _cmd_build(args: argparse.Namespace) -> int:
+    from .checking import check_dir
     from .commands.readme import readme
     from .commands.site import site
-    from .validate import check_dir
 
     plist = check_dir(args.papers)  # once, for both outputs
     result = readme(args.papers, args.output, args.templates, plist=plist)

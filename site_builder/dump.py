@@ -13,8 +13,8 @@ from typing import Any
 
 import yaml
 
+from .fsio import write_atomic
 from .model import Kind, ListInfo, Paper
-from .render import write_atomic
 from .text import fold, slugify
 
 

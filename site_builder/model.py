@@ -1,7 +1,7 @@
-"""The record schema, declared once.
+"""The record schema, declared once, and the validated list every renderer receives.
 
 Every record type is a frozen dataclass whose fields carry a :class:`Spec` in their
-metadata.  Validation (:mod:`site_builder.validate`), the JSON Schema export
+metadata.  Validation (:mod:`site_builder.records`), the JSON Schema export
 (:mod:`site_builder.schema`) and the YAML writer (:mod:`site_builder.dump`) all read
 these declarations, so a field is added or changed in exactly one place.
 """
@@ -10,30 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from enum import Enum
 from typing import Any
 
+from .errors import Problem
+from .kinds import MIN_YEAR, Kind, max_year
+from .text import fold
 
-class Kind(str, Enum):
-    """What a field's value must be; drives both validation and the JSON Schema."""
-
-    TEXT = "text"  # one line of plain text; whitespace is collapsed
-    LONG_TEXT = "long_text"  # prose (abstracts); whitespace is collapsed to one line
-    MARKDOWN = "markdown"  # one line of trusted inline Markdown (list-level file only)
-    NAMES = "names"  # list of one-line strings ("Family, Given")
-    TAGS = "tags"  # list of short lowercase words
-    YEAR = "year"
-    URL = "url"  # absolute http(s) URL
-    BOOL = "bool"
-    DATE = "date"
-    ID = "id"  # lowercase slug: a-z, 0-9 and '-'
-    ANCHOR = "anchor"  # HTML id used in links people share
-    DOI = "doi"
-    ARXIV = "arxiv"
-    EMAIL = "email"
-    OBJECT = "object"  # a nested record (see Spec.record)
-    OBJECTS = "objects"  # a list of nested records
-    STRINGS = "strings"  # list of one-line trusted Markdown strings
+__all__ = ["MIN_YEAR", "Kind", "max_year"]  # re-exported: records are declared with them
 
 
 @dataclass(frozen=True)
@@ -54,14 +37,6 @@ def spec(kind: Kind, doc: str, *, required: bool = False, example: Any = None,
     if kind in (Kind.NAMES, Kind.TAGS, Kind.OBJECTS, Kind.STRINGS):
         return field(default_factory=tuple, metadata=meta)
     return field(default=default, metadata=meta)
-
-
-MIN_YEAR = 1900
-
-
-def max_year() -> int:
-    """Papers may be dated up to next year (accepted, not yet published)."""
-    return dt.date.today().year + 1
 
 
 @dataclass(frozen=True)
@@ -175,3 +150,43 @@ class ListInfo:
 
 
 PAPER_FIELDS: tuple[str, ...] = tuple(Paper.__dataclass_fields__)
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A validated paper and the file it came from (``key`` is the file's stem)."""
+
+    key: str
+    path: str
+    paper: Paper
+
+
+@dataclass(frozen=True)
+class PaperList:
+    """The validated list: what every renderer receives (warnings ride along)."""
+
+    info: ListInfo
+    entries: tuple[Entry, ...]
+    warnings: tuple[Problem, ...] = ()
+
+    def paper_sections(self) -> list[Section]:
+        return [s for s in self.info.sections if s.id]
+
+    def grouped(self) -> list[tuple[Section, list[Entry]]]:
+        """Paper sections in list order, each with its papers newest first; ties by venue,
+        then title, then file name (documented in the README's build section)."""
+        by_id: dict[str, list[Entry]] = {s.id: [] for s in self.paper_sections() if s.id}
+        for entry in self.entries:
+            by_id[entry.paper.category].append(entry)
+        return [(s, sorted(by_id[s.id], key=sort_key)) for s in self.paper_sections() if s.id]
+
+
+def sort_key(entry: Entry) -> tuple[int, str, str, str]:
+    p = entry.paper
+    return (-p.year, p.venue.casefold(), p.title.casefold(), entry.key)
+
+
+def anchor_of(section: Section) -> str:
+    return section.anchor or section.id or fold(section.title).replace(" ", "-")
+
+

@@ -1,19 +1,16 @@
 """Validated list → text, through the Jinja templates in ``templates/``.
 
 Python decides nothing about presentation: it hands the templates the validated list and
-the escaping filters.  Output files are written atomically (temp file + rename) and only
-when their content changes.
+the escaping filters.
 """
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
+from .model import PaperList, anchor_of
 from .text import display_name, html_attr, html_text, md_escape, md_inline, md_title, safe_url
-from .validate import PaperList, anchor_of
 
 BUNDLED_TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -46,24 +43,3 @@ def render_readme(plist: PaperList, templates: Path | None = None) -> str:
         info=plist.info, entries_by_section={s.id: e for s, e in plist.grouped()},
         count=len(plist.entries))
     return "\n".join(line.rstrip() for line in text.splitlines()).strip("\n") + "\n"
-
-
-def write_atomic(path: Path, content: str) -> bool:
-    """Write ``content`` to ``path`` via a temp file and rename; False if unchanged."""
-    path = Path(path)
-    data = content.encode("utf-8")
-    try:
-        if path.read_bytes() == data:
-            return False
-    except OSError:
-        pass
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return True

@@ -12,28 +12,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from .model import MIN_YEAR, Kind, ListInfo, Paper, Spec
-from .render import write_atomic
-
-_NON_EMPTY = {"type": "string", "minLength": 1, "pattern": r"\S"}
-_BY_KIND: dict[Kind, dict[str, Any]] = {
-    Kind.TEXT: _NON_EMPTY,
-    Kind.LONG_TEXT: _NON_EMPTY,
-    Kind.MARKDOWN: _NON_EMPTY,
-    Kind.NAMES: {"type": "array", "minItems": 1, "items": _NON_EMPTY},
-    Kind.TAGS: {"type": "array", "minItems": 1,
-                "items": {"type": "string", "pattern": r"^[a-z0-9]+(-[a-z0-9]+)*$"}},
-    Kind.STRINGS: {"type": "array", "minItems": 1, "items": _NON_EMPTY},
-    Kind.URL: {"type": "string", "format": "uri", "pattern": r"^https?://\S+$"},
-    Kind.BOOL: {"type": "boolean"},
-    Kind.DATE: {"type": "string", "format": "date"},
-    Kind.ID: {"type": "string", "pattern": r"^[a-z0-9]+(-[a-z0-9]+)*$"},
-    Kind.ANCHOR: {"type": "string", "pattern": r"^[A-Za-z][A-Za-z0-9_-]*$"},
-    Kind.DOI: {"type": "string", "pattern": r"^10\.\d{4,9}/\S+$"},
-    Kind.ARXIV: {"type": "string",
-                 "pattern": r"^(\d{4}\.\d{4,5}|[a-z-]+(\.[A-Z]{2})?/\d{7})$"},
-    Kind.EMAIL: {"type": "string", "format": "email"},
-}
+from . import kinds
+from .fsio import write_atomic
+from .model import Kind, ListInfo, Paper, Spec
 
 
 def _object(cls: type, defs: dict[str, Any]) -> dict[str, Any]:
@@ -43,17 +24,16 @@ def _object(cls: type, defs: dict[str, Any]) -> dict[str, Any]:
         sp: Spec | None = f.metadata.get("spec")
         if sp is None:
             continue
-        if sp.kind is Kind.YEAR:
-            prop: dict[str, Any] = {"type": "integer", "minimum": MIN_YEAR}
-        elif sp.kind in (Kind.OBJECT, Kind.OBJECTS):
+        prop: dict[str, Any]
+        if sp.kind in (Kind.OBJECT, Kind.OBJECTS):
             name = sp.record.__name__  # type: ignore[union-attr]
             if name not in defs:
                 defs[name] = {}
                 defs[name] = _object(sp.record, defs)  # type: ignore[arg-type]
-            ref = {"$ref": f"#/$defs/{name}"}
+            ref: dict[str, Any] = {"$ref": f"#/$defs/{name}"}
             prop = ref if sp.kind is Kind.OBJECT else {"type": "array", "items": ref}
         else:
-            prop = dict(_BY_KIND[sp.kind])
+            prop = dict(kinds.SCHEMAS[sp.kind])
         prop["description"] = sp.doc
         if sp.example is not None:
             prop["examples"] = [sp.example]

@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .render import BUNDLED_TEMPLATES, environment, write_atomic
+from .fsio import write_atomic
+from .model import Entry, PaperList
+from .render import BUNDLED_TEMPLATES, environment
 from .text import html_title
-from .validate import Entry, PaperList
 
 ASSETS = ("assets/site.css", "assets/explore.js", "assets/iframe-worker-shim.js")
 MANIFEST = ".site-builder-pages"

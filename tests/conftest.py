@@ -117,8 +117,8 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 def run_bad_case(case: BadCase, workdir: Path, monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Check the fixture list plus the case file from ``workdir``; every problem's text."""
     from site_builder import load
+    from site_builder.checking import check_dir
     from site_builder.errors import InvalidRecords
-    from site_builder.validate import check_dir
 
     papers = workdir / "papers"
     shutil.copytree(LIST_FIXTURE, papers)

@@ -210,9 +210,9 @@ def test_a_reader_that_leaves_early_gets_no_traceback(tmp_path: Path) -> None:
 
 def test_build_reads_the_records_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """`build` renders the README and the site from one validation of the records."""
+    import site_builder.checking as validate
     import site_builder.commands.readme as readme_cmd
     import site_builder.commands.site as site_cmd
-    import site_builder.validate as validate
 
     papers = tmp_path / "papers"
     shutil.copytree(LIST_FIXTURE, papers)

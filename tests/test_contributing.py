@@ -9,8 +9,9 @@ import re
 from pathlib import Path
 
 from site_builder import load
+from site_builder.checking import check_dir
 from site_builder.model import Paper
-from site_builder.validate import check_dir, check_paper
+from site_builder.records import check_paper
 
 ROOT = Path(__file__).resolve().parents[1]
 TEXT = (ROOT / "CONTRIBUTING.md").read_text(encoding="utf-8")

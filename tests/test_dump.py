@@ -6,9 +6,10 @@ import datetime as dt
 from pathlib import Path
 
 from site_builder import load
+from site_builder.checking import check_dir
 from site_builder.dump import file_stem, file_stems, plain, to_yaml, write_list
 from site_builder.model import Image, ListInfo, Paper, Section
-from site_builder.validate import build_record, check_dir
+from site_builder.records import build_record
 from tests.conftest import LIST_FIXTURE
 
 PAPER = Paper(title="Dinomaly: The Less Is More", authors=("Guo, Jia", "Frénay, Benoît",

@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from site_builder import cli, load
+from site_builder.checking import check_dir
 from site_builder.commands.from_issue import ListBroken, from_issue, report
 from site_builder.errors import InvalidRecords
 from site_builder.importers.issue_form import (
@@ -21,7 +22,7 @@ from site_builder.importers.issue_form import (
     split_answers,
 )
 from site_builder.model import Paper
-from site_builder.validate import check_dir, check_paper
+from site_builder.records import check_paper
 
 ROOT = Path(__file__).resolve().parents[1]
 SECTIONS = ["benchmarks", "supervised-learning"]

@@ -15,9 +15,9 @@ from typing import Any
 import pytest
 import yaml
 
+from site_builder.checking import check_dir
 from site_builder.cli import build_parser
 from site_builder.importers.issue_form import FORM_FIELDS, NON_MEDICAL_OPTION, parse_issue
-from site_builder.validate import check_dir
 
 ROOT = Path(__file__).resolve().parents[1]
 GITHUB = ROOT / ".github"

@@ -15,6 +15,7 @@ import pytest
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
+from site_builder.checking import check_dir
 from site_builder.cli import main
 from site_builder.dump import file_stems, write_list
 from site_builder.errors import InvalidRecords
@@ -22,7 +23,6 @@ from site_builder.importers import parse_readme
 from site_builder.model import Contact, ListInfo, Note, Paper, Section
 from site_builder.render import render_readme
 from site_builder.site import nav
-from site_builder.validate import check_dir
 from tests.conftest import LIST_FIXTURE, REPO
 
 MD = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
@@ -224,7 +224,7 @@ def test_new_refuses_a_year_in_other_digits(tmp_path: Path,
     assert "--year: give the four-digit year" in capsys.readouterr().err
 
 
-# --- load.py and validate.py: for the lead ----------------------------------------------
+# --- load.py and records.py: for the lead ----------------------------------------------
 
 def test_a_huge_number_is_a_problem(tmp_path: Path) -> None:
     papers = _fixture(tmp_path)

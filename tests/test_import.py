@@ -11,14 +11,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from site_builder.checking import check_dir
 from site_builder.dump import file_stems, write_list
 from site_builder.errors import InvalidRecords
 from site_builder.importers import parse_readme
 from site_builder.importers.repair import fix_mojibake, latex_to_text
-from site_builder.model import ListInfo, Paper, Section
+from site_builder.model import Entry, ListInfo, Paper, PaperList, Section
 from site_builder.render import render_readme
 from site_builder.text import fold, squash
-from site_builder.validate import Entry, PaperList, check_dir
 from tests.conftest import SEED
 
 MOJIBAKE = ("√", "Ô", "‚Äô", "üåü", "Ã", "â€")

@@ -22,9 +22,10 @@ import pytest
 import yaml
 from markdown_it import MarkdownIt
 
-from site_builder.model import Paper
-from site_builder.render import render_readme, write_atomic
-from site_builder.validate import Entry, PaperList, check_dir
+from site_builder.checking import check_dir
+from site_builder.fsio import write_atomic
+from site_builder.model import Entry, Paper, PaperList
+from site_builder.render import render_readme
 from tests.conftest import GOLDEN, LIST_FIXTURE, REPO, SEED
 
 GOLDEN_README = GOLDEN / "README.md"

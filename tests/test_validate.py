@@ -1,4 +1,4 @@
-"""site_builder.validate: per-field checks, list-level checks, cross-file checks, sorting."""
+"""site_builder.records, crosscheck and checking: field, list and cross-file checks."""
 
 from __future__ import annotations
 
@@ -8,17 +8,11 @@ from pathlib import Path
 import pytest
 
 from site_builder import load
+from site_builder.checking import check_dir
+from site_builder.crosscheck import effective_arxiv, effective_doi
 from site_builder.errors import InvalidRecords, UsageError
-from site_builder.model import Paper
-from site_builder.validate import (
-    Entry,
-    check_dir,
-    check_paper,
-    effective_arxiv,
-    effective_doi,
-    sort_key,
-    suggest,
-)
+from site_builder.model import Entry, Paper, sort_key
+from site_builder.records import check_paper, suggest
 from tests.conftest import LIST_FIXTURE, REPO, BadCase, expected_lines, run_bad_case, write_paper
 
 
@@ -305,7 +299,7 @@ def test_large_lists_split_over_two_processes_give_the_same_result(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The forked second process (lists of PARALLEL_MIN papers and more) changes nothing
     in the result: same records in the same order, same problems with the same lines."""
-    import site_builder.validate as validate
+    import site_builder.checking as validate
 
     papers = tmp_path / "papers"
     shutil.copytree(REPO / "papers", papers)

@@ -1,7 +1,7 @@
 """``check --changed-only``: which record files a branch changed, asked of git.
 
 A pull request is judged on the files it touches: their problems are reported, and the
-rest of the list is still read for the duplicate checks (see ``validate.check_dir``).
+rest of the list is still read for the duplicate checks (see ``checking.check_dir``).
 When the list-level file changed, every record is affected (a section id may have gone),
 so every record file is returned.
 """

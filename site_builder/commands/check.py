@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..validate import PaperList, check_dir
+from ..checking import check_dir
+from ..model import PaperList
 
 
 def check(papers: Path, only: set[str] | None = None) -> PaperList:

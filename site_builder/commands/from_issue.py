@@ -16,12 +16,13 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .. import load
+from ..checking import check_dir
+from ..crosscheck import cross_check
 from ..dump import file_stem, to_yaml
 from ..errors import InvalidRecords, Problem, SiteBuilderError, UsageError, format_problems
+from ..fsio import write_atomic
 from ..importers.issue_form import form_problem, parse_issue
-from ..model import Paper
-from ..render import write_atomic
-from ..validate import Entry, check_dir, cross_check
+from ..model import Entry, Paper
 
 MAX_BODY = 256 * 1024
 DUPLICATE_FIX = "to correct the listed one, open a 'Fix a paper' issue instead"

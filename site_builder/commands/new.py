@@ -21,15 +21,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 from .. import load
+from ..checking import check_dir
+from ..crosscheck import cross_check
 from ..dump import file_stem, to_yaml
 from ..errors import Problem, SiteBuilderError, UsageError
+from ..fsio import write_atomic
 from ..ids import find_arxiv, find_doi
-from ..model import MIN_YEAR, Paper, max_year
-from ..render import write_atomic
+from ..model import MIN_YEAR, Entry, Paper, PaperList, max_year
+from ..records import check_paper, suggest
 from ..services import TIMEOUT, ServiceError, arxiv, crossref
 from ..services.venues import short_venue, venue_name
 from ..text import squash
-from ..validate import Entry, PaperList, check_dir, check_paper, cross_check, suggest
 
 if TYPE_CHECKING:
     from ..services.http import Client

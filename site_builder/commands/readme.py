@@ -6,9 +6,11 @@ import difflib
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..checking import check_dir
 from ..errors import SiteBuilderError
-from ..render import render_readme, write_atomic
-from ..validate import PaperList, check_dir
+from ..fsio import write_atomic
+from ..model import PaperList
+from ..render import render_readme
 
 
 class OutOfDate(SiteBuilderError):

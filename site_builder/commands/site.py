@@ -7,10 +7,11 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..checking import check_dir
 from ..errors import SiteBuilderError
+from ..model import PaperList
 from ..render import BUNDLED_TEMPLATES
 from ..site import Page, build_pages
-from ..validate import PaperList, check_dir
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ checkbox ``- [x] <option>``.  The fields are declared here once (:data:`FORM_FIE
 ``tests/test_github.py`` checks.
 
 The body is untrusted: every answer is only ever data, checked by the same
-``validate.check_paper`` as a record file, and problems name the form field.
+``records.check_paper`` as a record file, and problems name the form field.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from .. import load
 from ..errors import InvalidRecords, Problem
 from ..model import Paper
-from ..validate import check_paper
+from ..records import check_paper
 
 NO_RESPONSE = "_No response_"
 NON_MEDICAL_OPTION = "The paper is on non-medical anomaly detection (marked * in the list)"
