@@ -127,9 +127,11 @@ def _addresses(host: str, port: int, timeout: float) -> list[str]:
     The lookup runs in a worker so a slow resolver cannot outlast the deadline.
     """
     try:
-        return [str(ipaddress.ip_address(host))]
+        ipaddress.ip_address(host)
     except ValueError:
         pass
+    else:
+        return [host]
     pool = concurrent.futures.ThreadPoolExecutor(1)
     try:
         found = pool.submit(socket.getaddrinfo, host, port, 0, socket.SOCK_STREAM)
@@ -248,8 +250,6 @@ class Client:
         self.session = requests.Session()
         self.session.trust_env = False  # no proxies or .netrc credentials from the env
         self.adapter = _Adapter()
-        self.session.mount("http://", self.adapter)
-        self.session.mount("https://", self.adapter)
         self.session.headers.update({"User-Agent": agent, "Accept": accept})
         self._last: float | None = None
 
@@ -316,8 +316,9 @@ class Client:
             private = [a for a in _addresses(target.host, target.port, end - time.monotonic())
                        if _private(a)]
             if private:
-                raise self._fail(f"redirected to a private or local address ({target.host} "
-                                 f"is {private[0]}), which is refused", "check the address")
+                named = "" if private[0] == target.host else f"{target.host} is "
+                raise self._fail(f"redirected to a private or local address ({named}"
+                                 f"{private[0]}), which is refused", "check the address")
             raise self._fail(f"redirected to another host ({target}), which is refused",
                              "check the address")
         if target.port != self.origin.port or target.scheme != self.origin.scheme:
@@ -330,14 +331,16 @@ class Client:
         if left <= 0:
             raise self._deadline()
         sockets = self.adapter.sockets = _Sockets()
-        self.session.close()  # no kept-alive socket from an earlier exchange escapes the watch
+        self.adapter.close()  # no kept-alive socket from an earlier exchange escapes the watch
         watchdog = threading.Timer(left, sockets.cut)
         watchdog.daemon = True
         watchdog.start()
         connect, read = self.timeout
         try:
-            with self.session.get(url, params=params, stream=True, allow_redirects=False,
-                                  timeout=(min(connect, left), min(read, left))) as response:
+            # The adapter, not the session: the session would parse Location itself.
+            request = self.session.prepare_request(requests.Request("GET", url, params=params))
+            with self.adapter.send(request, stream=True,
+                                   timeout=(min(connect, left), min(read, left))) as response:
                 redirect = response.status_code in _REDIRECTS
                 body = b"" if redirect else self._read(response, end)
                 if sockets.expired:  # the cut looked like the end of the body
