@@ -51,6 +51,7 @@ MAX_BYTES = 4 * 1024 * 1024  # largest answer read; a Crossref record is tens of
 MAX_REDIRECTS = 5
 CHUNK = 64 * 1024
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
+_BROKEN = "sent a broken answer or closed the connection before it was complete"
 
 
 def user_agent(mailto: str | None = None, project_url: str | None = None) -> str:
@@ -176,36 +177,48 @@ class _Sockets:
             sock.shutdown(socket.SHUT_RDWR)
 
 
+def _watched_pools(sockets: Callable[[], _Sockets]) -> dict[str, type[HTTPConnectionPool]]:
+    """urllib3 pool classes whose connections hand each new socket to ``sockets()``."""
+
+    class Conn(HTTPConnection):
+        def _new_conn(self) -> socket.socket:
+            sock = super()._new_conn()
+            sockets().add(sock)
+            return sock
+
+    class TLSConn(HTTPSConnection):
+        def _new_conn(self) -> socket.socket:
+            sock = super()._new_conn()
+            sockets().add(sock)
+            return sock
+
+    class Pool(HTTPConnectionPool):
+        ConnectionCls = Conn
+
+    class TLSPool(HTTPSConnectionPool):
+        ConnectionCls = TLSConn
+
+    return {"http": Pool, "https": TLSPool}
+
+
 class _Adapter(HTTPAdapter):
-    """An adapter whose connections report their sockets to :attr:`sockets`."""
+    """An adapter whose connections, direct or through a proxy, report their sockets to
+    :attr:`sockets`."""
 
     def __init__(self) -> None:
         self.sockets = _Sockets()
+        self.pools = _watched_pools(lambda: self.sockets)
         super().__init__(max_retries=0)
 
     def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
         super().init_poolmanager(*args, **kwargs)
-        adapter = self
+        self.poolmanager.pool_classes_by_scheme = self.pools
 
-        class Conn(HTTPConnection):
-            def _new_conn(self) -> socket.socket:
-                sock = super()._new_conn()
-                adapter.sockets.add(sock)
-                return sock
-
-        class TLSConn(HTTPSConnection):
-            def _new_conn(self) -> socket.socket:
-                sock = super()._new_conn()
-                adapter.sockets.add(sock)
-                return sock
-
-        class Pool(HTTPConnectionPool):
-            ConnectionCls = Conn
-
-        class TLSPool(HTTPSConnectionPool):
-            ConnectionCls = TLSConn
-
-        self.poolmanager.pool_classes_by_scheme = {"http": Pool, "https": TLSPool}
+    def proxy_manager_for(self, proxy: str, **kwargs: Any) -> Any:
+        manager = super().proxy_manager_for(proxy, **kwargs)
+        if not proxy.lower().startswith("socks"):
+            manager.pool_classes_by_scheme = self.pools
+        return manager
 
 
 @dataclass(frozen=True)
@@ -248,7 +261,6 @@ class Client:
         self.max_bytes = MAX_BYTES if max_bytes is None else max_bytes
         self.clock, self.sleep = clock, sleep
         self.session = requests.Session()
-        self.session.trust_env = False  # no proxies or .netrc credentials from the env
         self.adapter = _Adapter()
         self.session.headers.update({"User-Agent": agent, "Accept": accept})
         self._last: float | None = None
@@ -339,7 +351,9 @@ class Client:
         try:
             # The adapter, not the session: the session would parse Location itself.
             request = self.session.prepare_request(requests.Request("GET", url, params=params))
-            with self.adapter.send(request, stream=True,
+            env = self.session.merge_environment_settings(request.url, {}, True, None, None)
+            verify = True if env["verify"] is None else env["verify"]
+            with self.adapter.send(request, stream=True, verify=verify, proxies=env["proxies"],
                                    timeout=(min(connect, left), min(read, left))) as response:
                 redirect = response.status_code in _REDIRECTS
                 body = b"" if redirect else self._read(response, end)
@@ -347,6 +361,9 @@ class Client:
                     raise self._deadline()
                 return Reply(response.status_code, response.reason or "", response.url, body,
                              CaseInsensitiveDict(response.headers))
+        except requests.exceptions.SSLError as err:
+            raise self._fail("refused a secure connection (certificate or TLS problem)",
+                             "check the address and the system's certificates") from err
         except requests.Timeout as err:
             if sockets.expired:
                 raise self._deadline() from err
@@ -357,12 +374,12 @@ class Client:
             if not sockets.open:  # no connection was made: refused, no route, no name
                 raise Offline(f"cannot reach {self.name} at {self.host} ({_reason(err)}) — "
                               f"check the internet connection, {MANUAL_HINT}") from err
-            raise _Retry("closed the connection before the answer was complete") from err
+            raise _Retry(_BROKEN) from err
         except requests.RequestException as err:
             if sockets.expired:
                 raise self._deadline() from err
             if isinstance(err, requests.exceptions.ChunkedEncodingError):
-                raise _Retry("closed the connection before the answer was complete") from err
+                raise _Retry(_BROKEN) from err
             raise self._fail(f"request failed ({type(err).__name__})",
                              f"check the address {url}") from err
         finally:

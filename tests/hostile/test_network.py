@@ -11,6 +11,7 @@ import socket
 import threading
 import time
 import tracemalloc
+import zlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -147,6 +148,19 @@ def test_a_dripping_server_is_cut_off_at_the_deadline(raw, handler) -> None:
     assert server.connections == 1  # the deadline covers every try: none after it
 
 
+def test_the_deadline_holds_through_a_proxy_from_the_environment(raw, monkeypatch) -> None:
+    """HTTP_PROXY is honoured as before, and the watchdog sees the proxy's socket too."""
+    proxy = raw(drip_headers)
+    for var in ("NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy", "http_proxy"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("HTTP_PROXY", proxy.url)
+    with pytest.raises(ServiceError) as err:
+        make_client("http://93.184.216.34/api").get("")
+    assert str(err.value) == (f"arXiv (93.184.216.34) did not finish answering within "
+                              f"{DEADLINE:g} s — {LATER}")
+    assert proxy.connections == 1
+
+
 def test_the_deadline_holds_new_end_to_end(raw, tmp_path: Path, monkeypatch,
                                            capsys: pytest.CaptureFixture[str]) -> None:
     papers = _papers(tmp_path, monkeypatch)
@@ -164,7 +178,7 @@ def test_the_deadline_holds_new_end_to_end(raw, tmp_path: Path, monkeypatch,
     assert _written(papers) == []
 
 
-# --- resets ---------------------------------------------------------------------------
+# --- resets and garbled answers ---------------------------------------------------------
 
 def reset_at_once(server: RawServer, conn: socket.socket) -> None:
     reset(conn)
@@ -183,10 +197,30 @@ def test_a_reset_connection_is_retried_then_one_line(raw, handler) -> None:
     client = make_client(server.url, sleep=wait.sleep)
     with pytest.raises(ServiceError) as err:
         client.get("")
-    assert str(err.value) == (f"arXiv (127.0.0.1:{server.port}) closed the connection before "
-                              f"the answer was complete (3 tries) — {LATER}")
+    assert str(err.value) == (f"arXiv (127.0.0.1:{server.port}) sent a broken answer or "
+                              f"closed the connection before it was complete (3 tries) — "
+                              f"{LATER}")
     assert server.connections == 3
     assert wait.sleeps == [2.0, 4.0]
+
+
+def many_headers(server: RawServer, conn: socket.socket) -> None:
+    conn.sendall(b"HTTP/1.1 200 OK\r\n" + b"X-Junk: 1\r\n" * 1000 + b"\r\n")
+
+
+def not_http(server: RawServer, conn: socket.socket) -> None:
+    conn.sendall(b"SSH-2.0-OpenSSH_9.6\r\n")
+
+
+@pytest.mark.parametrize("handler", [many_headers, not_http])
+def test_a_garbled_answer_is_retried_then_one_line(raw, handler) -> None:
+    server = raw(handler)
+    with pytest.raises(ServiceError) as err:
+        make_client(server.url).get("")
+    assert str(err.value) == (f"arXiv (127.0.0.1:{server.port}) sent a broken answer or "
+                              f"closed the connection before it was complete (3 tries) — "
+                              f"{LATER}")
+    assert server.connections == 3
 
 
 # --- size -----------------------------------------------------------------------------
@@ -212,6 +246,16 @@ def huge_announced(server: RawServer, conn: socket.socket) -> None:
         server.sent += len(chunk)
 
 
+def gzip_bomb(server: RawServer, conn: socket.socket) -> None:
+    """100 MB of zeros that travel as about 100 kB of gzip."""
+    conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nConnection: close\r\n\r\n")
+    packer = zlib.compressobj(9, zlib.DEFLATED, 31)
+    zeros = bytes(1024 * 1024)
+    for _ in range(100):
+        conn.sendall(packer.compress(zeros))
+    conn.sendall(packer.flush())
+
+
 @pytest.mark.parametrize("handler", [huge_unsized, huge_announced])
 def test_a_100_mb_answer_is_refused_while_it_streams(raw, handler) -> None:
     server = raw(handler)
@@ -227,6 +271,21 @@ def test_a_100_mb_answer_is_refused_while_it_streams(raw, handler) -> None:
     assert peak < 3 * http.MAX_BYTES  # never the whole answer
     time.sleep(0.1)  # let the server notice the hang-up
     assert server.sent < HUNDRED_MB // 4
+
+
+def test_a_gzip_bomb_is_refused_as_it_inflates(raw) -> None:
+    """The cap counts inflated bytes, and urllib3 inflates a bounded amount per read."""
+    server = raw(gzip_bomb)
+    tracemalloc.start()
+    try:
+        with pytest.raises(ServiceError) as err:
+            make_client(server.url, deadline=10.0).get("")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert str(err.value) == (f"arXiv (127.0.0.1:{server.port}) sent an answer larger than "
+                              f"{http.MAX_BYTES // 1024} KiB, which is refused — {ADDRESS}")
+    assert peak < 3 * http.MAX_BYTES
 
 
 # --- redirects ------------------------------------------------------------------------
