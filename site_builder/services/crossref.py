@@ -22,8 +22,10 @@ if TYPE_CHECKING:
     from .http import Client
 
 DEFAULT_API = "https://api.crossref.org"
-_TAG = re.compile(r"<[^>]*>")
-_JATS_TITLE = re.compile(r"<(jats:)?title\b[^>]*>.*?</(jats:)?title>", re.DOTALL)
+# Both stop at the next '<', so every match attempt is bounded by the next one's start:
+# linear time on any text ("<<<<..." with no '>' included).
+_TAG = re.compile(r"<[^<>]*>")
+_TITLE_TAG = re.compile(r"(</?(?:jats:)?title\b[^<>]*>)")
 
 
 def parse_doi(text: str) -> str:
@@ -39,9 +41,23 @@ def doi_url(doi: str) -> str:
     return f"https://doi.org/{quote(doi, safe='/:;()._-')}"
 
 
+def _drop_titles(markup: str) -> str:
+    """``markup`` without its ``<title>…</title>`` parts (an unclosed title is kept)."""
+    kept: list[str] = []
+    title: list[str] | None = None  # the parts of an open title, until it closes
+    for i, part in enumerate(_TITLE_TAG.split(markup)):
+        if i % 2 and not part.startswith("</"):
+            title = [] if title is None else title
+        elif i % 2 and title is not None:
+            title = None
+            continue
+        (kept if title is None else title).append(part)
+    return " ".join(kept + (title or []))
+
+
 def plain_text(markup: str) -> str:
     """JATS or HTML markup → one line of plain text (section titles like "Abstract" go)."""
-    return squash(html.unescape(_TAG.sub(" ", _JATS_TITLE.sub(" ", markup))))
+    return squash(html.unescape(_TAG.sub(" ", _drop_titles(markup))))
 
 
 @dataclass(frozen=True)

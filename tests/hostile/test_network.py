@@ -463,6 +463,33 @@ def test_json_depth_skips_brackets_in_strings() -> None:
     assert shape.depth("[" * 65 + "]" * 65) == 65
 
 
+@pytest.mark.parametrize("text", ['"' + '\\"' * 50_000, '"' * 100_001, "[" * 100_000,
+                                  '{"a":' * 20_000])
+def test_json_depth_is_linear_on_its_worst_cases(text: str) -> None:
+    started = time.monotonic()
+    shape.depth(text)
+    assert time.monotonic() - started < 0.5
+
+
+@pytest.mark.parametrize("markup", ["<" * 100_000, "<title>" * 15_000,
+                                    "<jats:title " * 10_000, "<a" + "<" * 100_000 + ">"])
+def test_abstract_markup_is_stripped_in_linear_time(markup: str) -> None:
+    started = time.monotonic()
+    crossref.plain_text(markup)
+    assert time.monotonic() - started < 0.5
+
+
+@pytest.mark.parametrize(("markup", "text"), [
+    ("<jats:title>Abstract</jats:title><jats:p>We <i>find</i> &amp; fix.</jats:p>",
+     "We find & fix."),
+    ("<title>An unclosed title stays</title", "An unclosed title stays</title"),
+    ("<title>A <title>nested</title> title</title> kept", "title kept"),
+    ("1 < 2 and 3 > 2", "1 2"),
+])
+def test_abstract_markup_becomes_plain_text(markup: str, text: str) -> None:
+    assert crossref.plain_text(markup) == text
+
+
 @pytest.mark.parametrize(("body", "what"), [
     (b"[]", "an answer that is not a work record"),
     (b'"ok"', "an answer that is not a work record"),
