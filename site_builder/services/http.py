@@ -317,7 +317,8 @@ class Client:
         raise self._fail(f"redirected more than {MAX_REDIRECTS} times", "check the address")
 
     def _check_redirect(self, url: str, end: float) -> None:
-        """Refuse a hop that leaves http(s), the base's host and port, or public addresses."""
+        """Refuse a hop that leaves http(s) or the base's host and port; a hop to another
+        host that is (or resolves to) a private address says so, as that is the attack."""
         shown = url if len(url) <= 80 else url[:77] + "..."
         try:
             target = origin(url)
