@@ -243,11 +243,11 @@ def test_duplicate_found_through_fetched_metadata(
     assert written(papers) == []
 
 
-def test_offline_is_one_line_and_exit_1(papers: Path,
+def test_offline_is_one_line_and_exit_2(papers: Path,
                                         capsys: pytest.CaptureFixture[str]) -> None:
     port = closed_port()
     assert new(papers, "--arxiv", "2407.01234", "--category", "benchmarks",
-               "--arxiv-api", f"http://127.0.0.1:{port}/api/query") == 1
+               "--arxiv-api", f"http://127.0.0.1:{port}/api/query") == 2
     out, err = capsys.readouterr()
     assert out == ""
     assert err.count("\n") == 1
@@ -255,12 +255,12 @@ def test_offline_is_one_line_and_exit_1(papers: Path,
     assert written(papers) == []
 
 
-def test_unknown_doi_is_one_line_and_exit_1(server: HTTPServer, papers: Path,
+def test_unknown_doi_is_one_line_and_exit_2(server: HTTPServer, papers: Path,
                                             capsys: pytest.CaptureFixture[str]) -> None:
     server.expect_request("/works/10.1234/nope").respond_with_data("Resource not found.",
                                                                    status=404)
     assert new(papers, "--doi", "10.1234/nope", "--category", "benchmarks",
-               *apis(server)) == 1
+               *apis(server)) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: Crossref has no record of DOI 10.1234/nope — check the DOI")
     assert err.count("\n") == 1

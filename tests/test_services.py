@@ -14,7 +14,15 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from site_builder.errors import SiteBuilderError, UsageError
-from site_builder.services import NotFound, Offline, ServiceError, arxiv, crossref, venues
+from site_builder.services import (
+    MANUAL_HINT,
+    NotFound,
+    Offline,
+    ServiceError,
+    arxiv,
+    crossref,
+    venues,
+)
 from site_builder.services.http import Client, retry_after, user_agent
 
 FIXTURES = Path(__file__).parent / "fixtures" / "services"
@@ -225,8 +233,10 @@ def test_crossref_unknown_doi_is_not_found(server: HTTPServer) -> None:
 
 def test_crossref_answer_that_is_not_json(server: HTTPServer) -> None:
     server.expect_request("/works/10.1234/x").respond_with_data("<html>oops</html>")
-    with pytest.raises(ServiceError, match="not a work record"):
+    with pytest.raises(ServiceError) as err:
         crossref.fetch(client(server, FakeTime(), ""), "10.1234/x")
+    assert str(err.value) == ("Crossref sent an answer that is not JSON for DOI 10.1234/x — "
+                              "try again later, " + MANUAL_HINT)
 
 
 def test_crossref_year_falls_back_and_skips_empty_date_parts() -> None:
@@ -328,7 +338,7 @@ def test_connection_refused_is_offline_in_one_line() -> None:
     assert "connection refused" in message and "--title" in message
     assert "\n" not in message
     assert fake.sleeps == []  # offline is not retried
-    assert isinstance(err.value, SiteBuilderError) and err.value.exit_code == 1
+    assert isinstance(err.value, SiteBuilderError) and err.value.exit_code == 2
 
 
 def test_fixtures_are_what_they_claim() -> None:

@@ -11,7 +11,11 @@ from ..errors import SiteBuilderError
 
 
 class ServiceError(SiteBuilderError):
-    """A metadata service could not give an answer (bad reply, too many retries...)."""
+    """A metadata service could not give an answer (bad reply, too many retries...).
+
+    Exit code 2 like every other failure that is not about the records themselves."""
+
+    exit_code = 2
 
 
 class Offline(ServiceError):

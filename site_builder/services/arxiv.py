@@ -25,6 +25,7 @@ MIN_INTERVAL = 3.0  # seconds between requests, as arXiv's terms of use ask
 ATOM = "{http://www.w3.org/2005/Atom}"
 ARXIV = "{http://arxiv.org/schemas/atom}"
 ERROR_ID = "http://arxiv.org/api/errors#"
+MAX_DEPTH = 64  # an Atom feed nests 4 deep
 
 # Lower-case words that belong to the family name when they precede it ("van Gogh").
 _PARTICLES = frozenset({"van", "von", "de", "der", "den", "del", "della", "di", "da", "du",
@@ -78,16 +79,57 @@ class ArxivEntry:
 
 
 def _text(elem: ET.Element | None) -> str:
-    return squash(elem.text or "") if elem is not None else ""
+    """All the text inside ``elem`` (child elements too, best effort), on one line."""
+    return squash("".join(elem.itertext())) if elem is not None else ""
+
+
+class _Refused(Exception):
+    """The answer uses an XML feature that is refused (the message says which)."""
+
+
+class _Builder(ET.TreeBuilder):
+    """A tree builder that refuses a DOCTYPE (so no entity is ever declared, expanded or
+    fetched: no billion laughs, no external entity) and nesting past :data:`MAX_DEPTH`."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.level = 0
+
+    def doctype(self, name: str, pubid: str, system: str) -> None:
+        raise _Refused("XML with a DOCTYPE (entity declarations are refused)")
+
+    def start(self, tag: str, attrs: dict[str, str]) -> ET.Element:
+        self.level += 1
+        if self.level > MAX_DEPTH:
+            raise _Refused(f"XML nested deeper than {MAX_DEPTH} levels")
+        return super().start(tag, attrs)
+
+    def end(self, tag: str) -> ET.Element:
+        self.level -= 1
+        return super().end(tag)
+
+
+def _unreadable(what: str) -> ServiceError:
+    return ServiceError(f"arXiv sent {what} — try again later, {MANUAL_HINT}")
+
+
+def parse_xml(data: bytes) -> ET.Element:
+    """The root of an XML answer, parsed without DTDs and with bounded depth."""
+    parser = ET.XMLParser(target=_Builder())
+    try:
+        parser.feed(data)
+        return parser.close()
+    except _Refused as err:
+        raise _unreadable(str(err)) from None
+    except ET.ParseError as err:
+        raise _unreadable(f"an answer that is not Atom XML ({err})") from None
 
 
 def parse_feed(data: bytes) -> ArxivEntry | None:
     """The first entry of an Atom answer, None for an empty feed; an error entry raises."""
-    try:
-        root = ET.fromstring(data)
-    except ET.ParseError as err:
-        raise ServiceError(f"arXiv sent an answer that is not Atom XML ({err}) — try again "
-                           f"later, {MANUAL_HINT}") from err
+    root = parse_xml(data)
+    if root.tag != f"{ATOM}feed":
+        raise _unreadable(f"an answer that is not an Atom feed (<{root.tag}>)")
     entry = root.find(f"{ATOM}entry")
     if entry is None:
         return None
@@ -95,6 +137,9 @@ def parse_feed(data: bytes) -> ArxivEntry | None:
     if entry_id.startswith(ERROR_ID):
         message = _text(entry.find(f"{ATOM}summary")) or "unknown error"
         raise NotFound(f"arXiv: {message} — check the id (e.g. 2403.09303)")
+    arxiv_id = find_arxiv(entry_id)
+    if not arxiv_id:
+        raise _unreadable("an entry without an arXiv id")
     published = _text(entry.find(f"{ATOM}published"))
     try:
         day = dt.date.fromisoformat(published[:10]) if published else None
@@ -102,7 +147,7 @@ def parse_feed(data: bytes) -> ArxivEntry | None:
         day = None
     names = [_text(a.find(f"{ATOM}name")) for a in entry.findall(f"{ATOM}author")]
     return ArxivEntry(
-        arxiv=find_arxiv(entry_id) or entry_id,
+        arxiv=arxiv_id,
         title=_text(entry.find(f"{ATOM}title")),
         authors=tuple(family_first(n) for n in names if n),
         published=day,
