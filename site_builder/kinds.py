@@ -193,7 +193,7 @@ def squash(value: str) -> str:
 
 
 # Not empty, no control character: what every text kind's check starts with.
-_PLAIN = rf"^[^{CONTROL_CHARS}]*\S[^{CONTROL_CHARS}]*$"
+_PLAIN = rf"^[^{CONTROL_CHARS}]*[^{CONTROL_CHARS}\s][^{CONTROL_CHARS}]*$"
 
 
 def _text(value: Any, limit: int) -> str:

@@ -27,6 +27,7 @@ from ..dump import file_stem, to_yaml
 from ..errors import Problem, SiteBuilderError, UsageError
 from ..fsio import write_atomic
 from ..ids import find_arxiv, find_doi
+from ..kinds import YEAR_DIGITS
 from ..model import MIN_YEAR, Entry, Paper, PaperList, max_year
 from ..records import check_paper, suggest
 from ..services import TIMEOUT, ServiceError, arxiv, crossref
@@ -200,7 +201,7 @@ def _journal_ref(ref: str | None, published: int | None) -> tuple[str, int | Non
     venue = short_venue([ref]) if ref else None
     if not venue or not ref:
         return None
-    years = [int(y) for y in re.findall(r"\b(?:19|20)\d{2}\b", ref)]
+    years = [int(y) for y in re.findall(rf"\b{YEAR_DIGITS}\b", ref)]
     return venue, (years[-1] if years else published)
 
 
