@@ -132,15 +132,27 @@ def _cmd_build(args: argparse.Namespace) -> int:
 # --- owned by the contributor-workflow work: `new` and `from-issue` -------------------
 
 def _cmd_new(args: argparse.Namespace) -> int:
-    from .commands.new import run_new
+    from .commands.new import Prompter, new_from_args
 
-    return run_new(args)
+    ask = Prompter(input, print) if sys.stdin.isatty() else None
+    result = new_from_args(args, ask)
+    for note in result.notes:
+        print(f"note: {note}", file=sys.stderr)
+    print(result.path)
+    return 0
 
 
 def _cmd_from_issue(args: argparse.Namespace) -> int:
-    from .commands.from_issue import run_from_issue
+    from .commands.from_issue import from_issue_args
+    from .load import display_path
 
-    return run_from_issue(args)
+    result = from_issue_args(args)
+    _print_problems(list(result.warnings), "text", sys.stderr)
+    if args.dry_run:
+        print(result.yaml, end="")
+    else:
+        print(display_path(result.path))
+    return 0
 
 
 def _add_new(sub: argparse._SubParsersAction) -> None:
@@ -274,6 +286,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="folder to write into (default: schema)")
     p.set_defaults(func=_cmd_schema)
     return parser
+
+
+def run() -> None:
+    """``python -m site_builder``: run the CLI and exit with its code."""
+    sys.exit(main())
 
 
 def main(argv: Sequence[str] | None = None) -> int:

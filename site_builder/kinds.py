@@ -324,7 +324,8 @@ _PERSON = _string(
          lambda t: f"{short(t)} holds the word 'and'; the list joins names with ' and '",
          "give each author as their own item", refuse=True),
     Rule(r"^[^,]*(?:,[^,]*)?$", lambda t: f"{short(t)} looks like several people (more "
-         "than one comma)", "give each author as their own item, as 'Family, Given'"),
+         "than one comma)", "give each author as their own item, as 'Family, Given' (in a "
+         "form or option, separate authors with ';')"),
     Rule(r"^\s*[^,\s][^,]*(?:,\s*[^,\s][^,]*)?$",
          lambda t: f"{short(t)} has no name on one side of the comma",
          "write it as 'Family, Given'"))

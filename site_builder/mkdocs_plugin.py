@@ -7,7 +7,7 @@ home page into the list of problems instead of stopping the server.
 
 from __future__ import annotations
 
-import sys
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +20,7 @@ from .errors import InvalidRecords, format_problems
 from .site import Page, nav, site_title, write_pages
 
 VENDORED_SHIM = "assets/iframe-worker-shim.js"
+_LOG = logging.getLogger("mkdocs.plugins.site_builder")
 
 
 class SiteBuilderConfig(Config):
@@ -49,8 +50,9 @@ class SiteBuilderPlugin(BasePlugin[SiteBuilderConfig]):
             report = format_problems(err.problems)
             if not self.serving:
                 raise PluginError(f"the records are invalid:\n{report}") from err
-            # Printed, not logged: in strict mode a logged error would abort the rebuild.
-            print(f"site-builder: the records are invalid:\n{report}", file=sys.stderr)
+            # Logged as information: in strict mode a warning or error would abort the
+            # rebuild, and the error page already shows the problems.
+            _LOG.info("the records are invalid:\n%s", report)
             self.pages = [_error_page(report)]
         else:
             self.pages = sources.pages(config.use_directory_urls)
