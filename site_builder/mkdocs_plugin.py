@@ -17,7 +17,7 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, event_priority
 
 from .errors import InvalidRecords, format_problems
-from .site import Page, nav, site_title, write_pages
+from .site import Page, nav, read_sources, site_title, write_pages
 
 VENDORED_SHIM = "assets/iframe-worker-shim.js"
 _LOG = logging.getLogger("mkdocs.plugins.site_builder")
@@ -39,8 +39,6 @@ class SiteBuilderPlugin(BasePlugin[SiteBuilderConfig]):
 
     @event_priority(-50)  # after Material's offline plugin has settled use_directory_urls
     def on_config(self, config: Any) -> Any:
-        from .commands.site import read_sources
-
         root = Path(config.config_file_path or ".").resolve().parent
         try:
             sources = self.prepared or read_sources(root / self.config.papers,
