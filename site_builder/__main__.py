@@ -1,5 +1,5 @@
-import sys
+"""``python -m site_builder``."""
 
-from .cli import main
+from .cli import run
 
-sys.exit(main())
+run()

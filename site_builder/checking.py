@@ -1,6 +1,7 @@
 """Files → one validated :class:`~site_builder.model.PaperList`.
 
-Reads every record (in parallel where that is safe), checks each one
+Reads every record (in a second process only when the caller says that is safe: see
+``check_dir(parallel=...)``), checks each one
 (:mod:`site_builder.records`), then the list as a whole (:mod:`site_builder.crosscheck`).
 All problems of all files are collected and raised once as
 :class:`~site_builder.errors.InvalidRecords`.
@@ -25,9 +26,10 @@ def _check_chunk(files: list[Path], names: list[str], section_ids: list[str] | N
             for path, shown in zip(files, names, strict=True)]
 
 
-def _check_files(files: list[Path], names: list[str], section_ids: list[str] | None
-                 ) -> list[tuple[Paper | None, list[Problem]]]:
-    """Read and check every paper file; large lists are split with a forked process.
+def _check_files(files: list[Path], names: list[str], section_ids: list[str] | None,
+                 parallel: bool) -> list[tuple[Paper | None, list[Problem]]]:
+    """Read and check every paper file; with ``parallel``, large lists are split with a
+    forked process.
 
     Parsing is the floor of a check, and PyYAML's constructor runs in Python: with two
     cores a second process halves it.  Results come back in file order, so the output
@@ -37,7 +39,7 @@ def _check_files(files: list[Path], names: list[str], section_ids: list[str] | N
     import sys
 
     jobs = min(os.cpu_count() or 1, int(os.environ.get("SITE_BUILDER_JOBS", "2")))
-    if len(files) < PARALLEL_MIN or jobs < 2 or sys.platform != "linux":
+    if not parallel or len(files) < PARALLEL_MIN or jobs < 2 or sys.platform != "linux":
         return _check_chunk(files, names, section_ids)
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
@@ -49,11 +51,14 @@ def _check_files(files: list[Path], names: list[str], section_ids: list[str] | N
         return first + second.result()
 
 
-def check_dir(papers_dir: Path, only: set[str] | None = None) -> PaperList:
+def check_dir(papers_dir: Path, only: set[str] | None = None, *,
+              parallel: bool = False) -> PaperList:
     """Read and validate a whole list; raise :class:`InvalidRecords` with every problem.
 
     ``only`` limits the per-file checks to those display paths (``check --changed-only``);
-    the other files are still read for the cross-file duplicate checks.
+    the other files are still read for the cross-file duplicate checks.  ``parallel`` lets
+    a large list be read with a forked process: only a single-threaded program may ask
+    for it (the CLI does; a fork inside ``mkdocs serve``'s threads could deadlock).
     """
     papers_dir = Path(papers_dir)
     list_path = papers_dir / load.LIST_FILE
@@ -75,7 +80,7 @@ def check_dir(papers_dir: Path, only: set[str] | None = None) -> PaperList:
     files = load.paper_files(papers_dir)
     names = load.display_paths(papers_dir, files)
     for path, shown, (paper, file_problems) in zip(
-            files, names, _check_files(files, names, section_ids), strict=True):
+            files, names, _check_files(files, names, section_ids, parallel), strict=True):
         if only is None or shown in only:
             problems += file_problems
         if paper is not None:

@@ -48,7 +48,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
         from .commands.changed import changed_files
 
         only = changed_files(args.papers, args.base)
-    plist = check(args.papers, only)
+    plist = check(args.papers, only, parallel=True)
     _print_problems(list(plist.warnings), args.format)
     if args.strict and plist.warnings:
         return 1
@@ -63,9 +63,11 @@ def _cmd_check(args: argparse.Namespace) -> int:
 
 
 def _cmd_readme(args: argparse.Namespace) -> int:
+    from .checking import check_dir
     from .commands.readme import readme
 
-    result = readme(args.papers, args.output, args.templates, check_only=args.check)
+    result = readme(args.papers, args.output, args.templates, check_only=args.check,
+                    plist=check_dir(args.papers, parallel=True))
     _print_problems(list(result.plist.warnings), "text", sys.stderr)
     if args.check:
         print(f"{args.output} is up to date")
@@ -96,7 +98,7 @@ def _cmd_import(args: argparse.Namespace) -> int:
                   "has no place for it; add it to the records by hand if it matters",
                   file=sys.stderr)
     try:
-        plist = check_dir(args.papers)
+        plist = check_dir(args.papers, parallel=True)
     except InvalidRecords as err:
         print("the imported records need a person's eye:", file=sys.stderr)
         _print_problems(err.problems, "text", sys.stderr)
@@ -106,9 +108,11 @@ def _cmd_import(args: argparse.Namespace) -> int:
 
 
 def _cmd_site(args: argparse.Namespace) -> int:
+    from .checking import check_dir
     from .commands.site import site
 
-    result = site(args.papers, args.site_dir, args.templates, offline=args.offline)
+    result = site(args.papers, args.site_dir, args.templates, offline=args.offline,
+                  plist=check_dir(args.papers, parallel=True))
     _print_problems(list(result.plist.warnings), "text", sys.stderr)
     print(f"built {args.site_dir}/ ({len(result.plist.entries)} papers, {result.pages} pages)")
     return 0
@@ -119,7 +123,7 @@ def _cmd_build(args: argparse.Namespace) -> int:
     from .commands.readme import readme
     from .commands.site import site
 
-    plist = check_dir(args.papers)  # once, for both outputs
+    plist = check_dir(args.papers, parallel=True)  # once, for both outputs
     result = readme(args.papers, args.output, args.templates, plist=plist)
     _print_problems(list(result.plist.warnings), "text", sys.stderr)
     print(f"{'wrote' if result.changed else 'unchanged'} {args.output}")
@@ -132,15 +136,27 @@ def _cmd_build(args: argparse.Namespace) -> int:
 # --- owned by the contributor-workflow work: `new` and `from-issue` -------------------
 
 def _cmd_new(args: argparse.Namespace) -> int:
-    from .commands.new import run_new
+    from .commands.new import Prompter, new_from_args
 
-    return run_new(args)
+    ask = Prompter(input, print) if sys.stdin.isatty() else None
+    result = new_from_args(args, ask)
+    for note in result.notes:
+        print(f"note: {note}", file=sys.stderr)
+    print(result.path)
+    return 0
 
 
 def _cmd_from_issue(args: argparse.Namespace) -> int:
-    from .commands.from_issue import run_from_issue
+    from .commands.from_issue import from_issue_args
+    from .load import display_path
 
-    return run_from_issue(args)
+    result = from_issue_args(args)
+    _print_problems(list(result.warnings), "text", sys.stderr)
+    if args.dry_run:
+        print(result.yaml, end="")
+    else:
+        print(display_path(result.path))
+    return 0
 
 
 def _add_new(sub: argparse._SubParsersAction) -> None:
@@ -274,6 +290,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="folder to write into (default: schema)")
     p.set_defaults(func=_cmd_schema)
     return parser
+
+
+def run() -> None:
+    """``python -m site_builder``: run the CLI and exit with its code."""
+    sys.exit(main())
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -14,6 +14,7 @@ from typing import Any
 import yaml
 
 from .fsio import write_atomic
+from .kinds import CHECKS, MAX_ID
 from .model import Kind, ListInfo, Paper
 from .text import fold, slugify
 
@@ -82,13 +83,15 @@ def write_list(papers_dir: Path, info: ListInfo, papers: list[Paper],
 
 
 def file_stem(paper: Paper, taken: set[str] | frozenset[str] = frozenset()) -> str:
-    """A readable file stem not in ``taken``: ``guo2025-dinomaly-the-less-is-more``."""
+    """A readable file stem not in ``taken``: ``guo2025-dinomaly-the-less-is-more`` (a
+    :attr:`Kind.FILE_STEM <site_builder.kinds.Kind.FILE_STEM>`: the paper's permanent link)."""
     family = fold(paper.authors[0].split(",")[0]).replace(" ", "") if paper.authors else ""
-    stem = base = f"{family or 'anon'}{paper.year}-{slugify(paper.title, 5)}"
+    base = f"{family or 'anon'}{paper.year}-{slugify(paper.title, 5)}"
+    stem = base = base[: MAX_ID - 6].rstrip("-")  # room for a "-NNNNN" counter
     n = 2
     while stem in taken:
         stem, n = f"{base}-{n}", n + 1
-    return stem
+    return str(CHECKS[Kind.FILE_STEM](stem))
 
 
 def file_stems(papers: list[Paper]) -> list[str]:

@@ -1,5 +1,9 @@
 """arXiv identifiers and DOIs in every form people paste: one place for both the
-validator (duplicate detection, field checks) and the metadata services."""
+validator (duplicate detection, field checks) and the metadata services.
+
+The patterns of the stored forms (:data:`ARXIV_CORE`, :data:`DOI_CORE`) are the ones the
+rulebook (:mod:`site_builder.kinds`) checks records and writes JSON Schemas with.
+"""
 
 from __future__ import annotations
 
@@ -8,17 +12,17 @@ from urllib.parse import unquote
 
 _NEW = r"\d{4}\.\d{4,5}"
 _OLD = r"[a-z]+(?:-[a-z]+)*(?:\.[A-Z]{2})?/\d{7}"
-ARXIV_ID = re.compile(rf"^(?:{_NEW}|{_OLD})$")  # the form records store: no prefix, no version
+ARXIV_CORE = rf"{_NEW}|{_OLD}"  # the form records store: no prefix, no version
+ARXIV_ID = re.compile(rf"^(?:{ARXIV_CORE})$")
 _ID = re.compile(rf"^(?:arxiv:)?({_NEW}|{_OLD})(?:v\d+)?$", re.IGNORECASE)
 _IN_URL = re.compile(rf"arxiv\.org/(?:abs|pdf|html|format)/({_NEW}|{_OLD})(?:v\d+)?"
                      r"(?:\.pdf)?(?=$|[/?#\s])", re.IGNORECASE)
 _ARXIV_DOI = re.compile(rf"^10\.48550/arxiv\.({_NEW}|{_OLD})$", re.IGNORECASE)
 
-DOI = re.compile(r"^10\.\d{4,9}/\S+$")
+DOI_CORE = r"10\.\d{4,9}/\S+"
+DOI = re.compile(rf"^{DOI_CORE}$")
 _DOI_URL = re.compile(r"^(?:https?://)?(?:dx\.|www\.)?doi\.org/(\S+)$", re.IGNORECASE)
 _DOI_INSIDE = re.compile(r"\b(10\.\d{4,9}/[^\s?#&]+)")
-
-
 def _canonical(found: str) -> str:
     """Old-style ids keep their lower-case archive name; the subject class stays upper."""
     if "/" not in found:

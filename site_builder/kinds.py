@@ -1,9 +1,12 @@
 """The rulebook: every kind of value a record may hold, declared once.
 
-Each :class:`Kind` has one check (which normalises the value, or raises :class:`Bad` with
-what is wrong and how to fix it) and one JSON Schema fragment.  Validation, the JSON
-Schemas, ``new``, the issue form and the importers all use these; no other module holds a
-value pattern.
+Each :class:`Kind` has one :class:`Declaration`: how typed text becomes a raw value
+(``parse``, for ``new`` and the issue form), the check (which normalises the value, or
+raises :class:`Bad` with what is wrong and how to fix it) and the JSON Schema fragment.
+A text kind's check and its schema are both built from the same :class:`Rule` patterns
+and limits, and a pattern is matched the way JSON Schema matches it (``re.search`` on the
+value as written), so the editor's schema and ``check`` cannot drift apart;
+``tests/test_rulebook.py`` proves it.  No other module holds a value pattern.
 """
 
 from __future__ import annotations
@@ -11,28 +14,31 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
 from . import ids
-from .ids import find_arxiv, find_doi
-from .text import fold, is_safe_url
 
 
 class Kind(str, Enum):
     """What a field's value must be; drives both validation and the JSON Schema."""
 
     TEXT = "text"  # one line of plain text; whitespace is collapsed
+    TITLE = "title"  # a title or heading: one line of text, shorter
     LONG_TEXT = "long_text"  # prose (abstracts); whitespace is collapsed to one line
     MARKDOWN = "markdown"  # one line of trusted inline Markdown (list-level file only)
-    NAMES = "names"  # list of one-line strings ("Family, Given")
-    TAGS = "tags"  # list of short lowercase words
+    PERSON = "person"  # one person, "Family, Given" (or "others")
+    NAMES = "names"  # list of persons
+    TAG = "tag"  # a short lowercase word (or words joined by '-')
+    TAGS = "tags"  # list of tags
     YEAR = "year"
     URL = "url"  # absolute http(s) URL
     BOOL = "bool"
     DATE = "date"
-    ID = "id"  # lowercase slug: a-z, 0-9 and '-'
+    ID = "id"  # lowercase slug: a-z, 0-9 and '-' (section ids, mark ids)
     ANCHOR = "anchor"  # HTML id used in links people share
+    FILE_STEM = "file_stem"  # a paper's file name without .yaml: its permanent link
     DOI = "doi"
     ARXIV = "arxiv"
     EMAIL = "email"
@@ -41,26 +47,71 @@ class Kind(str, Enum):
     STRINGS = "strings"  # list of one-line trusted Markdown strings
 
 
+# --- limits ----------------------------------------------------------------------------
+
 MIN_YEAR = 1900
+MAX_YEAR = 2100  # the bound a static schema can state; check also refuses the far future
+MAX_TEXT = 1000
+MAX_TITLE = 300
+MAX_NAME = 200
+MAX_ID = 100
+MAX_LONG_TEXT = 20000
+
+# Anchors the README's own template uses: no section may take them.  The templates read
+# them from here (the ``anchors`` global of :func:`site_builder.render.environment`).
+TOP_ANCHOR = "top"  # the title; "back to top" links lead there
+BUILD_ANCHOR = "build"  # the closing "Building this list" section
+RESERVED_ANCHORS: tuple[str, ...] = (TOP_ANCHOR, BUILD_ANCHOR)
 
 
 def max_year() -> int:
     """Papers may be dated up to next year (accepted, not yet published)."""
-    return dt.date.today().year + 1
+    return min(MAX_YEAR, dt.date.today().year + 1)
 
 
-_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-_ANCHOR = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
-_EMAIL = re.compile(r"^[^@\s<>()\[\]]+@[^@\s<>()\[\]]+\.[A-Za-z]{2,}$")
-# Inline link targets "](x" and reference definitions "[x]: y".
-_MD_LINK_TARGET = re.compile(r"\]\(([^)\s]*)|\]:\s*(\S+)")
-_HTML_TAG = re.compile(r"<[A-Za-z/!?]")
+# --- patterns (each is used by the check and written into the JSON Schema) ---------------
+
 # C0 and C1 controls, DEL, and the bidi embeddings/overrides/isolates that can make text
-# read differently from what it is.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x84\x86-\x9f\u202a-\u202e\u2066-\u2069]")
-MAX_TEXT = 1000
-MAX_LONG_TEXT = 20000
+# read differently from what it is.  Tab and line feed are whitespace.
+CONTROL_CHARS = r"\x00-\x08\x0b-\x1f\x7f-\x84\x86-\x9f\u202a-\u202e\u2066-\u2069"
+_CONTROL = re.compile(f"[{CONTROL_CHARS}]")
 
+
+def anycase(word: str) -> str:
+    """A pattern matching ``word`` in any letter case: JSON Schema patterns take no flags."""
+    return "".join(f"[{c.upper()}{c.lower()}]" if c.isalpha() else re.escape(c) for c in word)
+
+
+def _trimmed(core: str) -> str:
+    """The whole value is ``core``; spaces around it are allowed (and removed)."""
+    return rf"^\s*(?:{core})\s*$"
+
+
+SLUG_CORE = r"[a-z0-9]+(?:-[a-z0-9]+)*"
+ANCHOR_CORE = r"[A-Za-z][A-Za-z0-9_-]*"
+EMAIL_CORE = r"[^@\s<>()\[\]:]+@[^@\s<>()\[\]]+\.[A-Za-z]{2,}"
+# A year as it appears in text ("MICCAI 2024"): the centuries MIN_YEAR to MAX_YEAR span.
+YEAR_DIGITS = "(?:{})\\d{{2}}".format("|".join(str(c) for c in range(MIN_YEAR // 100,
+                                                                       MAX_YEAR // 100 + 1)))
+DATE_CORE = r"\d{4}-\d{2}-\d{2}"
+URL_SCHEME = anycase("http") + "[Ss]?://"
+# What may not appear in a URL: it could end a Markdown link or an HTML attribute.
+URL_UNSAFE = r"\s<>\"'`{}|\\^()\[\]"
+SAFE_URL = rf"{URL_SCHEME}[^/{URL_UNSAFE}][^{URL_UNSAFE}]*"
+_SAFE_URL = re.compile(f"^{SAFE_URL}$")
+# A Markdown link target that is not a safe URL, an in-page link or an e-mail link.
+_SAFE_TARGET = rf"(?:{SAFE_URL}(?=[)\s]|$)|#|mailto:)"
+_BAD_LINK = rf"\]\((?!{_SAFE_TARGET})|\]:\s*(?=\S)(?!{SAFE_URL}(?:\s|$))"
+_HTML_TAG = r"<[A-Za-z/!?]"
+
+
+def is_safe_url(value: str) -> bool:
+    """An absolute http(s) URL with a host and nothing that could end a Markdown link or
+    an attribute (the URL kind's rule; renderers use it as a last defence)."""
+    return bool(_SAFE_URL.match(value))
+
+
+# --- messages --------------------------------------------------------------------------
 
 class Bad(Exception):
     """A value that breaks its kind's rule: what is wrong and how to fix it."""
@@ -68,6 +119,9 @@ class Bad(Exception):
     def __init__(self, message: str, fix: str) -> None:
         super().__init__(message)
         self.message, self.fix = message, fix
+
+    def __str__(self) -> str:
+        return f"{self.message} — {self.fix}"
 
 
 def short(value: Any, limit: int = 60) -> str:
@@ -91,53 +145,212 @@ def describe(value: Any) -> str:
     return f"{type(value).__name__} {short(value)}"
 
 
-def _text(value: Any, limit: int = MAX_TEXT) -> str:
+Say = str | Callable[[str], str]  # a message or fix, or one made from the (squashed) value
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One pattern a text value must match (or, with ``refuse``, must not), and what to say
+    when it does not.  Matched with ``re.search`` on the value as written, as JSON Schema's
+    ``pattern`` is."""
+
+    pattern: str
+    message: Say
+    fix: Say
+    refuse: bool = False
+    regex: re.Pattern[str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "regex", re.compile(self.pattern))
+
+    def broken(self, value: str) -> bool:
+        return bool(self.regex.search(value)) is self.refuse
+
+    def bad(self, text: str) -> Bad:
+        def say(what: Say) -> str:
+            return what if isinstance(what, str) else what(text)
+
+        return Bad(say(self.message), say(self.fix))
+
+    def schema(self) -> dict[str, Any]:
+        if self.refuse:
+            return {"not": {"type": "string", "pattern": self.pattern}}
+        return {"pattern": self.pattern}
+
+
+@dataclass(frozen=True)
+class Declaration:
+    """Everything about one kind: parse typed text, check a raw value, its JSON Schema."""
+
+    check: Callable[[Any], Any]
+    schema: dict[str, Any]
+    parse: Callable[[str], Any] = str.strip
+
+
+def squash(value: str) -> str:
+    """Collapse all whitespace (newlines included) to single spaces and trim."""
+    return " ".join(value.split())
+
+
+# Not empty, no control character: what every text kind's check starts with.
+_PLAIN = rf"^[^{CONTROL_CHARS}]*[^{CONTROL_CHARS}\s][^{CONTROL_CHARS}]*$"
+
+
+def _text(value: Any, limit: int) -> str:
+    """The checks every text kind shares; returns the value with whitespace collapsed."""
     if not isinstance(value, str):
         raise Bad(f"must be text, got {describe(value)}", "put the value in double quotes")
-    if not value.isprintable() and _CONTROL.search(value):
-        char = _CONTROL.search(value).group()  # type: ignore[union-attr]
-        raise Bad(f"contains an invisible control character (U+{ord(char):04X})",
-                   "remove it (copy the text again from the paper)")
-    text = " ".join(value.split())  # text.squash, inlined: this runs for every value
+    if not value.isprintable():
+        char = _CONTROL.search(value)
+        if char:
+            raise Bad(f"contains an invisible control character (U+{ord(char.group()):04X})",
+                      "remove it (copy the text again from the paper)")
+    text = squash(value)
     if not text:
         raise Bad("is empty", "give a value or delete the line")
-    if len(text) > limit:
-        raise Bad(f"is {len(text):,} characters long (limit {limit:,})", "shorten it")
+    if len(value) > limit:
+        raise Bad(f"is {len(value):,} characters long (limit {limit:,})", "shorten it")
     return text
 
 
-def _markdown(value: Any) -> str:
-    text = _text(value)
-    if _HTML_TAG.search(text):
-        raise Bad("contains HTML", "use Markdown only, e.g. [text](https://...)")
-    for inline, reference in _MD_LINK_TARGET.findall(text):
-        target = inline or reference
-        if not (is_safe_url(target) or target.startswith(("#", "mailto:"))):
-            raise Bad(f"link target {short(target)} is not an http(s) URL",
-                       "link to an https:// address")
-    return text
+def _string(limit: int, *rules: Rule, normalise: Callable[[str], str] | None = None,
+            extra: Callable[[str], Any] | None = None, fmt: str | None = None) -> Declaration:
+    """A text kind: shared checks, then ``rules`` in order, then ``normalise`` (and an
+    ``extra`` check that JSON Schema states as ``fmt``)."""
+
+    def check(value: Any) -> Any:
+        text = _text(value, limit)
+        for rule in rules:
+            if rule.broken(value):
+                raise rule.bad(text)
+        if extra is not None:
+            return extra(text)
+        return normalise(text) if normalise else text
+
+    schema: dict[str, Any] = {"type": "string", "minLength": 1, "maxLength": limit}
+    musts = [r.schema() for r in rules if not r.refuse]
+    refusals = [r.schema()["not"] for r in rules if r.refuse]
+    if musts:  # the kind's own pattern first: editors show the first one that fails
+        schema["allOf"] = [*musts, {"pattern": _PLAIN}]
+    else:
+        schema["pattern"] = _PLAIN
+    if refusals:
+        schema["not"] = refusals[0] if len(refusals) == 1 else {"anyOf": refusals}
+    if fmt:
+        schema["format"] = fmt
+    return Declaration(check, schema)
 
 
-def _url(value: Any) -> str:
-    text = _text(value)
-    if not text.lower().startswith(("http://", "https://")):
-        raise Bad(f"{short(text)} is not an http(s) URL", "give the full address starting with "
-                   "https://")
-    if not is_safe_url(text):
-        raise Bad(f"{short(text)} contains spaces, quotes, brackets or parentheses",
-                   "percent-encode them (space %20, ( %28, ) %29)")
-    return text
+def _list_of(item: Declaration, what: str, example: str,
+             parse: Callable[[str], Any] | None = None) -> Declaration:
+    def check(value: Any) -> tuple:
+        if not isinstance(value, list):
+            raise Bad(f"must be a list of {what}, got {describe(value)}",
+                      f"write one per line, each starting with '- ', e.g. {example}")
+        if not value:
+            raise Bad("is an empty list", "add at least one item or delete the line")
+        return tuple(item.check(v) for v in value)
+
+    schema = {"type": "array", "minItems": 1, "items": item.schema}
+    return Declaration(check, schema, parse or (lambda text: [squash(text)]))
+
+
+# --- the kinds -------------------------------------------------------------------------
+
+def _slug_rule(what: str, fix: Say) -> Rule:
+    return Rule(_trimmed(SLUG_CORE), lambda t: f"{short(t)} is not {what}", fix)
+
+
+def _as_slug(text: str) -> str:
+    from .text import fold
+
+    return f"write it as {fold(text).replace(' ', '-')!r}"
+
+
+def _lower_scheme(text: str) -> str:
+    """``HTTPS://x`` → ``https://x``: schemes are case-insensitive; links read the same."""
+    scheme, sep, rest = text.partition("://")
+    return f"{scheme.lower()}{sep}{rest}"
+
+
+def _link_target(text: str) -> str:
+    m = re.search(_BAD_LINK, text)
+    target = re.match(r"\s*([^)\s]*)", text[m.end():]).group(1) if m else ""  # type: ignore[union-attr]
+    return f"link target {short(target)} is not an http(s) URL"
+
+
+def _date_text(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise Bad(f"{short(text)} is not a date that exists", "write it as YYYY-MM-DD") from None
+
+
+def _doi_problem(text: str) -> tuple[str, str]:
+    if "://" in text or text.lower().startswith("doi.org/"):
+        return "is a URL, not a DOI", f"write only the DOI: {ids.find_doi(text) or '10.…'}"
+    if text.lower().startswith("doi:") and ids.DOI.match(text[4:].strip()):
+        return f"{short(text)} has a prefix", f"write only the DOI: {text[4:].strip()}"
+    return f"{short(text)} is not a DOI", "a DOI looks like 10.1109/CVPR.2025.01234"
+
+
+def _arxiv_problem(text: str) -> tuple[str, str]:
+    bare = ids.find_arxiv(text)
+    if bare:
+        return f"{short(text)} has a prefix or version", f"write only the id: {bare}"
+    return f"{short(text)} is not an arXiv id", "an arXiv id looks like 2403.09303"
+
+
+_URL = _string(
+    MAX_TEXT,
+    Rule(rf"^\s*{URL_SCHEME}", lambda t: f"{short(t)} is not an http(s) URL",
+         "give the full address starting with https://"),
+    Rule(rf"^\s*{URL_SCHEME}[^{URL_UNSAFE}]*\s*$",
+         lambda t: f"{short(t)} contains spaces, quotes, brackets or parentheses",
+         "percent-encode them (space %20, ( %28, ) %29)"),
+    Rule(rf"^\s*{URL_SCHEME}[^/]", lambda t: f"{short(t)} has no host name",
+         "give the full address, e.g. https://example.org/paper"),
+    normalise=_lower_scheme)
+
+_MARKDOWN = _string(
+    MAX_TEXT,
+    Rule(_HTML_TAG, "contains HTML", "use Markdown only, e.g. [text](https://...)",
+         refuse=True),
+    Rule(_BAD_LINK, _link_target, "link to an https:// address", refuse=True))
+
+_PERSON = _string(
+    MAX_NAME,
+    Rule(r"(?:^|\s)and(?:\s|$)",
+         lambda t: f"{short(t)} holds the word 'and'; the list joins names with ' and '",
+         "give each author as their own item", refuse=True),
+    Rule(r"^[^,]*(?:,[^,]*)?$", lambda t: f"{short(t)} looks like several people (more "
+         "than one comma)", "give each author as their own item, as 'Family, Given' (in a "
+         "form or option, separate authors with ';')"),
+    Rule(r"^\s*[^,\s][^,]*(?:,\s*[^,\s][^,]*)?$",
+         lambda t: f"{short(t)} has no name on one side of the comma",
+         "write it as 'Family, Given'"))
+
+_TAG = _string(MAX_ID, Rule(_trimmed(SLUG_CORE),
+                            lambda t: f"tag {short(t)} is not lowercase words joined by '-'",
+                            _as_slug))
 
 
 def _year(value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
-        fix = "write the year as a number, without quotes" if str(value).isdigit() else \
+        digits = isinstance(value, str) and value.strip().isascii() and value.strip().isdigit()
+        fix = "write the year as a number, without quotes" if digits else \
             "write the four-digit year, e.g. 2025"
         raise Bad(f"must be a year, got {describe(value)}", fix)
     if not MIN_YEAR <= value <= max_year():
         raise Bad(f"{value} is out of range ({MIN_YEAR}–{max_year()})",
-                   "give the year the paper was published")
+                  "give the year the paper was published")
     return value
+
+
+def _year_from_text(text: str) -> int | str:
+    """Typed digits become a number; anything else stays text for the check to refuse."""
+    text = text.strip()
+    return int(text) if text.isascii() and text.isdigit() else text
 
 
 def _bool(value: Any) -> bool:
@@ -146,117 +359,73 @@ def _bool(value: Any) -> bool:
     return value
 
 
+_DATE_TEXT = _string(MAX_ID, Rule(_trimmed(DATE_CORE),
+                                  lambda t: f"must be a date, got {describe(t)}",
+                                  "write it as YYYY-MM-DD"), extra=_date_text, fmt="date")
+
+
 def _date(value: Any) -> dt.date:
     if isinstance(value, dt.datetime):
-        return value.date()
+        raise Bad(f"{value} has a time of day", "write the date only, as YYYY-MM-DD")
     if isinstance(value, dt.date):
         return value
     if isinstance(value, str):
-        try:
-            return dt.date.fromisoformat(value.strip())
-        except ValueError:
-            pass
+        return _DATE_TEXT.check(value)  # type: ignore[no-any-return]
     raise Bad(f"must be a date, got {describe(value)}", "write it as YYYY-MM-DD")
 
 
-def _matching(pattern: re.Pattern[str], what: str, fix: str) -> Callable[[Any], str]:
-    def check(value: Any) -> str:
-        text = _text(value)
-        if not pattern.match(text):
-            raise Bad(f"{short(text)} is not {what}", fix)
-        return text
-
-    return check
-
-
-def _doi(value: Any) -> str:
-    text = _text(value)
-    if "://" in text or text.lower().startswith("doi.org/"):
-        raise Bad("is a URL, not a DOI", f"write only the DOI: {find_doi(text) or '10.…'}")
-    if text.lower().startswith("doi:") and ids.DOI.match(text[4:].strip()):
-        raise Bad(f"{short(text)} has a prefix", f"write only the DOI: {text[4:].strip()}")
-    if not ids.DOI.match(text):
-        raise Bad(f"{short(text)} is not a DOI", "a DOI looks like 10.1109/CVPR.2025.01234")
-    return text
+_ARXIV_TEXT = _string(MAX_ID, Rule(_trimmed(ids.ARXIV_CORE), lambda t: _arxiv_problem(t)[0],
+                                   lambda t: _arxiv_problem(t)[1]))
 
 
 def _arxiv(value: Any) -> str:
     if isinstance(value, float):
         raise Bad(f"was read as the number {value}", "put the arXiv id in quotes, e.g. "
-                   "'2403.09303'")
-    text = _text(value)
-    bare = find_arxiv(text)
-    if bare and bare != text:
-        raise Bad(f"{short(text)} has a prefix or version", f"write only the id: {bare}")
-    if not ids.ARXIV_ID.match(text):
-        raise Bad(f"{short(text)} is not an arXiv id", "an arXiv id looks like 2403.09303")
-    return text
+                  "'2403.09303'")
+    return _ARXIV_TEXT.check(value)  # type: ignore[no-any-return]
 
 
-def _list_of(item: Callable[[Any], Any], what: str, example: str) -> Callable[[Any], tuple]:
-    def check(value: Any) -> tuple:
-        if not isinstance(value, list):
-            raise Bad(f"must be a list of {what}, got {describe(value)}",
-                       f"write one per line, each starting with '- ', e.g. {example}")
-        if not value:
-            raise Bad("is an empty list", "add at least one item or delete the line")
-        return tuple(item(v) for v in value)
-
-    return check
+def _authors_from_text(text: str) -> list[str]:
+    """``"Guo, Jia; Lu, Shuai"`` (or one per line) → one raw value per person."""
+    return [name for name in (squash(part) for line in text.splitlines()
+                              for part in line.split(";")) if name]
 
 
-def _tag(value: Any) -> str:
-    text = _text(value)
-    if not _ID.match(text):
-        raise Bad(f"tag {short(text)} is not lowercase words joined by '-'",
-                   f"write it as {fold(text).replace(' ', '-')!r}")
-    return text
-
-
-def _name(value: Any) -> str:
-    text = _text(value)
-    if " and " in f" {text} ":
-        raise Bad(f"{short(text)} holds the word 'and'; the list joins names with ' and '",
-                   "give each author as their own item")
-    return text
-
-
-CHECKS: dict[Kind, Callable[[Any], Any]] = {
-    Kind.TEXT: _text,
-    Kind.LONG_TEXT: lambda v: _text(v, MAX_LONG_TEXT),
-    Kind.MARKDOWN: _markdown,
-    Kind.NAMES: _list_of(_name, "names", "- Guo, Jia"),
-    Kind.TAGS: _list_of(_tag, "tags", "- brain-mri"),
-    Kind.STRINGS: _list_of(_markdown, "lines", "- some text"),
-    Kind.YEAR: _year,
-    Kind.URL: _url,
-    Kind.BOOL: _bool,
-    Kind.DATE: _date,
-    Kind.ID: _matching(_ID, "an id (lowercase words joined by '-')", "e.g. identity-mapping"),
-    Kind.ANCHOR: _matching(_ANCHOR, "an HTML id", "use letters, digits, '-' or '_'"),
-    Kind.DOI: _doi,
-    Kind.ARXIV: _arxiv,
-    Kind.EMAIL: _matching(_EMAIL, "an e-mail address", "e.g. name@example.org"),
+KINDS: dict[Kind, Declaration] = {
+    Kind.TEXT: _string(MAX_TEXT),
+    Kind.TITLE: _string(MAX_TITLE),
+    Kind.LONG_TEXT: _string(MAX_LONG_TEXT),
+    Kind.MARKDOWN: _MARKDOWN,
+    Kind.PERSON: _PERSON,
+    Kind.NAMES: _list_of(_PERSON, "names", "- Guo, Jia", _authors_from_text),
+    Kind.TAG: _TAG,
+    Kind.TAGS: _list_of(_TAG, "tags", "- brain-mri",
+                        lambda text: [t for t in re.split(r"[,;\s]+", text) if t]),
+    Kind.STRINGS: _list_of(_MARKDOWN, "lines", "- some text"),
+    Kind.YEAR: Declaration(_year, {"type": "integer", "minimum": MIN_YEAR,
+                                   "maximum": MAX_YEAR}, _year_from_text),
+    Kind.URL: _URL,
+    Kind.BOOL: Declaration(_bool, {"type": "boolean"}, lambda t: t.strip().lower() == "true"),
+    Kind.DATE: Declaration(_date, _DATE_TEXT.schema),
+    Kind.ID: _string(MAX_ID, _slug_rule("an id (lowercase words joined by '-')",
+                                        "e.g. identity-mapping")),
+    Kind.ANCHOR: _string(MAX_ID, Rule(_trimmed(ANCHOR_CORE),
+                                      lambda t: f"{short(t)} is not an HTML id",
+                                      "use letters, digits, '-' or '_'")),
+    Kind.FILE_STEM: _string(MAX_ID, _slug_rule("a file name of lowercase words joined by '-'",
+                                               _as_slug)),
+    Kind.DOI: _string(MAX_TEXT, Rule(_trimmed(ids.DOI_CORE), lambda t: _doi_problem(t)[0],
+                                     lambda t: _doi_problem(t)[1])),
+    Kind.ARXIV: Declaration(_arxiv, _ARXIV_TEXT.schema),
+    Kind.EMAIL: _string(MAX_TEXT, Rule(_trimmed(EMAIL_CORE),
+                                       lambda t: f"{short(t)} is not an e-mail address",
+                                       "e.g. name@example.org"), fmt="email"),
 }
 
+CHECKS: dict[Kind, Callable[[Any], Any]] = {k: d.check for k, d in KINDS.items()}
+SCHEMAS: dict[Kind, dict[str, Any]] = {k: d.schema for k, d in KINDS.items()}
 
-_NON_EMPTY: dict[str, Any] = {"type": "string", "minLength": 1, "pattern": r"\S"}
-SCHEMAS: dict[Kind, dict[str, Any]] = {
-    Kind.TEXT: _NON_EMPTY,
-    Kind.LONG_TEXT: _NON_EMPTY,
-    Kind.MARKDOWN: _NON_EMPTY,
-    Kind.NAMES: {"type": "array", "minItems": 1, "items": _NON_EMPTY},
-    Kind.TAGS: {"type": "array", "minItems": 1,
-                "items": {"type": "string", "pattern": r"^[a-z0-9]+(-[a-z0-9]+)*$"}},
-    Kind.STRINGS: {"type": "array", "minItems": 1, "items": _NON_EMPTY},
-    Kind.YEAR: {"type": "integer", "minimum": MIN_YEAR},
-    Kind.URL: {"type": "string", "format": "uri", "pattern": r"^https?://\S+$"},
-    Kind.BOOL: {"type": "boolean"},
-    Kind.DATE: {"type": "string", "format": "date"},
-    Kind.ID: {"type": "string", "pattern": r"^[a-z0-9]+(-[a-z0-9]+)*$"},
-    Kind.ANCHOR: {"type": "string", "pattern": r"^[A-Za-z][A-Za-z0-9_-]*$"},
-    Kind.DOI: {"type": "string", "pattern": r"^10\.\d{4,9}/\S+$"},
-    Kind.ARXIV: {"type": "string",
-                 "pattern": r"^(\d{4}\.\d{4,5}|[a-z-]+(\.[A-Z]{2})?/\d{7})$"},
-    Kind.EMAIL: {"type": "string", "format": "email"},
-}
+
+def from_text(kind: Kind, text: str) -> Any:
+    """Typed text (a CLI option, a prompt's answer) → the checked value; raises Bad."""
+    return KINDS[kind].check(KINDS[kind].parse(text))

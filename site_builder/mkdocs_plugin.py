@@ -7,7 +7,7 @@ home page into the list of problems instead of stopping the server.
 
 from __future__ import annotations
 
-import sys
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -17,9 +17,10 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, event_priority
 
 from .errors import InvalidRecords, format_problems
-from .site import Page, nav, site_title, write_pages
+from .site import Page, nav, read_sources, site_title, write_pages
 
 VENDORED_SHIM = "assets/iframe-worker-shim.js"
+_LOG = logging.getLogger("mkdocs.plugins.site_builder")
 
 
 class SiteBuilderConfig(Config):
@@ -38,8 +39,6 @@ class SiteBuilderPlugin(BasePlugin[SiteBuilderConfig]):
 
     @event_priority(-50)  # after Material's offline plugin has settled use_directory_urls
     def on_config(self, config: Any) -> Any:
-        from .commands.site import read_sources
-
         root = Path(config.config_file_path or ".").resolve().parent
         try:
             sources = self.prepared or read_sources(root / self.config.papers,
@@ -49,8 +48,9 @@ class SiteBuilderPlugin(BasePlugin[SiteBuilderConfig]):
             report = format_problems(err.problems)
             if not self.serving:
                 raise PluginError(f"the records are invalid:\n{report}") from err
-            # Printed, not logged: in strict mode a logged error would abort the rebuild.
-            print(f"site-builder: the records are invalid:\n{report}", file=sys.stderr)
+            # Logged as information: in strict mode a warning or error would abort the
+            # rebuild, and the error page already shows the problems.
+            _LOG.info("the records are invalid:\n%s", report)
             self.pages = [_error_page(report)]
         else:
             self.pages = sources.pages(config.use_directory_urls)

@@ -43,7 +43,7 @@ def spec(kind: Kind, doc: str, *, required: bool = False, example: Any = None,
 class Paper:
     """One paper of the list: the content of one YAML file in ``papers/``."""
 
-    title: str = spec(Kind.TEXT, "Title as published, in title case as the venue prints it.",
+    title: str = spec(Kind.TITLE, "Title as published, in title case as the venue prints it.",
                       required=True, example="Dinomaly: The Less Is More Philosophy in "
                       "Multi-Class Unsupervised Anomaly Detection")
     authors: tuple[str, ...] = spec(Kind.NAMES, 'Authors in order, each "Family, Given"; '
@@ -109,7 +109,7 @@ class Section:
     section (overview figure, tips, star history...) with its own content.
     """
 
-    title: str = spec(Kind.TEXT, "Heading text, without the number.", required=True)
+    title: str = spec(Kind.TITLE, "Heading text, without the number.", required=True)
     id: str | None = spec(Kind.ID, "Id papers use as their category; only paper sections "
                           "have one.", example="identity-mapping")
     anchor: str | None = spec(Kind.ANCHOR, "HTML id of the heading (links people shared, "
@@ -126,7 +126,7 @@ class Section:
 class ListInfo:
     """The list-level file (``papers/_list.yaml``): everything that is not a paper."""
 
-    title: str = spec(Kind.TEXT, "Name of the list.", required=True,
+    title: str = spec(Kind.TITLE, "Name of the list.", required=True,
                       example="🌟 Paper List for Medical Anomaly Detection")
     sections: tuple[Section, ...] = spec(Kind.OBJECTS, "Sections in the order they appear.",
                                          required=True, record=Section)

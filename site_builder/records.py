@@ -15,7 +15,7 @@ from typing import Any
 
 from . import load
 from .errors import Problem
-from .kinds import CHECKS, Bad, Kind, describe
+from .kinds import CHECKS, RESERVED_ANCHORS, Bad, Kind, describe
 from .model import ListInfo, Paper, Spec, anchor_of
 
 # Keys people write by habit, mapped to the field they meant.
@@ -173,7 +173,7 @@ def check_info(src: load.Source) -> tuple[ListInfo | None, list[Problem]]:
     if info is None:
         return None, problems
     ids: dict[str, int] = {}
-    anchors: dict[str, int] = {"top": -1, "build": -1}  # the README's own anchors
+    anchors: dict[str, int] = dict.fromkeys(RESERVED_ANCHORS, -1)  # the README's own
     for i, section in enumerate(info.sections):
         twice = bool(section.id) and section.id in ids
         if section.id:

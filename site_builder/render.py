@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from .kinds import RESERVED_ANCHORS
 from .model import PaperList, anchor_of
 from .text import display_name, html_attr, html_text, md_escape, md_inline, md_title, safe_url
 
@@ -34,6 +35,7 @@ def environment(templates: Path | None = None, *, autoescape: bool = False) -> A
     env.filters.update(md=md_escape, md_inline=md_inline, md_title=md_title, html=html_text,
                        attr=html_attr, url=safe_url,
                        anchor=anchor_of, display_name=display_name)
+    env.globals["anchors"] = {a: a for a in RESERVED_ANCHORS}  # ids the templates may use
     return env
 
 

@@ -1,4 +1,6 @@
-"""JSON Schemas of the record files, generated from :mod:`site_builder.model`.
+"""JSON Schemas of the record files, generated from :mod:`site_builder.model` and the
+rulebook (:mod:`site_builder.kinds`), so that they accept exactly what ``check`` accepts
+of one file on its own (``tests/test_rulebook.py``).
 
 Editors (VS Code with the YAML extension, any yaml-language-server client) use them for
 completion and errors while typing; ``tests/test_schema.py`` keeps the files in step with
@@ -34,6 +36,9 @@ def _object(cls: type, defs: dict[str, Any]) -> dict[str, Any]:
             prop = ref if sp.kind is Kind.OBJECT else {"type": "array", "items": ref}
         else:
             prop = dict(kinds.SCHEMAS[sp.kind])
+        if not sp.required:  # `key:` with no value is accepted (and means unset)
+            prop = {"anyOf": [prop, {"type": "null"}]} if "type" not in prop else \
+                {**prop, "type": [prop["type"], "null"]}
         prop["description"] = sp.doc
         if sp.example is not None:
             prop["examples"] = [sp.example]

@@ -3,7 +3,8 @@
 The pages are Markdown with HTML blocks rendered by our templates (``templates/site/``) with
 Jinja's autoescaping on, so they build the same under MkDocs and its successors, and record
 text can only ever appear as text.  Nothing here imports MkDocs: :mod:`mkdocs_plugin` and
-:mod:`commands.site` are the thin adapters.
+:mod:`commands.site` are the thin adapters; both read what the pages are made from with
+:func:`read_sources`.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .checking import check_dir
 from .fsio import write_atomic
 from .model import Entry, PaperList
 from .render import BUNDLED_TEMPLATES, environment
@@ -165,3 +167,27 @@ def write_pages(pages: list[Page], docs_dir: Path) -> int:
             changed += 1
     write_atomic(manifest, "\n".join(sorted(wanted)) + "\n")
     return changed
+
+
+@dataclass(frozen=True)
+class Sources:
+    """What the pages are made from: the validated list and the contributing guide."""
+
+    plist: PaperList
+    templates: Path | None
+    contributing: str | None
+
+    def pages(self, directory_urls: bool = True) -> list[Page]:
+        return build_pages(self.plist, self.templates, self.contributing,
+                           directory_urls=directory_urls)
+
+
+def read_sources(papers: Path, templates: Path | None = None,
+                 contributing: Path | None = None, plist: PaperList | None = None) -> Sources:
+    """Validate the records (raises InvalidRecords; skipped when ``plist`` is given) and
+    read the contributing guide."""
+    plist = plist or check_dir(papers)  # not in parallel: a server's thread may call this
+    text = None
+    if contributing and contributing.is_file():
+        text = contributing.read_text(encoding="utf-8")
+    return Sources(plist, templates, text)

@@ -7,18 +7,13 @@ import html
 import re
 import unicodedata
 
+from .kinds import is_safe_url, squash
+
 # Characters that can start Markdown structure inside a line (emphasis, links, code, HTML,
 # entities, tables, strikethrough, math, escapes).  Escaping them all is safe: CommonMark
 # turns a backslash before any ASCII punctuation into that character.
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>&~|$])")
 _MD_UNESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])|&(#\d+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);")
-_URL_SAFE = re.compile(r"^https?://[^\s<>\"'`{}|\\^()\[\]]+$")
-
-
-def squash(value: str) -> str:
-    """Collapse all whitespace (newlines included) to single spaces and trim."""
-    return " ".join(value.split())
-
 
 # GitHub turns bare "https://..." and "www...." in text into links (GFM autolinks); an
 # escaped ':' or '.' stops that.  (Bare e-mail addresses cannot be stopped by escaping.)
@@ -97,11 +92,6 @@ def html_text(value: str) -> str:
 def html_attr(value: str) -> str:
     """Escape text for a double-quoted HTML attribute value."""
     return html.escape(squash(value), quote=True)
-
-
-def is_safe_url(value: str) -> bool:
-    """An absolute http(s) URL with nothing that could end a Markdown link or an attribute."""
-    return bool(_URL_SAFE.match(value)) and "//" in value and bool(value.split("/")[2])
 
 
 def safe_url(value: str | None) -> str:

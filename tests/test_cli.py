@@ -212,15 +212,15 @@ def test_build_reads_the_records_once(tmp_path: Path, monkeypatch: pytest.Monkey
     """`build` renders the README and the site from one validation of the records."""
     import site_builder.checking as validate
     import site_builder.commands.readme as readme_cmd
-    import site_builder.commands.site as site_cmd
+    import site_builder.site as site_lib
 
     papers = tmp_path / "papers"
     shutil.copytree(LIST_FIXTURE, papers)
     calls: list[Path] = []
     real = validate.check_dir
-    for module in (validate, readme_cmd, site_cmd):
+    for module in (validate, readme_cmd, site_lib):
         monkeypatch.setattr(module, "check_dir",
-                            lambda p, only=None: calls.append(p) or real(p))
+                            lambda p, only=None, **kw: calls.append(p) or real(p, **kw))
     monkeypatch.chdir(tmp_path)
     assert main(["build", "--papers", "papers", "-o", "README.md", "-d", "site"]) == 0
     assert calls == [Path("papers")]

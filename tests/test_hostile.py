@@ -221,7 +221,8 @@ def test_new_refuses_a_year_in_other_digits(tmp_path: Path,
                  "--authors", "Doe, Jane", "--venue", "CVPR", "--year", "²⁰²⁴",
                  "--paper-url", "https://example.org/x", "--category", "benchmarks"])
     assert code == 2
-    assert "--year: give the four-digit year" in capsys.readouterr().err
+    assert "--year: must be a year, got str '²⁰²⁴' — write the four-digit year" in \
+        capsys.readouterr().err
 
 
 # --- load.py and records.py: for the lead ----------------------------------------------

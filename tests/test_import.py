@@ -249,7 +249,8 @@ def _ok(value: str) -> bool:
 
 
 TEXT = _WORDS.filter(_ok)
-NAME = st.one_of(TEXT, st.builds(lambda a, b: f"{a}, {b}", TEXT, TEXT)).filter(_ok)
+PART = TEXT.filter(lambda t: "," not in t)  # one person: at most one comma (the rulebook)
+NAME = st.one_of(PART, st.builds(lambda a, b: f"{a}, {b}", PART, PART)).filter(_ok)
 # Items are trusted inline Markdown kept as written: plain prose is what they round-trip.
 ITEM = st.text(alphabet="abcXYZ019 ,.;!?'\"éü🌟’", min_size=1, max_size=20).map(squash) \
     .filter(lambda t: t and t[0].isalpha())

@@ -312,7 +312,7 @@ def test_missing_fields_off_a_terminal_name_the_options(
 @pytest.mark.parametrize(("args", "message"), [
     (["--arxiv", "not-an-id"], "is not an arXiv id"),
     (["--doi", "12345"], "is not a DOI"),
-    (["--year", "20x5"], "--year: give the four-digit year"),
+    (["--year", "20x5"], "--year: must be a year, got str '20x5' — write the four-digit year"),
     (["--authors", "Guo, Jia, Lu, Shuai"], "separate authors with ';'"),
 ])
 def test_bad_options_are_usage_errors(papers: Path, capsys: pytest.CaptureFixture[str],

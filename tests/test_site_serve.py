@@ -76,3 +76,16 @@ def test_serve_rebuilds_on_a_record_change_and_survives_a_broken_record(served) 
     _wait_for(lambda: "Much Less" in _get(url + "sections/solving-identity-mapping/"))
     assert "The records are invalid" not in _get(url)
     assert proc.poll() is None
+
+
+def test_the_mkdocs_adapter_imports_no_cli_command() -> None:
+    """The plugin runs inside ``mkdocs serve``: it uses the library (site.read_sources,
+    which reads in one process), never a CLI verb's module."""
+    import ast
+
+    from tests.conftest import REPO
+
+    tree = ast.parse((REPO / "site_builder" / "mkdocs_plugin.py").read_text(encoding="utf-8"))
+    imported = [node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)]
+    assert "site" in imported
+    assert not [m for m in imported if m.startswith(("commands", "cli"))]

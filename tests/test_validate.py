@@ -306,9 +306,9 @@ def test_large_lists_split_over_two_processes_give_the_same_result(
     (papers / "zz-broken.yaml").write_text("title: Broken\nyear: soon\n", encoding="utf-8")
     (papers / "aa-broken.yaml").write_text("title: [unclosed\n", encoding="utf-8")
 
-    def run() -> list[str]:
+    def run(parallel: bool = True) -> list[str]:
         with pytest.raises(InvalidRecords) as err:
-            validate.check_dir(papers)
+            validate.check_dir(papers, parallel=parallel)
         return [p.text() for p in err.value.problems]
 
     monkeypatch.setenv("SITE_BUILDER_JOBS", "1")
@@ -323,6 +323,8 @@ def test_large_lists_split_over_two_processes_give_the_same_result(
                         lambda method=None: contexts.append(method) or real_context(method))
     parallel = run()
     assert contexts == ["fork"]  # the second process was used
+    assert run(parallel=False) == sequential  # what library callers (mkdocs serve) get
+    assert contexts == ["fork"]  # ... without forking: the default is one process
     assert parallel == sequential and len(sequential) >= 3
     (papers / "zz-broken.yaml").unlink()
     (papers / "aa-broken.yaml").unlink()

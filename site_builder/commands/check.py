@@ -8,6 +8,7 @@ from ..checking import check_dir
 from ..model import PaperList
 
 
-def check(papers: Path, only: set[str] | None = None) -> PaperList:
+def check(papers: Path, only: set[str] | None = None, *, parallel: bool = False
+          ) -> PaperList:
     """Validate the list (or only the files in ``only``); raises InvalidRecords."""
-    return check_dir(papers, only)
+    return check_dir(papers, only, parallel=parallel)

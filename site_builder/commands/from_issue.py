@@ -12,17 +12,15 @@ import argparse
 import datetime as dt
 import re
 import sys
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
 from .. import load
+from ..add import Added, AlreadyListed, NotValid, add_record
 from ..checking import check_dir
-from ..crosscheck import cross_check
-from ..dump import file_stem, to_yaml
 from ..errors import InvalidRecords, Problem, SiteBuilderError, UsageError, format_problems
 from ..fsio import write_atomic
 from ..importers.issue_form import form_problem, parse_issue
-from ..model import Entry, Paper
 
 MAX_BODY = 256 * 1024
 DUPLICATE_FIX = "to correct the listed one, open a 'Fix a paper' issue instead"
@@ -32,19 +30,10 @@ class ListBroken(SiteBuilderError):
     """The list itself does not pass ``check``: not the contributor's problem to fix."""
 
 
-@dataclass(frozen=True)
-class FromIssueResult:
-    path: Path
-    paper: Paper
-    yaml: str
-    written: bool
-    warnings: tuple[Problem, ...]
-
-
 def from_issue(body: str, papers_dir: Path, source: str = "issue", *, write: bool = True,
-               today: dt.date | None = None) -> FromIssueResult:
+               today: dt.date | None = None) -> Added:
     """Check the issue's paper against the list and write its record (unless ``write`` is
-    false); raises InvalidRecords with form-field problems."""
+    false) with :func:`add_record`; raises InvalidRecords with form-field problems."""
     try:
         plist = check_dir(papers_dir)
     except InvalidRecords as err:
@@ -52,20 +41,17 @@ def from_issue(body: str, papers_dir: Path, source: str = "issue", *, write: boo
                          "'site-builder check' and fix them first") from err
     paper = parse_issue(body, [s.id for s in plist.paper_sections() if s.id], source)
     paper = replace(paper, added=today or dt.date.today())
-    stem = file_stem(paper, {path.stem for path in load.paper_files(papers_dir)})
-    path = Path(papers_dir) / f"{stem}.yaml"
-    shown = load.display_path(path)
-    text = to_yaml(paper)
-    # Listed papers come first so that a duplicate is always reported on the new one; their
-    # sources are never consulted for that (only the later entry's is).
-    pairs = [(e, load.Source(e.path, data={})) for e in plist.entries]
-    pairs.append((Entry(stem, shown, paper), load.parse(shown, text.encode("utf-8"))))
-    found = [form_problem(p, source, DUPLICATE_FIX if p.severity == "error" else None)
-             for p in cross_check(pairs) if p.path == shown]
-    if any(p.severity == "error" for p in found):
-        raise InvalidRecords(found)
-    written = write and write_atomic(path, text)
-    return FromIssueResult(path, paper, text, written, tuple(found))
+    try:
+        added = add_record(papers_dir, paper, plist, write=write)
+    except AlreadyListed as err:
+        raise InvalidRecords([_for_form(p, source) for p in err.problems]) from None
+    except NotValid as err:  # parse_issue checked the same record: only a bug gets here
+        raise InvalidRecords([form_problem(p, source) for p in err.problems]) from None
+    return replace(added, warnings=tuple(_for_form(p, source) for p in added.warnings))
+
+
+def _for_form(p: Problem, source: str) -> Problem:
+    return form_problem(p, source, DUPLICATE_FIX if p.severity == "error" else None)
 
 
 def _fenced(text: str, info: str = "") -> str:
@@ -75,7 +61,7 @@ def _fenced(text: str, info: str = "") -> str:
     return f"{fence}{info}\n{text.rstrip()}\n{fence}"
 
 
-def report(problems: list[Problem], result: FromIssueResult | None,
+def report(problems: list[Problem], result: Added | None,
            error: SiteBuilderError | None = None) -> str:
     """The Markdown comment for the issue: the record, what to fix, or (``error``) that a
     maintainer must look."""
@@ -93,7 +79,7 @@ def report(problems: list[Problem], result: FromIssueResult | None,
     return "\n\n".join(parts) + "\n"
 
 
-def _read_body(name: str) -> tuple[str, str]:
+def read_body(name: str) -> tuple[str, str]:
     """(source name for messages, text) of FILE or '-' (stdin)."""
     try:
         if name == "-":
@@ -112,10 +98,11 @@ def _read_body(name: str) -> tuple[str, str]:
     return ("issue" if name == "-" else name), text
 
 
-def run_from_issue(args: argparse.Namespace) -> int:
-    """The verb: print the new record's path (or its YAML with --dry-run)."""
+def from_issue_args(args: argparse.Namespace) -> Added:
+    """The verb's work: read the body, add the record, write the ``--report`` comment
+    (also when the form is refused).  ``cli.py`` prints the result."""
     try:
-        source, body = _read_body(args.file)
+        source, body = read_body(args.file)
         result = from_issue(body, args.papers, source, write=not args.dry_run)
     except InvalidRecords as err:
         if args.report:
@@ -127,10 +114,4 @@ def run_from_issue(args: argparse.Namespace) -> int:
         raise
     if args.report:
         write_atomic(args.report, report(list(result.warnings), result))
-    if result.warnings:
-        print(format_problems(list(result.warnings), "text"), file=sys.stderr)
-    if args.dry_run:
-        print(result.yaml, end="")
-    else:
-        print(load.display_path(result.path))
-    return 0
+    return result

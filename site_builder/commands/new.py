@@ -1,9 +1,10 @@
 """``site-builder new``: scaffold one valid paper record from arXiv, a DOI or by hand.
 
 Options always win over fetched metadata; on a terminal, missing required fields are asked
-for.  The record is validated exactly as ``check`` would (YAML text → parse →
-``check_paper`` → ``cross_check`` against the list) before it is written, so a duplicate or
-a bad value never reaches ``papers/``.
+for.  Typed text only becomes raw values here (:func:`site_builder.kinds.from_text`); the
+record is named, checked exactly as ``check`` would and written by
+:func:`site_builder.add.add_record`, so a duplicate or a bad value never reaches
+``papers/``.  Nothing is printed: :func:`new_from_args` returns what ``cli.py`` shows.
 """
 
 from __future__ import annotations
@@ -13,22 +14,21 @@ import dataclasses
 import datetime as dt
 import os
 import re
-import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from .. import load
+from ..add import AlreadyListed as Listed
+from ..add import NotValid as Invalid
+from ..add import add_record, refuse_listed
 from ..checking import check_dir
-from ..crosscheck import cross_check
-from ..dump import file_stem, to_yaml
-from ..errors import Problem, SiteBuilderError, UsageError
-from ..fsio import write_atomic
+from ..errors import SiteBuilderError, UsageError
 from ..ids import find_arxiv, find_doi
-from ..model import MIN_YEAR, Entry, Paper, PaperList, max_year
-from ..records import check_paper, suggest
+from ..kinds import YEAR_DIGITS, Bad, Kind, from_text
+from ..model import Paper, PaperList
+from ..records import suggest
 from ..services import TIMEOUT, ServiceError, arxiv, crossref
 from ..services.venues import short_venue, venue_name
 from ..text import squash
@@ -117,11 +117,11 @@ class Scaffolded:
 # --- asking on a terminal ------------------------------------------------------------
 
 class Prompter:
-    """Asks for missing fields; ``read`` and ``write`` are injectable so tests can talk."""
+    """Asks for missing fields through ``read`` and ``write`` (the CLI passes the terminal's
+    input and output; tests talk to it directly)."""
 
-    def __init__(self, read: Callable[[str], str] | None = None,
-                 write: Callable[[str], None] | None = None) -> None:
-        self.read, self.write = read or input, write or print
+    def __init__(self, read: Callable[[str], str], write: Callable[[str], None]) -> None:
+        self.read, self.write = read, write
 
     def ask(self, label: str, convert: Callable[[str], T], hint: str = "") -> T:
         """Ask until ``convert`` accepts the answer (it raises ValueError with the reason)."""
@@ -154,38 +154,29 @@ class Prompter:
         return self.ask("number", pick)
 
 
-def _nonempty(answer: str) -> str:
-    if not answer:
-        raise ValueError("give a value")
-    return answer
+def _answer(kind: Kind) -> Callable[[str], Any]:
+    """An answer of ``kind`` as the rulebook reads it; ValueError (asked again) if bad."""
+    def convert(text: str) -> Any:
+        try:
+            return from_text(kind, text)
+        except Bad as bad:
+            raise ValueError(str(bad)) from None
+
+    return convert
 
 
-def parse_authors(text: str) -> tuple[str, ...]:
-    """``"Guo, Jia; Lu, Shuai"`` → ``("Guo, Jia", "Lu, Shuai")``."""
-    names = tuple(n for n in (squash(part) for part in text.split(";")) if n)
-    if not names:
-        raise ValueError("give the authors as 'Family, Given; Family, Given'")
-    for name in names:
-        if name.count(",") > 1:
-            raise ValueError(f"{name!r} looks like several authors — separate authors with "
-                             "';', e.g. 'Guo, Jia; Lu, Shuai'")
-    return names
-
-
-def parse_year(text: str) -> int:
-    if not re.fullmatch(r"[0-9]{4}", text.strip()) or not MIN_YEAR <= int(text) <= max_year():
-        raise ValueError(f"give the four-digit year ({MIN_YEAR}–{max_year()})")
-    return int(text)
-
-
-def _http_url(text: str) -> str:
-    if not text.lower().startswith(("http://", "https://")):
-        raise ValueError("give the full address starting with https://")
-    return text
+def _option(name: str, kind: Kind, text: str | None) -> Any:
+    """An option's value as the rulebook reads it; a bad one is a usage error."""
+    if not text:
+        return None
+    try:
+        return from_text(kind, text)
+    except Bad as bad:
+        raise UsageError(f"--{name}: {bad}") from None
 
 
 def _venue(answer: str) -> str:
-    return short_venue([answer]) or _nonempty(answer)
+    return short_venue([answer]) or _answer(Kind.TEXT)(answer)
 
 
 _LABELS = {"title": "Title", "authors": "Authors (Family, Given; Family, Given)",
@@ -200,7 +191,7 @@ def _journal_ref(ref: str | None, published: int | None) -> tuple[str, int | Non
     venue = short_venue([ref]) if ref else None
     if not venue or not ref:
         return None
-    years = [int(y) for y in re.findall(r"\b(?:19|20)\d{2}\b", ref)]
+    years = [int(y) for y in re.findall(rf"\b{YEAR_DIGITS}\b", ref)]
     return venue, (years[-1] if years else published)
 
 
@@ -291,31 +282,21 @@ def _check_complete(values: dict[str, object], ask: Prompter | None) -> None:
                          "--url to fetch them, or run in a terminal to be asked)")
 
 
-def _validate(paper: Paper, shown: str, plist: PaperList) -> tuple[Paper, list[str]]:
-    """The same checks as ``check``: the YAML text is parsed back and validated alone, then
-    against every paper of the list.  Returns the record as read back and its warnings."""
-    section_ids = [s.id for s in plist.paper_sections() if s.id]
-    src = load.parse(shown, to_yaml(paper).encode("utf-8"))
-    checked, problems = check_paper(src, section_ids)
-    errors = [p for p in problems if p.severity == "error"]
-    if checked is None or errors:
-        raise NotValid("the new record would not pass check (nothing written): " +
-                       "; ".join(p.detail() for p in errors))
-    found = _refuse_duplicates(checked, src, plist)
-    return checked, [p.detail() for p in (*problems, *found)]
+def _add(papers_dir: Path, paper: Paper, plist: PaperList) -> Scaffolded:
+    """:func:`add_record`, its refusals restated as ``new``'s errors."""
+    try:
+        added = add_record(papers_dir, paper, plist)
+    except Listed as err:
+        raise _already_listed(err) from None
+    except Invalid as err:
+        raise NotValid("the new record would not pass check (nothing written): " + "; ".join(
+            p.detail() for p in err.problems if p.severity == "error")) from None
+    return Scaffolded(added.path, added.paper, tuple(p.detail() for p in added.warnings))
 
 
-def _refuse_duplicates(paper: Paper, src: load.Source, plist: PaperList) -> list[Problem]:
-    """``cross_check`` of the new paper against the list; returns its warnings."""
-    # Only the later file of a pair is reported, with its own lines: the new one comes last.
-    existing = [(entry, load.Source(entry.path, data={})) for entry in plist.entries]
-    new = (Entry(Path(src.path).stem, src.path, paper), src)
-    found = [p for p in cross_check([*existing, new]) if p.path == src.path]
-    duplicates = [p for p in found if p.severity == "error"]
-    if duplicates:
-        raise AlreadyListed(f"{duplicates[0].message} — nothing written; edit that file "
-                            "instead")
-    return found
+def _already_listed(err: Listed) -> AlreadyListed:
+    first = next(p for p in err.problems if p.severity == "error")
+    return AlreadyListed(f"{first.message} — nothing written; edit that file instead")
 
 
 def scaffold(papers_dir: Path, given: Given, services: Services | None = None,
@@ -331,7 +312,10 @@ def scaffold(papers_dir: Path, given: Given, services: Services | None = None,
     if arxiv_id or doi:  # refuse a listed paper before asking any service about it
         known = Paper(title="", authors=(), venue="", year=0, url=page or "", category=category,
                       doi=doi, arxiv=arxiv_id)
-        _refuse_duplicates(known, load.Source("(new record)", data={}), plist)
+        try:
+            refuse_listed(known, plist)
+        except Listed as err:
+            raise _already_listed(err) from None
     services = services or Services()
     if services.project_url is None:
         services = dataclasses.replace(services, project_url=plist.info.repo)
@@ -344,19 +328,16 @@ def scaffold(papers_dir: Path, given: Given, services: Services | None = None,
     _check_complete({"title": title, "authors": authors, "venue": venue, "year": year,
                      "url": url}, ask)
     paper = Paper(
-        title=_need(title, "title", ask, _nonempty),
-        authors=_need(authors, "authors", ask, parse_authors),
+        title=_need(title, "title", ask, _answer(Kind.TITLE)),
+        authors=_need(authors, "authors", ask, _answer(Kind.NAMES)),
         venue=_need(venue, "venue", ask, _venue),
-        year=_need(year, "year", ask, parse_year),
-        url=_need(url, "url", ask, _http_url),
+        year=_need(year, "year", ask, _answer(Kind.YEAR)),
+        url=_need(url, "url", ask, _answer(Kind.URL)),
         category=category, code=given.code, abstract=given.abstract or found.abstract,
         non_medical=given.non_medical, doi=found.doi or doi, arxiv=found.arxiv or arxiv_id,
         added=today or dt.date.today())
-    taken = {e.key for e in plist.entries} | {p.stem for p in papers_dir.iterdir()}
-    path = papers_dir / f"{file_stem(paper, taken)}.yaml"
-    checked, notes = _validate(paper, load.display_path(path), plist)
-    write_atomic(path, to_yaml(checked))
-    return Scaffolded(path, checked, (*found.notes, *notes))
+    added = _add(papers_dir, paper, plist)
+    return dataclasses.replace(added, notes=(*found.notes, *added.notes))
 
 
 # --- the CLI verb --------------------------------------------------------------------
@@ -365,18 +346,11 @@ def _setting(option: str | None, env: str, default: str) -> str:
     return option or os.environ.get(env) or default
 
 
-def run_new(args: argparse.Namespace) -> int:
-    """Options → :class:`Given` → :func:`scaffold`; prints the path written."""
-    try:
-        authors = parse_authors(args.authors) if args.authors else None
-    except ValueError as err:
-        raise UsageError(f"--authors: {err}") from None
-    try:
-        year = parse_year(args.year) if args.year else None
-    except ValueError as err:
-        raise UsageError(f"--year: {err}") from None
+def new_from_args(args: argparse.Namespace, ask: Prompter | None) -> Scaffolded:
+    """Options → :class:`Given` → :func:`scaffold` (``ask`` on a terminal)."""
     given = Given(arxiv=args.arxiv, doi=args.doi, url=args.url, title=args.title,
-                  authors=authors, venue=args.venue, year=year, paper_url=args.paper_url,
+                  authors=_option("authors", Kind.NAMES, args.authors), venue=args.venue,
+                  year=_option("year", Kind.YEAR, args.year), paper_url=args.paper_url,
                   code=args.code, abstract=args.abstract, non_medical=args.non_medical,
                   category=args.category, fetch=not args.no_fetch)
     services = Services(
@@ -384,9 +358,4 @@ def run_new(args: argparse.Namespace) -> int:
         crossref_api=_setting(args.crossref_api, "SITE_BUILDER_CROSSREF_API",
                               crossref.DEFAULT_API),
         mailto=os.environ.get("SITE_BUILDER_MAILTO") if args.mailto is None else args.mailto)
-    ask = Prompter() if sys.stdin.isatty() else None
-    result = scaffold(args.papers, given, services, ask)
-    for note in result.notes:
-        print(f"note: {note}", file=sys.stderr)
-    print(result.path)
-    return 0
+    return scaffold(args.papers, given, services, ask)

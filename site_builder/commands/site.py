@@ -7,11 +7,10 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..checking import check_dir
 from ..errors import SiteBuilderError
 from ..model import PaperList
 from ..render import BUNDLED_TEMPLATES
-from ..site import Page, build_pages
+from ..site import read_sources
 
 
 @dataclass(frozen=True)
@@ -19,30 +18,6 @@ class SiteResult:
     site_dir: Path
     pages: int
     plist: PaperList
-
-
-@dataclass(frozen=True)
-class Sources:
-    """What the pages are made from: the validated list and the contributing guide."""
-
-    plist: PaperList
-    templates: Path | None
-    contributing: str | None
-
-    def pages(self, directory_urls: bool = True) -> list[Page]:
-        return build_pages(self.plist, self.templates, self.contributing,
-                           directory_urls=directory_urls)
-
-
-def read_sources(papers: Path, templates: Path | None = None,
-                 contributing: Path | None = None, plist: PaperList | None = None) -> Sources:
-    """Validate the records (raises InvalidRecords; skipped when ``plist`` is given) and
-    read the contributing guide."""
-    plist = plist or check_dir(papers)
-    text = None
-    if contributing and contributing.is_file():
-        text = contributing.read_text(encoding="utf-8")
-    return Sources(plist, templates, text)
 
 
 def site(papers: Path, site_dir: Path, templates: Path | None = None,

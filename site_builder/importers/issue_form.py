@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from .. import load
 from ..errors import InvalidRecords, Problem
+from ..kinds import KINDS, Kind
 from ..model import Paper
 from ..records import check_paper
 
@@ -56,7 +57,6 @@ LABELS: dict[str, str] = {f.id: f.label for f in FORM_FIELDS}
 
 _BULLET = re.compile(r"^[-*+]\s+")
 _CHECKBOX = re.compile(r"^[-*+]\s+\[([ xX])\]\s+(.*?)\s*$")
-_YEAR = re.compile(r"^\d{1,4}$")
 
 
 def split_answers(body: str) -> dict[str, str]:
@@ -82,17 +82,16 @@ def split_answers(body: str) -> dict[str, str]:
 
 
 def _value(f: FormField, answer: str) -> object:
-    """The raw record value of one answer, typed as a YAML file would give it."""
+    """The raw record value of one answer, typed as a YAML file would give it: the form's
+    own syntax (checkboxes, bullets) is read here, the value is the rulebook's to parse
+    (and ``check_paper``'s to judge)."""
     if f.type == "checkboxes":
         return any(m.group(1) in "xX" and m.group(2) == NON_MEDICAL_OPTION
                    for m in map(_CHECKBOX.match, answer.splitlines()) if m)
-    if f.id == "authors":
-        names = (_BULLET.sub("", part).strip() for line in answer.splitlines()
-                 for part in line.split(";"))
-        return [name for name in names if name]
-    if f.id == "year" and _YEAR.match(answer):
-        return int(answer)
-    return answer
+    kind: Kind = Paper.__dataclass_fields__[f.id].metadata["spec"].kind
+    if kind is Kind.NAMES:  # a contributor may have typed them as a Markdown list
+        answer = "\n".join(_BULLET.sub("", line) for line in answer.splitlines())
+    return KINDS[kind].parse(answer)
 
 
 def form_problem(p: Problem, source: str, fix: str | None = None) -> Problem:

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from ..kinds import EMAIL_CORE, RESERVED_ANCHORS, TOP_ANCHOR, YEAR_DIGITS
 from ..model import Contact, Image, ListInfo, Note, Paper, Section
 from ..text import md_unescape, slugify, squash, unescape_entities
 from .repair import fix_mojibake, latex_to_text
@@ -22,8 +23,8 @@ _HEADING = re.compile(rf"^(?P<level>###?)\s+(?:{_ANCHOR_TAG.format('pre')}\s*)?(
 _NUMBERED = re.compile(r"^(\d+)\.\s+(.*)$")
 _LETTERED = re.compile(r"^[A-Z]\d*\.\s+\S")  # "A. Foundations", "J1. Brain": keep as written
 # [[VENUE YEAR]] as this list writes it, or [[YEAR-VENUE]] / [[YEAR VENUE]] as others do.
-_VENUE_YEAR = re.compile(r"^(?P<venue>.+?)\s+(?P<year>\d{4})$|^(?P<year2>\d{4})\s*[-–]?\s*"
-                         r"(?P<venue2>.+)$")
+_VENUE_YEAR = re.compile(rf"^(?P<venue>.+?)\s+(?P<year>{YEAR_DIGITS})$|^(?P<year2>{YEAR_DIGITS})"
+                         r"\s*[-–]?\s*(?P<venue2>.+)$")
 _ENTRY = re.compile(
     r"^\s*[-*+]\s+(?P<star>\\?\*)?\s*\[\[(?P<vy>(?:\\.|[^\]\\])+?)\]\]"
     r"\((?P<url>[^)\s]*)\)\s*\*\*(?P<title>(?:\\.|[^\\*]|\*(?!\*))+?)\*\*"
@@ -37,7 +38,7 @@ _BOLD_NOTE = re.compile(r"^\*\*(?P<label>(?:\\.|[^*:\\])+?):\s+(?P<text>.+?)\.?\
 # The contact line as the renderer writes it: "**text: [email](mailto:email).**".
 _RENDERED_CONTACT = re.compile(r"^\*\*(?P<text>(?:\\.|[^*\\])+?):\s+\[(?P<shown>(?:\\.|[^\]\\])+)\]"
                                r"\(mailto:(?P<email>[^)\s]+)\)\.?\*\*\s*$")
-_EMAIL = re.compile(r"[^\s@\[\]()<>:]+@[^\s@\[\]()<>]+\.[A-Za-z]{2,}")
+_EMAIL = re.compile(EMAIL_CORE)
 _CONTACT = re.compile(r"^(?:#+\s+|\*\*)(?P<text>[^:*]+?):\s*(?P<rest>.*?)\.?(?:\*\*)?\s*$")
 _LIST_ITEM = re.compile(r"^\s*[-*+]\s+(?P<text>.*)$")
 _CONTENTS_ITEM = re.compile(r"^\s*[-*+]\s+\[.*\]\(#[^)]+\)\s*$")
@@ -46,7 +47,6 @@ _LINK_TEXT_SPACES = re.compile(r"\[\s*([^\]]*?)\s*\]\(")
 # BibTeX (M{\\"u}ller) from a hand-written list.
 _MD_ESCAPE = re.compile(r"\\([\\`*_\[\]<>&~|$])")
 _SUMMARY = re.compile(r"<summary>(?:.*?)</summary>(?P<rest>.*)$", re.I)
-RESERVED_ANCHORS = ("top", "build")
 _BADGE_HOST = re.compile(r"shields\.io|badge", re.I)
 # A header line of plain prose (not HTML, an image, a heading, a list item or bold note).
 _PROSE = re.compile(r"^\s*(?![<#>|]|[-*+]\s|```|~~~)\S")
@@ -55,7 +55,8 @@ _IMAGES_ONLY = re.compile(r"^\s*(?:\[?\s*!\[[^\]]*\]\([^)\s]*\)\s*(?:\]\([^)\s]*
 _LOOKS_LIKE_ENTRY = re.compile(r"^\s*[-*+]\s+\\?\*?\s*\[\[")
 # Lines that only hold the format's own wrappers: no content is lost by passing them over.
 _STRUCTURE = re.compile(r"^\s*(?:</?div\b[^>]*>|</?details\b[^>]*>|</?p\b[^>]*>|<br\s*/?>"
-                        r"|\[!\[[^\]]*\]\([^)]*\)\s*\]\(#[^)]*\)|\]\(#top\))*\s*$", re.I)
+                        r"|\[!\[[^\]]*\]\([^)]*\)\s*\]\(#[^)]*\)"
+                        rf"|\]\(#{re.escape(TOP_ANCHOR)}\))*\s*$", re.I)
 
 
 @dataclass
