@@ -8,15 +8,16 @@ text can only ever appear as text.  Nothing here imports MkDocs: :mod:`mkdocs_pl
 
 from __future__ import annotations
 
+import os
 import posixpath
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .fsio import write_atomic
+from .fsio import FileError, file_error, read_text, shown, write_atomic
 from .model import Entry, PaperList
-from .render import BUNDLED_TEMPLATES, environment
+from .render import BUNDLED_TEMPLATES, environment, render_template
 from .text import html_title
 
 ASSETS = ("assets/site.css", "assets/explore.js", "assets/iframe-worker-shim.js")
@@ -95,23 +96,22 @@ def build_pages(plist: PaperList, templates: Path | None = None,
     def common(path: str) -> dict[str, Any]:
         return {**base, "url_to": lambda target: relative_url(path, target, directory_urls)}
 
-    pages = [Page("index.md", "Home", env.get_template("site/home.md.j2").render(
-        **common("index.md"), stats=_stats(plist), newest=_newest(plist)))]
+    pages = [Page("index.md", "Home", render_template(
+        env, "site/home.md.j2", **common("index.md"), stats=_stats(plist),
+        newest=_newest(plist)))]
     for section, entries in groups:
         path = section_path(section.id or "")
-        pages.append(Page(path, f"{numbers[section.id]}{section.title}",
-                          env.get_template("site/section.md.j2").render(
-                              **common(path), section=section, entries=entries)))
+        pages.append(Page(path, f"{numbers[section.id]}{section.title}", render_template(
+            env, "site/section.md.j2", **common(path), section=section, entries=entries)))
     everything = sorted(plist.entries, key=lambda e: (-e.paper.year, e.paper.title.casefold(),
                                                       e.key))
-    pages.append(Page("explore.md", "Explore", env.get_template("site/explore.md.j2").render(
-        **common("explore.md"), entries=everything,
+    pages.append(Page("explore.md", "Explore", render_template(
+        env, "site/explore.md.j2", **common("explore.md"), entries=everything,
         venues=sorted({e.paper.venue for e in plist.entries}, key=str.casefold),
         years=sorted({e.paper.year for e in plist.entries}))))
-    pages.append(Page("contributing.md", "Contributing",
-                      env.get_template("site/contributing.md.j2").render(
-                          **common("contributing.md"), contributing=contributing and repo_links(
-                              contributing, plist.info.repo))))
+    pages.append(Page("contributing.md", "Contributing", render_template(
+        env, "site/contributing.md.j2", **common("contributing.md"),
+        contributing=contributing and repo_links(contributing, plist.info.repo))))
     return pages
 
 
@@ -146,18 +146,23 @@ def site_title(value: str) -> Any:
 def write_pages(pages: list[Page], docs_dir: Path) -> int:
     """Write pages and assets into ``docs_dir``; only changed files are touched (so a
     watching server does not rebuild in a loop) and pages no longer generated are removed.
-    Returns how many files changed."""
-    docs_dir.mkdir(parents=True, exist_ok=True)
+    Returns how many files changed.
+
+    Only what we made is replaced or removed: the manifest lists it.  A file at a page's
+    path that the manifest does not list is refused, and so is any symbolic link in the
+    folder, since MkDocs copies every file of ``docs_dir`` onto the site."""
+    try:
+        docs_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise file_error(docs_dir, err) from err
     manifest = docs_dir / MANIFEST
     wanted = [p.path for p in pages] + list(ASSETS)
+    before = (read_text(manifest, "page list") or "").splitlines()
+    _check_docs_dir(docs_dir, set(before), wanted)
     changed = sum(write_atomic(docs_dir / p.path, p.text) for p in pages)
     for asset in ASSETS:
         changed += write_atomic(docs_dir / asset,
                                 (BUNDLED_TEMPLATES / "site" / asset).read_text("utf-8"))
-    try:
-        before = manifest.read_text("utf-8").splitlines()
-    except OSError:
-        before = []
     for stale in set(before) - set(wanted):
         target = docs_dir / stale
         if target.resolve().is_relative_to(docs_dir.resolve()):
@@ -165,3 +170,17 @@ def write_pages(pages: list[Page], docs_dir: Path) -> int:
             changed += 1
     write_atomic(manifest, "\n".join(sorted(wanted)) + "\n")
     return changed
+
+
+def _check_docs_dir(docs_dir: Path, ours: set[str], wanted: list[str]) -> None:
+    for folder, dirs, files in os.walk(docs_dir):
+        for name in dirs + files:
+            path = Path(folder, name)
+            if path.is_symlink():
+                raise FileError(f"{shown(path)}: is a symbolic link in the pages folder, "
+                                "whose files are all published — delete the link")
+    for page in wanted:
+        if page not in ours and os.path.lexists(docs_dir / page):
+            raise FileError(f"{shown(docs_dir / page)}: exists and was not written by "
+                            f"site-builder (not listed in {MANIFEST}), so it is left alone — "
+                            "move it away, or give MkDocs a docs_dir of its own")
