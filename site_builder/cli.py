@@ -118,12 +118,14 @@ def _cmd_site(args: argparse.Namespace) -> int:
 
 def _cmd_build(args: argparse.Namespace) -> int:
     from .checking import check_dir
-    from .commands.readme import readme
+    from .commands.readme import check_output, readme
     from .commands.site import build_lock, check_site_dir, site
 
     out = _readme_path(args)
+    check_site_dir(args.papers, args.site_dir)  # both refusals before anything is written
+    if not args.force:
+        check_output(out)
     with build_lock(args.site_dir):  # README and site: one build at a time
-        check_site_dir(args.papers, args.site_dir)  # before the README is written
         plist = check_dir(args.papers)  # once, for both outputs
         result = readme(args.papers, out, args.templates, plist=plist, force=args.force)
         _print_problems(list(result.plist.warnings), "text", sys.stderr)

@@ -200,7 +200,8 @@ def check_replaceable(target: Path, marker: str, protected: dict[Path, str]) -> 
     if st is None or (real / marker).is_file():
         return
     try:
-        empty = next(os.scandir(target), None) is None
+        with os.scandir(target) as entries:
+            empty = next(entries, None) is None
     except OSError as err:
         raise file_error(target, err, "cannot read") from err
     if not empty:

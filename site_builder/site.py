@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from .fsio import FileError, file_error, read_text, shown, write_atomic
+from .load import display_path
 from .model import Entry, PaperList
 from .render import BUNDLED_TEMPLATES, environment, render_template
 from .text import html_title
@@ -173,14 +174,16 @@ def write_pages(pages: list[Page], docs_dir: Path) -> int:
 
 
 def _check_docs_dir(docs_dir: Path, ours: set[str], wanted: list[str]) -> None:
+    base = display_path(docs_dir)
     for folder, dirs, files in os.walk(docs_dir):
         for name in dirs + files:
             path = Path(folder, name)
             if path.is_symlink():
-                raise FileError(f"{shown(path)}: is a symbolic link in the pages folder, "
+                where = Path(base, path.relative_to(docs_dir)).as_posix()
+                raise FileError(f"{shown(where)}: is a symbolic link in the pages folder, "
                                 "whose files are all published — delete the link")
     for page in wanted:
         if page not in ours and os.path.lexists(docs_dir / page):
-            raise FileError(f"{shown(docs_dir / page)}: exists and was not written by "
-                            f"site-builder (not listed in {MANIFEST}), so it is left alone — "
-                            "move it away, or give MkDocs a docs_dir of its own")
+            raise FileError(f"{shown(f'{base}/{page}')}: exists and was not written by "
+                            f"site-builder (not listed in {MANIFEST}), so it is left alone "
+                            "— move it away, or give MkDocs a docs_dir of its own")

@@ -47,12 +47,12 @@ def readme(papers: Path, out: Path, templates: Path | None = None, *,
                             "the result\n" + "\n".join(shown))
         return ReadmeResult(out, False, plist)
     if not force:
-        _check_ours(out)
+        check_output(out)
     return ReadmeResult(out, write_atomic(out, text), plist)
 
 
-def _check_ours(out: Path) -> None:
-    """Refuse to replace a file that is not a README we generated."""
+def check_output(out: Path) -> None:
+    """Refuse (FileError) to replace a file that is not a README we generated."""
     if os.path.isdir(out):
         raise FileError(f"{shown(out)}: is a folder — give the README's file name with -o, "
                         "e.g. -o README.md")

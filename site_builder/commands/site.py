@@ -103,8 +103,9 @@ def site(papers: Path, site_dir: Path, templates: Path | None = None,
     ``site_dir`` is replaced only when it is a site we built (it holds ``.site-builder``),
     empty or missing, and never when it is the records, the repository or the home folder.
     """
+    check_site_dir(papers, site_dir)  # before the lock: a refused build writes nothing
     with build_lock(site_dir):
-        check_site_dir(papers, site_dir)
+        check_site_dir(papers, site_dir)  # again: another build may have run meanwhile
         return _build(papers, site_dir, templates, config_file, offline, plist)
 
 
