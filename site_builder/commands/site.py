@@ -12,13 +12,12 @@ from pathlib import Path
 from ..checking import check_dir
 from ..errors import SiteBuilderError
 from ..fsio import (
-    FileError,
     check_replaceable,
     file_error,
     lock,
     new_sibling,
+    read_regular,
     read_text,
-    shown,
     siblings,
     swap_dir,
     write_atomic,
@@ -115,10 +114,7 @@ def _build(papers: Path, site_dir: Path, templates: Path | None, config_file: Pa
     sources = read_sources(papers, templates, Path("CONTRIBUTING.md"), plist)
     os.environ["SITE_BUILDER_OFFLINE"] = "true" if offline else "false"
     config_file = config_file or Path("mkdocs.yml")
-    if os.path.islink(config_file):
-        raise FileError(f"{shown(config_file)}: is a symbolic link; site-builder does not "
-                        "follow links for its inputs — replace the link by the file itself")
-    if not config_file.is_file():
+    if read_regular(config_file, "MkDocs configuration") is None:  # refuses links
         config_file = BUNDLED_TEMPLATES / "site" / "mkdocs.yml"
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
     from mkdocs.commands.build import build
