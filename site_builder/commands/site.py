@@ -121,8 +121,8 @@ def _build(papers: Path, site_dir: Path, templates: Path | None, config_file: Pa
     from mkdocs.config import load_config
     from mkdocs.exceptions import MkDocsException
 
-    for leftover in siblings(site_dir, "new"):  # from builds killed before; we hold the lock
-        shutil.rmtree(leftover, ignore_errors=True)
+    for leftover in siblings(site_dir, "new") + siblings(site_dir, "old"):
+        shutil.rmtree(leftover, ignore_errors=True)  # from killed builds; we hold the lock
     staging = new_sibling(site_dir, "new")
     try:
         with tempfile.TemporaryDirectory() as scratch:
