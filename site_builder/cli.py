@@ -2,7 +2,8 @@
 
 Each verb parses its options, calls one library function and prints its result.  Library
 errors become exit codes here and nowhere else: 0 success, 1 invalid records or an
-out-of-date file, 2 usage errors.
+out-of-date file, 2 usage and file errors (one line naming the path and the fix), 70 an
+unexpected error (a bug: the guard in :func:`main` asks for a report).
 """
 
 from __future__ import annotations
@@ -66,13 +67,14 @@ def _cmd_readme(args: argparse.Namespace) -> int:
     from .checking import check_dir
     from .commands.readme import readme
 
-    result = readme(args.papers, args.output, args.templates, check_only=args.check,
+    out = _readme_path(args)
+    result = readme(args.papers, out, args.templates, check_only=args.check, force=args.force,
                     plist=check_dir(args.papers, parallel=True))
     _print_problems(list(result.plist.warnings), "text", sys.stderr)
     if args.check:
-        print(f"{args.output} is up to date")
+        print(f"{out} is up to date")
     else:
-        print(f"{'wrote' if result.changed else 'unchanged'} {args.output}")
+        print(f"{'wrote' if result.changed else 'unchanged'} {out}")
     return 0
 
 
@@ -120,20 +122,47 @@ def _cmd_site(args: argparse.Namespace) -> int:
 
 def _cmd_build(args: argparse.Namespace) -> int:
     from .checking import check_dir
-    from .commands.readme import readme
-    from .commands.site import site
+    from .commands.readme import check_output, readme
+    from .commands.site import build_lock, check_site_dir, site
 
-    plist = check_dir(args.papers, parallel=True)  # once, for both outputs
-    result = readme(args.papers, args.output, args.templates, plist=plist)
-    _print_problems(list(result.plist.warnings), "text", sys.stderr)
-    print(f"{'wrote' if result.changed else 'unchanged'} {args.output}")
-    built = site(args.papers, args.site_dir, args.templates, offline=args.offline,
-                 plist=plist)
+    out = _readme_path(args)
+    check_site_dir(args.papers, args.site_dir)  # both refusals before anything is written
+    if not args.force:
+        check_output(out)
+    with build_lock(args.site_dir):  # README and site: one build at a time
+        plist = check_dir(args.papers, parallel=True)  # once, for both outputs
+        result = readme(args.papers, out, args.templates, plist=plist, force=args.force)
+        _print_problems(list(result.plist.warnings), "text", sys.stderr)
+        print(f"{'wrote' if result.changed else 'unchanged'} {out}")
+        built = site(args.papers, args.site_dir, args.templates, offline=args.offline,
+                     plist=plist)
     print(f"built {args.site_dir}/ ({len(built.plist.entries)} papers, {built.pages} pages)")
     return 0
 
 
 # --- owned by the contributor-workflow work: `new` and `from-issue` -------------------
+
+def _readme_path(args: argparse.Namespace) -> Path:
+    """-o FILE, or README.md beside the papers folder: the README belongs to that list,
+    wherever the command is run from."""
+    return args.output or args.papers.parent / "README.md"
+
+
+def _output_path(value: str) -> Path:
+    """An output path option; '' would silently mean the working folder."""
+    if not value.strip():
+        raise argparse.ArgumentTypeError("an empty path — give a file or folder name")
+    return Path(value)
+
+
+def _readme_options(p: argparse.ArgumentParser, what: str) -> None:
+    p.add_argument("-o", "--output", type=_output_path, default=None, metavar="FILE",
+                   help=f"{what} (default: README.md beside the papers folder, i.e. "
+                   "README.md for --papers papers); an existing file is replaced only if "
+                   "site-builder generated it")
+    p.add_argument("--force", action="store_true",
+                   help="replace FILE even if site-builder did not generate it")
+
 
 def _cmd_new(args: argparse.Namespace) -> int:
     from .commands.new import Prompter, new_from_args
@@ -229,8 +258,9 @@ def _templates_option(p: argparse.ArgumentParser) -> None:
 
 
 def _site_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("-d", "--site-dir", type=Path, default=Path("site"), metavar="SITE_DIR",
-                   help="folder for the built website (default: site)")
+    p.add_argument("-d", "--site-dir", type=_output_path, default=Path("site"),
+                   metavar="SITE_DIR", help="folder for the built website (default: site); "
+                   "it is replaced whole, so it must be empty, new or a site built before")
     p.add_argument("--offline", action="store_true",
                    help="build a site that also works opened from the file system "
                    "(pages end in .html; search works without a server)")
@@ -241,6 +271,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="site-builder", description="Validate a paper list kept as one "
                      "YAML file per paper, and render its README and website.")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--debug", action="store_true",
+                        help="show the Python traceback of an unexpected error")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     p = sub.add_parser("check", help="validate every record and report all problems")
@@ -257,8 +289,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("readme", help="render README.md from the records")
     _common(p)
-    p.add_argument("-o", "--output", type=Path, default=Path("README.md"), metavar="FILE",
-                   help="file to write (default: README.md)")
+    _readme_options(p, "file to write")
     p.add_argument("--check", action="store_true",
                    help="write nothing; exit 1 if FILE differs from the rendered README")
     _templates_option(p)
@@ -277,8 +308,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("build", help="render README.md and build the website (the main job)")
     _common(p)
-    p.add_argument("-o", "--output", type=Path, default=Path("README.md"), metavar="FILE",
-                   help="README to write (default: README.md)")
+    _readme_options(p, "README to write")
     _site_options(p)
     p.set_defaults(func=_cmd_build)
 
@@ -286,7 +316,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_from_issue(sub)
 
     p = sub.add_parser("schema", help="write the JSON Schemas of the record files")
-    p.add_argument("-o", "--output", type=Path, default=Path("schema"), metavar="DIR",
+    p.add_argument("-o", "--output", type=_output_path, default=Path("schema"), metavar="DIR",
                    help="folder to write into (default: schema)")
     p.set_defaults(func=_cmd_schema)
     return parser
@@ -297,15 +327,43 @@ def run() -> None:
     sys.exit(main())
 
 
+BUG_EXIT = 70  # sysexits' EX_SOFTWARE: an error the tool did not foresee
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the CLI; returns the exit code (the console script passes it to sys.exit)."""
+    """Run the CLI; returns the exit code (the console script passes it to sys.exit).
+
+    This is the one guard: an I/O error that escaped becomes a one-line error (exit 2),
+    anything else a short request for a bug report (exit 70), with the traceback only
+    under --debug."""
+    for stream in (sys.stdout, sys.stderr):  # a file name that is not UTF-8 still prints
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors="backslashreplace")
+    args = list(sys.argv[1:] if argv is None else argv)
     try:
-        return _run(argv)
+        return _run(args)
     except BrokenPipeError:  # `site-builder check | head`: the reader left; say no more
         import os
 
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
+    except OSError as err:
+        from .fsio import file_error
+
+        print(f"error: {file_error(err.filename or '?', err, 'failed')}", file=sys.stderr)
+        return 2
+    except Exception as err:
+        if "--debug" in args:
+            import traceback
+
+            traceback.print_exc()
+        else:
+            print(f"error: unexpected {type(err).__name__}: {err}", file=sys.stderr)
+        print("This is a bug in site-builder. Please report it with the command you ran "
+              "and the output of the same command with --debug (site-builder --debug "
+              "COMMAND ...).", file=sys.stderr)
+        return BUG_EXIT
 
 
 def _run(argv: Sequence[str] | None) -> int:

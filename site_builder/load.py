@@ -11,6 +11,7 @@ from __future__ import annotations
 import errno
 import os
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from typing import Any
 import yaml
 
 from .errors import Problem
+from .fsio import shown as printable
 
 LIST_FILE = "_list.yaml"
 MAX_BYTES = 64 * 1024
@@ -270,25 +272,69 @@ def _anchor_line(text: str) -> int:
 
 
 def read(path: Path, display: str | None = None, max_bytes: int = MAX_BYTES) -> Source:
-    """Read and parse one file; an unreadable file becomes a problem, not an exception."""
+    """Read and parse one file; an unreadable file becomes a problem, not an exception.
+
+    Only regular files are opened: a symbolic link could make CI read (and echo in its
+    messages) any file of the machine, such as credentials, and a FIFO would hang."""
     shown = display or str(path)
     try:
-        # O_NOFOLLOW: a record that is a symbolic link could make CI read (and echo in its
-        # messages) any file of the machine, such as credentials.
-        with open(os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0)), "rb") as fh:
+        shown.encode("utf-8")
+    except UnicodeEncodeError:
+        return _bad_name(shown)
+    try:
+        mode = os.lstat(path).st_mode
+    except OSError as err:
+        return _unreadable(shown, err)
+    if stat.S_ISLNK(mode):
+        return _symlink(shown)
+    if not stat.S_ISREG(mode):
+        return _not_regular(shown, mode)
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0)
+                     | getattr(os, "O_NONBLOCK", 0))
+        with open(fd, "rb") as fh:
+            st = os.fstat(fh.fileno())
+            if not stat.S_ISREG(st.st_mode):  # replaced since the lstat
+                return _not_regular(shown, st.st_mode)
             raw = fh.read(max_bytes + 1)
-            size = max(len(raw), os.fstat(fh.fileno()).st_size)
+            size = max(len(raw), st.st_size)
     except OSError as err:
         if err.errno == errno.ELOOP or os.path.islink(path):
-            return Source(shown, problems=[Problem(shown, 0, "", "is a symbolic link; records "
-                                                   "must be regular files", "replace the link "
-                                                   "by the file itself")])
-        return Source(shown, problems=[Problem(shown, 0, "", f"cannot read file: "
-                                               f"{err.strerror}", "check the path and "
-                                               "permissions")])
+            return _symlink(shown)
+        return _unreadable(shown, err)
     if size > max_bytes:  # report the real size, not the bytes read to notice it
         return _too_big(shown, size, max_bytes)
     return parse(shown, raw, max_bytes)
+
+
+def _symlink(shown: str) -> Source:
+    return Source(shown, problems=[Problem(shown, 0, "", "is a symbolic link; records must "
+                                           "be regular files", "replace the link by the "
+                                           "file itself")])
+
+
+def _unreadable(shown: str, err: OSError) -> Source:
+    return Source(shown, problems=[Problem(shown, 0, "", f"cannot read file: {err.strerror}",
+                                           "check the path and permissions")])
+
+
+_KINDS = ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a FIFO (named pipe)"),
+          (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a device"), (stat.S_ISBLK, "a device"))
+
+
+def _not_regular(shown: str, mode: int) -> Source:
+    kind = next((name for test, name in _KINDS if test(mode)), "a special file")
+    return Source(shown, problems=[Problem(shown, 0, "", f"is {kind}, not a regular file; "
+                                           "it was not read", "delete it, or replace it by "
+                                           "a record file")])
+
+
+def _bad_name(shown: str) -> Source:
+    """A file name that is not UTF-8 cannot become a record key, an anchor or a page."""
+    name = printable(shown)
+    return Source(name, problems=[Problem(name, 0, "", "file name is not valid UTF-8",
+                                          "rename the file using UTF-8 characters, e.g. "
+                                          "author-year-title.yaml")])
 
 
 def paper_files(papers_dir: Path) -> list[Path]:

@@ -9,6 +9,7 @@ text can only ever appear as text.  Nothing here imports MkDocs: :mod:`mkdocs_pl
 
 from __future__ import annotations
 
+import os
 import posixpath
 import re
 from dataclasses import dataclass
@@ -16,9 +17,10 @@ from pathlib import Path
 from typing import Any
 
 from .checking import check_dir
-from .fsio import write_atomic
+from .fsio import FileError, file_error, read_text, shown, write_atomic
+from .load import display_path
 from .model import Entry, PaperList
-from .render import BUNDLED_TEMPLATES, environment
+from .render import BUNDLED_TEMPLATES, environment, render_template
 from .text import html_title
 
 ASSETS = ("assets/site.css", "assets/explore.js", "assets/iframe-worker-shim.js")
@@ -97,23 +99,22 @@ def build_pages(plist: PaperList, templates: Path | None = None,
     def common(path: str) -> dict[str, Any]:
         return {**base, "url_to": lambda target: relative_url(path, target, directory_urls)}
 
-    pages = [Page("index.md", "Home", env.get_template("site/home.md.j2").render(
-        **common("index.md"), stats=_stats(plist), newest=_newest(plist)))]
+    pages = [Page("index.md", "Home", render_template(
+        env, "site/home.md.j2", **common("index.md"), stats=_stats(plist),
+        newest=_newest(plist)))]
     for section, entries in groups:
         path = section_path(section.id or "")
-        pages.append(Page(path, f"{numbers[section.id]}{section.title}",
-                          env.get_template("site/section.md.j2").render(
-                              **common(path), section=section, entries=entries)))
+        pages.append(Page(path, f"{numbers[section.id]}{section.title}", render_template(
+            env, "site/section.md.j2", **common(path), section=section, entries=entries)))
     everything = sorted(plist.entries, key=lambda e: (-e.paper.year, e.paper.title.casefold(),
                                                       e.key))
-    pages.append(Page("explore.md", "Explore", env.get_template("site/explore.md.j2").render(
-        **common("explore.md"), entries=everything,
+    pages.append(Page("explore.md", "Explore", render_template(
+        env, "site/explore.md.j2", **common("explore.md"), entries=everything,
         venues=sorted({e.paper.venue for e in plist.entries}, key=str.casefold),
         years=sorted({e.paper.year for e in plist.entries}))))
-    pages.append(Page("contributing.md", "Contributing",
-                      env.get_template("site/contributing.md.j2").render(
-                          **common("contributing.md"), contributing=contributing and repo_links(
-                              contributing, plist.info.repo))))
+    pages.append(Page("contributing.md", "Contributing", render_template(
+        env, "site/contributing.md.j2", **common("contributing.md"),
+        contributing=contributing and repo_links(contributing, plist.info.repo))))
     return pages
 
 
@@ -148,18 +149,23 @@ def site_title(value: str) -> Any:
 def write_pages(pages: list[Page], docs_dir: Path) -> int:
     """Write pages and assets into ``docs_dir``; only changed files are touched (so a
     watching server does not rebuild in a loop) and pages no longer generated are removed.
-    Returns how many files changed."""
-    docs_dir.mkdir(parents=True, exist_ok=True)
+    Returns how many files changed.
+
+    Only what we made is replaced or removed: the manifest lists it.  A file at a page's
+    path that the manifest does not list is refused, and so is any symbolic link in the
+    folder, since MkDocs copies every file of ``docs_dir`` onto the site."""
+    try:
+        docs_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise file_error(docs_dir, err) from err
     manifest = docs_dir / MANIFEST
     wanted = [p.path for p in pages] + list(ASSETS)
+    before = (read_text(manifest, "page list") or "").splitlines()
+    _check_docs_dir(docs_dir, set(before), wanted)
     changed = sum(write_atomic(docs_dir / p.path, p.text) for p in pages)
     for asset in ASSETS:
         changed += write_atomic(docs_dir / asset,
                                 (BUNDLED_TEMPLATES / "site" / asset).read_text("utf-8"))
-    try:
-        before = manifest.read_text("utf-8").splitlines()
-    except OSError:
-        before = []
     for stale in set(before) - set(wanted):
         target = docs_dir / stale
         if target.resolve().is_relative_to(docs_dir.resolve()):
@@ -185,9 +191,23 @@ class Sources:
 def read_sources(papers: Path, templates: Path | None = None,
                  contributing: Path | None = None, plist: PaperList | None = None) -> Sources:
     """Validate the records (raises InvalidRecords; skipped when ``plist`` is given) and
-    read the contributing guide."""
+    read the contributing guide, which must be a regular file: its text is published."""
     plist = plist or check_dir(papers)  # not in parallel: a server's thread may call this
-    text = None
-    if contributing and contributing.is_file():
-        text = contributing.read_text(encoding="utf-8")
+    text = read_text(contributing, "contributing guide") if contributing else None
     return Sources(plist, templates, text)
+
+
+def _check_docs_dir(docs_dir: Path, ours: set[str], wanted: list[str]) -> None:
+    base = display_path(docs_dir)
+    for folder, dirs, files in os.walk(docs_dir):
+        for name in dirs + files:
+            path = Path(folder, name)
+            if path.is_symlink():
+                where = Path(base, path.relative_to(docs_dir)).as_posix()
+                raise FileError(f"{shown(where)}: is a symbolic link in the pages folder, "
+                                "whose files are all published — delete the link")
+    for page in wanted:
+        if page not in ours and os.path.lexists(docs_dir / page):
+            raise FileError(f"{shown(f'{base}/{page}')}: exists and was not written by "
+                            f"site-builder (not listed in {MANIFEST}), so it is left alone "
+                            "— move it away, or give MkDocs a docs_dir of its own")

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from ..dump import file_stems, write_list
 from ..errors import UsageError
+from ..fsio import file_error
 from ..importers import IMPORTERS
 from ..load import LIST_FILE
 
@@ -32,6 +33,10 @@ def import_file(source: Path, papers_dir: Path, fmt: str = "readme", *,
         raise UsageError(f"{source}: {err.strerror}") from err
     except UnicodeDecodeError as err:
         raise UsageError(f"{source}: not UTF-8 ({err.reason})") from err
+    try:
+        papers_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise file_error(papers_dir, err) from err
     imported = IMPORTERS[fmt](text)
     if not imported.papers:
         raise UsageError(f"{source}: no paper entries found — is it a README in the list's "
