@@ -39,6 +39,10 @@ class Kind(str, Enum):
     OBJECT = "object"  # a nested record (see Spec.record)
     OBJECTS = "objects"  # a list of nested records
     STRINGS = "strings"  # list of one-line trusted Markdown strings
+    IDS = "ids"  # list of ids (marks, further sections, file names)
+    LANG = "lang"  # a language tag: en, zh, pt-BR
+    SYMBOL = "symbol"  # a mark's symbol in the README: a few characters, no space
+    COLOUR = "colour"  # #rrggbb
 
 
 MIN_YEAR = 1900
@@ -51,6 +55,9 @@ def max_year() -> int:
 
 _ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _ANCHOR = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
+_LANG = re.compile(r"^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$")
+_SYMBOL = re.compile(r"^[^\s\[\]()<>`\\]{1,4}$")
+_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 _EMAIL = re.compile(r"^[^@\s<>()\[\]]+@[^@\s<>()\[\]]+\.[A-Za-z]{2,}$")
 # Inline link targets "](x" and reference definitions "[x]: y".
 _MD_LINK_TARGET = re.compile(r"\]\(([^)\s]*)|\]:\s*(\S+)")
@@ -237,6 +244,12 @@ CHECKS: dict[Kind, Callable[[Any], Any]] = {
     Kind.DOI: _doi,
     Kind.ARXIV: _arxiv,
     Kind.EMAIL: _matching(_EMAIL, "an e-mail address", "e.g. name@example.org"),
+    Kind.IDS: _list_of(_matching(_ID, "an id (lowercase words joined by '-')",
+                                 "e.g. non-medical"), "ids", "- non-medical"),
+    Kind.LANG: _matching(_LANG, "a language tag", "e.g. en, zh or pt-BR"),
+    Kind.SYMBOL: _matching(_SYMBOL, "a mark symbol (1–4 characters, no space, bracket, "
+                           "parenthesis, backquote or backslash)", "e.g. '*' or '†'"),
+    Kind.COLOUR: _matching(_COLOUR, "a colour", "write it as #rrggbb, e.g. '#7b1fa2'"),
 }
 
 
@@ -259,4 +272,9 @@ SCHEMAS: dict[Kind, dict[str, Any]] = {
     Kind.ARXIV: {"type": "string",
                  "pattern": r"^(\d{4}\.\d{4,5}|[a-z-]+(\.[A-Z]{2})?/\d{7})$"},
     Kind.EMAIL: {"type": "string", "format": "email"},
+    Kind.IDS: {"type": "array", "minItems": 1,
+               "items": {"type": "string", "pattern": r"^[a-z0-9]+(-[a-z0-9]+)*$"}},
+    Kind.LANG: {"type": "string", "pattern": r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$"},
+    Kind.SYMBOL: {"type": "string", "pattern": r"^[^\s\[\]()<>`\\]{1,4}$"},
+    Kind.COLOUR: {"type": "string", "pattern": "^#[0-9a-fA-F]{6}$"},
 }

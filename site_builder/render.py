@@ -41,5 +41,6 @@ def render_readme(plist: PaperList, templates: Path | None = None) -> str:
     """The README in the list's established format."""
     text = environment(templates).get_template("readme/README.md.j2").render(
         info=plist.info, entries_by_section={s.id: e for s, e in plist.grouped()},
+        sections_by_id={s.id: s for s in plist.paper_sections()},
         count=len(plist.entries))
     return "\n".join(line.rstrip() for line in text.splitlines()).strip("\n") + "\n"

@@ -16,7 +16,16 @@ from site_builder.dump import file_stems, write_list
 from site_builder.errors import InvalidRecords
 from site_builder.importers import parse_readme
 from site_builder.importers.repair import fix_mojibake, latex_to_text
-from site_builder.model import Entry, ListInfo, Paper, PaperList, Section
+from site_builder.model import (
+    Entry,
+    ListInfo,
+    Mark,
+    NoteLabel,
+    Paper,
+    PaperList,
+    PaperNote,
+    Section,
+)
 from site_builder.render import render_readme
 from site_builder.text import fold, squash
 from tests.conftest import SEED
@@ -67,7 +76,7 @@ def test_seed_information_sections_and_header(seed) -> None:
     assert overview.image is not None and overview.image.src.startswith(
         "https://github.com/user-attachments/assets/1abc4d53")
     assert tips.title == "✏️ Tips"
-    assert tips.items == ("*: Papers for Non-Medical Anomaly Detection", ":octocat:: Code")
+    assert tips.legend and tips.items == (":octocat:: Code",)  # the * line is the mark
     assert stars.title == "🥰 Star History" and stars.chart is not None
     assert stars.chart.link and stars.chart.link.startswith("https://star-history.com/")
     assert info.title == "🌟 Paper List for Medical Anomaly Detection"
@@ -96,8 +105,13 @@ def test_others_stays_the_last_author(seed) -> None:
     assert with_others and all(p.authors[-1] == "others" for p in with_others)
 
 
-def test_non_medical_flag(seed, seed_text: str) -> None:
-    starred = {p.title for p in seed.papers if p.non_medical}
+def test_the_tips_line_declares_the_mark_and_the_star_carries_it(seed, seed_text: str) -> None:
+    assert seed.info.marks == (Mark(id="non-medical", symbol="*", label="non-medical",
+                                    description="Papers for Non-Medical Anomaly Detection"),)
+    (tips,) = [s for s in seed.info.sections if s.legend]
+    assert tips.items == (":octocat:: Code",)
+    assert {p.marks for p in seed.papers} == {(), ("non-medical",)}
+    starred = {p.title for p in seed.papers if p.marks}
     assert len(starred) == len(re.findall(r"^- \*\[\[", seed_text, re.M)) > 0
     assert "Dinomaly: The Less Is More Philosophy in Multi-Class Unsupervised Anomaly " \
         "Detection" not in starred
@@ -186,10 +200,10 @@ def test_importing_the_rendered_readme_gives_the_same_readme(seed_readme: str,
     assert render_readme(check_dir(papers)) == seed_readme
 
 
-def test_repo_readme_round_trips(tmp_path: Path) -> None:
-    from tests.conftest import REPO
+def test_flagship_readme_round_trips(tmp_path: Path) -> None:
+    from tests.conftest import GOLDEN
 
-    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    readme = (GOLDEN / "flagship.md").read_text(encoding="utf-8")
     again = parse_readme(readme)
     write_list(tmp_path, again.info, again.papers, file_stems(again.papers))
     assert render_readme(check_dir(tmp_path)) == readme
@@ -279,14 +293,14 @@ def paper_lists(draw: st.DrawFn) -> PaperList:
             code=draw(st.none() | URL), figure=draw(st.none() | URL),
             abstract=draw(st.none() | st.lists(TEXT, min_size=1, max_size=5).map(" ".join)
                           .filter(lambda a, t=title: a.casefold() != t.casefold())),
-            non_medical=draw(st.booleans()))
+            )
         entries.append(Entry(f"p{i}", f"p{i}.yaml", paper))
     info = ListInfo(title=draw(TEXT), sections=tuple(sections))
     return PaperList(info, tuple(entries))
 
 
 PAPER_FIELDS = ("title", "authors", "venue", "year", "url", "code", "figure", "abstract",
-                "non_medical", "category")
+                "marks", "category")
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -384,21 +398,26 @@ def test_a_lettered_list_with_year_first_venues_imports_and_renders(tmp_path: Pa
     assert info.description and info.description.startswith("The list covers")
     assert [b.alt for b in info.badges] == ["Stars", "PRs Welcome"]
     assert info.logos[0].src.endswith("/blob/main/logos/EX.png")
-    assert [(s.id, s.anchor, s.title) for s in info.sections if s.id] == [
+    assert [(s.id, s.anchor, s.title) for s in info.paper_sections()] == [
         ("a-foundations", "s1", "A. Foundations"),
         ("b-medical-imaging", "s2", "B. Medical imaging"),
         ("b1-brain-mri", "s21", "B1. Brain (MRI)")]
+    (b1,) = next(s for s in info.sections if s.id == "b-medical-imaging").sections
+    assert b1.id == "b1-brain-mri"  # a ### section is a subsection of the ## above it
     assert [(p.venue, p.year, p.code is not None, p.category) for p in imported.papers] == [
         ("NeurIPS", 2019, True, "a-foundations"), ("ECML PKDD", 2021, False, "a-foundations"),
         ("MICCAI", 2024, False, "b1-brain-mri")]
     assert all(p.figure and p.figure.startswith("https://") for p in imported.papers)
     skipped = dict(imported.skipped)
     assert skipped[48] == "after the entry: [:octocat:](#)"
-    assert sum("Intro (EN)" in text for text in skipped.values()) == 3
+    assert not any("Intro" in text for text in skipped.values())  # notes, not lost lines
+    assert [p.notes for p in imported.papers] == [
+        (PaperNote(lang="en", text=f"The {n} paper."),) for n in ("first", "second", "third")]
+    assert info.note_labels == (NoteLabel(lang="en", label="Intro (EN)"),)
 
     papers = tmp_path / "papers"
     assert main(["import", str(source), "--papers", str(papers)]) == 0
-    assert "warning: not imported: '- Intro (EN): The first paper.'" in capsys.readouterr().err
+    assert "Intro" not in capsys.readouterr().err
     out = tmp_path / "README.md"
     assert main(["readme", "--papers", str(papers), "-o", str(out)]) == 0
     text = out.read_text(encoding="utf-8")

@@ -26,9 +26,10 @@ from site_builder.checking import check_dir
 from site_builder.fsio import write_atomic
 from site_builder.model import Entry, Paper, PaperList
 from site_builder.render import render_readme
-from tests.conftest import GOLDEN, LIST_FIXTURE, REPO, SEED
+from tests.conftest import FLAGSHIP, GOLDEN, LIST_FIXTURE, SEED
 
 GOLDEN_README = GOLDEN / "README.md"
+FLAGSHIP_README = GOLDEN / "flagship.md"  # the flagship list's README, bundled templates
 ENTRY_LINE = re.compile(r"^- \*?\[\[.+ \d{4}\]\]\(")
 
 
@@ -38,19 +39,22 @@ def _render(folder: Path) -> str:
 
 # --- golden file and the repository's own README --------------------------------------
 
-def test_golden_readme() -> None:
-    text = _render(LIST_FIXTURE)
+@pytest.mark.parametrize(("folder", "golden"), [(LIST_FIXTURE, GOLDEN_README),
+                                               (FLAGSHIP, FLAGSHIP_README)],
+                         ids=["fixture", "flagship"])
+def test_golden_readme(folder: Path, golden: Path) -> None:
+    text = _render(folder)
     if os.environ.get("UPDATE_GOLDEN") == "1":
-        GOLDEN_README.parent.mkdir(parents=True, exist_ok=True)
-        GOLDEN_README.write_text(text, encoding="utf-8", newline="\n")
-    assert GOLDEN_README.read_text(encoding="utf-8") == text, \
+        golden.parent.mkdir(parents=True, exist_ok=True)
+        golden.write_text(text, encoding="utf-8", newline="\n")
+    assert golden.read_text(encoding="utf-8") == text, \
         "golden README differs; if intended: UPDATE_GOLDEN=1 python -m pytest " \
         "tests/test_render.py"
 
 
 def test_golden_readme_covers_the_format() -> None:
     text = GOLDEN_README.read_text(encoding="utf-8")
-    assert "- *[[CVPR 2025]]" in text  # non-medical star
+    assert "- *[[CVPR 2025]]" in text  # the non-medical mark's symbol
     assert "- [[Neurocomputing 2025]](https://arxiv.org/abs/2302.05154) **Industrial and " \
         "Medical Anomaly Detection Through Cycle-Consistent Adversarial Networks**\n" in text
     assert "Sandkühler, Robin and 李, 华 and others*" in text  # unicode, others last
@@ -65,14 +69,6 @@ def test_golden_readme_covers_the_format() -> None:
     assert text.count("<details>") == 2  # two abstracts of five papers
     assert text.count('width="50%"') == 2  # two figures
     assert text.count("[:octocat:]") == 3  # three code links
-
-
-def test_repo_readme_is_what_the_records_give() -> None:
-    from site_builder.cli import main
-
-    assert (REPO / "README.md").read_text(encoding="utf-8") == _render(REPO / "papers")
-    assert main(["readme", "--check", "--papers", str(REPO / "papers"),
-                 "-o", str(REPO / "README.md")]) == 0
 
 
 # --- determinism and order ------------------------------------------------------------
@@ -153,14 +149,17 @@ class _Html(HTMLParser):
 def _hostile_list(tmp_path: Path) -> PaperList:
     papers = tmp_path / "papers"
     papers.mkdir()
-    (papers / "_list.yaml").write_text("title: Hostile\nsections:\n- title: Papers\n  id: p\n",
+    (papers / "_list.yaml").write_text("title: Hostile\nsections:\n- title: Papers\n  id: p\n"
+                                       "marks:\n- {id: x, symbol: '*', label: x, "
+                                       "description: X}\n",
                                        encoding="utf-8")
     for i, bad in enumerate(HOSTILE):
         record = {"title": f"Title{i} {bad} end{i}", "authors": [f"Name{i}, {bad}", "others"],
                   "venue": f"Venue{i} {bad}", "year": 2020, "url": f"https://example.org/{i}",
                   "category": "p", "abstract": f"Abstract{i} {bad}\n{bad} end{i}",
                   "code": f"https://example.org/code{i}",
-                  "figure": f"https://example.org/figure{i}.png", "non_medical": i % 2 == 0}
+                  "figure": f"https://example.org/figure{i}.png",
+                  **({"marks": ["x"]} if i % 2 == 0 else {})}
         (papers / f"p{i:02}.yaml").write_text(yaml.safe_dump(record, allow_unicode=True),
                                               encoding="utf-8")
     return check_dir(papers)  # the validator accepts all of it: it is just text
@@ -223,7 +222,7 @@ def test_unsafe_urls_never_reach_the_readme() -> None:
 # --- markdownlint ----------------------------------------------------------------------
 
 def test_golden_and_repo_readme_pass_markdownlint(markdownlint) -> None:
-    for path in (GOLDEN_README, REPO / "README.md"):
+    for path in (GOLDEN_README, FLAGSHIP_README):
         result = markdownlint(path.read_text(encoding="utf-8"))
         assert result.findings == 0, result.output
 

@@ -13,7 +13,14 @@ from site_builder.crosscheck import effective_arxiv, effective_doi
 from site_builder.errors import InvalidRecords, UsageError
 from site_builder.model import Entry, Paper, sort_key
 from site_builder.records import check_paper, suggest
-from tests.conftest import LIST_FIXTURE, REPO, BadCase, expected_lines, run_bad_case, write_paper
+from tests.conftest import (
+    FLAGSHIP,
+    LIST_FIXTURE,
+    BadCase,
+    expected_lines,
+    run_bad_case,
+    write_paper,
+)
 
 
 def test_bad_case(bad_case: BadCase, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -26,7 +33,7 @@ def test_bad_cases_cover_the_failure_modes() -> None:
 
     names = {c.name for c in BAD_CASES}
     for needed in ("yaml-unquoted-colon", "not-a-mapping", "empty", "missing-required",
-                   "year-as-text", "authors-as-string", "non-medical-yes-string",
+                   "year-as-text", "authors-as-string", "mark-unknown",
                    "title-yes-bool", "unknown-key-titel", "unknown-key-link", "duplicate-key",
                    "url-javascript", "url-ftp", "url-relative", "url-space",
                    "unknown-category", "year-out-of-range", "empty-strings", "duplicate-doi",
@@ -70,8 +77,8 @@ def test_fixture_list_is_valid() -> None:
                                                        "vision-language-models", "benchmarks"]
 
 
-def test_repo_list_is_valid_without_warnings() -> None:
-    plist = check_dir(REPO / "papers")
+def test_flagship_list_is_valid_without_warnings() -> None:
+    plist = check_dir(FLAGSHIP)
     assert len(plist.entries) == 33
     assert len(plist.paper_sections()) == 10
     assert plist.warnings == ()
@@ -80,13 +87,13 @@ def test_repo_list_is_valid_without_warnings() -> None:
 def test_repo_record_of_the_copied_abstract_has_none() -> None:
     """MOOD (CVPR 2023) carried the abstract of AE4AD (MICCAI 2024) in the seed; the
     reviewed record has no abstract, and AE4AD keeps its own."""
-    src = load.read(REPO / "papers" / "li2023-rethinking-out-of-distribution-ood.yaml")
+    src = load.read(FLAGSHIP / "li2023-rethinking-out-of-distribution-ood.yaml")
     paper, problems = check_paper(src, None)
     assert problems == [] and paper is not None
     assert paper.venue == "CVPR" and paper.year == 2023
     assert paper.abstract is None
     ae4ad, _ = check_paper(load.read(
-        REPO / "papers" / "cai2024-rethinking-autoencoders-for-medical-anomaly.yaml"), None)
+        FLAGSHIP / "cai2024-rethinking-autoencoders-for-medical-anomaly.yaml"), None)
     assert ae4ad is not None and ae4ad.abstract and "autoencoders" in ae4ad.abstract
 
 
@@ -223,7 +230,8 @@ def _paper(extra: str) -> list[tuple[int, str, str]]:
     ("tags: []\n", [(7, "tags", "is an empty list")]),
     ("added: 2025-05-01\n", []),
     ("added: May 2025\n", [(7, "added", "must be a date, got str 'May 2025'")]),
-    ("non_medical: true\n", []),
+    ("marks: [non-medical]\n", []),
+    ("marks: non-medical\n", [(7, "marks", "must be a list of ids, got str 'non-medical'")]),
     ("year: 2024\n", [(7, "year", "duplicate key (first given on line 4); YAML would "
                        "silently keep only this one")]),
     ("code: https://github.com/a/b\nfigure: http://example.org/f.png\n", []),
@@ -302,7 +310,7 @@ def test_large_lists_split_over_two_processes_give_the_same_result(
     import site_builder.checking as validate
 
     papers = tmp_path / "papers"
-    shutil.copytree(REPO / "papers", papers)
+    shutil.copytree(FLAGSHIP, papers)
     (papers / "zz-broken.yaml").write_text("title: Broken\nyear: soon\n", encoding="utf-8")
     (papers / "aa-broken.yaml").write_text("title: [unclosed\n", encoding="utf-8")
 
@@ -327,7 +335,7 @@ def test_large_lists_split_over_two_processes_give_the_same_result(
     (papers / "zz-broken.yaml").unlink()
     (papers / "aa-broken.yaml").unlink()
     assert [e.key for e in validate.check_dir(papers).entries] == \
-        [e.key for e in validate.check_dir(REPO / "papers").entries]
+        [e.key for e in validate.check_dir(FLAGSHIP).entries]
 
 
 def test_the_same_file_name_in_two_folders_is_refused(tmp_path: Path) -> None:

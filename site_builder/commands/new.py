@@ -61,7 +61,7 @@ class Given:
     paper_url: str | None = None
     code: str | None = None
     abstract: str | None = None
-    non_medical: bool = False
+    marks: tuple[str, ...] = ()
     category: str | None = None
     fetch: bool = True
 
@@ -296,7 +296,7 @@ def _validate(paper: Paper, shown: str, plist: PaperList) -> tuple[Paper, list[s
     against every paper of the list.  Returns the record as read back and its warnings."""
     section_ids = [s.id for s in plist.paper_sections() if s.id]
     src = load.parse(shown, to_yaml(paper).encode("utf-8"))
-    checked, problems = check_paper(src, section_ids)
+    checked, problems = check_paper(src, section_ids, plist.info)
     errors = [p for p in problems if p.severity == "error"]
     if checked is None or errors:
         raise NotValid("the new record would not pass check (nothing written): " +
@@ -350,7 +350,7 @@ def scaffold(papers_dir: Path, given: Given, services: Services | None = None,
         year=_need(year, "year", ask, parse_year),
         url=_need(url, "url", ask, _http_url),
         category=category, code=given.code, abstract=given.abstract or found.abstract,
-        non_medical=given.non_medical, doi=found.doi or doi, arxiv=found.arxiv or arxiv_id,
+        marks=given.marks, doi=found.doi or doi, arxiv=found.arxiv or arxiv_id,
         added=today or dt.date.today())
     taken = {e.key for e in plist.entries} | {p.stem for p in papers_dir.iterdir()}
     path = papers_dir / f"{file_stem(paper, taken)}.yaml"
@@ -377,7 +377,7 @@ def run_new(args: argparse.Namespace) -> int:
         raise UsageError(f"--year: {err}") from None
     given = Given(arxiv=args.arxiv, doi=args.doi, url=args.url, title=args.title,
                   authors=authors, venue=args.venue, year=year, paper_url=args.paper_url,
-                  code=args.code, abstract=args.abstract, non_medical=args.non_medical,
+                  code=args.code, abstract=args.abstract, marks=tuple(args.mark or ()),
                   category=args.category, fetch=not args.no_fetch)
     services = Services(
         arxiv_api=_setting(args.arxiv_api, "SITE_BUILDER_ARXIV_API", arxiv.DEFAULT_API),
