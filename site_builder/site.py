@@ -123,10 +123,14 @@ def _stats(plist: PaperList) -> dict[str, int]:
 
 
 def _newest(plist: PaperList) -> list[Entry]:
-    """Newest additions: by the ``added`` date, then by year for records without one."""
-    return sorted(plist.entries, key=lambda e: (e.paper.added is not None,
-                                                e.paper.added or 0, e.paper.year,
-                                                e.paper.title), reverse=True)[:NEWEST]
+    """The papers added last, by their ``added`` date; a list whose records carry no date
+    gets its newest papers by year instead (the home page says which).  Ties keep the
+    list's own order."""
+    in_order = list(dict.fromkeys(e for _, entries in plist.grouped() for e in entries))
+    dated = [e for e in in_order if e.paper.added is not None]
+    if dated:
+        return sorted(dated, key=lambda e: str(e.paper.added), reverse=True)[:NEWEST]
+    return sorted(in_order, key=lambda e: -e.paper.year)[:NEWEST]
 
 
 def nav(pages: list[Page]) -> list[dict[str, str]]:

@@ -454,3 +454,47 @@ def test_a_list_with_sixteen_sections_works_unchanged(tmp_path: Path, monkeypatc
     monkeypatch.chdir(tmp_path)
     assert main(["site", "--papers", "papers", "-d", "site"]) == 0
     assert len(list((tmp_path / "site" / "sections").glob("*/index.html"))) == 16
+
+
+# --- the curator's order ------------------------------------------------------------------
+
+def _keys_by_section(plist: PaperList) -> dict[str | None, list[str]]:
+    return {s.id: [e.key for e in entries] for s, entries in plist.grouped()}
+
+
+def test_the_flagship_list_keeps_the_seed_s_order_in_every_section(seed, seed_dir) -> None:
+    """The reviewed records fixed some titles, so papers are compared by file name."""
+    from tests.conftest import FLAGSHIP
+
+    in_seed: dict[str | None, list[str]] = {}
+    for paper, stem in zip(seed.papers, seed.stems, strict=True):  # README order
+        in_seed.setdefault(paper.category, []).append(stem)
+    assert _keys_by_section(check_dir(FLAGSHIP)) == in_seed
+    assert _keys_by_section(check_dir(seed_dir)) == in_seed  # the importer wrote order:
+    reordered = [s.id for s in seed.info.paper_sections() if s.order]
+    assert reordered == ["diffusion-based-approaches", "multi-modal-fusion",
+                         "vision-language-models", "benchmarks"]
+
+
+def test_papers_an_order_does_not_name_follow_newest_first(tmp_path: Path) -> None:
+    import shutil
+
+    from tests.conftest import LIST_FIXTURE, write_paper
+
+    papers = tmp_path / "papers"
+    shutil.copytree(LIST_FIXTURE, papers)
+    for stem, year in (("old2019", 2019), ("new2025", 2025), ("mid2022", 2022)):
+        write_paper(papers, stem, title=f"Paper {stem}", year=year,
+                    url=f"https://example.org/{stem}")
+    lines = (papers / "_list.yaml").read_text(encoding="utf-8").replace(
+        "  id: reconstruction\n", "  id: reconstruction\n  order: [old2019, mid2022]\n")
+    (papers / "_list.yaml").write_text(lines, encoding="utf-8")
+    keys = {s.id: [e.key for e in entries] for s, entries in check_dir(papers).grouped()}
+    assert keys["reconstruction"][:2] == ["old2019", "mid2022"]
+    rest = [e for e in check_dir(papers).grouped()[0][1][2:]]
+    assert [e.paper.year for e in rest] == sorted((e.paper.year for e in rest), reverse=True)
+    assert "new2025" in keys["reconstruction"][2:]
+    (papers / "_list.yaml").write_text(lines + "newest_first: true\n", encoding="utf-8")
+    newest = check_dir(papers).grouped()[0][1]
+    assert [e.paper.year for e in newest] == sorted((e.paper.year for e in newest),
+                                                    reverse=True)

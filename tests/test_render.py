@@ -264,3 +264,30 @@ def test_write_atomic_leaves_no_temp_file_on_failure(tmp_path: Path,
         write_atomic(out, "new\n")
     assert out.read_text() == "old\n"
     assert [p.name for p in tmp_path.iterdir()] == ["README.md"]
+
+
+def test_newest_papers_use_the_added_date_and_say_so(tmp_path: Path) -> None:
+    import shutil
+
+    from site_builder.site import build_pages
+    from tests.conftest import write_paper
+
+    papers = tmp_path / "papers"
+    shutil.copytree(LIST_FIXTURE, papers)
+    for path in papers.glob("[a-z]*.yaml"):  # no record has a date: newest by year
+        path.write_text("\n".join(line for line in path.read_text("utf-8").splitlines()
+                                  if not line.startswith("added:")) + "\n", "utf-8")
+    home = build_pages(check_dir(papers))[0].text
+    assert "## Newest papers" in home and "added " not in home
+    years = [int(y) for y in re.findall(r'<span class="sb-badge">[^<]* (\d{4})</span>',
+                                        home.split("## Newest papers")[1])]
+    assert years == sorted(years, reverse=True)
+    write_paper(papers, "zz-late", title="Added Last", year=2019,
+                url="https://example.org/late", extra="added: 2026-01-02\n")
+    write_paper(papers, "aa-early", title="Added First", year=2024,
+                url="https://example.org/early", extra="added: 2025-01-02\n")
+    home = build_pages(check_dir(papers))[0].text
+    newest = home.split("## Newest additions")[1].split("##")[0]
+    assert newest.index("Added Last") < newest.index("Added First")
+    assert newest.count("<li>") == 2  # only dated papers: nothing false about the others
+    assert "added 2026-01-02" in newest

@@ -350,3 +350,35 @@ def test_the_same_file_name_in_two_folders_is_refused(tmp_path: Path) -> None:
     lines = [p.text() for p in err.value.problems]
     assert any(f"more/{record.name}: the file name {record.stem!r} is also used by" in line
                for line in lines), lines
+
+
+@pytest.mark.parametrize(("order", "message"), [
+    ("[guo2025-dinomaly, guo2025-dinomal]",
+     "_list.yaml:{line}: sections.2.order.1: no paper file guo2025-dinomal.yaml — did you "
+     "mean 'guo2025-dinomaly'? name a file of papers/ without .yaml, or delete the line"),
+    ("[guo2025-dinomaly, guo2025-dinomaly]",
+     "_list.yaml:{line}: sections.2.order.1: guo2025-dinomaly is named twice — delete one "
+     "of the lines"),
+])
+def test_a_section_order_names_its_own_papers_once(list_copy: Path, order: str,
+                                                   message: str) -> None:
+    text = (list_copy / "_list.yaml").read_text(encoding="utf-8")
+    text = text.replace("  id: reconstruction\n", f"  id: reconstruction\n  order: {order}\n")
+    (list_copy / "_list.yaml").write_text(text, encoding="utf-8")
+    line = text.splitlines().index(f"  order: {order}") + 1
+    with pytest.raises(InvalidRecords) as err:
+        check_dir(Path("papers"))
+    assert [p.text() for p in err.value.problems] == [
+        "papers/" + message.format(line=line)]
+
+
+def test_a_section_order_names_only_papers_listed_there(list_copy: Path) -> None:
+    text = (list_copy / "_list.yaml").read_text(encoding="utf-8")
+    other = next(p.stem for p in list_copy.glob("[a-z]*.yaml")
+                 if "category: reconstruction" not in p.read_text(encoding="utf-8"))
+    text = text.replace("  id: reconstruction\n", f"  id: reconstruction\n  order: [{other}]\n")
+    (list_copy / "_list.yaml").write_text(text, encoding="utf-8")
+    with pytest.raises(InvalidRecords) as err:
+        check_dir(Path("papers"))
+    (problem,) = err.value.problems
+    assert problem.message == f"{other} is not listed in section 'reconstruction'"
