@@ -291,3 +291,18 @@ def test_newest_papers_use_the_added_date_and_say_so(tmp_path: Path) -> None:
     assert newest.index("Added Last") < newest.index("Added First")
     assert newest.count("<li>") == 2  # only dated papers: nothing false about the others
     assert "added 2026-01-02" in newest
+
+
+def test_bundled_templates_hold_no_project_prose() -> None:
+    """Install hints, contacts and repository URLs belong to a list's files or to its
+    repository's template overrides (templates/ at the root), not to the tool."""
+    from site_builder.render import BUNDLED_TEMPLATES
+
+    assert BUNDLED_TEMPLATES.is_dir() and not BUNDLED_TEMPLATES.is_symlink()
+    bundled = [p for p in BUNDLED_TEMPLATES.rglob("*") if p.is_file()]
+    assert len(bundled) >= 10
+    for path in bundled:
+        text = path.read_text(encoding="utf-8").casefold()
+        for prose in ("chromium", "github.com/", "@", "medical", "non_medical"):
+            assert prose not in text or (prose == "@" and path.suffix in (".js", ".css")), \
+                (path, prose)

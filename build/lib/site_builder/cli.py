@@ -1,0 +1,307 @@
+"""The ``site-builder`` command: argument parsing and the one error handler.
+
+Each verb parses its options, calls one library function and prints its result.  Library
+errors become exit codes here and nowhere else: 0 success, 1 invalid records or an
+out-of-date file, 2 usage errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from . import __version__
+from .errors import InvalidRecords, Problem, SiteBuilderError, UsageError, format_problems
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with exit code 2 for every usage error and a "did you mean" for verbs."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        if "invalid choice" in message and self._subparsers is not None:
+            import difflib
+            import re
+
+            m = re.search(r"invalid choice: '([^']*)'", message)
+            verbs = [a for act in self._subparsers._group_actions
+                     for a in getattr(act, "choices", {}) or {}]
+            close = difflib.get_close_matches(m.group(1), verbs, 1) if m else []
+            if close:
+                message += f" — did you mean '{close[0]}'?"
+        raise UsageError(f"{self.prog}: {message}")
+
+
+def _print_problems(problems: list[Problem], fmt: str, stream: object = None) -> None:
+    if problems:
+        print(format_problems(problems, fmt), file=stream or sys.stdout)  # type: ignore[arg-type]
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    from .commands.check import check
+
+    only = None
+    if args.changed_only:
+        from .commands.changed import changed_files
+
+        only = changed_files(args.papers, args.base)
+    plist = check(args.papers, only)
+    _print_problems(list(plist.warnings), args.format)
+    if args.strict and plist.warnings:
+        return 1
+    if args.format == "text":
+        scope = f" ({len(only)} changed file{'s' if len(only) != 1 else ''})" \
+            if only is not None else ""
+        print(f"ok: {len(plist.entries)} papers in {len(plist.paper_sections())} sections"
+              f"{scope}")
+    elif args.format == "json" and not plist.warnings:
+        print("[]")
+    return 0
+
+
+def _cmd_readme(args: argparse.Namespace) -> int:
+    from .commands.readme import readme
+
+    result = readme(args.papers, args.output, args.templates, check_only=args.check)
+    _print_problems(list(result.plist.warnings), "text", sys.stderr)
+    if args.check:
+        print(f"{args.output} is up to date")
+    else:
+        print(f"{'wrote' if result.changed else 'unchanged'} {args.output}")
+    return 0
+
+
+def _cmd_import(args: argparse.Namespace) -> int:
+    from .checking import check_dir
+    from .commands.imports import import_file
+
+    result = import_file(args.source, args.papers, force=args.force)
+    print(f"imported {result.papers} papers in {result.sections} sections into "
+          f"{args.papers}/ ({len(result.written)} files)")
+    from .importers.readme import looks_like_entry
+
+    lost = 0
+    for line, text in result.skipped:
+        if looks_like_entry(text):
+            lost += 1
+            print(f"{args.source}:{line}: error: this paper entry is not in the list's format "
+                  f"and was not imported: {text!r} — write it as '- [[VENUE YEAR]](url) "
+                  "**Title**' and import again, or add a record with 'site-builder new'",
+                  file=sys.stderr)
+        else:
+            print(f"{args.source}:{line}: warning: not imported: {text!r} — the list's format "
+                  "has no place for it; add it to the records by hand if it matters",
+                  file=sys.stderr)
+    try:
+        plist = check_dir(args.papers)
+    except InvalidRecords as err:
+        print("the imported records need a person's eye:", file=sys.stderr)
+        _print_problems(err.problems, "text", sys.stderr)
+        return 1
+    _print_problems(list(plist.warnings), "text", sys.stderr)
+    return 1 if lost else 0
+
+
+def _cmd_site(args: argparse.Namespace) -> int:
+    from .commands.site import site
+
+    result = site(args.papers, args.site_dir, args.templates, offline=args.offline)
+    _print_problems(list(result.plist.warnings), "text", sys.stderr)
+    print(f"built {args.site_dir}/ ({len(result.plist.entries)} papers, {result.pages} pages)")
+    return 0
+
+
+def _cmd_build(args: argparse.Namespace) -> int:
+    from .checking import check_dir
+    from .commands.readme import readme
+    from .commands.site import site
+
+    plist = check_dir(args.papers)  # once, for both outputs
+    result = readme(args.papers, args.output, args.templates, plist=plist)
+    _print_problems(list(result.plist.warnings), "text", sys.stderr)
+    print(f"{'wrote' if result.changed else 'unchanged'} {args.output}")
+    built = site(args.papers, args.site_dir, args.templates, offline=args.offline,
+                 plist=plist)
+    print(f"built {args.site_dir}/ ({len(built.plist.entries)} papers, {built.pages} pages)")
+    return 0
+
+
+# --- owned by the contributor-workflow work: `new` and `from-issue` -------------------
+
+def _cmd_new(args: argparse.Namespace) -> int:
+    from .commands.new import run_new
+
+    return run_new(args)
+
+
+def _cmd_from_issue(args: argparse.Namespace) -> int:
+    from .commands.from_issue import run_from_issue
+
+    return run_from_issue(args)
+
+
+def _add_new(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("new", help="scaffold a paper record from arXiv, a DOI or by hand",
+                       description="Write one new, valid record into the papers folder and "
+                       "print its path. Options win over fetched metadata; on a terminal, "
+                       "missing fields are asked for.")
+    _common(p)
+    g = p.add_argument_group("find the paper")
+    g.add_argument("--arxiv", metavar="ID", help="arXiv id or link (2403.09303, "
+                   "hep-th/9901001, https://arxiv.org/abs/2403.09303v2)")
+    g.add_argument("--doi", metavar="DOI", help="DOI or https://doi.org/ link")
+    g.add_argument("--url", metavar="URL", help="a link to the paper; an arXiv id or DOI in "
+                   "it is looked up, any other link becomes the paper's url")
+    g.add_argument("--no-fetch", action="store_true",
+                   help="ask no service; every field comes from options or prompts")
+    g = p.add_argument_group("fields (override fetched metadata)")
+    g.add_argument("--category", metavar="ID", help="section id from _list.yaml")
+    g.add_argument("--title", help="title as published")
+    g.add_argument("--authors", metavar='"FAMILY, GIVEN; ..."',
+                   help="authors in order, separated by ';'")
+    g.add_argument("--venue", help="short venue name (CVPR, MICCAI, MedIA, arXiv...)")
+    g.add_argument("--year", metavar="YYYY", help="year of publication")
+    g.add_argument("--paper-url", metavar="URL", help="link to the paper")
+    g.add_argument("--code", metavar="URL", help="link to the official code")
+    g.add_argument("--abstract", metavar="TEXT", help="the abstract, as plain text")
+    g.add_argument("--mark", metavar="ID", action="append",
+                   help="a mark the paper carries, from marks: in _list.yaml (repeatable)")
+    g = p.add_argument_group("services")
+    g.add_argument("--arxiv-api", metavar="URL", help="arXiv API (env SITE_BUILDER_ARXIV_API;"
+                   " default https://export.arxiv.org/api/query)")
+    g.add_argument("--crossref-api", metavar="URL", help="Crossref API (env "
+                   "SITE_BUILDER_CROSSREF_API; default https://api.crossref.org)")
+    g.add_argument("--mailto", metavar="EMAIL", help="contact sent in the User-Agent (env "
+                   "SITE_BUILDER_MAILTO)")
+    p.set_defaults(func=_cmd_new)
+
+
+def _add_from_issue(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("from-issue", help="turn an 'Add a paper' issue form into a record")
+    p.add_argument("file", metavar="FILE", help="the issue body as GitHub renders the form "
+                   "('-' reads standard input)")
+    _common(p)
+    p.add_argument("--report", type=Path, metavar="FILE",
+                   help="also write a Markdown comment for the issue (the record, or what "
+                   "to fix) to FILE")
+    p.add_argument("--dry-run", action="store_true",
+                   help="print the record instead of writing it")
+    p.set_defaults(func=_cmd_from_issue)
+
+
+# ---------------------------------------------------------------------------------------
+
+def _cmd_schema(args: argparse.Namespace) -> int:
+    from .schema import write_schemas
+
+    for path in write_schemas(args.output):
+        print(f"wrote {path}")
+    return 0
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--papers", type=Path, default=Path("papers"), metavar="DIR",
+                   help="folder of paper records (default: papers)")
+
+
+def _templates_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--templates", type=Path, default=Path("templates"), metavar="DIR",
+                   help="templates that override the bundled ones (default: templates)")
+
+
+def _site_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("-d", "--site-dir", type=Path, default=Path("site"), metavar="SITE_DIR",
+                   help="folder for the built website (default: site)")
+    p.add_argument("--offline", action="store_true",
+                   help="build a site that also works opened from the file system "
+                   "(pages end in .html; search works without a server)")
+    _templates_option(p)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="site-builder", description="Validate a paper list kept as one "
+                     "YAML file per paper, and render its README and website.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    p = sub.add_parser("check", help="validate every record and report all problems")
+    _common(p)
+    p.add_argument("--format", choices=("text", "github", "json"), default="text",
+                   help="text for people, github for PR annotations, json for tools")
+    p.add_argument("--strict", action="store_true", help="fail on warnings too")
+    p.add_argument("--changed-only", action="store_true",
+                   help="check only records changed since --base (plus duplicate checks)")
+    p.add_argument("--base", default="origin/main", metavar="REF",
+                   help="git ref to compare against with --changed-only (default: "
+                   "origin/main)")
+    p.set_defaults(func=_cmd_check)
+
+    p = sub.add_parser("readme", help="render README.md from the records")
+    _common(p)
+    p.add_argument("-o", "--output", type=Path, default=Path("README.md"), metavar="FILE",
+                   help="file to write (default: README.md)")
+    p.add_argument("--check", action="store_true",
+                   help="write nothing; exit 1 if FILE differs from the rendered README")
+    _templates_option(p)
+    p.set_defaults(func=_cmd_readme)
+
+    p = sub.add_parser("import", help="turn a README in the list's format into records")
+    p.add_argument("source", type=Path, metavar="SOURCE.md", help="the README to import")
+    _common(p)
+    p.add_argument("--force", action="store_true", help="overwrite an existing list")
+    p.set_defaults(func=_cmd_import)
+
+    p = sub.add_parser("site", help="build the website into SITE_DIR")
+    _common(p)
+    _site_options(p)
+    p.set_defaults(func=_cmd_site)
+
+    p = sub.add_parser("build", help="render README.md and build the website (the main job)")
+    _common(p)
+    p.add_argument("-o", "--output", type=Path, default=Path("README.md"), metavar="FILE",
+                   help="README to write (default: README.md)")
+    _site_options(p)
+    p.set_defaults(func=_cmd_build)
+
+    _add_new(sub)
+    _add_from_issue(sub)
+
+    p = sub.add_parser("schema", help="write the JSON Schemas of the record files")
+    p.add_argument("-o", "--output", type=Path, default=Path("schema"), metavar="DIR",
+                   help="folder to write into (default: schema)")
+    p.set_defaults(func=_cmd_schema)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; returns the exit code (the console script passes it to sys.exit)."""
+    try:
+        return _run(argv)
+    except BrokenPipeError:  # `site-builder check | head`: the reader left; say no more
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+
+
+def _run(argv: Sequence[str] | None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+        if not getattr(args, "func", None):
+            parser.print_help()
+            return 2
+        return int(args.func(args))
+    except InvalidRecords as err:
+        fmt = getattr(args, "format", "text")
+        _print_problems(err.problems, fmt, sys.stdout if args.command == "check"
+                        else sys.stderr)
+        return 1
+    except SiteBuilderError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return err.exit_code
+    except KeyboardInterrupt:
+        return 130

@@ -1,0 +1,1 @@
+"""One module per CLI verb: each exposes one function the CLI (and tests) call."""

@@ -1,0 +1,137 @@
+"""``site-builder from-issue``: an "Add a paper" issue body → a new record file.
+
+The issue is checked like any record (fields, category) and against the list (same DOI,
+arXiv id or title as a listed paper is refused, naming that file).  The record is written
+atomically to ``papers/<stem>.yaml``.  ``--report`` writes a Markdown comment for the issue
+in which everything the contributor typed sits inside a code block, so it stays inert.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import re
+import sys
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from .. import load
+from ..checking import check_dir
+from ..crosscheck import cross_check
+from ..dump import file_stem, to_yaml
+from ..errors import InvalidRecords, Problem, SiteBuilderError, UsageError, format_problems
+from ..fsio import write_atomic
+from ..importers.issue_form import form_problem, parse_issue
+from ..model import Entry, Paper
+
+MAX_BODY = 256 * 1024
+DUPLICATE_FIX = "to correct the listed one, open a 'Fix a paper' issue instead"
+
+
+class ListBroken(SiteBuilderError):
+    """The list itself does not pass ``check``: not the contributor's problem to fix."""
+
+
+@dataclass(frozen=True)
+class FromIssueResult:
+    path: Path
+    paper: Paper
+    yaml: str
+    written: bool
+    warnings: tuple[Problem, ...]
+
+
+def from_issue(body: str, papers_dir: Path, source: str = "issue", *, write: bool = True,
+               today: dt.date | None = None) -> FromIssueResult:
+    """Check the issue's paper against the list and write its record (unless ``write`` is
+    false); raises InvalidRecords with form-field problems."""
+    try:
+        plist = check_dir(papers_dir)
+    except InvalidRecords as err:
+        raise ListBroken(f"the list in {papers_dir} has problems ({err}) — run "
+                         "'site-builder check' and fix them first") from err
+    paper = parse_issue(body, [s.id for s in plist.paper_sections() if s.id], source,
+                        plist.info)
+    paper = replace(paper, added=today or dt.date.today())
+    stem = file_stem(paper, {path.stem for path in load.paper_files(papers_dir)})
+    path = Path(papers_dir) / f"{stem}.yaml"
+    shown = load.display_path(path)
+    text = to_yaml(paper)
+    # Listed papers come first so that a duplicate is always reported on the new one; their
+    # sources are never consulted for that (only the later entry's is).
+    pairs = [(e, load.Source(e.path, data={})) for e in plist.entries]
+    pairs.append((Entry(stem, shown, paper), load.parse(shown, text.encode("utf-8"))))
+    found = [form_problem(p, source, DUPLICATE_FIX if p.severity == "error" else None)
+             for p in cross_check(pairs) if p.path == shown]
+    if any(p.severity == "error" for p in found):
+        raise InvalidRecords(found)
+    written = write and write_atomic(path, text)
+    return FromIssueResult(path, paper, text, written, tuple(found))
+
+
+def _fenced(text: str, info: str = "") -> str:
+    """A code block no content can close: the fence is longer than any backtick run."""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return f"{fence}{info}\n{text.rstrip()}\n{fence}"
+
+
+def report(problems: list[Problem], result: FromIssueResult | None,
+           error: SiteBuilderError | None = None) -> str:
+    """The Markdown comment for the issue: the record, what to fix, or (``error``) that a
+    maintainer must look."""
+    if error is not None:
+        return ("The form could not be processed; a maintainer will have a look.\n\n"
+                + _fenced(str(error)) + "\n")
+    if result is None:
+        return ("The form could not be turned into a record. Please edit the issue to fix "
+                "the fields below; the check runs again on every edit.\n\n"
+                + _fenced(format_problems(problems, "text")) + "\n")
+    parts = [f"Thank you! This is the record `{load.display_path(result.path)}`; a "
+             "maintainer will review it in a pull request.", _fenced(result.yaml, "yaml")]
+    if problems:
+        parts += ["Please check:", _fenced(format_problems(problems, "text"))]
+    return "\n\n".join(parts) + "\n"
+
+
+def _read_body(name: str) -> tuple[str, str]:
+    """(source name for messages, text) of FILE or '-' (stdin)."""
+    try:
+        if name == "-":
+            raw = sys.stdin.buffer.read(MAX_BODY + 1)
+        else:
+            with open(name, "rb") as fh:
+                raw = fh.read(MAX_BODY + 1)
+    except OSError as err:
+        raise UsageError(f"{name}: {err.strerror}") from err
+    if len(raw) > MAX_BODY:
+        raise UsageError(f"{name}: over {MAX_BODY:,} bytes — not an issue body")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise UsageError(f"{name}: not UTF-8 ({err.reason})") from err
+    return ("issue" if name == "-" else name), text
+
+
+def run_from_issue(args: argparse.Namespace) -> int:
+    """The verb: print the new record's path (or its YAML with --dry-run)."""
+    try:
+        source, body = _read_body(args.file)
+        result = from_issue(body, args.papers, source, write=not args.dry_run)
+    except InvalidRecords as err:
+        if args.report:
+            write_atomic(args.report, report(err.problems, None))
+        raise
+    except SiteBuilderError as err:
+        if args.report:
+            write_atomic(args.report, report([], None, err))
+        raise
+    if args.report:
+        write_atomic(args.report, report(list(result.warnings), result))
+    if result.warnings:
+        print(format_problems(list(result.warnings), "text"), file=sys.stderr)
+    if args.dry_run:
+        print(result.yaml, end="")
+    else:
+        print(load.display_path(result.path))
+    return 0

@@ -1,0 +1,48 @@
+"""``site-builder readme``: render the README from validated records."""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..checking import check_dir
+from ..errors import SiteBuilderError
+from ..fsio import write_atomic
+from ..model import PaperList
+from ..render import render_readme
+
+
+class OutOfDate(SiteBuilderError):
+    """``readme --check`` found a README that differs from what the records give."""
+
+
+@dataclass(frozen=True)
+class ReadmeResult:
+    path: Path
+    changed: bool
+    plist: PaperList
+
+
+def readme(papers: Path, out: Path, templates: Path | None = None, *,
+           check_only: bool = False, plist: PaperList | None = None) -> ReadmeResult:
+    """Render the README; with ``check_only`` write nothing and raise OutOfDate on a diff.
+
+    Validation comes first (``plist`` when the caller already validated the records):
+    when it fails nothing is written.
+    """
+    plist = plist or check_dir(papers)
+    text = render_readme(plist, templates)
+    if check_only:
+        try:
+            current = out.read_text(encoding="utf-8")
+        except OSError:
+            current = ""
+        if current != text:
+            diff = difflib.unified_diff(current.splitlines(), text.splitlines(), str(out),
+                                        f"{out} (rendered)", lineterm="", n=1)
+            shown = list(diff)[:60]
+            raise OutOfDate(f"{out} is out of date — run 'site-builder readme' and commit "
+                            "the result\n" + "\n".join(shown))
+        return ReadmeResult(out, False, plist)
+    return ReadmeResult(out, write_atomic(out, text), plist)

@@ -1,0 +1,93 @@
+"""Problems found in records, and how they are reported.
+
+A :class:`Problem` is one finding, always with a path, a line (0 when the whole file is
+concerned), the field it is about, what is wrong and how to fix it.  Library code collects
+problems and raises :class:`InvalidRecords` once; only the CLI turns that into an exit code.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    path: str
+    line: int
+    field: str
+    message: str
+    fix: str = ""
+    column: int = 0
+    severity: str = "error"  # or "warning": reported, but does not fail the build
+
+    def detail(self) -> str:
+        """``field: what is wrong — how to fix it``."""
+        message = f"warning: {self.message}" if self.severity == "warning" else self.message
+        what = f"{self.field}: {message}" if self.field else message
+        return f"{what} — {self.fix}" if self.fix else what
+
+    def text(self) -> str:
+        """``path:line: field: what is wrong — how to fix it``."""
+        where = f"{self.path}:{self.line}" if self.line else self.path
+        return f"{where}: {self.detail()}"
+
+
+class SiteBuilderError(Exception):
+    """Base of every error the CLI reports without a traceback."""
+
+    exit_code = 1
+
+
+class UsageError(SiteBuilderError):
+    exit_code = 2
+
+
+class InvalidRecords(SiteBuilderError):
+    """Raised once with every problem found, after all files were read."""
+
+    def __init__(self, problems: Iterable[Problem]) -> None:
+        self.problems = sorted(set(problems))
+        super().__init__(summary(self.problems))
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def summary(problems: list[Problem]) -> str:
+    """``2 errors and 1 warning in 3 files``."""
+    errors = sum(p.severity == "error" for p in problems)
+    warnings = len(problems) - errors
+    files = len({p.path for p in problems})
+    parts = [_plural(errors, "error")] + ([_plural(warnings, "warning")] if warnings else [])
+    return f"{' and '.join(parts)} in {_plural(files, 'file')}"
+
+
+def _escape_github(value: str, *, prop: bool = False) -> str:
+    """Escape a workflow-command value (GitHub's own rules for data and properties)."""
+    value = value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    if prop:
+        value = value.replace(":", "%3A").replace(",", "%2C")
+    return value
+
+
+def format_problems(problems: list[Problem], fmt: str = "text") -> str:
+    """Render problems for people (text), GitHub annotations (github) or tools (json)."""
+    if fmt == "json":
+        return json.dumps([asdict(p) for p in problems], ensure_ascii=False, indent=2)
+    if fmt == "github":
+        lines = []
+        for p in problems:
+            props = f"file={_escape_github(p.path, prop=True)}"
+            if p.line:
+                props += f",line={p.line}"
+            if p.column:
+                props += f",col={p.column}"
+            title = _escape_github(p.field or "record", prop=True)
+            lines.append(f"::{p.severity} {props},title={title}::"
+                         f"{_escape_github(p.detail())}")
+        lines.append(summary(problems))
+        return "\n".join(lines)
+    return "\n".join([*(p.text() for p in problems), summary(problems)])

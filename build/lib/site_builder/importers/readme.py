@@ -1,0 +1,579 @@
+"""README in the list's format → records.
+
+Reads both the hand-written form of these lists (``<div id = "s3">`` anchors, images without
+alt text, stray blank lines, mojibake) and the form :mod:`site_builder.render` writes, so
+that importing a rendered README gives the same records again.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from ..dump import file_stems
+from ..model import (
+    Contact,
+    Entry,
+    Image,
+    ListInfo,
+    Mark,
+    Note,
+    NoteLabel,
+    Paper,
+    PaperNote,
+    Section,
+    sort_key,
+)
+from ..text import fold, md_unescape, slugify, squash, unescape_entities
+from .repair import fix_mojibake, latex_to_text
+
+_ANCHOR_TAG = r"<(?:div|a)\s+id\s*=\s*\"(?P<{}>[^\"]+)\"\s*>\s*</(?:div|a)>"
+# "## Title <div id="s3"></div>", "## <div id="s1"></div> A. Title"; ### only with an anchor.
+_HEADING = re.compile(rf"^(?P<level>###?)\s+(?:{_ANCHOR_TAG.format('pre')}\s*)?(?P<title>.*?)"
+                      rf"\s*(?:{_ANCHOR_TAG.format('anchor')})?\s*$")
+_NUMBERED = re.compile(r"^(\d+(?:\.\d+)*)\.\s+(.*)$")
+_LETTERED = re.compile(r"^[A-Z]\d*\.\s+\S")  # "A. Foundations", "J1. Brain": keep as written
+# [[VENUE YEAR]] as this list writes it, or [[YEAR-VENUE]] / [[YEAR VENUE]] as others do.
+_VENUE_YEAR = re.compile(r"^(?P<venue>.+?)\s+(?P<year>\d{4})$|^(?P<year2>\d{4})\s*[-–]?\s*"
+                         r"(?P<venue2>.+)$")
+_ENTRY = re.compile(
+    r"^\s*[-*+]\s+(?P<marks>(?:\\.|[^\s\[\]\\]){1,8})?\s*\[\[(?P<vy>(?:\\.|[^\]\\])+?)\]\]"
+    r"\((?P<url>[^)\s]*)\)\s*\*\*(?P<title>(?:\\.|[^\\*]|\*(?!\*))+?)\*\*"
+    r"(?:\s*\[:octocat:\]\((?P<code>[^)\s]*)\))?(?P<rest>.*?)\s*$")
+_AUTHORS = re.compile(r"^\s*\*(?!\*)(?P<names>(?:\\.|[^\\])+?)\*\s*$")
+_IMG_TAG = re.compile(r"(?<!\\)<img\b[^>]*>", re.I)  # not an escaped \<img in text
+_ATTR = re.compile(r"(\w+)\s*=\s*\"([^\"]*)\"")
+_MD_IMAGE = re.compile(r"(?P<linked>\[\s*)?!\[(?P<alt>[^\]]*)\]\((?P<src>[^)\s]+)\)"
+                       r"(?(linked)\s*\]\((?P<link>[^)\s]*)\))")
+_BOLD_NOTE = re.compile(r"^\*\*(?P<label>(?:\\.|[^*:\\])+?):\s+(?P<text>.+?)\.?\*\*\s*$")
+# The contact line as the renderer writes it: "**text: [email](mailto:email).**".
+_RENDERED_CONTACT = re.compile(r"^\*\*(?P<text>(?:\\.|[^*\\])+?):\s+\[(?P<shown>(?:\\.|[^\]\\])+)\]"
+                               r"\(mailto:(?P<email>[^)\s]+)\)\.?\*\*\s*$")
+_EMAIL = re.compile(r"[^\s@\[\]()<>:]+@[^\s@\[\]()<>]+\.[A-Za-z]{2,}")
+_CONTACT = re.compile(r"^(?:#+\s+|\*\*)(?P<text>[^:*]+?):\s*(?P<rest>.*?)\.?(?:\*\*)?\s*$")
+_LIST_ITEM = re.compile(r"^\s*[-*+]\s+(?P<text>.*)$")
+_CONTENTS_ITEM = re.compile(r"^\s*[-*+]\s+\[.*\]\(#[^)]+\)\s*$")
+_LINK_TEXT_SPACES = re.compile(r"\[\s*([^\]]*?)\s*\]\(")
+# What md_escape writes before a character; any other backslash in an authors line is
+# BibTeX (M{\\"u}ller) from a hand-written list.
+_MD_ESCAPE = re.compile(r"\\([\\`*_\[\]<>&~|$])")
+_SUMMARY = re.compile(r"<summary>(?:.*?)</summary>(?P<rest>.*)$", re.I)
+RESERVED_ANCHORS = ("top", "build")
+_BADGE_HOST = re.compile(r"shields\.io|badge", re.I)
+# A header line of plain prose (not HTML, an image, a heading, a list item or bold note).
+_PROSE = re.compile(r"^\s*(?![<#>|]|[-*+]\s|```|~~~)\S")
+_IMAGES_ONLY = re.compile(r"^\s*(?:\[?\s*!\[[^\]]*\]\([^)\s]*\)\s*(?:\]\([^)\s]*\))?\s*)+$")
+# A list item that starts like an entry ("- [[" or "- *[[") but did not match _ENTRY.
+_LOOKS_LIKE_ENTRY = re.compile(r"^\s*[-*+]\s+(?:\\.|[^\s\[\]\\]){0,8}\s*\[\[")
+# A Tips line that explains a mark: "*: Papers for Non-Medical Anomaly Detection".
+_MARK_ITEM = re.compile(r"^(?P<symbol>(?:\\.|[^\s:\[\]()<>`\\]){1,4}):\s+(?P<text>\S.*)$")
+# A note under an entry: "  - Intro (EN): text", "  - 简介: 文本".
+_NOTE = re.compile(r"^\s+[-*+]\s+(?P<label>[^:：\[\]()*]{1,30}?(?:\s*\([A-Za-z-]{2,8}\))?)"
+                   r"\s*[:：]\s*(?P<text>\S.*?)\s*$")
+_LANG_IN_LABEL = re.compile(r"\(([A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})?)\)")
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
+# What the renderer writes after a cross-listed paper's first line.
+_CROSS_LISTED = re.compile(r"^↪ \*cross-listed from \[.*\]\(#[^)\s]+\)\*$")
+_MARK_STOP = {"papers", "paper", "for", "on", "about", "with", "in", "the", "a", "an", "of"}
+# Lines that only hold the format's own wrappers: no content is lost by passing them over.
+_STRUCTURE = re.compile(r"^\s*(?:</?div\b[^>]*>|</?details\b[^>]*>|</?p\b[^>]*>|<br\s*/?>"
+                        r"|\[!\[[^\]]*\]\([^)]*\)\s*\]\(#[^)]*\)|\]\(#top\))*\s*$", re.I)
+
+
+@dataclass
+class Imported:
+    """What an import produced: the list-level record and the papers in README order."""
+
+    info: ListInfo
+    papers: list[Paper] = field(default_factory=list)
+    skipped: list[tuple[int, str]] = field(default_factory=list)  # (line, text) not imported
+    stems: list[str] = field(default_factory=list)  # file name of each paper
+
+
+def _attrs(tag: str) -> dict[str, str]:
+    return {k.lower(): unescape_entities(v) for k, v in _ATTR.findall(tag)}
+
+
+def _tidy_markdown(text: str) -> str:
+    return _LINK_TEXT_SPACES.sub(lambda m: f"[{m.group(1)}](", squash(text))
+
+
+def _image_alt(src: str, fallback: str) -> str:
+    """Alt text for an image that has none: a capsule banner's text, a shields.io badge's
+    subject, or the file name."""
+    parts = urlsplit(src)
+    text = parse_qs(parts.query).get("text")
+    if text:
+        return squash(text[0])
+    path = [unquote(p) for p in parts.path.split("/") if p]
+    if "shields.io" in parts.netloc and len(path) >= 2 and path[0] == "github":
+        return f"GitHub {path[1]}"
+    if "visitorbadge" in parts.netloc:
+        return "Visitors"
+    if path and "." in path[-1]:
+        return path[-1].rsplit(".", 1)[0]
+    return fallback
+
+
+def _image(src: str, alt: str, link: str | None, fallback: str) -> Image:
+    src = unescape_entities(src)
+    link = unescape_entities(link) if link and link.startswith("http") else None
+    return Image(src=src, alt=squash(alt) or _image_alt(src, fallback), link=link)
+
+
+def _split_sections(lines: list[str]) -> tuple[list[str], list[tuple[int, str, str | None,
+                                                                      list[str], int]]]:
+    """The header lines, and each ``##`` section as (level, title, anchor, body, line of
+    the body's first line); level 3 is a ``###`` subsection."""
+    head: list[str] = []
+    sections: list[tuple[int, str, str | None, list[str], int]] = []
+    fence = False
+    for number, line in enumerate(lines, 1):
+        if line.lstrip().startswith("```"):
+            fence = not fence
+        m = None if fence else _HEADING.match(line)
+        anchor = m and (m.group("pre") or m.group("anchor"))
+        if m and m.group("level") == "###" and not (anchor and sections):
+            m = None  # a ### heading is a section of its own only below a ## with an anchor
+        if m:
+            sections.append((len(m.group("level")), m.group("title"), anchor, [],
+                             number + 1))
+        elif sections:
+            sections[-1][3].append(line)
+        else:
+            head.append(line)
+    return head, sections
+
+
+def _header(head: list[str], info: dict) -> None:
+    text = "\n".join(head)
+    h1 = re.search(r"<h1\b[^>]*>(.*?)</h1>", text, re.S | re.I)
+    if h1:
+        img = _IMG_TAG.search(h1.group(1))
+        h1_link = re.search(r"<a\b[^>]*href=\"([^\"]*)\"", h1.group(1))
+        if img:
+            a = _attrs(img.group(0))
+            info["banner"] = _image(a.get("src", ""), a.get("alt", ""),
+                                    h1_link.group(1) if h1_link else None, "Banner")
+        else:
+            info["title"] = squash(unescape_entities(re.sub(r"<[^>]+>", "", h1.group(1))))
+        text = text[: h1.start()] + text[h1.end():]
+    notes, prose = _notes_and_prose(head, info)
+    if prose:  # images in the description are part of it, not badges
+        text = "\n".join(line for line in text.split("\n") if line.strip() not in prose)
+    badges = []
+    for m in _MD_IMAGE.finditer(text):
+        image = _image(m.group("src"), md_unescape(m.group("alt")), m.group("link"), "Badge")
+        if "banner" not in info and (m.group("link") or "").startswith("#"):
+            info["banner"] = image
+        else:
+            badges.append(image)
+    logos: list[Image] = []
+    for m in _IMG_TAG.finditer(text):
+        a = _attrs(m.group(0))
+        before = text[: m.start()]
+        wrap = re.search(r"<a\b[^>]*href=\"([^\"]*)\"[^>]*>\s*$", before)
+        link = a.get("href") or (unescape_entities(wrap.group(1)) if wrap else None)
+        image = _image(a.get("src", ""), a.get("alt", ""), link, "Logo")
+        (badges if _BADGE_HOST.search(image.src) else logos).append(image)
+    info["badges"] = tuple(badges)
+    info["logos"] = tuple(logos)
+    info["notes"] = tuple(notes)
+    if prose:
+        info["description"] = _tidy_markdown(" ".join(prose))
+
+
+def _notes_and_prose(head: list[str], info: dict) -> tuple[list[Note], list[str]]:
+    """The bold notes of the header, and its lines of prose (the description); the contact
+    line goes into ``info``."""
+    notes: list[Note] = []
+    prose: list[str] = []
+    for line in head:
+        line = line.strip()
+        rendered = _RENDERED_CONTACT.match(line)
+        if rendered and md_unescape(rendered.group("shown")) == rendered.group("email"):
+            info["contact"] = Contact(text=md_unescape(squash(rendered.group("text"))),
+                                      email=rendered.group("email"))
+            continue
+        contact = _CONTACT.match(line)
+        email = _EMAIL.search(line)
+        if contact and email and not rendered and \
+                "](" not in contact.group("rest").replace("](mailto:", ""):
+            info["contact"] = Contact(text=md_unescape(squash(contact.group("text"))),
+                                      email=email.group(0).rstrip("."))
+            continue
+        if _PROSE.match(line) and not _BOLD_NOTE.match(line) and \
+                not _IMAGES_ONLY.match(line) and not _STRUCTURE.match(line):
+            prose.append(line)
+            continue
+        note = _BOLD_NOTE.match(line)
+        if note:
+            notes.append(Note(label=md_unescape(squash(note.group("label"))),
+                              text=_tidy_markdown(note.group("text"))))
+    return notes, prose
+
+
+def _info_section(title: str, anchor: str | None, body: list[str]) -> Section:
+    image = chart = None
+    items: list[str] = []
+    text: list[str] = []
+    plain = md_unescape(title)
+    alt = re.sub(r"^[^\w]+", "", plain) or plain
+    joined = "\n".join(body)
+    for m in _IMG_TAG.finditer(joined):
+        a = _attrs(m.group(0))
+        image = _image(a.get("src", ""), a.get("alt", ""), None, alt)
+        if not a.get("alt"):
+            image = Image(src=image.src, alt=alt)
+    for m in _MD_IMAGE.finditer(joined):
+        if (m.group("link") or "").startswith("#"):
+            continue  # a back-to-top banner, not content
+        chart = _image(m.group("src"), md_unescape(m.group("alt")), m.group("link"), alt)
+    rest = _MD_IMAGE.sub("", re.sub(r"</?[A-Za-z][^>]*>", "", joined))
+    paragraph: list[str] = []
+    for line in [*rest.splitlines(), ""]:
+        item = _LIST_ITEM.match(line)
+        if item:
+            items.append(_tidy_markdown(item.group("text")))
+        elif line.strip():
+            paragraph.append(line)
+            continue
+        if paragraph:
+            text.append(_tidy_markdown(" ".join(paragraph)))
+            paragraph = []
+    return Section(title=plain, anchor=anchor, image=image, chart=chart, items=tuple(items),
+                   text=tuple(text))
+
+
+def _names_text(raw: str) -> str:
+    """An authors line as text: Markdown escapes undone, and BibTeX escapes repaired only
+    where a backslash is not one of the Markdown escapes the renderer writes (so a name
+    with a backtick or a tilde survives a round trip)."""
+    if "\\" not in _MD_ESCAPE.sub("", raw):
+        return md_unescape(raw)
+    kept: list[str] = []
+
+    def hold(m: re.Match[str]) -> str:
+        kept.append(m.group(1))
+        return f"\x00{len(kept) - 1}\x00"
+
+    repaired = latex_to_text(_MD_ESCAPE.sub(hold, raw))
+    return md_unescape(re.sub(r"\x00(\d+)\x00", lambda m: "\\" + kept[int(m.group(1))],
+                              repaired))
+
+
+def _papers(body: list[str], category: str, first_line: int,
+            skipped: list[tuple[int, str]]) -> list[dict]:
+    """The entries of one paper section, as raw fields (``_marks``: the symbols before the
+    entry; ``_cross``: written as cross-listed from another section); lines that carry
+    content the format has no place for are added to ``skipped`` with their line number,
+    so nothing goes silently."""
+    papers: list[dict] = []
+    current: dict | None = None
+    abstract: list[str] | None = None
+
+    def finish() -> None:
+        if current is not None:
+            if abstract is not None:  # <details> never closed: keep what was read, say so
+                current["abstract"] = squash(unescape_entities(" ".join(abstract))) or None
+                skipped.append((number, "the abstract's <details> is not closed; it was read "
+                                "up to here"))
+            papers.append(current)
+
+    for number, line in enumerate(body, first_line):
+        entry = _ENTRY.match(line)
+        vy = _VENUE_YEAR.match(md_unescape(entry.group("vy")).strip()) if entry else None
+        if entry and vy:
+            finish()
+            code = unescape_entities(entry.group("code") or "") or None
+            rest = entry.group("rest").strip()
+            if code and not code.lower().startswith(("http://", "https://")):
+                rest, code = f"[:octocat:]({code}) {rest}".strip(), None
+            current = {
+                "title": md_unescape(entry.group("title")).strip(),
+                "venue": (vy.group("venue") or vy.group("venue2")).strip(),
+                "year": int(vy.group("year") or vy.group("year2")),
+                "url": unescape_entities(entry.group("url")),
+                "code": code,
+                "_marks": md_unescape(entry.group("marks") or ""),
+                "_cross": bool(_CROSS_LISTED.match(rest)),
+                "category": category,
+                "authors": (),
+                "notes": [],
+            }
+            abstract = None
+            if current["_cross"]:
+                rest = ""
+            if rest:
+                skipped.append((number, f"after the entry: {rest}"))
+            continue
+        if current is None or _LOOKS_LIKE_ENTRY.match(line):
+            if line.strip() and not _STRUCTURE.match(line):
+                skipped.append((number, line.strip()))
+            continue
+        if abstract is not None:
+            closing = re.search(r"</details>", line, re.I)
+            if closing:
+                abstract.append(line[: closing.start()])
+                current["abstract"] = squash(unescape_entities(" ".join(abstract))) or None
+                abstract = None
+            else:
+                abstract.append(line)
+            continue
+        summary = _SUMMARY.search(line)
+        if summary:
+            abstract = [summary.group("rest")]
+            continue
+        names = _AUTHORS.match(line)
+        if names and not current["authors"]:
+            raw = _names_text(names.group("names"))
+            current["authors"] = tuple(n.strip() for n in re.split(r"\s+and\s+", raw)
+                                       if n.strip())
+            continue
+        note = _NOTE.match(line)
+        if note and not _LOOKS_LIKE_ENTRY.match(line):
+            current["notes"].append((md_unescape(note.group("label")).strip(),
+                                     md_unescape(note.group("text")), number))
+            continue
+        img = _IMG_TAG.search(line)
+        if img and "figure" not in current:
+            current["figure"] = _attrs(img.group(0)).get("src")
+        elif line.strip() and not _STRUCTURE.match(line):
+            skipped.append((number, line.strip()))
+    finish()
+    return papers
+
+
+_SHIELDS_REPO = re.compile(r"img\.shields\.io/github/[\w-]+/([\w.-]+/[\w.-]+)")
+
+
+def _repo_of(text: str) -> str | None:
+    """The list's own repository, read from its GitHub badges (stars, forks...)."""
+    m = _SHIELDS_REPO.search(text)
+    return f"https://github.com/{m.group(1)}" if m else None
+
+
+def _absolute(image: Image, repo: str) -> Image:
+    """Images given by a path in the repository (``logos/HDU.png``) as links into it."""
+    if image.src.startswith(("http://", "https://")):
+        return image
+    path = image.src.removeprefix("./").lstrip("/")
+    return Image(src=f"{repo}/blob/main/{path}", alt=image.alt, link=image.link)
+
+
+def looks_like_entry(text: str) -> bool:
+    """Whether a skipped line was meant as a paper entry (then a paper was lost)."""
+    return bool(_LOOKS_LIKE_ENTRY.match(text))
+
+
+def _abstract_label(text: str) -> dict[str, Any]:
+    m = re.search(r"<summary>(.*?)</summary>", text, re.I)
+    label = squash(unescape_entities(re.sub(r"<[^>]+>", "", m.group(1)))) if m else ""
+    return {"abstract_label": label} if label else {}
+
+
+def _legend(section: Section, list_title: str) -> tuple[Section, list[Mark]]:
+    """Marks explained by the leading items of an information section ("*: Papers for
+    …"): they become the list's marks, and the section lists them as its legend."""
+    marks: list[Mark] = []
+    title_words = set(fold(list_title).split())
+    for item in section.items:
+        m = _MARK_ITEM.match(item)
+        if not m:
+            break
+        text = m.group("text")
+        words = [w for w in text.split() if fold(w) not in _MARK_STOP | title_words]
+        label = " ".join(words).lower() or text
+        base = mark_id = slugify(" ".join(words) or text, 4)
+        while any(mark.id == mark_id for mark in marks):
+            mark_id = f"{base}-{len(marks) + 1}"
+        marks.append(Mark(id=mark_id, symbol=md_unescape(m.group("symbol")), label=label,
+                          description=text))
+    if not marks:
+        return section, []
+    return replace(section, legend=True, items=section.items[len(marks):]), marks
+
+
+def _lang_of(label: str) -> str:
+    """The language of a note label: "Intro (EN)" → en, "简介" → zh, otherwise en."""
+    tagged = _LANG_IN_LABEL.search(label)
+    if tagged:
+        return tagged.group(1).lower()
+    return "zh" if _CJK.search(label) else "en"
+
+
+def _same_paper(raw: dict) -> str:
+    return raw["url"] or fold(raw["title"])
+
+
+@dataclass
+class _Node:
+    """A section being read, with the subsections found under it."""
+
+    section: Section
+    children: list[_Node] = field(default_factory=list)
+
+    def build(self, order: dict[str, tuple[str, ...]]) -> Section:
+        sid = self.section.id
+        return replace(self.section, order=order.get(sid or "", ()),
+                       sections=tuple(child.build(order) for child in self.children))
+
+
+class _Assembler:
+    """Raw entries of every section → records: a paper listed under several headings is
+    one record (home: the first full entry), marks resolved by their symbols, notes by the
+    language of their label."""
+
+    def __init__(self, marks: list[Mark], skipped: list[tuple[int, str]]) -> None:
+        self.marks = marks
+        self.skipped = skipped
+        self.labels: dict[str, str] = {}
+
+    def mark_ids(self, symbols: str) -> tuple[str, ...]:
+        ids: list[str] = []
+        while symbols:
+            mark = next((m for m in sorted(self.marks, key=lambda m: -len(m.symbol))
+                         if symbols.startswith(m.symbol)), None)
+            if mark is None:  # a symbol no Tips line explains: declared, to be described
+                mark = Mark(id=f"mark-{len(self.marks) + 1}", symbol=symbols[0],
+                            label="marked", description=f"Papers marked {symbols[0]}")
+                self.marks.append(mark)
+            if mark.id not in ids:
+                ids.append(mark.id)
+            symbols = symbols[len(mark.symbol):]
+        return tuple(ids)
+
+    def notes(self, raw: list[tuple[str, str, int]]) -> tuple[PaperNote, ...]:
+        notes = []
+        for label, text, line in raw:
+            lang = _lang_of(label)
+            known = self.labels.setdefault(lang, label)
+            if known != label:
+                self.skipped.append((line, f"note label {label!r}: the list labels "
+                                     f"{lang!r} notes {known!r}; imported under that label"))
+            notes.append(PaperNote(lang=lang, text=text))
+        return tuple(notes)
+
+    def papers(self, raw: list[dict]) -> tuple[list[Paper], list[list[int]]]:
+        """The records, and for each the indexes of ``raw`` it was read from."""
+        homes: dict[str, int] = {}
+        records: list[dict] = []
+        sources: list[list[int]] = []
+        for full in (True, False):
+            for i, r in enumerate(raw):
+                if r["_cross"] == full:
+                    continue
+                key = _same_paper(r)
+                if key not in homes:
+                    homes[key] = len(records)
+                    records.append({**r, "also_in": []})
+                    sources.append([i])
+                    continue
+                home = records[homes[key]]
+                sources[homes[key]].append(i)
+                if r["category"] != home["category"] and r["category"] not in home["also_in"]:
+                    home["also_in"].append(r["category"])
+        papers = []
+        for r in records:
+            fields = {k: v for k, v in r.items() if not k.startswith("_")}
+            fields.update(marks=self.mark_ids(r["_marks"]), also_in=tuple(r["also_in"]),
+                          notes=self.notes(r["notes"]))
+            papers.append(Paper(**fields))
+        return papers, sources
+
+
+def _orders(raw: list[dict], papers: list[Paper], sources: list[list[int]],
+            stems: list[str]) -> dict[str, tuple[str, ...]]:
+    """Each section's order as the README gives it, where it is not the default one."""
+    record_of = {i: n for n, found in enumerate(sources) for i in found}
+    shown: dict[str, list[str]] = {}
+    for i, r in enumerate(raw):
+        stem = stems[record_of[i]]
+        if stem not in shown.setdefault(r["category"], []):
+            shown[r["category"]].append(stem)
+    entries = {stem: Entry(stem, "", paper) for stem, paper in zip(stems, papers, strict=True)}
+    orders = {}
+    for sid, keys in shown.items():
+        default = [e.key for e in sorted((entries[k] for k in keys), key=sort_key)]
+        if keys != default:
+            orders[sid] = tuple(keys)
+    return orders
+
+
+def parse_readme(text: str) -> Imported:
+    """Turn a README in the list's format into typed records."""
+    text = fix_mojibake(text.replace("\r\n", "\n").removeprefix("\ufeff"))
+    head, raw_sections = _split_sections(text.split("\n"))
+    info: dict = {}
+    _header(head, info)
+    banner = info.get("banner")
+    list_title = info.pop("title", None) or (banner.alt if banner else "") or "Paper List"
+    nodes: list[_Node] = []
+    parent: _Node | None = None  # the last top-level paper section: ### sections go in it
+    raw: list[dict] = []
+    used_ids: set[str] = set()
+    skipped: list[tuple[int, str]] = []
+    marks: list[Mark] = []
+    any_numbered = False
+    for level, title, anchor, body, first_line in raw_sections:
+        if anchor in RESERVED_ANCHORS:
+            if not any(_ENTRY.match(line) for line in body):
+                continue  # the format's own closing section (or a back-to-top target)
+            anchor = None  # papers under a reserved anchor are kept; the anchor is not
+        contents = [line for line in body if line.strip() and not line.startswith("<")]
+        if contents and all(_CONTENTS_ITEM.match(line) for line in contents):
+            info["contents_title"] = md_unescape(title)
+            continue
+        numbered = _NUMBERED.match(title)
+        if numbered or _LETTERED.match(title) or any(_ENTRY.match(line) for line in body):
+            any_numbered = any_numbered or bool(numbered)
+            title = md_unescape(numbered.group(2) if numbered else title)
+            sid = base = slugify(title, 6)
+            n = 2
+            while sid in used_ids:
+                sid, n = f"{base}-{n}", n + 1
+            used_ids.add(sid)
+            node = _Node(Section(title=title, id=sid, anchor=anchor if anchor != sid
+                                 else None))
+            if level == 3 and parent is not None:
+                parent.children.append(node)
+            else:
+                nodes.append(node)
+                parent = node
+            raw += _papers(body, sid, first_line, skipped)
+        else:
+            section = _info_section(title, anchor, body)
+            if not marks:
+                section, marks = _legend(section, list_title)
+            nodes.append(_Node(section))
+            parent = None
+    assembler = _Assembler(marks, skipped)
+    papers, sources = assembler.papers(raw)
+    stems = file_stems(papers)
+    orders = _orders(raw, papers, sources, stems)
+    footer = None
+    last_body = "\n".join(raw_sections[-1][3]) if raw_sections else ""
+    trailing = [m for m in _MD_IMAGE.finditer(last_body)
+                if (m.group("link") or "").startswith("#")]
+    if trailing:
+        m = trailing[-1]
+        footer = _image(m.group("src"), md_unescape(m.group("alt")), None, "Back to top")
+    repo = _repo_of(text)
+    if repo:
+        info["logos"] = tuple(_absolute(i, repo) for i in info["logos"])
+        info["badges"] = tuple(_absolute(i, repo) for i in info["badges"])
+    return Imported(
+        info=ListInfo(title=list_title, sections=tuple(n.build(orders) for n in nodes),
+                      banner=banner, footer=footer, badges=info["badges"],
+                      notes=info["notes"], contact=info.get("contact"), logos=info["logos"],
+                      contents_title=info.get("contents_title", "Contents"),
+                      numbered=any_numbered or not papers,
+                      description=info.get("description"), repo=repo,
+                      marks=tuple(assembler.marks),
+                      optional=("authors",) if any(not p.authors for p in papers) else (),
+                      note_labels=tuple(NoteLabel(lang=lang, label=label)
+                                        for lang, label in assembler.labels.items()),
+                      **_abstract_label(text)),
+        papers=papers, skipped=skipped, stems=stems)

@@ -1,0 +1,328 @@
+"""Files → raw mappings: safe, strict YAML reading with problems instead of exceptions.
+
+Each file is parsed once with PyYAML's C loader when it is available.  Line numbers are
+not kept on the fast path: when validation finds a problem, :meth:`Source.line` composes
+that one file again to find where the offending key is.  That keeps a valid list as cheap
+as a bare parse and still gives every error a line.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import Problem
+
+LIST_FILE = "_list.yaml"
+MAX_BYTES = 64 * 1024
+YAML_SUFFIXES = (".yaml", ".yml")
+
+_BaseLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# Only text that could hold an anchor (&a) or alias (*a) at a node start is scanned again.
+# C0 controls other than tab, LF and CR, and DEL: invisible, and refused by YAML.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_MAYBE_TAG = re.compile(r"(?:^|[\s\[{,])!")
+_MAYBE_ANCHOR = re.compile(r"(?:^|[\s\[{,])[&*][^\s\]},]")
+
+
+class _AliasUsed(yaml.YAMLError):
+    pass
+
+
+class _RecordLoader(_BaseLoader):  # type: ignore[misc, valid-type]
+    """Safe loader that records duplicate keys (PyYAML silently keeps the last one)."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self.duplicates: list[tuple[str, int, int]] = []
+
+    def flatten_mapping(self, node: yaml.MappingNode) -> None:
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                raise yaml.constructor.ConstructorError(
+                    None, None, "merge keys (<<) are not allowed", key_node.start_mark)
+        super().flatten_mapping(node)
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> Any:
+        mapping = super().construct_mapping(node, deep)
+        if len(mapping) < len(node.value):  # only then look for the repeated keys
+            seen: dict[Any, int] = {}
+            for key_node, _ in node.value:
+                key = key_node.value if isinstance(key_node, yaml.ScalarNode) else id(key_node)
+                line = key_node.start_mark.line + 1
+                if key in seen:
+                    self.duplicates.append((str(key), line, seen[key]))
+                seen[key] = line
+        return mapping
+
+
+_DECIMAL = re.compile(r"[-+]?(?:0|[1-9][0-9]{0,17})")
+
+
+def _int_or_text(loader: _RecordLoader, node: yaml.ScalarNode) -> Any:
+    """Decimal integers only: YAML 1.1's 0x7E8, 03750 and 1:30 stay text (then the field
+    check says what is wrong), and a 5,000-digit number cannot stop the run."""
+    value = node.value.replace("_", "")
+    return int(value) if _DECIMAL.fullmatch(value) else node.value
+
+
+def _date_or_text(loader: _RecordLoader, node: yaml.ScalarNode) -> Any:
+    """A date that does not exist (2024-02-30) stays text for the field check to report."""
+    try:
+        return yaml.SafeLoader.construct_yaml_timestamp(loader, node)
+    except ValueError:
+        return node.value
+
+
+_RecordLoader.add_constructor("tag:yaml.org,2002:int", _int_or_text)
+_RecordLoader.add_constructor("tag:yaml.org,2002:timestamp", _date_or_text)
+
+
+class _StrictLoader(_RecordLoader):
+    """Also refuses aliases; used only for text that holds a '*' (aliases need one)."""
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        if node in self.constructed_objects:
+            raise _AliasUsed(node.start_mark.line + 1)
+        return super().construct_object(node, deep)
+
+
+_HINTS = (
+    ("mapping values are not allowed",
+     "a value contains ': ' — put the whole value in double quotes, "
+     'e.g. title: "Dinomaly: The Less Is More"'),
+    ("cannot start any token", "indent with spaces, not tabs, and quote values that start "
+     "with @, ` or %"),
+    ("could not determine a constructor", "remove the tag (the word starting with '!'); "
+     "only plain YAML values are allowed"),
+    ("found undefined alias", "write the value out instead of using *alias"),
+    ("merge keys", "write every key of the record out in full"),
+    ("expected a single document", "keep one record per file and remove the '---' line"),
+    ("while scanning a quoted scalar", "close the quote, or escape the quote character"),
+    ("while parsing a block mapping", "check the indentation: every key of the record starts "
+     "at the beginning of its line"),
+    ("did not find expected key", "check the indentation, and quote values that contain "
+     "': ' or start with '[', '{', '*' or '&'"),
+)
+
+
+def _yaml_problem(path: str, err: yaml.MarkedYAMLError) -> Problem:
+    mark = err.problem_mark or err.context_mark
+    line = mark.line + 1 if mark else 0
+    col = mark.column + 1 if mark else 0
+    text = " ".join(part for part in (err.context, err.problem) if part)
+    tag = re.search(r"constructor for the tag '([^']*)'", text)
+    if tag:  # a tag is not a syntax error: say which tag, and that none is allowed
+        return _tag_problem(path, line, col, tag.group(1).replace("tag:yaml.org,2002:", "!!"))
+    fix = next((hint for key, hint in _HINTS if key in str(err)),
+               "fix the YAML syntax at this position; quote values that contain ': ' or '#'")
+    what = f"YAML syntax error at column {col}: {text}" if col else f"YAML syntax error: {text}"
+    return Problem(path, line, "", what, fix, col)
+
+
+@dataclass
+class Source:
+    """One file as read: its text, its data (``None`` when unreadable) and file-level
+    problems (encoding, size, syntax, duplicate keys)."""
+
+    path: str
+    text: str = ""
+    data: Any = None
+    problems: list[Problem] = field(default_factory=list)
+    file: Path | None = None  # read again only when a line must be found (see line())
+    _node: Any = field(default=None, repr=False)
+
+    def line(self, *keys: str | int) -> int:
+        """Line of the key (or list item) at ``keys``; 1 when it is not in the file."""
+        if self._node is None and not self.text and self.file is not None:
+            try:
+                self.text = self.file.read_bytes().decode("utf-8", "replace")
+            except OSError:
+                self.text = ""
+        if self._node is None:
+            try:
+                self._node = yaml.compose(self.text, Loader=_BaseLoader) or False
+            except yaml.YAMLError:
+                self._node = False
+        node, line = self._node, 1
+        for key in keys:
+            if isinstance(node, yaml.MappingNode):
+                hit = next(((k, v) for k, v in node.value if k.value == key), None)
+                if hit is None:
+                    return line
+                line, node = hit[0].start_mark.line + 1, hit[1]
+            elif isinstance(node, yaml.SequenceNode) and isinstance(key, int):
+                if key >= len(node.value):
+                    return line
+                node = node.value[key]
+                line = node.start_mark.line + 1
+            else:
+                return line
+        return line
+
+
+def parse(path: str, raw: bytes, max_bytes: int = MAX_BYTES) -> Source:
+    """Decode and parse one file's bytes; never raises on bad input."""
+    src = Source(path)
+    if len(raw) > max_bytes:
+        return _too_big(path, len(raw), max_bytes)
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = raw[: err.start].count(b"\n") + 1
+        src.problems.append(Problem(path, line, "", f"not valid UTF-8 (byte "
+                                    f"0x{raw[err.start]:02X})", "save the file with UTF-8 "
+                                    "encoding"))
+        return src
+    src.text = text = text.removeprefix("\ufeff")
+    bad = _CONTROL.search(text)
+    if bad:
+        before = text[: bad.start()]
+        line, col = before.count("\n") + 1, bad.start() - before.rfind("\n")
+        what = "a NUL character" if bad.group() == "\x00" else \
+            f"a control character (U+{ord(bad.group()):04X})"
+        src.problems.append(Problem(path, line, "", f"file contains {what} at column {col}",
+                                    "delete it (it is invisible: retype the text around it)",
+                                    col))
+        return src
+    loader = (_StrictLoader if "*" in text else _RecordLoader)(text)
+    try:
+        src.data = loader.get_single_data()
+    except _AliasUsed as err:
+        src.problems.append(_anchor_problem(path, int(str(err.args[0]))))
+        return src
+    except yaml.MarkedYAMLError as err:
+        src.problems.append(_yaml_problem(path, err))
+        return src
+    except yaml.reader.ReaderError as err:
+        line = text[: err.position].count("\n") + 1
+        src.problems.append(Problem(path, line, "", f"character U+{err.character:04X} is not "
+                                    "allowed in YAML", "delete it"))
+        return src
+    except yaml.YAMLError as err:
+        src.problems.append(Problem(path, 0, "", f"YAML error: {err}", "fix the YAML syntax"))
+        return src
+    finally:
+        loader.dispose()
+    for key, line, first in loader.duplicates:
+        src.problems.append(Problem(path, line, key, f"duplicate key (first given on line "
+                                    f"{first}); YAML would silently keep only this one",
+                                    "keep one of the two and delete the other"))
+    if "!" in text and _MAYBE_TAG.search(text):
+        tagged = _tag_at(text)
+        if tagged:
+            src.problems.append(_tag_problem(path, *tagged))
+            src.data = None
+            return src
+    if ("&" in text or "*" in text) and _MAYBE_ANCHOR.search(text):
+        line = _anchor_line(text)
+        if line:
+            src.problems.append(_anchor_problem(path, line))
+    return src
+
+
+def _too_big(path: str, size: int, max_bytes: int) -> Source:
+    return Source(path, problems=[Problem(path, 0, "", f"file is {size:,} bytes, over the "
+                                          f"limit of {max_bytes:,}", "a record holds one "
+                                          "paper; shorten the abstract or split the file")])
+
+
+def _tag_at(text: str) -> tuple[int, int, str] | None:
+    """Line, column and tag of the first explicitly tagged node (!!binary, !!set, !!int...),
+    which the safe loader would accept but a record must not use."""
+    try:
+        for event in yaml.parse(text, Loader=_BaseLoader):
+            tag = getattr(event, "tag", None)
+            if tag and not (isinstance(event, yaml.ScalarEvent) and tag == "!"):
+                mark = event.start_mark
+                line, col = (mark.line + 1, mark.column + 1) if mark else (0, 0)
+                return line, col, tag.replace("tag:yaml.org,2002:", "!!")
+    except yaml.YAMLError:
+        return None
+    return None
+
+
+def _tag_problem(path: str, line: int, col: int, tag: str) -> Problem:
+    return Problem(path, line, "", f"YAML tag {tag} at column {col} is not allowed",
+                   "remove the tag (the word starting with '!'); only plain YAML values "
+                   "are allowed", col)
+
+
+def _anchor_problem(path: str, line: int) -> Problem:
+    return Problem(path, line, "", "YAML anchors and aliases (&name, *name) are not allowed",
+                   "write each value out in full, or quote a value that starts with & or *")
+
+
+def _anchor_line(text: str) -> int:
+    try:
+        for event in yaml.parse(text, Loader=_BaseLoader):
+            if getattr(event, "anchor", None) and event.start_mark:
+                return event.start_mark.line + 1
+    except yaml.YAMLError:
+        return 0
+    return 0
+
+
+def read(path: Path, display: str | None = None, max_bytes: int = MAX_BYTES) -> Source:
+    """Read and parse one file; an unreadable file becomes a problem, not an exception."""
+    shown = display or str(path)
+    try:
+        # O_NOFOLLOW: a record that is a symbolic link could make CI read (and echo in its
+        # messages) any file of the machine, such as credentials.
+        with open(os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0)), "rb") as fh:
+            raw = fh.read(max_bytes + 1)
+            size = max(len(raw), os.fstat(fh.fileno()).st_size)
+    except OSError as err:
+        if err.errno == errno.ELOOP or os.path.islink(path):
+            return Source(shown, problems=[Problem(shown, 0, "", "is a symbolic link; records "
+                                                   "must be regular files", "replace the link "
+                                                   "by the file itself")])
+        return Source(shown, problems=[Problem(shown, 0, "", f"cannot read file: "
+                                               f"{err.strerror}", "check the path and "
+                                               "permissions")])
+    if size > max_bytes:  # report the real size, not the bytes read to notice it
+        return _too_big(shown, size, max_bytes)
+    return parse(shown, raw, max_bytes)
+
+
+def paper_files(papers_dir: Path) -> list[Path]:
+    """Every record file below ``papers_dir`` (files starting with '_' are list-level),
+    in a stable order; symbolic links are listed too, so that they are reported."""
+    found: list[str] = []
+    stack = [str(papers_dir)]
+    while stack:
+        with os.scandir(stack.pop()) as entries:
+            for entry in entries:
+                if entry.name.startswith("."):
+                    continue
+                if entry.is_symlink():  # never followed: read() reports it
+                    found.append(entry.path)
+                elif entry.is_dir(follow_symlinks=False):
+                    stack.append(entry.path)
+                elif entry.name.endswith(YAML_SUFFIXES) and not entry.name.startswith("_"):
+                    found.append(entry.path)
+    found.sort()
+    return [Path(f) for f in found]
+
+
+def display_paths(folder: Path, files: list[Path]) -> list[str]:
+    """:func:`display_path` for many files below ``folder``, resolving the folder once."""
+    base = display_path(folder)
+    root = str(folder).rstrip(os.sep) + os.sep
+    prefix = "" if base in ("", ".") else base.rstrip("/") + "/"
+    return [prefix + str(f)[len(root):].replace(os.sep, "/") if str(f).startswith(root)
+            else display_path(f) for f in files]
+
+
+def display_path(path: Path, base: Path | None = None) -> str:
+    """Paths as the user would type them: relative to the working directory when inside."""
+    try:
+        return path.resolve().relative_to((base or Path.cwd()).resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()

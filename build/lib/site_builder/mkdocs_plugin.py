@@ -1,0 +1,79 @@
+"""The MkDocs adapter: the only module that imports MkDocs.
+
+It generates the pages into ``docs_dir`` before each build, hands MkDocs the navigation,
+and watches the records during ``mkdocs serve``.  While serving, a broken record turns the
+home page into the list of problems instead of stopping the server.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+from mkdocs.config import config_options as c
+from mkdocs.config.base import Config
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import BasePlugin, event_priority
+
+from .errors import InvalidRecords, format_problems
+from .site import Page, nav, site_title, write_pages
+
+VENDORED_SHIM = "assets/iframe-worker-shim.js"
+
+
+class SiteBuilderConfig(Config):
+    papers = c.Type(str, default="papers")
+    templates = c.Type(str, default="templates")
+    contributing = c.Type(str, default="CONTRIBUTING.md")
+
+
+class SiteBuilderPlugin(BasePlugin[SiteBuilderConfig]):
+    serving = False
+    prepared: Any = None  # Sources the CLI already read (then records are parsed once)
+    pages: list[Page]
+
+    def on_startup(self, *, command: str, dirty: bool) -> None:
+        self.serving = command == "serve"
+
+    @event_priority(-50)  # after Material's offline plugin has settled use_directory_urls
+    def on_config(self, config: Any) -> Any:
+        from .commands.site import read_sources
+
+        root = Path(config.config_file_path or ".").resolve().parent
+        try:
+            sources = self.prepared or read_sources(root / self.config.papers,
+                                                    root / self.config.templates,
+                                                    root / self.config.contributing)
+        except InvalidRecords as err:
+            report = format_problems(err.problems)
+            if not self.serving:
+                raise PluginError(f"the records are invalid:\n{report}") from err
+            # Printed, not logged: in strict mode a logged error would abort the rebuild.
+            print(f"site-builder: the records are invalid:\n{report}", file=sys.stderr)
+            self.pages = [_error_page(report)]
+        else:
+            self.pages = sources.pages(config.use_directory_urls)
+            config.site_name = site_title(sources.plist.info.title)
+        polyfills = config.extra.get("polyfills") or []
+        config.extra["polyfills"] = [VENDORED_SHIM if "iframe-worker" in url else url
+                                     for url in polyfills]  # never the CDN copy
+        write_pages(self.pages, Path(config.docs_dir))
+        config.nav = nav(self.pages)
+        return config
+
+    def on_serve(self, server: Any, config: Any, builder: Any) -> Any:
+        root = Path(config.config_file_path or ".").resolve().parent
+        for folder in (self.config.papers, self.config.templates):
+            if (root / folder).is_dir():
+                server.watch(str(root / folder))
+        return server
+
+
+def _error_page(report: str) -> Page:
+    from .site import md_heading
+
+    lines = "\n".join(f"    {line}" for line in report.splitlines())
+    return Page("index.md", "Errors", f"# {md_heading('The records are invalid')}\n\n"
+                "Fix these problems and save; this page reloads by itself.\n\n"
+                f"{lines}\n")

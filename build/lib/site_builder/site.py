@@ -1,0 +1,171 @@
+"""Validated list → the website's pages, as plain Markdown files.
+
+The pages are Markdown with HTML blocks rendered by our templates (``templates/site/``) with
+Jinja's autoescaping on, so they build the same under MkDocs and its successors, and record
+text can only ever appear as text.  Nothing here imports MkDocs: :mod:`mkdocs_plugin` and
+:mod:`commands.site` are the thin adapters.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .fsio import write_atomic
+from .model import Entry, PaperList
+from .render import BUNDLED_TEMPLATES, environment
+from .text import html_title
+
+ASSETS = ("assets/site.css", "assets/explore.js", "assets/iframe-worker-shim.js")
+MANIFEST = ".site-builder-pages"
+_PY_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|])")
+NEWEST = 8
+
+
+@dataclass(frozen=True)
+class Page:
+    path: str  # relative to the docs folder, posix
+    title: str
+    text: str
+
+
+def md_heading(value: str) -> Any:
+    """Text safe in a Python-Markdown heading: entities for HTML, backslashes for the rest."""
+    from markupsafe import Markup
+
+    text = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return Markup(_PY_MD_SPECIAL.sub(r"\\\1", text))
+
+
+_RELATIVE_LINK = re.compile(r"\]\((?![A-Za-z][A-Za-z0-9+.-]*:|#|/)([^)\s]+)\)")
+
+
+def repo_links(markdown: str, repo: str | None) -> str:
+    """Point a repository document's relative links (``papers/_list.yaml``) at the
+    repository, since those files are not part of the site."""
+    if not repo:
+        return markdown
+    base = repo.rstrip("/")
+    return _RELATIVE_LINK.sub(lambda m: f"]({base}/blob/main/{m.group(1)})", markdown)
+
+
+def section_path(section_id: str) -> str:
+    return f"sections/{section_id}.md"
+
+
+def page_url(path: str, directory_urls: bool = True) -> str:
+    """Where the page built from ``path`` ends up, as MkDocs writes it: ``sections/x/``
+    with directory URLs, ``sections/x.html`` without (the offline build)."""
+    stem = path.removesuffix(".md")
+    if not directory_urls:
+        return f"{stem}.html"
+    return "" if stem == "index" else f"{stem.removesuffix('/index')}/"
+
+
+def relative_url(source: str, target: str, directory_urls: bool = True) -> str:
+    """A link from page ``source`` to page ``target`` (both docs paths) that works on any
+    host and from the file system."""
+    here = page_url(source, directory_urls)
+    base = here.rstrip("/") if directory_urls else posixpath.dirname(here)
+    there = page_url(target, directory_urls)
+    rel = posixpath.relpath(there.rstrip("/") or ".", base or ".")
+    if directory_urls:
+        return "./" if rel == "." else f"{rel}/"
+    return rel
+
+
+def build_pages(plist: PaperList, templates: Path | None = None,
+                contributing: str | None = None, *, directory_urls: bool = True
+                ) -> list[Page]:
+    """Every page of the site, in navigation order; links between pages follow
+    ``directory_urls`` (MkDocs' use_directory_urls)."""
+    env = environment(templates, autoescape=True)
+    env.filters["heading"] = md_heading
+    groups = plist.grouped()
+    section_of = {s.id: s for s, _ in groups}
+    numbered = plist.info.numbered
+    numbers = {s.id: f"{i}. " if numbered else "" for i, (s, _) in enumerate(groups, 1)}
+    base = {"info": plist.info, "groups": groups, "numbers": numbers,
+            "section_of": section_of, "section_path": section_path,
+            "count": len(plist.entries)}
+
+    def common(path: str) -> dict[str, Any]:
+        return {**base, "url_to": lambda target: relative_url(path, target, directory_urls)}
+
+    pages = [Page("index.md", "Home", env.get_template("site/home.md.j2").render(
+        **common("index.md"), stats=_stats(plist), newest=_newest(plist)))]
+    for section, entries in groups:
+        path = section_path(section.id or "")
+        pages.append(Page(path, f"{numbers[section.id]}{section.title}",
+                          env.get_template("site/section.md.j2").render(
+                              **common(path), section=section, entries=entries)))
+    everything = sorted(plist.entries, key=lambda e: (-e.paper.year, e.paper.title.casefold(),
+                                                      e.key))
+    pages.append(Page("explore.md", "Explore", env.get_template("site/explore.md.j2").render(
+        **common("explore.md"), entries=everything,
+        venues=sorted({e.paper.venue for e in plist.entries}, key=str.casefold),
+        years=sorted({e.paper.year for e in plist.entries}))))
+    pages.append(Page("contributing.md", "Contributing",
+                      env.get_template("site/contributing.md.j2").render(
+                          **common("contributing.md"), contributing=contributing and repo_links(
+                              contributing, plist.info.repo))))
+    return pages
+
+
+def _stats(plist: PaperList) -> dict[str, int]:
+    papers = [e.paper for e in plist.entries]
+    return {"papers": len(papers), "sections": len(plist.paper_sections()),
+            "with_code": sum(1 for p in papers if p.code),
+            "venues": len({p.venue for p in papers})}
+
+
+def _newest(plist: PaperList) -> list[Entry]:
+    """The papers added last, by their ``added`` date; a list whose records carry no date
+    gets its newest papers by year instead (the home page says which).  Ties keep the
+    list's own order."""
+    in_order = list(dict.fromkeys(e for _, entries in plist.grouped() for e in entries))
+    dated = [e for e in in_order if e.paper.added is not None]
+    if dated:
+        return sorted(dated, key=lambda e: str(e.paper.added), reverse=True)[:NEWEST]
+    return sorted(in_order, key=lambda e: -e.paper.year)[:NEWEST]
+
+
+def nav(pages: list[Page]) -> list[dict[str, str]]:
+    """MkDocs navigation for the pages (the adapter hands it to MkDocs).  Themes print nav
+    titles as HTML, so they are handed over escaped (see :func:`text.html_title`)."""
+    return [{site_title(page.title): page.path} for page in pages]
+
+
+def site_title(value: str) -> Any:
+    """A title for MkDocs and its theme: escaped HTML that the theme's ``|e`` filter does
+    not escape a second time."""
+    from markupsafe import Markup
+
+    return Markup(html_title(value))
+
+
+def write_pages(pages: list[Page], docs_dir: Path) -> int:
+    """Write pages and assets into ``docs_dir``; only changed files are touched (so a
+    watching server does not rebuild in a loop) and pages no longer generated are removed.
+    Returns how many files changed."""
+    docs_dir.mkdir(parents=True, exist_ok=True)
+    manifest = docs_dir / MANIFEST
+    wanted = [p.path for p in pages] + list(ASSETS)
+    changed = sum(write_atomic(docs_dir / p.path, p.text) for p in pages)
+    for asset in ASSETS:
+        changed += write_atomic(docs_dir / asset,
+                                (BUNDLED_TEMPLATES / "site" / asset).read_text("utf-8"))
+    try:
+        before = manifest.read_text("utf-8").splitlines()
+    except OSError:
+        before = []
+    for stale in set(before) - set(wanted):
+        target = docs_dir / stale
+        if target.resolve().is_relative_to(docs_dir.resolve()):
+            target.unlink(missing_ok=True)
+            changed += 1
+    write_atomic(manifest, "\n".join(sorted(wanted)) + "\n")
+    return changed

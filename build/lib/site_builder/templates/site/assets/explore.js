@@ -1,0 +1,105 @@
+/* Explore page: filter and sort the server-rendered list; the state lives in the URL so a
+   filtered view can be shared.  Reads record text only through data attributes and never
+   writes HTML. Parameter names avoid "q", which Material's search reads. */
+(function () {
+  "use strict";
+  var FIELDS = ["text", "section", "venue", "from", "to", "mark", "sort", "code"];
+
+  function init() {
+    var form = document.getElementById("sb-filters");
+    var list = document.getElementById("sb-results");
+    if (!form || !list) return;
+    var rows = Array.prototype.slice.call(list.children);
+    rows.forEach(function (row, i) { row.dataset.order = String(i); });
+    var controls = {};
+    FIELDS.forEach(function (name) { controls[name] = document.getElementById("sb-f-" + name); });
+    FIELDS = FIELDS.filter(function (name) { return controls[name]; });  /* no marks: no filter */
+    var count = document.getElementById("sb-count");
+    var empty = document.getElementById("sb-empty");
+
+    function read() {
+      var state = {};
+      FIELDS.forEach(function (name) {
+        var el = controls[name];
+        state[name] = el.type === "checkbox" ? (el.checked ? "1" : "") : el.value.trim();
+      });
+      return state;
+    }
+
+    function write(state) {
+      FIELDS.forEach(function (name) {
+        var el = controls[name];
+        var value = state[name] || "";
+        if (el.type === "checkbox") { el.checked = value === "1"; return; }
+        if (el.tagName === "SELECT" &&
+            !Array.prototype.some.call(el.options, function (o) { return o.value === value; })) {
+          value = el.tagName === "SELECT" && name === "sort" ? "newest" : "";
+        }
+        el.value = value;
+      });
+    }
+
+    function matches(row, s, words) {
+      var d = row.dataset;
+      var year = Number(d.year);
+      if (s.section && d.sections.indexOf(" " + s.section + " ") < 0) return false;
+      if (s.venue && d.venue !== s.venue) return false;
+      if (s.from && year < Number(s.from)) return false;
+      if (s.to && year > Number(s.to)) return false;
+      if (s.mark && s.mark.charAt(0) === "-" && d.marks.indexOf(" " + s.mark.slice(1) + " ") >= 0) return false;
+      if (s.mark && s.mark.charAt(0) !== "-" && d.marks.indexOf(" " + s.mark + " ") < 0) return false;
+      if (s.code === "1" && d.code !== "1") return false;
+      return words.every(function (w) { return d.text.indexOf(w) !== -1; });
+    }
+
+    var compare = {
+      newest: function (a, b) { return b.dataset.year - a.dataset.year || a.dataset.order - b.dataset.order; },
+      oldest: function (a, b) { return a.dataset.year - b.dataset.year || a.dataset.order - b.dataset.order; },
+      title: function (a, b) { return a.dataset.title.localeCompare(b.dataset.title); },
+      venue: function (a, b) {
+        return a.dataset.venue.localeCompare(b.dataset.venue) || b.dataset.year - a.dataset.year;
+      }
+    };
+
+    function apply(push) {
+      var s = read();
+      var words = s.text.toLowerCase().split(/\s+/).filter(Boolean);
+      var shown = 0;
+      rows.slice().sort(compare[s.sort] || compare.newest).forEach(function (row) {
+        var ok = matches(row, s, words);
+        row.hidden = !ok;
+        if (ok) shown += 1;
+        list.appendChild(row);
+      });
+      count.textContent = shown + (shown === 1 ? " paper" : " papers") +
+        (shown === rows.length ? "" : " of " + rows.length);
+      empty.hidden = shown !== 0;
+      if (push) {
+        var params = new URLSearchParams();
+        FIELDS.forEach(function (name) {
+          if (s[name] && !(name === "sort" && s[name] === "newest")) params.set(name, s[name]);
+        });
+        var query = params.toString();
+        history.replaceState(null, "", location.pathname + (query ? "?" + query : "") + location.hash);
+      }
+    }
+
+    var initial = {};
+    var params = new URLSearchParams(location.search);
+    FIELDS.forEach(function (name) { initial[name] = params.get(name) || ""; });
+    write(initial);
+    apply(false);
+    form.addEventListener("input", function () { apply(true); });
+    form.addEventListener("change", function () { apply(true); });
+    document.getElementById("sb-f-reset").addEventListener("click", function () {
+      write({});
+      apply(true);
+    });
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", init);
+  } else {
+    init();
+  }
+})();

@@ -1,0 +1,129 @@
+"""Small text helpers shared by every stage: normalising, slugs, and the escaping that
+keeps untrusted record text inert in Markdown and HTML."""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+
+# Characters that can start Markdown structure inside a line (emphasis, links, code, HTML,
+# entities, tables, strikethrough, math, escapes).  Escaping them all is safe: CommonMark
+# turns a backslash before any ASCII punctuation into that character.
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>&~|$])")
+_MD_UNESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])|&(#\d+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);")
+_URL_SAFE = re.compile(r"^https?://[^\s<>\"'`{}|\\^()\[\]]+$")
+
+
+def squash(value: str) -> str:
+    """Collapse all whitespace (newlines included) to single spaces and trim."""
+    return " ".join(value.split())
+
+
+# GitHub turns bare "https://..." and "www...." in text into links (GFM autolinks); an
+# escaped ':' or '.' stops that.  (Bare e-mail addresses cannot be stopped by escaping.)
+_AUTOLINK = re.compile(r"(?<=[A-Za-z])(:)(?=//)|(?<![\w.-])([Ww][Ww][Ww])(\.)")
+
+
+def md_escape(value: str) -> str:
+    """Escape text for one line of Markdown: it can only ever render as itself."""
+    escaped = _MD_SPECIAL.sub(r"\\\1", squash(value))
+    return _AUTOLINK.sub(lambda m: "\\:" if m.group(1) else f"{m.group(2)}\\.", escaped)
+
+
+# What can open a block at the start of a line: headings, quotes, list items, thematic
+# breaks, fences, HTML blocks, table rows, link reference and footnote definitions, math
+# blocks.
+_BLOCK_START = re.compile(r"^(?:#{1,6}(?=\s|$)|>|[-+*](?=\s|$)|(?=(?:[-*_]\s*){3,}$)[-*_]"
+                          r"|```|~~~|<|\||\[(?=[^\]]*\]:)|\$\$|=+\s*$)")
+_ENUMERATOR = re.compile(r"^(\d{1,9})([.)])(?=\s|$)")
+_LETTERED = re.compile(r"^([A-Z]\d*)(\.)(?=\s)")
+_CLOSING_HASHES = re.compile(r"(\s)(#+)$")
+
+
+def md_inline(value: str) -> str:
+    """Trusted inline Markdown placed at the start of a line, kept inline: a leading
+    marker that would open a block (``# ``, ``> ``, ``- ``, ``1. ``, ``[ref]: ``...) is
+    escaped; everything else is left as written."""
+    text = squash(value)
+    if _ENUMERATOR.match(text):
+        return _ENUMERATOR.sub(r"\1\\\2", text, count=1)
+    return f"\\{text}" if _BLOCK_START.match(text) else text
+
+
+def md_title(value: str, *, lettered: bool = True) -> str:
+    """:func:`md_escape` for the text of a ``##`` heading: a leading ``1.`` (or ``A.``),
+    which the importer reads as the list's own numbering, and trailing ``#`` characters,
+    which Markdown drops as a closing sequence, are escaped."""
+    text = _ENUMERATOR.sub(r"\1\\\2", md_escape(value), count=1)
+    if lettered:
+        text = _LETTERED.sub(r"\1\\\2", text, count=1)
+    return _CLOSING_HASHES.sub(lambda m: m.group(1) + "\\#" * len(m.group(2)), text)
+
+
+def html_title(value: str) -> str:
+    """A page or site title for MkDocs themes, which print titles as HTML and also pass
+    them through ``striptags`` (which decodes entities) into ``<title>``: escaped, with
+    every '<' made a look-alike so that no decoding can turn it into markup."""
+    return html.escape(squash(value).replace("<", "\u2039"), quote=True)
+
+
+def md_unescape(value: str) -> str:
+    """Inverse of :func:`md_escape` (also decodes HTML entities), for importers."""
+
+    def repl(m: re.Match[str]) -> str:
+        return m.group(1) if m.group(1) is not None else html.unescape(m.group(0))
+
+    return _MD_UNESCAPE.sub(repl, value)
+
+
+_ENTITY = re.compile(r"&(#\d+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);")
+
+
+def unescape_entities(value: str) -> str:
+    """Decode ``&amp;``-style references that end in ';' only (``&section=`` stays)."""
+    return _ENTITY.sub(lambda m: html.unescape(m.group(0)), value)
+
+
+_AMBIGUOUS_AMP = re.compile(r"&(?=#?[A-Za-z0-9]+;)")
+
+
+def html_text(value: str) -> str:
+    """Escape text for HTML element content with the fewest changes: '<' always, and '&'
+    only where it would start a character reference.  The text reads exactly as given."""
+    return _AMBIGUOUS_AMP.sub("&amp;", squash(value)).replace("<", "&lt;")
+
+
+def html_attr(value: str) -> str:
+    """Escape text for a double-quoted HTML attribute value."""
+    return html.escape(squash(value), quote=True)
+
+
+def is_safe_url(value: str) -> bool:
+    """An absolute http(s) URL with nothing that could end a Markdown link or an attribute."""
+    return bool(_URL_SAFE.match(value)) and "//" in value and bool(value.split("/")[2])
+
+
+def safe_url(value: str | None) -> str:
+    """Only http(s) URLs are ever emitted; anything else renders as an empty link target."""
+    return value if value and is_safe_url(value) else ""
+
+
+def fold(value: str) -> str:
+    """Accent-free lowercase ASCII words, for slugs and duplicate detection."""
+    ascii_text = value if value.isascii() else \
+        unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode()
+    return " ".join(re.findall(r"[a-z0-9]+", ascii_text.lower()))
+
+
+def slugify(value: str, max_words: int = 8) -> str:
+    """``Dinomaly: The Less Is More`` → ``dinomaly-the-less-is-more``."""
+    return "-".join(fold(value).split()[:max_words]) or "paper"
+
+
+def display_name(name: str) -> str:
+    """``Guo, Jia`` → ``Jia Guo``; ``others`` → ``et al.`` (for reading, not for citing)."""
+    if name.strip().lower() == "others":
+        return "et al."
+    family, _, given = name.partition(",")
+    return f"{given.strip()} {family.strip()}".strip()
