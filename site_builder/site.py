@@ -87,7 +87,8 @@ def build_pages(plist: PaperList, templates: Path | None = None,
     groups = plist.grouped()
     section_of = {s.id: s for s, _ in groups}
     numbered = plist.info.numbered
-    numbers = {s.id: f"{i}. " if numbered else "" for i, (s, _) in enumerate(groups, 1)}
+    numbers = {sid: f"{n}. " if numbered else ""
+               for sid, n in plist.info.section_numbers().items()}
     base = {"info": plist.info, "groups": groups, "numbers": numbers,
             "section_of": section_of, "section_path": section_path,
             "count": len(plist.entries)}
@@ -99,7 +100,7 @@ def build_pages(plist: PaperList, templates: Path | None = None,
         **common("index.md"), stats=_stats(plist), newest=_newest(plist)))]
     for section, entries in groups:
         path = section_path(section.id or "")
-        pages.append(Page(path, f"{numbers[section.id]}{section.title}",
+        pages.append(Page(path, f"{numbers[section.id or '']}{section.title}",
                           env.get_template("site/section.md.j2").render(
                               **common(path), section=section, entries=entries)))
     everything = sorted(plist.entries, key=lambda e: (-e.paper.year, e.paper.title.casefold(),

@@ -110,8 +110,9 @@ def test_readme_leaves_the_old_readme_untouched_on_errors(
     assert sorted(p.name for p in broken.parent.iterdir()) == ["README.md", "papers"]
 
 
-def test_readme_writes_then_reports_unchanged(tmp_path: Path,
+def test_readme_writes_then_reports_unchanged(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                               capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.chdir(tmp_path)  # no templates/ overrides here: the bundled templates
     out = tmp_path / "README.md"
     args = ["readme", "--papers", str(LIST_FIXTURE), "-o", str(out)]
     assert main(args) == 0

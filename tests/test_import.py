@@ -498,3 +498,67 @@ def test_papers_an_order_does_not_name_follow_newest_first(tmp_path: Path) -> No
     newest = check_dir(papers).grouped()[0][1]
     assert [e.paper.year for e in newest] == sorted((e.paper.year for e in newest),
                                                     reverse=True)
+
+
+# --- a sibling list: marks, bilingual notes, cross-listing, lettered subsections ----------
+
+def test_a_sibling_list_round_trips_through_check_readme_and_site(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:
+    """import → check → README → site → import again: the same record files, byte for
+    byte, and the same README."""
+    from site_builder.cli import main
+    from tests.conftest import FAMILY
+
+    monkeypatch.chdir(tmp_path)
+    assert main(["import", str(FAMILY), "--papers", "first"]) == 0
+    err = capsys.readouterr().err
+    assert "not imported" not in err and "error" not in err  # nothing dropped
+    plist = check_dir(Path("first"))
+    info = plist.info
+    assert [(m.id, m.symbol) for m in info.marks] == [("surveys-and-overviews", "†"),
+                                                      ("must-read", "⭐")]
+    assert info.optional == ("authors",) and info.numbered is False
+    assert [(n.lang, n.label) for n in info.note_labels] == [("zh", "简介"), ("en", "Intro")]
+    (d,) = [s for s in info.sections if s.id == "d-applications"]
+    assert [(s.title, s.anchor) for s in d.sections] == [("D1. Medical Imaging", "sD1"),
+                                                         ("D2. Industrial Inspection", "sD2")]
+    by_key = {e.key: e.paper for e in plist.entries}
+    survey = by_key["anon2022-a-survey-of-family-learning"]
+    assert (survey.category, survey.also_in, survey.authors) == (
+        "a-foundations", ("d1-medical-imaging",), ())
+    assert [(n.lang, n.text) for n in survey.notes] == [("zh", "一篇综述。"),
+                                                        ("en", "A survey of the field.")]
+    assert by_key["novak2023-paper-four-inspecting-parts"].marks == (
+        "surveys-and-overviews", "must-read")
+    assert len(plist.entries) == 5  # the two cross-listed papers are one record each
+
+    assert main(["readme", "--papers", "first", "-o", "README.md"]) == 0
+    readme = Path("README.md").read_text(encoding="utf-8")
+    assert "## D. Applications <a id=\"sD\"></a>" in readme
+    assert "### D1. Medical Imaging <a id=\"sD1\"></a>" in readme
+    assert "  - [**D1. Medical Imaging**](#sD1)" in readme  # contents follow the nesting
+    assert "- †⭐[[CVPR 2023]]" in readme  # marks in the order the list declares them
+    assert "- †: Surveys and Overviews\n\n- ⭐: Must-Read Papers\n\n- :octocat:: Code" in readme
+    assert "  - 简介: 一篇综述。\n  - Intro: A survey of the field." in readme
+    assert "Applies the method to \\*brain\\* MRI." in readme  # note text is escaped
+    assert readme.count("**A Survey of Family Learning**") == 2
+    assert "↪ *cross-listed from [A. Foundations](#sA)*" in readme
+    assert "Paper Two: Methods \\<and\\> Madness" in readme
+
+    assert main(["site", "--papers", "first", "-d", "site"]) == 0
+    capsys.readouterr()
+    page = Path("site/sections/d1-medical-imaging/index.html").read_text(encoding="utf-8")
+    assert 'id="anon2022-a-survey-of-family-learning"' not in page  # its home has the id
+    assert "Cross-listed from" in page and "a-foundations/#anon2022-a-survey" in page
+    home = Path("site/sections/a-foundations/index.html").read_text(encoding="utf-8")
+    assert home.count('id="anon2022-a-survey-of-family-learning"') == 1
+    assert '<li lang="zh"><span class="sb-notes__label">简介</span>: 一篇综述。</li>' in home
+    assert "&lt;and&gt;" in Path("site/sections/b-methods/index.html").read_text("utf-8")
+
+    assert main(["import", "README.md", "--papers", "again"]) == 0
+    assert "not imported" not in capsys.readouterr().err
+    first = {p.name: p.read_bytes() for p in Path("first").iterdir()}
+    again = {p.name: p.read_bytes() for p in Path("again").iterdir()}
+    assert again == first
+    assert main(["readme", "--papers", "again", "-o", "README2.md"]) == 0
+    assert Path("README2.md").read_text(encoding="utf-8") == readme

@@ -24,6 +24,7 @@ from ..model import (
     Paper,
     PaperNote,
     Section,
+    anchor_of,
     sort_key,
 )
 from ..text import fold, md_unescape, slugify, squash, unescape_entities
@@ -443,7 +444,8 @@ class _Assembler:
             if mark.id not in ids:
                 ids.append(mark.id)
             symbols = symbols[len(mark.symbol):]
-        return tuple(ids)
+        rank = {m.id: i for i, m in enumerate(self.marks)}
+        return tuple(sorted(ids, key=rank.__getitem__))  # as the README prints them
 
     def notes(self, raw: list[tuple[str, str, int]]) -> tuple[PaperNote, ...]:
         notes = []
@@ -545,6 +547,8 @@ def parse_readme(text: str) -> Imported:
             raw += _papers(body, sid, first_line, skipped)
         else:
             section = _info_section(title, anchor, body)
+            if section.anchor == anchor_of(replace(section, anchor=None)):
+                section = replace(section, anchor=None)  # the default: written by nobody
             if not marks:
                 section, marks = _legend(section, list_title)
             nodes.append(_Node(section))
