@@ -306,3 +306,15 @@ def test_bundled_templates_hold_no_project_prose() -> None:
         for prose in ("chromium", "github.com/", "@", "medical", "non_medical"):
             assert prose not in text or (prose == "@" and path.suffix in (".js", ".css")), \
                 (path, prose)
+
+
+def test_a_sibling_list_s_readme_passes_markdownlint(markdownlint, tmp_path: Path) -> None:
+    """Nested contents, subsections, notes and cross-listed lines are clean Markdown."""
+    from site_builder.dump import write_list
+    from site_builder.importers import parse_readme
+    from tests.conftest import FAMILY
+
+    imported = parse_readme(FAMILY.read_text(encoding="utf-8"))
+    write_list(tmp_path, imported.info, imported.papers, imported.stems)
+    result = markdownlint(_render(tmp_path))
+    assert result.findings == 0, result.output

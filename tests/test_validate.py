@@ -382,3 +382,62 @@ def test_a_section_order_names_only_papers_listed_there(list_copy: Path) -> None
         check_dir(Path("papers"))
     (problem,) = err.value.problems
     assert problem.message == f"{other} is not listed in section 'reconstruction'"
+
+
+def test_a_list_may_make_authors_optional_but_not_the_entry_line(list_copy: Path) -> None:
+    write_paper(list_copy, "anon", title="No Authors Here",
+                url="https://example.org/anon")
+    path = list_copy / "anon.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("authors:\n- Doe, Jane\n", ""),
+                    encoding="utf-8")
+    with pytest.raises(InvalidRecords) as err:
+        check_dir(Path("papers"))
+    assert [p.text() for p in err.value.problems] == [
+        "papers/anon.yaml:1: authors: is missing — add the line 'authors: ...'"]
+    info = list_copy / "_list.yaml"
+    info.write_text(info.read_text(encoding="utf-8") + "optional: [authors]\n",
+                    encoding="utf-8")
+    (anon,) = [e.paper for e in check_dir(Path("papers")).entries if e.key == "anon"]
+    assert anon.authors == ()
+
+
+@pytest.mark.parametrize(("extra", "expected"), [
+    ("optional: [authors, year]\n",
+     "optional.1: 'year' cannot be made optional — a list may make optional: authors"),
+    ("marks:\n- {id: x, symbol: '*', label: x, description: X}\n"
+     "- {id: x, symbol: '+', label: y, description: Y}\n",
+     "marks.1.id: mark 'x' is declared twice — give every mark its own id"),
+    ("marks:\n- {id: x, symbol: '[!]', label: x, description: X}\n",
+     "marks.0.symbol: '[!]' is not a mark symbol"),
+    ("marks:\n- {id: x, symbol: '*', label: x, description: X, colour: red}\n",
+     "marks.0.colour: 'red' is not a colour — write it as #rrggbb, e.g. '#7b1fa2'"),
+])
+def test_list_level_rules_of_the_family(list_copy: Path, extra: str, expected: str) -> None:
+    info = list_copy / "_list.yaml"
+    text = info.read_text(encoding="utf-8")
+    text = text[: text.index("marks:")] if extra.startswith("marks") else text
+    info.write_text(text + extra, encoding="utf-8")
+    with pytest.raises(InvalidRecords) as err:
+        check_dir(Path("papers"))
+    assert any(expected in p.text() for p in err.value.problems), \
+        [p.text() for p in err.value.problems]
+
+
+def test_subsections_share_the_ids_and_anchors_of_the_list(list_copy: Path) -> None:
+    info = list_copy / "_list.yaml"
+    text = info.read_text(encoding="utf-8").replace(
+        "  id: benchmarks\n",
+        "  id: benchmarks\n  sections:\n  - title: Brain\n    id: brain\n    anchor: s4\n")
+    info.write_text(text, encoding="utf-8")
+    with pytest.raises(InvalidRecords) as err:
+        check_dir(Path("papers"))
+    (problem,) = err.value.problems
+    assert problem.field == "sections.4.sections.0.anchor"
+    assert problem.message == "anchor 's4' is used twice (or is reserved)"
+    info.write_text(text.replace("    anchor: s4\n", "    anchor: s5\n"), encoding="utf-8")
+    plist = check_dir(Path("papers"))
+    assert [s.id for s in plist.paper_sections()] == [
+        "reconstruction", "vision-language-models", "benchmarks", "brain"]
+    assert plist.info.section_numbers() == {"reconstruction": "1",
+                                            "vision-language-models": "2",
+                                            "benchmarks": "3", "brain": "3.1"}
