@@ -197,10 +197,10 @@ def offline_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     from site_builder.cli import main
 
-    from .conftest import ROOT
+    from .conftest import FLAGSHIP, ROOT
 
     work = tmp_path_factory.mktemp("offline")
-    shutil.copytree(ROOT / "papers", work / "papers")
+    shutil.copytree(FLAGSHIP, work / "papers")
     shutil.copy(ROOT / "mkdocs.yml", work / "mkdocs.yml")
     cwd = Path.cwd()
     os.chdir(work)
