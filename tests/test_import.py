@@ -550,6 +550,8 @@ def test_a_sibling_list_round_trips_through_check_readme_and_site(
     page = Path("site/sections/d1-medical-imaging/index.html").read_text(encoding="utf-8")
     assert 'id="anon2022-a-survey-of-family-learning"' not in page  # its home has the id
     assert "Cross-listed from" in page and "a-foundations/#anon2022-a-survey" in page
+    parent = Path("site/sections/d-applications/index.html").read_text(encoding="utf-8")
+    assert '<a href="../d1-medical-imaging/">D1. Medical Imaging</a>' in parent
     home = Path("site/sections/a-foundations/index.html").read_text(encoding="utf-8")
     assert home.count('id="anon2022-a-survey-of-family-learning"') == 1
     assert '<li lang="zh"><span class="sb-notes__label">简介</span>: 一篇综述。</li>' in home
@@ -562,3 +564,18 @@ def test_a_sibling_list_round_trips_through_check_readme_and_site(
     assert again == first
     assert main(["readme", "--papers", "again", "-o", "README2.md"]) == 0
     assert Path("README2.md").read_text(encoding="utf-8") == readme
+
+
+def test_a_paper_listed_twice_with_different_details_is_reported() -> None:
+    text = ("## 1. First <a id=\"s1\"></a>\n\n"
+            "- [[CVPR 2024]](https://example.org/p) **A Paper**\n\n  *Doe, Jane*\n\n"
+            "## 2. Second <a id=\"s2\"></a>\n\n"
+            "- [[CVPR 2024]](https://example.org/p) **A Paper**\n\n  *Doe, Jane and Roe, Rick*\n"
+            "\n## 3. Third <a id=\"s3\"></a>\n\n"
+            "- [[CVPR 2024]](https://example.org/p) **A Paper**\n\n  *Doe, Jane*\n")
+    imported = parse_readme(text)
+    (paper,) = imported.papers
+    assert (paper.category, paper.also_in) == ("first", ("second", "third"))
+    assert imported.skipped == [(9, "listed again (one record, home section 'first'): its "
+                                 "authors differ from the first entry's and were not "
+                                 "imported")]

@@ -300,6 +300,7 @@ def _papers(body: list[str], category: str, first_line: int,
                 "code": code,
                 "_marks": md_unescape(entry.group("marks") or ""),
                 "_cross": bool(_CROSS_LISTED.match(rest)),
+                "_line": number,
                 "category": category,
                 "authors": (),
                 "notes": [],
@@ -409,6 +410,12 @@ def _same_paper(raw: dict) -> str:
     return raw["url"] or fold(raw["title"])
 
 
+# Fields of a paper's second full entry compared with its first: what it gives differently
+# is reported (a shorter entry, without authors or notes, is just a cross-listing).
+_COMPARED = ("title", "venue", "year", "code", "authors", "figure", "abstract", "notes",
+             "_marks")
+
+
 @dataclass
 class _Node:
     """A section being read, with the subsections found under it."""
@@ -475,6 +482,13 @@ class _Assembler:
                     continue
                 home = records[homes[key]]
                 sources[homes[key]].append(i)
+                differ = [k.lstrip("_") for k in _COMPARED
+                          if r.get(k) not in (None, (), [], "") and r[k] != home.get(k)]
+                if full and differ:
+                    self.skipped.append((r["_line"], f"listed again (one record, home section "
+                                         f"{home['category']!r}): its {', '.join(differ)} "
+                                         "differ from the first entry's and were not "
+                                         "imported"))
                 if r["category"] != home["category"] and r["category"] not in home["also_in"]:
                     home["also_in"].append(r["category"])
         papers = []
