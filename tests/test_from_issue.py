@@ -31,7 +31,7 @@ MARK = Mark(id="non-medical", symbol="*", label="non-medical",
 INFO = ListInfo(title="A list", sections=tuple(Section(title=s, id=s) for s in SECTIONS),
                 marks=(MARK, Mark(id="survey", symbol="†", label="survey",
                                   description="Surveys")))
-NON_MEDICAL_OPTION = mark_option(MARK)
+MARK_OPTION = mark_option(MARK)
 ANSWERS = {
     "title": "Reconstruction Is Not All You Need: A Study of Anomaly Maps",
     "authors": "Doe, Jane\nRoe, Richard; Poe, Edgar",
@@ -42,7 +42,7 @@ ANSWERS = {
     "code": "https://github.com/example/anomaly-maps",
     "figure": "",
     "abstract": "We look at anomaly maps.\n\nThey are useful.",
-    "marks": f"- [X] {NON_MEDICAL_OPTION}\n- [ ] {mark_option(INFO.marks[1])}",
+    "marks": f"- [X] {MARK_OPTION}\n- [ ] {mark_option(INFO.marks[1])}",
     "arxiv": "2401.01234",
     "doi": "",
 }
@@ -80,7 +80,7 @@ def test_a_form_becomes_a_typed_paper() -> None:
 
 
 def test_crlf_bodies_unticked_boxes_and_no_responses() -> None:
-    paper = parse_issue(body({"marks": f"- [ ] {NON_MEDICAL_OPTION}", "code": "",
+    paper = parse_issue(body({"marks": f"- [ ] {MARK_OPTION}", "code": "",
                               "arxiv": "", "abstract": ""}, "\r\n"), SECTIONS, info=INFO)
     assert (paper.marks, paper.code, paper.arxiv, paper.abstract) == \
         ((), None, None, None)
