@@ -83,8 +83,10 @@ def test_the_add_paper_form_is_the_one_the_code_reads() -> None:
     for el, f in zip(fields, FORM_FIELDS, strict=True):
         assert el.get("validations", {}).get("required", False) == f.required, f.id
     (box,) = [el for el in fields if el["type"] == "checkboxes"]
-    assert [o["label"] for o in box["attributes"]["options"]] == \
-        [mark_option(m) for m in repo_list().marks]
+    options = [mark_option(m) for m in repo_list().marks]
+    assert [o["label"] for o in box["attributes"]["options"]] == options, (
+        "update the Marks options of .github/ISSUE_TEMPLATE/add-paper.yml to: "
+        + "; ".join(options))
     assert form["labels"] == ["add-paper"]
 
 

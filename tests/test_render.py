@@ -318,3 +318,17 @@ def test_a_sibling_list_s_readme_passes_markdownlint(markdownlint, tmp_path: Pat
     write_list(tmp_path, imported.info, imported.papers, imported.stems)
     result = markdownlint(_render(tmp_path))
     assert result.findings == 0, result.output
+
+
+def test_a_mark_s_colour_and_label_reach_the_site(list_copy: Path) -> None:
+    from site_builder.site import build_pages
+
+    info = list_copy / "_list.yaml"
+    info.write_text(info.read_text(encoding="utf-8").replace(
+        "  label: non-medical\n", "  label: beyond medicine\n  colour: '#7b1fa2'\n"),
+        encoding="utf-8")
+    pages = {p.path: p.text for p in build_pages(check_dir(list_copy))}
+    card = pages["sections/reconstruction.md"]
+    assert ('<span class="sb-badge sb-badge--mark" style="background: #7b1fa2" title="Papers '
+            'for Non-Medical Anomaly Detection">beyond medicine</span>') in card
+    assert '<option value="-non-medical">Not beyond medicine</option>' in pages["explore.md"]
