@@ -182,9 +182,8 @@ def _value(sp: Spec, value: Any, src: load.Source, at: tuple[str | int, ...],
     return CHECKS[sp.kind](value)
 
 
-
 def walk_sections(sections: tuple[Section, ...], at: tuple[str | int, ...] = ("sections",)
-          ) -> Iterator[tuple[Section, tuple[str | int, ...]]]:
+                  ) -> Iterator[tuple[Section, tuple[str | int, ...]]]:
     """Every section with the YAML path to it, subsections included, in document order."""
     for i, section in enumerate(sections):
         yield section, (*at, i)
