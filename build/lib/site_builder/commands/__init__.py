@@ -1,1 +1,0 @@
-"""One module per CLI verb: each exposes one function the CLI (and tests) call."""
