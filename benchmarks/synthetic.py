@@ -11,7 +11,7 @@ from pathlib import Path
 
 from site_builder.dump import LIST_HEADER, file_stems, to_yaml
 from site_builder.fsio import write_atomic
-from site_builder.model import ListInfo, Paper, Section
+from site_builder.model import ListInfo, Mark, Paper, Section
 
 WORDS = (
     "anomaly", "detection", "medical", "image", "diffusion", "model", "unsupervised",
@@ -40,9 +40,10 @@ def make_list(folder: Path, papers: int, sections: int = 10, seed: int = 1) -> P
             url=f"https://example.org/papers/{n}", category=rng.choice(secs).id or "",
             code=f"https://github.com/example/repo{n}" if rng.random() < 0.7 else None,
             figure=f"https://example.org/fig/{n}.png", abstract=f"{abstract} {n}.",
-            non_medical=rng.random() < 0.2))
-    write_atomic(folder / "_list.yaml", to_yaml(ListInfo(title="Synthetic list",
-                                                         sections=secs), LIST_HEADER))
+            marks=("marked",) if rng.random() < 0.2 else ()))
+    marked = Mark(id="marked", symbol="*", label="marked", description="Marked papers")
+    write_atomic(folder / "_list.yaml", to_yaml(ListInfo(title="Synthetic list", sections=secs,
+                                                         marks=(marked,)), LIST_HEADER))
     for stem, record in zip(file_stems(records), records, strict=True):
         write_atomic(folder / f"{stem}.yaml", to_yaml(record))
     return folder

@@ -73,7 +73,8 @@ def add_record(papers_dir: Path, paper: Paper, plist: PaperList, *,
     path = papers_dir / f"{file_stem(paper, taken)}.yaml"
     text = to_yaml(paper)
     src = load.parse(load.display_path(path), text.encode("utf-8"))
-    checked, problems = check_paper(src, [s.id for s in plist.paper_sections() if s.id])
+    checked, problems = check_paper(src, [s.id for s in plist.paper_sections() if s.id],
+                                    plist.info)
     if checked is None or any(p.severity == "error" for p in problems):
         raise NotValid(problems)
     warnings = refuse_listed(checked, plist, src)

@@ -14,19 +14,20 @@ from pathlib import Path
 from . import load
 from .crosscheck import cross_check, same_names
 from .errors import InvalidRecords, Problem
-from .model import Entry, Paper, PaperList
-from .records import check_info, check_paper
+from .model import Entry, ListInfo, Paper, PaperList
+from .records import check_info, check_paper, suggest, walk_sections
 
 PARALLEL_MIN = 2000  # below this, starting a second process costs more than it saves
 
 
-def _check_chunk(files: list[Path], names: list[str], section_ids: list[str] | None
+def _check_chunk(files: list[Path], names: list[str], info: ListInfo | None
                  ) -> list[tuple[Paper | None, list[Problem]]]:
-    return [check_paper(load.read(path, shown), section_ids)
+    section_ids = [s.id for s in info.paper_sections() if s.id] if info else None
+    return [check_paper(load.read(path, shown), section_ids, info)
             for path, shown in zip(files, names, strict=True)]
 
 
-def _check_files(files: list[Path], names: list[str], section_ids: list[str] | None,
+def _check_files(files: list[Path], names: list[str], info: ListInfo | None,
                  parallel: bool) -> list[tuple[Paper | None, list[Problem]]]:
     """Read and check every paper file; with ``parallel``, large lists are split with a
     forked process.
@@ -40,14 +41,14 @@ def _check_files(files: list[Path], names: list[str], section_ids: list[str] | N
 
     jobs = min(os.cpu_count() or 1, int(os.environ.get("SITE_BUILDER_JOBS", "2")))
     if not parallel or len(files) < PARALLEL_MIN or jobs < 2 or sys.platform != "linux":
-        return _check_chunk(files, names, section_ids)
+        return _check_chunk(files, names, info)
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
     half = len(files) // 2
     with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork")) as pool:
-        second = pool.submit(_check_chunk, files[half:], names[half:], section_ids)
-        first = _check_chunk(files[:half], names[:half], section_ids)
+        second = pool.submit(_check_chunk, files[half:], names[half:], info)
+        first = _check_chunk(files[:half], names[:half], info)
         return first + second.result()
 
 
@@ -75,12 +76,11 @@ def check_dir(papers_dir: Path, only: set[str] | None = None, *,
                                         "schema/list.schema.json)")]
     info, info_problems = check_info(info_src)
     problems += info_problems
-    section_ids = [s.id for s in info.sections if s.id] if info else None
     entries: list[tuple[Entry, load.Source]] = []
     files = load.paper_files(papers_dir)
     names = load.display_paths(papers_dir, files)
     for path, shown, (paper, file_problems) in zip(
-            files, names, _check_files(files, names, section_ids, parallel), strict=True):
+            files, names, _check_files(files, names, info, parallel), strict=True):
         if only is None or shown in only:
             problems += file_problems
         if paper is not None:
@@ -88,6 +88,34 @@ def check_dir(papers_dir: Path, only: set[str] | None = None, *,
     problems += same_names(files, names)
     cross = cross_check(entries)
     problems += [p for p in cross if only is None or p.path in only]
+    if info is not None:
+        problems += _check_order(info, info_src, [e for e, _ in entries])
     if info is None or any(p.severity == "error" for p in problems):
         raise InvalidRecords(problems)
     return PaperList(info, tuple(e for e, _ in entries), tuple(sorted(problems)))
+
+
+def _check_order(info: ListInfo, src: load.Source, entries: list[Entry]) -> list[Problem]:
+    """Every file a section's ``order`` names exists, is listed in that section, and is
+    named once."""
+    problems: list[Problem] = []
+    sections_of = {e.key: {e.paper.category, *e.paper.also_in} for e in entries}
+    for section, at in walk_sections(info.sections):
+        for i, key in enumerate(section.order):
+            where = (*at, "order", i)
+            name = ".".join(map(str, where))
+            if key not in sections_of:
+                hint = suggest(key, sections_of)
+                problems.append(Problem(src.path, src.line(*where), name,
+                                        f"no paper file {key}.yaml",
+                                        f"{hint + ' ' if hint else ''}name a file of "
+                                        "papers/ without .yaml, or delete the line"))
+            elif section.id not in sections_of[key]:
+                problems.append(Problem(src.path, src.line(*where), name,
+                                        f"{key} is not listed in section {section.id!r}",
+                                        "delete the line, or add the section to the "
+                                        "paper's category or also_in"))
+            elif key in section.order[:i]:
+                problems.append(Problem(src.path, src.line(*where), name,
+                                        f"{key} is named twice", "delete one of the lines"))
+    return problems

@@ -212,8 +212,8 @@ def _add_new(sub: argparse._SubParsersAction) -> None:
     g.add_argument("--paper-url", metavar="URL", help="link to the paper")
     g.add_argument("--code", metavar="URL", help="link to the official code")
     g.add_argument("--abstract", metavar="TEXT", help="the abstract, as plain text")
-    g.add_argument("--non-medical", action="store_true",
-                   help="mark as non-medical anomaly detection (* in the list)")
+    g.add_argument("--mark", metavar="ID", action="append",
+                   help="a mark the paper carries, from marks: in _list.yaml (repeatable)")
     g = p.add_argument_group("services")
     g.add_argument("--arxiv-api", metavar="URL", help="arXiv API (env SITE_BUILDER_ARXIV_API;"
                    " default https://export.arxiv.org/api/query)")

@@ -45,6 +45,10 @@ class Kind(str, Enum):
     OBJECT = "object"  # a nested record (see Spec.record)
     OBJECTS = "objects"  # a list of nested records
     STRINGS = "strings"  # list of one-line trusted Markdown strings
+    IDS = "ids"  # list of ids (marks, further sections, file names)
+    LANG = "lang"  # a language tag: en, zh, pt-BR
+    SYMBOL = "symbol"  # a mark's symbol in the README: a few characters, no space
+    COLOUR = "colour"  # #rrggbb
 
 
 # --- limits ----------------------------------------------------------------------------
@@ -94,6 +98,9 @@ EMAIL_CORE = r"[^@\s<>()\[\]:]+@[^@\s<>()\[\]]+\.[A-Za-z]{2,}"
 YEAR_DIGITS = "(?:{})\\d{{2}}".format("|".join(str(c) for c in range(MIN_YEAR // 100,
                                                                        MAX_YEAR // 100 + 1)))
 DATE_CORE = r"\d{4}-\d{2}-\d{2}"
+LANG_CORE = r"[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*"
+SYMBOL_CORE = r"[^\s\[\]()<>`\\]{1,4}"
+COLOUR_CORE = r"#[0-9a-fA-F]{6}"
 URL_SCHEME = anycase("http") + "[Ss]?://"
 # What may not appear in a URL: it could end a Markdown link or an HTML attribute.
 URL_UNSAFE = r"\s<>\"'`{}|\\^()\[\]"
@@ -420,6 +427,16 @@ KINDS: dict[Kind, Declaration] = {
     Kind.EMAIL: _string(MAX_TEXT, Rule(_trimmed(EMAIL_CORE),
                                        lambda t: f"{short(t)} is not an e-mail address",
                                        "e.g. name@example.org"), fmt="email"),
+    Kind.IDS: _list_of(_string(MAX_ID, _slug_rule("an id (lowercase words joined by '-')",
+                                                  "e.g. non-medical")), "ids", "- non-medical",
+                       lambda text: [t for t in re.split(r"[,;\s]+", text) if t]),
+    Kind.LANG: _string(16, Rule(_trimmed(LANG_CORE), lambda t: f"{short(t)} is not a language "
+                                "tag", "e.g. en, zh or pt-BR")),
+    Kind.SYMBOL: _string(4, Rule(_trimmed(SYMBOL_CORE), lambda t: f"{short(t)} is not a mark "
+                                 "symbol (1–4 characters, no space, bracket, parenthesis, "
+                                 "backquote or backslash)", "e.g. '*' or '†'")),
+    Kind.COLOUR: _string(7, Rule(_trimmed(COLOUR_CORE), lambda t: f"{short(t)} is not a "
+                                 "colour", "write it as #rrggbb, e.g. '#7b1fa2'")),
 }
 
 CHECKS: dict[Kind, Callable[[Any], Any]] = {k: d.check for k, d in KINDS.items()}

@@ -34,9 +34,19 @@ def spec(kind: Kind, doc: str, *, required: bool = False, example: Any = None,
          record: type | None = None, default: Any = None) -> Any:
     """Declare a field: its kind, a one-line description and whether it is required."""
     meta = {"spec": Spec(kind, doc, required, example, record)}
-    if kind in (Kind.NAMES, Kind.TAGS, Kind.OBJECTS, Kind.STRINGS):
+    if kind in (Kind.NAMES, Kind.TAGS, Kind.OBJECTS, Kind.STRINGS, Kind.IDS):
         return field(default_factory=tuple, metadata=meta)
     return field(default=default, metadata=meta)
+
+
+@dataclass(frozen=True)
+class PaperNote:
+    """A short plain-text note on a paper, in one language."""
+
+    lang: str = spec(Kind.LANG, "Language tag (BCP 47), e.g. en or zh.", required=True,
+                     example="en")
+    text: str = spec(Kind.TEXT, "The note, as plain text.", required=True,
+                     example="Introduces a reconstruction baseline.")
 
 
 @dataclass(frozen=True)
@@ -61,8 +71,13 @@ class Paper:
                             example="https://github.com/guojiajeremy/dinomaly")
     figure: str | None = spec(Kind.URL, "Link to an overview figure of the paper (an image).")
     abstract: str | None = spec(Kind.LONG_TEXT, "The paper's abstract, as plain text.")
-    non_medical: bool = spec(Kind.BOOL, "true for papers on non-medical anomaly detection "
-                             "(marked with * in the list).", default=False)
+    marks: tuple[str, ...] = spec(Kind.IDS, "Ids of the marks the paper carries (declared "
+                                  "under marks: in _list.yaml).", example=["non-medical"])
+    also_in: tuple[str, ...] = spec(Kind.IDS, "Ids of further sections that list the paper "
+                                    "too (cross-listed; category stays its home).",
+                                    example=["benchmarks"])
+    notes: tuple[PaperNote, ...] = spec(Kind.OBJECTS, "Short plain-text notes on the paper, "
+                                        "each with its language.", record=PaperNote)
     doi: str | None = spec(Kind.DOI, "DOI without the https://doi.org/ prefix.",
                            example="10.1109/CVPR52734.2025.01234")
     arxiv: str | None = spec(Kind.ARXIV, "arXiv identifier without version, e.g. 2403.09303.",
@@ -120,6 +135,45 @@ class Section:
     items: tuple[str, ...] = spec(Kind.STRINGS, "Bullet points, inline Markdown.")
     text: tuple[str, ...] = spec(Kind.STRINGS, "Paragraphs, inline Markdown.")
     description: str | None = spec(Kind.MARKDOWN, "One-line description shown on the site.")
+    legend: bool = spec(Kind.BOOL, "List the marks (symbol: description) as the first bullet "
+                        "points (a Tips section).", default=False)
+    order: tuple[str, ...] = spec(Kind.IDS, "File names (without .yaml) of the section's "
+                                  "papers in the curator's order; papers not named follow, "
+                                  "newest first.")
+    sections: tuple[Section, ...] = spec(Kind.OBJECTS, "Subsections, in order.")
+
+    def tree(self) -> list[Section]:
+        """This section and its subsections, depth first (document order)."""
+        return [self, *(s for sub in self.sections for s in sub.tree())]
+
+
+# A section holds sections: its record type can only be named once the class exists.
+object.__setattr__(Section.__dataclass_fields__["sections"].metadata["spec"], "record", Section)
+
+
+@dataclass(frozen=True)
+class Mark:
+    """A mark a paper can carry: a symbol in the README, a badge on the site."""
+
+    id: str = spec(Kind.ID, "Id records use in their marks: list.", required=True,
+                   example="non-medical")
+    symbol: str = spec(Kind.SYMBOL, "What the README prints before the paper's entry.",
+                       required=True, example="*")
+    label: str = spec(Kind.TEXT, "Badge text on the site.", required=True,
+                      example="non-medical")
+    description: str = spec(Kind.MARKDOWN, "What the mark means (Tips section, site legend).",
+                            required=True, example="Papers for Non-Medical Anomaly Detection")
+    colour: str | None = spec(Kind.COLOUR, "Badge colour on the site (#rrggbb); the theme's "
+                              "accent colour by default.", example="#7b1fa2")
+
+
+@dataclass(frozen=True)
+class NoteLabel:
+    """How the README labels a paper's notes in one language ("简介", "Intro (EN)")."""
+
+    lang: str = spec(Kind.LANG, "Language tag of the notes.", required=True, example="zh")
+    label: str = spec(Kind.TEXT, "Label printed before those notes.", required=True,
+                      example="简介")
 
 
 @dataclass(frozen=True)
@@ -147,9 +201,46 @@ class ListInfo:
                           "and contents.", default=True)
     abstract_label: str = spec(Kind.TEXT, "Label of the collapsible abstract.",
                                default="📋 Abstract (Click to Expand)")
+    marks: tuple[Mark, ...] = spec(Kind.OBJECTS, "Marks papers can carry (e.g. non-medical).",
+                                   record=Mark)
+    optional: tuple[str, ...] = spec(Kind.IDS, "Paper fields this list does not require "
+                                     "(authors); title, venue, year, url and category always "
+                                     "are.", example=["authors"])
+    newest_first: bool = spec(Kind.BOOL, "Sort every section newest first, ignoring the "
+                              "sections' order: lists.", default=False)
+    note_labels: tuple[NoteLabel, ...] = spec(Kind.OBJECTS, "Labels of the papers' notes by "
+                                              "language (the tag itself by default).",
+                                              record=NoteLabel)
+
+    def note_label(self, lang: str) -> str:
+        return next((n.label for n in self.note_labels if n.lang == lang), lang)
+
+    def section_numbers(self) -> dict[str, str]:
+        """Each paper section's number: 1, 2, … and 2.1, 2.2 for subsections."""
+        numbers: dict[str, str] = {}
+
+        def walk(sections: tuple[Section, ...], prefix: str) -> None:
+            n = 0
+            for section in sections:
+                if section.id:
+                    n += 1
+                    numbers[section.id] = f"{prefix}{n}"
+                walk(section.sections, f"{numbers[section.id]}." if section.id else prefix)
+
+        walk(self.sections, "")
+        return numbers
+
+    def paper_sections(self) -> list[Section]:
+        """Every section that holds papers, subsections included, in document order."""
+        return [s for top in self.sections for s in top.tree() if s.id]
+
+    def mark(self, mark_id: str) -> Mark | None:
+        return next((m for m in self.marks if m.id == mark_id), None)
 
 
 PAPER_FIELDS: tuple[str, ...] = tuple(Paper.__dataclass_fields__)
+# Fields a list cannot declare optional: without them an entry cannot be written.
+ALWAYS_REQUIRED = ("title", "venue", "year", "url", "category")
 
 
 @dataclass(frozen=True)
@@ -170,15 +261,29 @@ class PaperList:
     warnings: tuple[Problem, ...] = ()
 
     def paper_sections(self) -> list[Section]:
-        return [s for s in self.info.sections if s.id]
+        return self.info.paper_sections()
 
     def grouped(self) -> list[tuple[Section, list[Entry]]]:
-        """Paper sections in list order, each with its papers newest first; ties by venue,
-        then title, then file name (documented in the README's build section)."""
+        """Paper sections in document order, each with its papers (cross-listed ones too):
+        first those the section's ``order`` names, in that order, then the rest newest
+        first; ties by venue, then title, then file name.  ``newest_first`` ignores
+        ``order``."""
         by_id: dict[str, list[Entry]] = {s.id: [] for s in self.paper_sections() if s.id}
         for entry in self.entries:
-            by_id[entry.paper.category].append(entry)
-        return [(s, sorted(by_id[s.id], key=sort_key)) for s in self.paper_sections() if s.id]
+            for section_id in (entry.paper.category, *entry.paper.also_in):
+                by_id[section_id].append(entry)
+        return [(s, _ordered(by_id[s.id], () if self.info.newest_first else s.order))
+                for s in self.paper_sections() if s.id]
+
+    def home(self, entry: Entry) -> Section:
+        """The section a paper belongs to (its permalink lives there)."""
+        return next(s for s in self.paper_sections() if s.id == entry.paper.category)
+
+
+def _ordered(entries: list[Entry], order: tuple[str, ...]) -> list[Entry]:
+    rank = {key: i for i, key in enumerate(order)}
+    named = sorted((e for e in entries if e.key in rank), key=lambda e: rank[e.key])
+    return named + sorted((e for e in entries if e.key not in rank), key=sort_key)
 
 
 def sort_key(entry: Entry) -> tuple[int, str, str, str]:

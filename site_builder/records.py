@@ -9,21 +9,21 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from . import load
 from .errors import Problem
 from .kinds import CHECKS, RESERVED_ANCHORS, Bad, Kind, describe
-from .model import ListInfo, Paper, Spec, anchor_of
+from .model import ALWAYS_REQUIRED, ListInfo, Paper, Section, Spec, anchor_of
 
 # Keys people write by habit, mapped to the field they meant.
 _ALIASES = {
     "link": "url", "paper": "url", "pdf": "url", "paper_url": "url", "href": "url",
     "github": "code", "repo": "code", "code_url": "code", "repository": "code",
     "author": "authors", "conference": "venue", "journal": "venue", "booktitle": "venue",
-    "section": "category", "categories": "category", "medical": "non_medical",
+    "section": "category", "categories": "also_in", "mark": "marks",
     "image": "figure", "fig": "figure", "summary": "abstract", "keywords": "tags",
     "tag": "tags", "date": "added", "name": "title",
 }
@@ -60,13 +60,32 @@ class _Flat:
 @functools.cache
 def _flat(cls: type) -> _Flat | None:
     specs = {name: f.metadata["spec"] for name, f in _fields(cls).items()}
-    if any(sp.kind in (Kind.OBJECT, Kind.OBJECTS) for sp in specs.values()):
+    if any(sp.kind is Kind.OBJECT for sp in specs.values()):
         return None
+    checks = {}
+    for name, sp in specs.items():
+        if sp.kind is not Kind.OBJECTS:
+            checks[name] = CHECKS[sp.kind]
+            continue
+        item = _flat(sp.record)
+        if item is None:
+            return None
+        checks[name] = functools.partial(_fast_items, item, sp.record)
     return _Flat(frozenset(specs), frozenset(n for n, sp in specs.items() if sp.required),
-                 {n: CHECKS[sp.kind] for n, sp in specs.items()})
+                 checks)
 
 
-def _fast(flat: _Flat, cls: type, data: dict) -> Any:
+def _fast_items(flat: _Flat, cls: type, value: Any) -> tuple:
+    """A list of flat records on the fast path (``Bad`` sends it to the careful path)."""
+    if type(value) is not list:
+        raise Bad("", "")
+    items = tuple(_fast(flat, cls, v) if type(v) is dict else None for v in value)
+    if not items or any(i is None for i in items):
+        raise Bad("", "")
+    return items
+
+
+def _fast(flat: _Flat, cls: type, data: dict, optional: frozenset[str] = frozenset()) -> Any:
     """The record when ``data`` is valid, else ``None`` (then the careful path explains)."""
     if not (data.keys() <= flat.allowed):
         return None
@@ -75,19 +94,21 @@ def _fast(flat: _Flat, cls: type, data: dict) -> Any:
         values = {k: checks[k](v) for k, v in data.items() if v is not None}
     except Bad:
         return None
-    return cls(**values) if flat.required <= values.keys() else None
+    return cls(**values) if flat.required - optional <= values.keys() else None
 
 
 def build_record(cls: type, data: Any, src: load.Source, at: tuple[str | int, ...] = (),
-                 problems: list[Problem] | None = None) -> Any:
+                 problems: list[Problem] | None = None,
+                 optional: frozenset[str] = frozenset()) -> Any:
     """Check ``data`` against the dataclass ``cls``; returns the record or ``None``.
 
     Problems are appended to ``problems`` with the line of the offending key.  Valid
     records take a fast path; only a record with a problem is walked field by field.
+    ``optional`` names required fields the list lets its records leave out.
     """
     flat = _flat(cls)
     if flat is not None and type(data) is dict:
-        record = _fast(flat, cls, data)
+        record = _fast(flat, cls, data, optional)
         if record is not None:
             return record
     problems = [] if problems is None else problems
@@ -116,7 +137,7 @@ def build_record(cls: type, data: Any, src: load.Source, at: tuple[str | int, ..
             continue
         sp: Spec = fields[key].metadata["spec"]
         if value is None:
-            if sp.required:
+            if sp.required and key not in optional:
                 report(key, "is empty", "give a value")
                 ok = False
             continue
@@ -130,7 +151,7 @@ def build_record(cls: type, data: Any, src: load.Source, at: tuple[str | int, ..
             ok = False
     for name, f in fields.items():
         sp = f.metadata["spec"]
-        if sp.required and name not in data:
+        if sp.required and name not in data and name not in optional:
             example = f", e.g. {name}: {_yaml_value(sp.example)}" \
                 if isinstance(sp.example, (str, int)) else ""
             report(name, "is missing", f"add the line '{name}: ...'{example}",
@@ -161,6 +182,13 @@ def _value(sp: Spec, value: Any, src: load.Source, at: tuple[str | int, ...],
     return CHECKS[sp.kind](value)
 
 
+def walk_sections(sections: tuple[Section, ...], at: tuple[str | int, ...] = ("sections",)
+                  ) -> Iterator[tuple[Section, tuple[str | int, ...]]]:
+    """Every section with the YAML path to it, subsections included, in document order."""
+    for i, section in enumerate(sections):
+        yield section, (*at, i)
+        yield from walk_sections(section.sections, (*at, i, "sections"))
+
 
 def check_info(src: load.Source) -> tuple[ListInfo | None, list[Problem]]:
     problems = list(src.problems)
@@ -172,40 +200,87 @@ def check_info(src: load.Source) -> tuple[ListInfo | None, list[Problem]]:
     info = build_record(ListInfo, src.data, src, (), problems)
     if info is None:
         return None, problems
+
+    def report(at: tuple[str | int, ...], message: str, fix: str) -> None:
+        problems.append(Problem(src.path, src.line(*at), ".".join(map(str, at)), message, fix))
+
     ids: dict[str, int] = {}
     anchors: dict[str, int] = dict.fromkeys(RESERVED_ANCHORS, -1)  # the README's own
-    for i, section in enumerate(info.sections):
+    for i, (section, at) in enumerate(walk_sections(info.sections)):
         twice = bool(section.id) and section.id in ids
         if section.id:
             if twice:
-                problems.append(Problem(src.path, src.line("sections", i, "id"),
-                                        f"sections.{i}.id", f"{section.id!r} is used twice",
-                                        "give every section its own id"))
+                report((*at, "id"), f"{section.id!r} is used twice",
+                       "give every section its own id")
             ids[section.id] = i
+        elif section.order:
+            report((*at, "order"), "only a section with an id holds papers to order",
+                   "give the section an id or delete order:")
         anchor = anchor_of(section)
         if anchor in anchors and not (twice and not section.anchor):  # reported as the id
-            problems.append(Problem(src.path, src.line("sections", i, "anchor"),
-                                    f"sections.{i}.anchor",
-                                    f"anchor {anchor!r} is used twice (or is reserved)",
-                                    "give every section its own anchor"))
+            report((*at, "anchor"), f"anchor {anchor!r} is used twice (or is reserved)",
+                   "give every section its own anchor")
         anchors[anchor] = i
     if not ids:
         problems.append(Problem(src.path, src.line("sections"), "sections",
                                 "no section has an id, so no paper can be listed",
                                 "give each section that holds papers an id"))
+    marks: set[str] = set()
+    for i, mark in enumerate(info.marks):
+        if mark.id in marks:
+            report(("marks", i, "id"), f"mark {mark.id!r} is declared twice",
+                   "give every mark its own id")
+        marks.add(mark.id)
+    may_omit = [n for n, f in _fields(Paper).items()
+                if f.metadata["spec"].required and n not in ALWAYS_REQUIRED]
+    for i, name in enumerate(info.optional):
+        if name not in may_omit:
+            hint = suggest(name, may_omit)
+            report(("optional", i), f"{name!r} cannot be made optional",
+                   f"{hint + ' ' if hint else ''}a list may make optional: "
+                   f"{', '.join(may_omit)}")
     return (None if problems else info), problems
 
 
-def check_paper(src: load.Source, section_ids: list[str] | None) -> tuple[Paper | None,
-                                                                           list[Problem]]:
-    """Check one paper file on its own (the category only when the sections are known)."""
+def _known(src: load.Source, problems: list[Problem], field: str, values: tuple[str, ...],
+           choices: list[str], what: str) -> None:
+    """Report every value of a list field that is not one of ``choices``, with a hint."""
+    for i, value in enumerate(values):
+        if value in choices:
+            continue
+        hint = suggest(value, choices)
+        fix = f"use one of: {', '.join(choices)}" if choices else \
+            f"declare it under {what}s: in _list.yaml first"
+        problems.append(Problem(src.path, src.line(field, i), field,
+                                f"unknown {what} {value!r}",
+                                f"{hint + ' ' if hint else ''}{fix}"))
+
+
+def check_paper(src: load.Source, section_ids: list[str] | None,
+                info: ListInfo | None = None) -> tuple[Paper | None, list[Problem]]:
+    """Check one paper file on its own (the category only when the sections are known;
+    marks, further sections and optional fields only when the list-level file is)."""
     problems = list(src.problems)
     if src.data is None and not problems:
         problems.append(Problem(src.path, 0, "", "the file is empty",
                                 "write the paper's fields, or delete the file"))
     if src.data is None:
         return None, problems
-    paper = build_record(Paper, src.data, src, (), problems)
+    optional = frozenset(info.optional) if info else frozenset()
+    paper = build_record(Paper, src.data, src, (), problems, optional)
+    if paper is not None and info is not None:
+        _known(src, problems, "marks", paper.marks, [m.id for m in info.marks], "mark")
+        ids = section_ids if section_ids is not None else \
+            [s.id for s in info.paper_sections() if s.id]
+        _known(src, problems, "also_in", paper.also_in, ids, "section")
+        for i, section_id in enumerate(paper.also_in):
+            if section_id == paper.category or section_id in paper.also_in[:i]:
+                problems.append(Problem(src.path, src.line("also_in", i), "also_in",
+                                        f"{section_id!r} is listed twice (or is the category)",
+                                        "name each further section once"))
+        if len(set(paper.marks)) != len(paper.marks):
+            problems.append(Problem(src.path, src.line("marks"), "marks",
+                                    "names a mark twice", "name each mark once"))
     if problems:
         paper = None
     if paper is not None and section_ids is not None and paper.category not in section_ids:

@@ -130,7 +130,8 @@ def render_readme(plist: PaperList, templates: Path | None = None) -> str:
     template that leaves it out gets it added, or the next run would refuse."""
     text = render_template(
         environment(templates), "readme/README.md.j2", info=plist.info,
-        entries_by_section={s.id: e for s, e in plist.grouped()}, count=len(plist.entries))
+        entries_by_section={s.id: e for s, e in plist.grouped()},
+        sections_by_id={s.id: s for s in plist.paper_sections()}, count=len(plist.entries))
     text = "\n".join(line.rstrip() for line in text.splitlines()).strip("\n") + "\n"
     if README_MARKER not in text:
         text += f"\n{README_MARKER}: edit the records, not this file -->\n"

@@ -91,7 +91,8 @@ def build_pages(plist: PaperList, templates: Path | None = None,
     groups = plist.grouped()
     section_of = {s.id: s for s, _ in groups}
     numbered = plist.info.numbered
-    numbers = {s.id: f"{i}. " if numbered else "" for i, (s, _) in enumerate(groups, 1)}
+    numbers = {sid: f"{n}. " if numbered else ""
+               for sid, n in plist.info.section_numbers().items()}
     base = {"info": plist.info, "groups": groups, "numbers": numbers,
             "section_of": section_of, "section_path": section_path,
             "count": len(plist.entries)}
@@ -104,7 +105,7 @@ def build_pages(plist: PaperList, templates: Path | None = None,
         newest=_newest(plist)))]
     for section, entries in groups:
         path = section_path(section.id or "")
-        pages.append(Page(path, f"{numbers[section.id]}{section.title}", render_template(
+        pages.append(Page(path, f"{numbers[section.id or '']}{section.title}", render_template(
             env, "site/section.md.j2", **common(path), section=section, entries=entries)))
     everything = sorted(plist.entries, key=lambda e: (-e.paper.year, e.paper.title.casefold(),
                                                       e.key))
@@ -126,10 +127,14 @@ def _stats(plist: PaperList) -> dict[str, int]:
 
 
 def _newest(plist: PaperList) -> list[Entry]:
-    """Newest additions: by the ``added`` date, then by year for records without one."""
-    return sorted(plist.entries, key=lambda e: (e.paper.added is not None,
-                                                e.paper.added or 0, e.paper.year,
-                                                e.paper.title), reverse=True)[:NEWEST]
+    """The papers added last, by their ``added`` date; a list whose records carry no date
+    gets its newest papers by year instead (the home page says which).  Ties keep the
+    list's own order."""
+    in_order = list(dict.fromkeys(e for _, entries in plist.grouped() for e in entries))
+    dated = [e for e in in_order if e.paper.added is not None]
+    if dated:
+        return sorted(dated, key=lambda e: str(e.paper.added), reverse=True)[:NEWEST]
+    return sorted(in_order, key=lambda e: -e.paper.year)[:NEWEST]
 
 
 def nav(pages: list[Page]) -> list[dict[str, str]]:

@@ -28,7 +28,11 @@ FIXTURES = TESTS / "fixtures"
 LIST_FIXTURE = FIXTURES / "list"
 BAD = FIXTURES / "bad"
 GOLDEN = TESTS / "golden"
-SEED = Path("/work/shared/seed/README.md")
+SEED = FIXTURES / "seed" / "README.md"  # the hand-written list, encoding damage and all
+# A snapshot of the flagship list's records: tests never read the live papers/ folder.
+FLAGSHIP = FIXTURES / "flagship"
+# A second list of the family: marks, bilingual notes, cross-listed papers, subsections.
+FAMILY = FIXTURES / "readmes" / "family.md"
 MARKDOWNLINT_CONFIG = REPO / ".markdownlint.jsonc"
 
 

@@ -12,8 +12,10 @@ import pytest
 from site_builder import cli
 from site_builder.commands.changed import changed_files
 from site_builder.errors import UsageError
+from tests.conftest import FLAGSHIP
 
 ROOT = Path(__file__).resolve().parents[1]
+
 GIT_ENV = {"GIT_AUTHOR_NAME": "Test", "GIT_AUTHOR_EMAIL": "test@example.org",
            "GIT_COMMITTER_NAME": "Test", "GIT_COMMITTER_EMAIL": "test@example.org",
            "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1"}
@@ -41,7 +43,7 @@ def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     for key, value in GIT_ENV.items():
         monkeypatch.setenv(key, value)
     repo = tmp_path / "repo"
-    shutil.copytree(ROOT / "papers", repo / "papers")
+    shutil.copytree(FLAGSHIP, repo / "papers")
     git(repo, "init", "-q", "-b", "main")
     git(repo, "add", ".")
     git(repo, "commit", "-q", "-m", "list")

@@ -15,7 +15,7 @@ from tests.conftest import LIST_FIXTURE
 PAPER = Paper(title="Dinomaly: The Less Is More", authors=("Guo, Jia", "Frénay, Benoît",
               "others"), venue="CVPR", year=2025, url="https://example.org/d",
               category="reconstruction", abstract="A long abstract " * 12 + "with 🌟 and ’.",
-              non_medical=True, arxiv="2405.14325", added=dt.date(2025, 5, 1))
+              marks=("non-medical",), arxiv="2405.14325", added=dt.date(2025, 5, 1))
 
 
 def _reload(text: str, cls: type) -> object:
@@ -43,7 +43,7 @@ def test_only_set_fields_in_schema_order() -> None:
                          url="https://example.org", category="c"))
     assert text == ("title: T\nauthors:\n- A\nvenue: V\nyear: 2024\nurl: https://example.org\n"
                     "category: c\n")
-    assert "non_medical" not in text and "null" not in text
+    assert "marks" not in text and "null" not in text
 
 
 def test_long_prose_is_folded_and_unicode_kept() -> None:

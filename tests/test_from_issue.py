@@ -17,15 +17,21 @@ from site_builder.commands.from_issue import ListBroken, from_issue, report
 from site_builder.errors import InvalidRecords
 from site_builder.importers.issue_form import (
     FORM_FIELDS,
-    NON_MEDICAL_OPTION,
+    mark_option,
     parse_issue,
     split_answers,
 )
-from site_builder.model import Paper
+from site_builder.model import ListInfo, Mark, Paper, Section
 from site_builder.records import check_paper
+from tests.conftest import FLAGSHIP
 
-ROOT = Path(__file__).resolve().parents[1]
 SECTIONS = ["benchmarks", "supervised-learning"]
+MARK = Mark(id="non-medical", symbol="*", label="non-medical",
+            description="Papers for Non-Medical Anomaly Detection")
+INFO = ListInfo(title="A list", sections=tuple(Section(title=s, id=s) for s in SECTIONS),
+                marks=(MARK, Mark(id="survey", symbol="†", label="survey",
+                                  description="Surveys")))
+MARK_OPTION = mark_option(MARK)
 ANSWERS = {
     "title": "Reconstruction Is Not All You Need: A Study of Anomaly Maps",
     "authors": "Doe, Jane\nRoe, Richard; Poe, Edgar",
@@ -36,7 +42,7 @@ ANSWERS = {
     "code": "https://github.com/example/anomaly-maps",
     "figure": "",
     "abstract": "We look at anomaly maps.\n\nThey are useful.",
-    "non_medical": f"- [X] {NON_MEDICAL_OPTION}",
+    "marks": f"- [X] {MARK_OPTION}\n- [ ] {mark_option(INFO.marks[1])}",
     "arxiv": "2401.01234",
     "doi": "",
 }
@@ -59,25 +65,25 @@ def problems_of(text: str) -> dict[str, str]:
 @pytest.fixture
 def papers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A copy of the real list, with the working directory above it."""
-    shutil.copytree(ROOT / "papers", tmp_path / "papers")
+    shutil.copytree(FLAGSHIP, tmp_path / "papers")
     monkeypatch.chdir(tmp_path)
     return Path("papers")
 
 
 def test_a_form_becomes_a_typed_paper() -> None:
-    paper = parse_issue(body(), SECTIONS)
+    paper = parse_issue(body(), SECTIONS, info=INFO)
     assert paper == Paper(
         title=ANSWERS["title"], authors=("Doe, Jane", "Roe, Richard", "Poe, Edgar"),
         venue="MICCAI", year=2024, url=ANSWERS["url"], category="benchmarks",
         code=ANSWERS["code"], abstract="We look at anomaly maps. They are useful.",
-        non_medical=True, arxiv="2401.01234")
+        marks=("non-medical",), arxiv="2401.01234")
 
 
 def test_crlf_bodies_unticked_boxes_and_no_responses() -> None:
-    paper = parse_issue(body({"non_medical": f"- [ ] {NON_MEDICAL_OPTION}", "code": "",
-                              "arxiv": "", "abstract": ""}, "\r\n"), SECTIONS)
-    assert (paper.non_medical, paper.code, paper.arxiv, paper.abstract) == \
-        (False, None, None, None)
+    paper = parse_issue(body({"marks": f"- [ ] {MARK_OPTION}", "code": "",
+                              "arxiv": "", "abstract": ""}, "\r\n"), SECTIONS, info=INFO)
+    assert (paper.marks, paper.code, paper.arxiv, paper.abstract) == \
+        ((), None, None, None)
 
 
 def test_a_heading_typed_inside_an_answer_stays_in_that_answer() -> None:

@@ -15,14 +15,24 @@ from typing import Any
 import pytest
 import yaml
 
-from site_builder.checking import check_dir
+from site_builder import load
 from site_builder.cli import build_parser
-from site_builder.importers.issue_form import FORM_FIELDS, NON_MEDICAL_OPTION, parse_issue
+from site_builder.importers.issue_form import FORM_FIELDS, mark_option, parse_issue
+from site_builder.model import ListInfo
+from site_builder.records import check_info
 
 ROOT = Path(__file__).resolve().parents[1]
 GITHUB = ROOT / ".github"
 WORKFLOWS = sorted((GITHUB / "workflows").glob("*.yml"))
 FORMS = [GITHUB / "ISSUE_TEMPLATE" / "add-paper.yml", GITHUB / "ISSUE_TEMPLATE" / "fix-paper.yml"]
+
+
+def repo_list() -> ListInfo:
+    """This repository's list-level file: the forms serve that list (its papers do not
+    matter here)."""
+    info, problems = check_info(load.read(ROOT / "papers" / "_list.yaml"))
+    assert info is not None, problems
+    return info
 
 
 def load_yaml(path: Path) -> Any:
@@ -73,13 +83,16 @@ def test_the_add_paper_form_is_the_one_the_code_reads() -> None:
     for el, f in zip(fields, FORM_FIELDS, strict=True):
         assert el.get("validations", {}).get("required", False) == f.required, f.id
     (box,) = [el for el in fields if el["type"] == "checkboxes"]
-    assert [o["label"] for o in box["attributes"]["options"]] == [NON_MEDICAL_OPTION]
+    options = [mark_option(m) for m in repo_list().marks]
+    assert [o["label"] for o in box["attributes"]["options"]] == options, (
+        "update the Marks options of .github/ISSUE_TEMPLATE/add-paper.yml to: "
+        + "; ".join(options))
     assert form["labels"] == ["add-paper"]
 
 
 def test_the_category_options_are_the_list_s_section_ids() -> None:
     (dropdown,) = [el for el in load_yaml(FORMS[0])["body"] if el["type"] == "dropdown"]
-    ids = [s.id for s in check_dir(ROOT / "papers").paper_sections()]
+    ids = [s.id for s in repo_list().paper_sections()]
     assert dropdown["attributes"]["options"] == ids, (
         "update the Category options of .github/ISSUE_TEMPLATE/add-paper.yml to: "
         + ", ".join(map(str, ids)))
@@ -101,10 +114,11 @@ def test_a_body_rendered_from_the_yaml_form_parses() -> None:
         else:
             answer = answers.get(el["id"]) or "_No response_"
         parts.append(f"### {attrs['label']}\n\n{answer}")
-    section_ids = [s.id for s in check_dir(ROOT / "papers").paper_sections() if s.id]
-    paper = parse_issue("\n\n".join(parts), section_ids)
-    assert (paper.title, paper.category, paper.non_medical) == ("A Study", section_ids[-1],
-                                                                True)
+    info = repo_list()
+    section_ids = [s.id for s in info.paper_sections() if s.id]
+    paper = parse_issue("\n\n".join(parts), section_ids, info=info)
+    assert (paper.title, paper.category, paper.marks) == (
+        "A Study", section_ids[-1], tuple(m.id for m in info.marks))
 
 
 _EXPRESSION = re.compile(r"\$\{\{")

@@ -89,7 +89,7 @@ def test_new_arxiv_with_doi_asks_crossref_for_venue_and_year(
     assert record["category"] == "diffusion-based-approaches"
     assert record["added"] == dt.date.today()
     assert record["abstract"].startswith("Unsupervised anomaly detection in brain MRI")
-    assert "non_medical" not in record and "code" not in record
+    assert "marks" not in record and "code" not in record
     readme = passes_check_and_renders(papers, tmp_path)
     assert "[[MICCAI 2024]](https://doi.org/10.1007/978-3-031-72120-5_12) **Masked Diffusion " \
         "Priors" in readme
@@ -98,7 +98,7 @@ def test_new_arxiv_with_doi_asks_crossref_for_venue_and_year(
 def test_new_doi_uses_crossref_alone(server: HTTPServer, papers: Path, tmp_path: Path) -> None:
     serve_crossref(server, CVPR_DOI, "crossref_cvpr.json")
     assert new(papers, "--doi", f"https://doi.org/{CVPR_DOI}", "--category", "benchmarks",
-               "--non-medical", *apis(server)) == 0
+               "--mark", "non-medical", *apis(server)) == 0
     [path] = written(papers)
     record = yaml.safe_load(path.read_text(encoding="utf-8"))
     assert record["title"] == "Prompted Zero-Shot Anomaly Detection for Retinal OCT & Fundus " \
@@ -107,7 +107,7 @@ def test_new_doi_uses_crossref_alone(server: HTTPServer, papers: Path, tmp_path:
     assert (record["venue"], record["year"]) == ("CVPR", 2025)
     assert record["url"] == f"https://doi.org/{CVPR_DOI}"
     assert record["doi"] == CVPR_DOI and "arxiv" not in record
-    assert record["non_medical"] is True
+    assert record["marks"] == ["non-medical"]
     assert record["abstract"].startswith("Zero-shot anomaly detection asks a model")
     assert "<" not in record["abstract"]
     readme = passes_check_and_renders(papers, tmp_path)
@@ -395,3 +395,13 @@ def test_library_scaffold_with_injected_services(server: HTTPServer, papers: Pat
     assert sleeps == []
     assert result.notes == ()
     assert [r[0].path for r in server.log] == ["/api/query", f"/works/{MICCAI_DOI}"]
+
+
+def test_an_unknown_mark_is_refused_with_a_hint(server: HTTPServer, papers: Path,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    assert new(papers, "--title", "T", "--authors", "Doe, Jane", "--venue", "ISBI",
+               "--year", "2024", "--paper-url", "https://example.org/t", "--category",
+               "benchmarks", "--mark", "non-medcal", "--no-fetch", *apis(server)) == 1
+    err = capsys.readouterr().err
+    assert "marks: unknown mark 'non-medcal' — did you mean 'non-medical'?" in err
+    assert written(papers) == []

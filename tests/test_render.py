@@ -26,9 +26,10 @@ from site_builder.checking import check_dir
 from site_builder.fsio import FileError, write_atomic
 from site_builder.model import Entry, Paper, PaperList
 from site_builder.render import render_readme
-from tests.conftest import GOLDEN, LIST_FIXTURE, REPO, SEED
+from tests.conftest import FLAGSHIP, GOLDEN, LIST_FIXTURE, SEED
 
 GOLDEN_README = GOLDEN / "README.md"
+FLAGSHIP_README = GOLDEN / "flagship.md"  # the flagship list's README, bundled templates
 ENTRY_LINE = re.compile(r"^- \*?\[\[.+ \d{4}\]\]\(")
 
 
@@ -38,19 +39,22 @@ def _render(folder: Path) -> str:
 
 # --- golden file and the repository's own README --------------------------------------
 
-def test_golden_readme() -> None:
-    text = _render(LIST_FIXTURE)
+@pytest.mark.parametrize(("folder", "golden"), [(LIST_FIXTURE, GOLDEN_README),
+                                               (FLAGSHIP, FLAGSHIP_README)],
+                         ids=["fixture", "flagship"])
+def test_golden_readme(folder: Path, golden: Path) -> None:
+    text = _render(folder)
     if os.environ.get("UPDATE_GOLDEN") == "1":
-        GOLDEN_README.parent.mkdir(parents=True, exist_ok=True)
-        GOLDEN_README.write_text(text, encoding="utf-8", newline="\n")
-    assert GOLDEN_README.read_text(encoding="utf-8") == text, \
+        golden.parent.mkdir(parents=True, exist_ok=True)
+        golden.write_text(text, encoding="utf-8", newline="\n")
+    assert golden.read_text(encoding="utf-8") == text, \
         "golden README differs; if intended: UPDATE_GOLDEN=1 python -m pytest " \
         "tests/test_render.py"
 
 
 def test_golden_readme_covers_the_format() -> None:
     text = GOLDEN_README.read_text(encoding="utf-8")
-    assert "- *[[CVPR 2025]]" in text  # non-medical star
+    assert "- *[[CVPR 2025]]" in text  # the non-medical mark's symbol
     assert "- [[Neurocomputing 2025]](https://arxiv.org/abs/2302.05154) **Industrial and " \
         "Medical Anomaly Detection Through Cycle-Consistent Adversarial Networks**\n" in text
     assert "Sandkühler, Robin and 李, 华 and others*" in text  # unicode, others last
@@ -66,14 +70,6 @@ def test_golden_readme_covers_the_format() -> None:
     assert text.count("<details>") == 2  # two abstracts of five papers
     assert text.count('width="50%"') == 2  # two figures
     assert text.count("[:octocat:]") == 3  # three code links
-
-
-def test_repo_readme_is_what_the_records_give() -> None:
-    from site_builder.cli import main
-
-    assert (REPO / "README.md").read_text(encoding="utf-8") == _render(REPO / "papers")
-    assert main(["readme", "--check", "--papers", str(REPO / "papers"),
-                 "-o", str(REPO / "README.md")]) == 0
 
 
 # --- determinism and order ------------------------------------------------------------
@@ -154,14 +150,17 @@ class _Html(HTMLParser):
 def _hostile_list(tmp_path: Path) -> PaperList:
     papers = tmp_path / "papers"
     papers.mkdir()
-    (papers / "_list.yaml").write_text("title: Hostile\nsections:\n- title: Papers\n  id: p\n",
+    (papers / "_list.yaml").write_text("title: Hostile\nsections:\n- title: Papers\n  id: p\n"
+                                       "marks:\n- {id: x, symbol: '*', label: x, "
+                                       "description: X}\n",
                                        encoding="utf-8")
     for i, bad in enumerate(HOSTILE):
         record = {"title": f"Title{i} {bad} end{i}", "authors": [f"Name{i}, {bad}", "others"],
                   "venue": f"Venue{i} {bad}", "year": 2020, "url": f"https://example.org/{i}",
                   "category": "p", "abstract": f"Abstract{i} {bad}\n{bad} end{i}",
                   "code": f"https://example.org/code{i}",
-                  "figure": f"https://example.org/figure{i}.png", "non_medical": i % 2 == 0}
+                  "figure": f"https://example.org/figure{i}.png",
+                  **({"marks": ["x"]} if i % 2 == 0 else {})}
         (papers / f"p{i:02}.yaml").write_text(yaml.safe_dump(record, allow_unicode=True),
                                               encoding="utf-8")
     return check_dir(papers)  # the validator accepts all of it: it is just text
@@ -224,7 +223,7 @@ def test_unsafe_urls_never_reach_the_readme() -> None:
 # --- markdownlint ----------------------------------------------------------------------
 
 def test_golden_and_repo_readme_pass_markdownlint(markdownlint) -> None:
-    for path in (GOLDEN_README, REPO / "README.md"):
+    for path in (GOLDEN_README, FLAGSHIP_README):
         result = markdownlint(path.read_text(encoding="utf-8"))
         assert result.findings == 0, result.output
 
@@ -266,3 +265,71 @@ def test_write_atomic_leaves_no_temp_file_on_failure(tmp_path: Path,
         write_atomic(out, "new\n")
     assert out.read_text() == "old\n"
     assert [p.name for p in tmp_path.iterdir()] == ["README.md"]
+
+
+def test_newest_papers_use_the_added_date_and_say_so(tmp_path: Path) -> None:
+    import shutil
+
+    from site_builder.site import build_pages
+    from tests.conftest import write_paper
+
+    papers = tmp_path / "papers"
+    shutil.copytree(LIST_FIXTURE, papers)
+    for path in papers.glob("[a-z]*.yaml"):  # no record has a date: newest by year
+        path.write_text("\n".join(line for line in path.read_text("utf-8").splitlines()
+                                  if not line.startswith("added:")) + "\n", "utf-8")
+    home = build_pages(check_dir(papers))[0].text
+    assert "## Newest papers" in home and "added " not in home
+    years = [int(y) for y in re.findall(r'<span class="sb-badge">[^<]* (\d{4})</span>',
+                                        home.split("## Newest papers")[1])]
+    assert years == sorted(years, reverse=True)
+    write_paper(papers, "zz-late", title="Added Last", year=2019,
+                url="https://example.org/late", extra="added: 2026-01-02\n")
+    write_paper(papers, "aa-early", title="Added First", year=2024,
+                url="https://example.org/early", extra="added: 2025-01-02\n")
+    home = build_pages(check_dir(papers))[0].text
+    newest = home.split("## Newest additions")[1].split("##")[0]
+    assert newest.index("Added Last") < newest.index("Added First")
+    assert newest.count("<li>") == 2  # only dated papers: nothing false about the others
+    assert "added 2026-01-02" in newest
+
+
+def test_bundled_templates_hold_no_project_prose() -> None:
+    """Install hints, contacts and repository URLs belong to a list's files or to its
+    repository's template overrides (templates/ at the root), not to the tool."""
+    from site_builder.render import BUNDLED_TEMPLATES
+
+    assert BUNDLED_TEMPLATES.is_dir() and not BUNDLED_TEMPLATES.is_symlink()
+    bundled = [p for p in BUNDLED_TEMPLATES.rglob("*") if p.is_file()]
+    assert len(bundled) >= 10
+    for path in bundled:
+        text = path.read_text(encoding="utf-8").casefold()
+        for prose in ("chromium", "github.com/", "@", "medical"):
+            assert prose not in text or (prose == "@" and path.suffix in (".js", ".css")), \
+                (path, prose)
+
+
+def test_a_sibling_list_s_readme_passes_markdownlint(markdownlint, tmp_path: Path) -> None:
+    """Nested contents, subsections, notes and cross-listed lines are clean Markdown."""
+    from site_builder.dump import write_list
+    from site_builder.importers import parse_readme
+    from tests.conftest import FAMILY
+
+    imported = parse_readme(FAMILY.read_text(encoding="utf-8"))
+    write_list(tmp_path, imported.info, imported.papers, imported.stems)
+    result = markdownlint(_render(tmp_path))
+    assert result.findings == 0, result.output
+
+
+def test_a_mark_s_colour_and_label_reach_the_site(list_copy: Path) -> None:
+    from site_builder.site import build_pages
+
+    info = list_copy / "_list.yaml"
+    info.write_text(info.read_text(encoding="utf-8").replace(
+        "  label: non-medical\n", "  label: beyond medicine\n  colour: '#7b1fa2'\n"),
+        encoding="utf-8")
+    pages = {p.path: p.text for p in build_pages(check_dir(list_copy))}
+    card = pages["sections/reconstruction.md"]
+    assert ('<span class="sb-badge sb-badge--mark" style="background: #7b1fa2" title="Papers '
+            'for Non-Medical Anomaly Detection">beyond medicine</span>') in card
+    assert '<option value="-non-medical">Not beyond medicine</option>' in pages["explore.md"]

@@ -76,6 +76,10 @@ MORE_THAN_ONE_FILE = {
     "duplicate-doi": "same DOI as another file",
     "duplicate-title": "same title as another file",
     "unknown-category": "the categories are the section ids of _list.yaml",
+    "also-in-home": "the further sections are judged against the record's own category",
+    "also-in-unknown": "the section ids are those of _list.yaml",
+    "mark-twice": "a mark listed twice: JSON Schema's uniqueItems is not stated (yet)",
+    "mark-unknown": "the mark ids are those declared in _list.yaml",
 }
 
 
@@ -115,9 +119,12 @@ def test_every_fixture_exception_is_a_fixture() -> None:
 # --- a generated set of values per kind ------------------------------------------------
 
 PAPER: dict[str, Any] = {"title": "A Fine Paper", "authors": ["Doe, Jane"], "venue": "MICCAI",
-                         "year": 2024, "url": "https://example.org/a", "category": "recon"}
+                         "year": 2024, "url": "https://example.org/a", "category": "recon",
+                         "notes": [{"lang": "en", "text": "A note."}]}
 LIST: dict[str, Any] = {"title": "A List", "sections": [{"title": "Papers", "id": "papers"}],
-                        "contact": {"text": "Write to", "email": "a@example.org"}}
+                        "contact": {"text": "Write to", "email": "a@example.org"},
+                        "marks": [{"id": "x", "symbol": "*", "label": "x",
+                                   "description": "Papers of kind x"}]}
 
 # Where a value of each kind sits: (list-level file?, path of keys, wrap the value in a list).
 WHERE: dict[Kind, tuple[bool, tuple[str | int, ...], bool]] = {
@@ -130,7 +137,9 @@ WHERE: dict[Kind, tuple[bool, tuple[str | int, ...], bool]] = {
     Kind.TAGS: (False, ("tags",), False),
     Kind.YEAR: (False, ("year",), False),
     Kind.URL: (False, ("figure",), False),
-    Kind.BOOL: (False, ("non_medical",), False),
+    Kind.BOOL: (True, ("numbered",), False),
+    Kind.IDS: (False, ("marks",), False),
+    Kind.LANG: (False, ("notes", 0, "lang"), False),
     Kind.DATE: (False, ("added",), False),
     Kind.ID: (False, ("category",), False),
     Kind.DOI: (False, ("doi",), False),
@@ -139,6 +148,8 @@ WHERE: dict[Kind, tuple[bool, tuple[str | int, ...], bool]] = {
     Kind.STRINGS: (True, ("sections", 0, "items"), False),
     Kind.ANCHOR: (True, ("sections", 0, "anchor"), False),
     Kind.EMAIL: (True, ("contact", "email"), False),
+    Kind.SYMBOL: (True, ("marks", 0, "symbol"), False),
+    Kind.COLOUR: (True, ("marks", 0, "colour"), False),
 }
 NOT_IN_A_RECORD = {Kind.FILE_STEM: "a file's name, not a value in it: checked as a fragment"}
 STRUCTURE = {Kind.OBJECT, Kind.OBJECTS}  # nested records: the model's, not a value kind
@@ -188,6 +199,10 @@ VALUES: dict[Kind, tuple[list[Any], list[Any]]] = {
     Kind.ANCHOR: (["s3", "Section_1", "a-b"], ["3s", "a b", "a.b", ""]),
     Kind.EMAIL: (["name@example.org", "a.b+c@sub.example.co.uk"],
                  ["name", "name@example", "a b@example.org", "<a@example.org>", "@x.org"]),
+    Kind.IDS: ([["non-medical"], ["a", "b-2"]], [[], "non-medical", ["Non Medical"], [""], [3]]),
+    Kind.LANG: (["en", "zh", "pt-BR", "zh-Hans"], ["", "EN", "english", "e", "en_US", 5]),
+    Kind.SYMBOL: (["*", "†", "⭐", "**"], ["", "a b", "[x]", "(", "`", "\\", "*****", 1]),
+    Kind.COLOUR: (["#7b1fa2", "#FFFFFF"], ["red", "#fff", "7b1fa2", "#7b1fa2ff", ""]),
     Kind.FILE_STEM: (["guo2025-dinomaly-the-less-is-more"],
                      ["Guo2025", "a b", "a_b", "", "x" * (kinds.MAX_ID + 1)]),
 }

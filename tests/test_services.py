@@ -13,6 +13,7 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
+from site_builder import __version__
 from site_builder.errors import SiteBuilderError, UsageError
 from site_builder.services import (
     MANUAL_HINT,
@@ -46,7 +47,8 @@ class FakeTime:
 
 
 def client(srv: HTTPServer, fake: FakeTime, path: str = "/api", **kw: object) -> Client:
-    return Client("arXiv", srv.url_for(path), agent=user_agent("me@example.org"),
+    agent = user_agent("me@example.org", "https://github.com/example/list")
+    return Client("arXiv", srv.url_for(path), agent=agent,
                   clock=fake.clock, sleep=fake.sleep, **kw)  # type: ignore[arg-type]
 
 
@@ -253,8 +255,9 @@ def test_user_agent_names_the_tool_and_the_contact(server: HTTPServer) -> None:
     client(server, FakeTime()).get("")
     agent = server.log[0][0].headers["User-Agent"]
     assert agent.startswith("site-builder/")
-    assert "(+https://github.com/" in agent and agent.endswith("; mailto:me@example.org)")
-    assert "mailto" not in user_agent(None)
+    assert agent.endswith(" (+https://github.com/example/list; mailto:me@example.org)")
+    assert user_agent(None) == f"site-builder/{__version__}"  # no project URL of its own
+    assert user_agent("me@example.org").endswith(" (mailto:me@example.org)")
 
 
 def test_429_retry_after_seconds_is_honoured(server: HTTPServer) -> None:

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import FLAGSHIP
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -43,7 +45,7 @@ def _wait_for(check: Callable[[], bool], timeout: float = 30) -> None:
 
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[tuple[str, Path, subprocess.Popen]]:
-    shutil.copytree(ROOT / "papers", tmp_path / "papers")
+    shutil.copytree(FLAGSHIP, tmp_path / "papers")
     shutil.copy(ROOT / "mkdocs.yml", tmp_path / "mkdocs.yml")
     (tmp_path / "docs").mkdir()
     port = _free_port()

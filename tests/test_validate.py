@@ -13,7 +13,14 @@ from site_builder.crosscheck import effective_arxiv, effective_doi
 from site_builder.errors import InvalidRecords, UsageError
 from site_builder.model import Entry, Paper, sort_key
 from site_builder.records import check_paper, suggest
-from tests.conftest import LIST_FIXTURE, REPO, BadCase, expected_lines, run_bad_case, write_paper
+from tests.conftest import (
+    FLAGSHIP,
+    LIST_FIXTURE,
+    BadCase,
+    expected_lines,
+    run_bad_case,
+    write_paper,
+)
 
 
 def test_bad_case(bad_case: BadCase, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -26,7 +33,7 @@ def test_bad_cases_cover_the_failure_modes() -> None:
 
     names = {c.name for c in BAD_CASES}
     for needed in ("yaml-unquoted-colon", "not-a-mapping", "empty", "missing-required",
-                   "year-as-text", "authors-as-string", "non-medical-yes-string",
+                   "year-as-text", "authors-as-string", "mark-unknown",
                    "title-yes-bool", "unknown-key-titel", "unknown-key-link", "duplicate-key",
                    "url-javascript", "url-ftp", "url-relative", "url-space",
                    "unknown-category", "year-out-of-range", "empty-strings", "duplicate-doi",
@@ -70,8 +77,8 @@ def test_fixture_list_is_valid() -> None:
                                                        "vision-language-models", "benchmarks"]
 
 
-def test_repo_list_is_valid_without_warnings() -> None:
-    plist = check_dir(REPO / "papers")
+def test_flagship_list_is_valid_without_warnings() -> None:
+    plist = check_dir(FLAGSHIP)
     assert len(plist.entries) == 33
     assert len(plist.paper_sections()) == 10
     assert plist.warnings == ()
@@ -80,13 +87,13 @@ def test_repo_list_is_valid_without_warnings() -> None:
 def test_repo_record_of_the_copied_abstract_has_none() -> None:
     """MOOD (CVPR 2023) carried the abstract of AE4AD (MICCAI 2024) in the seed; the
     reviewed record has no abstract, and AE4AD keeps its own."""
-    src = load.read(REPO / "papers" / "li2023-rethinking-out-of-distribution-ood.yaml")
+    src = load.read(FLAGSHIP / "li2023-rethinking-out-of-distribution-ood.yaml")
     paper, problems = check_paper(src, None)
     assert problems == [] and paper is not None
     assert paper.venue == "CVPR" and paper.year == 2023
     assert paper.abstract is None
     ae4ad, _ = check_paper(load.read(
-        REPO / "papers" / "cai2024-rethinking-autoencoders-for-medical-anomaly.yaml"), None)
+        FLAGSHIP / "cai2024-rethinking-autoencoders-for-medical-anomaly.yaml"), None)
     assert ae4ad is not None and ae4ad.abstract and "autoencoders" in ae4ad.abstract
 
 
@@ -223,7 +230,8 @@ def _paper(extra: str) -> list[tuple[int, str, str]]:
     ("tags: []\n", [(7, "tags", "is an empty list")]),
     ("added: 2025-05-01\n", []),
     ("added: May 2025\n", [(7, "added", "must be a date, got str 'May 2025'")]),
-    ("non_medical: true\n", []),
+    ("marks: [non-medical]\n", []),
+    ("marks: non-medical\n", [(7, "marks", "must be a list of ids, got str 'non-medical'")]),
     ("year: 2024\n", [(7, "year", "duplicate key (first given on line 4); YAML would "
                        "silently keep only this one")]),
     ("code: https://github.com/a/b\nfigure: http://example.org/f.png\n", []),
@@ -302,7 +310,7 @@ def test_large_lists_split_over_two_processes_give_the_same_result(
     import site_builder.checking as validate
 
     papers = tmp_path / "papers"
-    shutil.copytree(REPO / "papers", papers)
+    shutil.copytree(FLAGSHIP, papers)
     (papers / "zz-broken.yaml").write_text("title: Broken\nyear: soon\n", encoding="utf-8")
     (papers / "aa-broken.yaml").write_text("title: [unclosed\n", encoding="utf-8")
 
@@ -329,7 +337,7 @@ def test_large_lists_split_over_two_processes_give_the_same_result(
     (papers / "zz-broken.yaml").unlink()
     (papers / "aa-broken.yaml").unlink()
     assert [e.key for e in validate.check_dir(papers).entries] == \
-        [e.key for e in validate.check_dir(REPO / "papers").entries]
+        [e.key for e in validate.check_dir(FLAGSHIP).entries]
 
 
 def test_the_same_file_name_in_two_folders_is_refused(tmp_path: Path) -> None:
@@ -344,3 +352,94 @@ def test_the_same_file_name_in_two_folders_is_refused(tmp_path: Path) -> None:
     lines = [p.text() for p in err.value.problems]
     assert any(f"more/{record.name}: the file name {record.stem!r} is also used by" in line
                for line in lines), lines
+
+
+@pytest.mark.parametrize(("order", "message"), [
+    ("[guo2025-dinomaly, guo2025-dinomal]",
+     "_list.yaml:{line}: sections.2.order.1: no paper file guo2025-dinomal.yaml — did you "
+     "mean 'guo2025-dinomaly'? name a file of papers/ without .yaml, or delete the line"),
+    ("[guo2025-dinomaly, guo2025-dinomaly]",
+     "_list.yaml:{line}: sections.2.order.1: guo2025-dinomaly is named twice — delete one "
+     "of the lines"),
+])
+def test_a_section_order_names_its_own_papers_once(list_copy: Path, order: str,
+                                                   message: str) -> None:
+    text = (list_copy / "_list.yaml").read_text(encoding="utf-8")
+    text = text.replace("  id: reconstruction\n", f"  id: reconstruction\n  order: {order}\n")
+    (list_copy / "_list.yaml").write_text(text, encoding="utf-8")
+    line = text.splitlines().index(f"  order: {order}") + 1
+    with pytest.raises(InvalidRecords) as err:
+        check_dir(Path("papers"))
+    assert [p.text() for p in err.value.problems] == [
+        "papers/" + message.format(line=line)]
+
+
+def test_a_section_order_names_only_papers_listed_there(list_copy: Path) -> None:
+    text = (list_copy / "_list.yaml").read_text(encoding="utf-8")
+    other = next(p.stem for p in list_copy.glob("[a-z]*.yaml")
+                 if "category: reconstruction" not in p.read_text(encoding="utf-8"))
+    text = text.replace("  id: reconstruction\n", f"  id: reconstruction\n  order: [{other}]\n")
+    (list_copy / "_list.yaml").write_text(text, encoding="utf-8")
+    with pytest.raises(InvalidRecords) as err:
+        check_dir(Path("papers"))
+    (problem,) = err.value.problems
+    assert problem.message == f"{other} is not listed in section 'reconstruction'"
+
+
+def test_a_list_may_make_authors_optional_but_not_the_entry_line(list_copy: Path) -> None:
+    write_paper(list_copy, "anon", title="No Authors Here",
+                url="https://example.org/anon")
+    path = list_copy / "anon.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("authors:\n- Doe, Jane\n", ""),
+                    encoding="utf-8")
+    with pytest.raises(InvalidRecords) as err:
+        check_dir(Path("papers"))
+    assert [p.text() for p in err.value.problems] == [
+        "papers/anon.yaml:1: authors: is missing — add the line 'authors: ...'"]
+    info = list_copy / "_list.yaml"
+    info.write_text(info.read_text(encoding="utf-8") + "optional: [authors]\n",
+                    encoding="utf-8")
+    (anon,) = [e.paper for e in check_dir(Path("papers")).entries if e.key == "anon"]
+    assert anon.authors == ()
+
+
+@pytest.mark.parametrize(("extra", "expected"), [
+    ("optional: [authors, year]\n",
+     "optional.1: 'year' cannot be made optional — a list may make optional: authors"),
+    ("marks:\n- {id: x, symbol: '*', label: x, description: X}\n"
+     "- {id: x, symbol: '+', label: y, description: Y}\n",
+     "marks.1.id: mark 'x' is declared twice — give every mark its own id"),
+    ("marks:\n- {id: x, symbol: '[!]', label: x, description: X}\n",
+     "marks.0.symbol: '[!]' is not a mark symbol"),
+    ("marks:\n- {id: x, symbol: '*', label: x, description: X, colour: red}\n",
+     "marks.0.colour: 'red' is not a colour — write it as #rrggbb, e.g. '#7b1fa2'"),
+])
+def test_list_level_rules_of_the_family(list_copy: Path, extra: str, expected: str) -> None:
+    info = list_copy / "_list.yaml"
+    text = info.read_text(encoding="utf-8")
+    text = text[: text.index("marks:")] if extra.startswith("marks") else text
+    info.write_text(text + extra, encoding="utf-8")
+    with pytest.raises(InvalidRecords) as err:
+        check_dir(Path("papers"))
+    assert any(expected in p.text() for p in err.value.problems), \
+        [p.text() for p in err.value.problems]
+
+
+def test_subsections_share_the_ids_and_anchors_of_the_list(list_copy: Path) -> None:
+    info = list_copy / "_list.yaml"
+    text = info.read_text(encoding="utf-8").replace(
+        "  id: benchmarks\n",
+        "  id: benchmarks\n  sections:\n  - title: Brain\n    id: brain\n    anchor: s4\n")
+    info.write_text(text, encoding="utf-8")
+    with pytest.raises(InvalidRecords) as err:
+        check_dir(Path("papers"))
+    (problem,) = err.value.problems
+    assert problem.field == "sections.4.sections.0.anchor"
+    assert problem.message == "anchor 's4' is used twice (or is reserved)"
+    info.write_text(text.replace("    anchor: s4\n", "    anchor: s5\n"), encoding="utf-8")
+    plist = check_dir(Path("papers"))
+    assert [s.id for s in plist.paper_sections()] == [
+        "reconstruction", "vision-language-models", "benchmarks", "brain"]
+    assert plist.info.section_numbers() == {"reconstruction": "1",
+                                            "vision-language-models": "2",
+                                            "benchmarks": "3", "brain": "3.1"}

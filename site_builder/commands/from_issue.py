@@ -39,7 +39,8 @@ def from_issue(body: str, papers_dir: Path, source: str = "issue", *, write: boo
     except InvalidRecords as err:
         raise ListBroken(f"the list in {papers_dir} has problems ({err}) — run "
                          "'site-builder check' and fix them first") from err
-    paper = parse_issue(body, [s.id for s in plist.paper_sections() if s.id], source)
+    paper = parse_issue(body, [s.id for s in plist.paper_sections() if s.id], source,
+                        plist.info)
     paper = replace(paper, added=today or dt.date.today())
     try:
         added = add_record(papers_dir, paper, plist, write=write)

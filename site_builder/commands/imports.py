@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..dump import file_stems, write_list
+from ..dump import write_list
 from ..errors import UsageError
 from ..fsio import file_error
 from ..importers import IMPORTERS
@@ -41,7 +41,6 @@ def import_file(source: Path, papers_dir: Path, fmt: str = "readme", *,
     if not imported.papers:
         raise UsageError(f"{source}: no paper entries found — is it a README in the list's "
                          "format ('- [[VENUE YEAR]](url) **Title**')?")
-    written = write_list(papers_dir, imported.info, imported.papers,
-                         file_stems(imported.papers))
+    written = write_list(papers_dir, imported.info, imported.papers, imported.stems)
     return ImportResult(papers_dir, written, len(imported.papers),
-                        sum(1 for s in imported.info.sections if s.id), imported.skipped)
+                        len(imported.info.paper_sections()), imported.skipped)

@@ -61,7 +61,7 @@ class Given:
     paper_url: str | None = None
     code: str | None = None
     abstract: str | None = None
-    non_medical: bool = False
+    marks: tuple[str, ...] = ()
     category: str | None = None
     fetch: bool = True
 
@@ -334,7 +334,7 @@ def scaffold(papers_dir: Path, given: Given, services: Services | None = None,
         year=_need(year, "year", ask, _answer(Kind.YEAR)),
         url=_need(url, "url", ask, _answer(Kind.URL)),
         category=category, code=given.code, abstract=given.abstract or found.abstract,
-        non_medical=given.non_medical, doi=found.doi or doi, arxiv=found.arxiv or arxiv_id,
+        marks=given.marks, doi=found.doi or doi, arxiv=found.arxiv or arxiv_id,
         added=today or dt.date.today())
     added = _add(papers_dir, paper, plist)
     return dataclasses.replace(added, notes=(*found.notes, *added.notes))
@@ -351,7 +351,7 @@ def new_from_args(args: argparse.Namespace, ask: Prompter | None) -> Scaffolded:
     given = Given(arxiv=args.arxiv, doi=args.doi, url=args.url, title=args.title,
                   authors=_option("authors", Kind.NAMES, args.authors), venue=args.venue,
                   year=_option("year", Kind.YEAR, args.year), paper_url=args.paper_url,
-                  code=args.code, abstract=args.abstract, non_medical=args.non_medical,
+                  code=args.code, abstract=args.abstract, marks=tuple(args.mark or ()),
                   category=args.category, fetch=not args.no_fetch)
     services = Services(
         arxiv_api=_setting(args.arxiv_api, "SITE_BUILDER_ARXIV_API", arxiv.DEFAULT_API),

@@ -3,7 +3,8 @@
 GitHub renders a submitted issue form as Markdown: one ``### <label>`` heading per field,
 in form order, then the answer; an empty optional answer reads ``_No response_`` and a
 checkbox ``- [x] <option>``.  The fields are declared here once (:data:`FORM_FIELDS`);
-``.github/ISSUE_TEMPLATE/add-paper.yml`` must use the same ids, labels and options, which
+``.github/ISSUE_TEMPLATE/add-paper.yml`` must use the same ids, labels and options (the
+marks' options are :func:`mark_option` of each mark the list declares), which
 ``tests/test_github.py`` checks.
 
 The body is untrusted: every answer is only ever data, checked by the same
@@ -18,11 +19,10 @@ from dataclasses import dataclass
 from .. import load
 from ..errors import InvalidRecords, Problem
 from ..kinds import KINDS, Kind
-from ..model import Paper
+from ..model import ListInfo, Mark, Paper
 from ..records import check_paper
 
 NO_RESPONSE = "_No response_"
-NON_MEDICAL_OPTION = "The paper is on non-medical anomaly detection (marked * in the list)"
 
 
 @dataclass(frozen=True)
@@ -49,7 +49,7 @@ FORM_FIELDS: tuple[FormField, ...] = (
     FormField("code", "Code link", "input"),
     FormField("figure", "Figure link", "input"),
     FormField("abstract", "Abstract", "textarea"),
-    FormField("non_medical", "Non-medical", "checkboxes"),
+    FormField("marks", "Marks", "checkboxes"),
     FormField("arxiv", "arXiv id", "input"),
     FormField("doi", "DOI", "input"),
 )
@@ -81,13 +81,19 @@ def split_answers(body: str) -> dict[str, str]:
     return answers
 
 
-def _value(f: FormField, answer: str) -> object:
+def mark_option(mark: Mark) -> str:
+    """The checkbox a contributor ticks for a mark."""
+    return f"{mark.description} ({mark.symbol} in the list)"
+
+
+def _value(f: FormField, answer: str, marks: tuple[Mark, ...]) -> object:
     """The raw record value of one answer, typed as a YAML file would give it: the form's
     own syntax (checkboxes, bullets) is read here, the value is the rulebook's to parse
     (and ``check_paper``'s to judge)."""
     if f.type == "checkboxes":
-        return any(m.group(1) in "xX" and m.group(2) == NON_MEDICAL_OPTION
-                   for m in map(_CHECKBOX.match, answer.splitlines()) if m)
+        ticked = {m.group(2) for m in map(_CHECKBOX.match, answer.splitlines())
+                  if m and m.group(1) in "xX"}
+        return [mark.id for mark in marks if mark_option(mark) in ticked]
     kind: Kind = Paper.__dataclass_fields__[f.id].metadata["spec"].kind
     if kind is Kind.NAMES:  # a contributor may have typed them as a Markdown list
         answer = "\n".join(_BULLET.sub("", line) for line in answer.splitlines())
@@ -101,8 +107,10 @@ def form_problem(p: Problem, source: str, fix: str | None = None) -> Problem:
                    p.fix if fix is None else fix, severity=p.severity)
 
 
-def parse_issue(body: str, section_ids: list[str], source: str = "issue") -> Paper:
-    """The paper an issue form describes; raises InvalidRecords naming the form fields."""
+def parse_issue(body: str, section_ids: list[str], source: str = "issue",
+                info: ListInfo | None = None) -> Paper:
+    """The paper an issue form describes; raises InvalidRecords naming the form fields.
+    ``info`` (the list-level file) gives the marks to tick and the optional fields."""
     answers = split_answers(body)
     if not answers:
         raise InvalidRecords([Problem(source, 0, "", "this is not an 'Add a paper' form "
@@ -110,26 +118,28 @@ def parse_issue(body: str, section_ids: list[str], source: str = "issue") -> Pap
                                       "with the 'Add a paper' template")])
     problems: list[Problem] = []
     raw: dict[str, object] = {}
+    optional = info.optional if info else ()
     for f in FORM_FIELDS:
         answer = answers.get(f.id)
+        required = f.required and f.id not in optional
         if answer is None:
-            if f.required:
+            if required:
                 problems.append(Problem(source, 0, f.label, "is missing from the issue",
                                         f"edit the issue and add the '### {f.label}' "
                                         "section back"))
             continue
         if answer in ("", NO_RESPONSE):
-            if f.required:
+            if required:
                 problems.append(Problem(source, 0, f.label, "is empty",
                                         "edit the issue and fill it in"))
             continue
-        value = _value(f, answer)
-        if value == [] and f.required:
+        value = _value(f, answer, info.marks if info else ())
+        if value == [] and required:
             problems.append(Problem(source, 0, f.label, "is empty",
                                     "edit the issue and fill it in"))
-        elif value is not False and value != []:
+        elif value != []:
             raw[f.id] = value
-    paper, found = check_paper(load.Source(source, data=raw), section_ids)
+    paper, found = check_paper(load.Source(source, data=raw), section_ids, info)
     reported = {p.field for p in problems}
     problems += [q for q in (form_problem(p, source) for p in found) if q.field not in reported]
     if paper is None or any(p.severity == "error" for p in problems):

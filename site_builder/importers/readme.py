@@ -8,25 +8,40 @@ that importing a rendered README gives the same records again.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from ..dump import file_stems
 from ..kinds import EMAIL_CORE, RESERVED_ANCHORS, TOP_ANCHOR, YEAR_DIGITS
-from ..model import Contact, Image, ListInfo, Note, Paper, Section
-from ..text import md_unescape, slugify, squash, unescape_entities
+from ..model import (
+    Contact,
+    Entry,
+    Image,
+    ListInfo,
+    Mark,
+    Note,
+    NoteLabel,
+    Paper,
+    PaperNote,
+    Section,
+    anchor_of,
+    sort_key,
+)
+from ..text import fold, md_unescape, slugify, squash, unescape_entities
 from .repair import fix_mojibake, latex_to_text
 
 _ANCHOR_TAG = r"<(?:div|a)\s+id\s*=\s*\"(?P<{}>[^\"]+)\"\s*>\s*</(?:div|a)>"
 # "## Title <div id="s3"></div>", "## <div id="s1"></div> A. Title"; ### only with an anchor.
 _HEADING = re.compile(rf"^(?P<level>###?)\s+(?:{_ANCHOR_TAG.format('pre')}\s*)?(?P<title>.*?)"
                       rf"\s*(?:{_ANCHOR_TAG.format('anchor')})?\s*$")
-_NUMBERED = re.compile(r"^(\d+)\.\s+(.*)$")
+_NUMBERED = re.compile(r"^(\d+(?:\.\d+)*)\.\s+(.*)$")
 _LETTERED = re.compile(r"^[A-Z]\d*\.\s+\S")  # "A. Foundations", "J1. Brain": keep as written
 # [[VENUE YEAR]] as this list writes it, or [[YEAR-VENUE]] / [[YEAR VENUE]] as others do.
 _VENUE_YEAR = re.compile(rf"^(?P<venue>.+?)\s+(?P<year>{YEAR_DIGITS})$|^(?P<year2>{YEAR_DIGITS})"
                          r"\s*[-–]?\s*(?P<venue2>.+)$")
 _ENTRY = re.compile(
-    r"^\s*[-*+]\s+(?P<star>\\?\*)?\s*\[\[(?P<vy>(?:\\.|[^\]\\])+?)\]\]"
+    r"^\s*[-*+]\s+(?P<marks>(?:\\.|[^\s\[\]\\]){1,8})?\s*\[\[(?P<vy>(?:\\.|[^\]\\])+?)\]\]"
     r"\((?P<url>[^)\s]*)\)\s*\*\*(?P<title>(?:\\.|[^\\*]|\*(?!\*))+?)\*\*"
     r"(?:\s*\[:octocat:\]\((?P<code>[^)\s]*)\))?(?P<rest>.*?)\s*$")
 _AUTHORS = re.compile(r"^\s*\*(?!\*)(?P<names>(?:\\.|[^\\])+?)\*\s*$")
@@ -52,7 +67,17 @@ _BADGE_HOST = re.compile(r"shields\.io|badge", re.I)
 _PROSE = re.compile(r"^\s*(?![<#>|]|[-*+]\s|```|~~~)\S")
 _IMAGES_ONLY = re.compile(r"^\s*(?:\[?\s*!\[[^\]]*\]\([^)\s]*\)\s*(?:\]\([^)\s]*\))?\s*)+$")
 # A list item that starts like an entry ("- [[" or "- *[[") but did not match _ENTRY.
-_LOOKS_LIKE_ENTRY = re.compile(r"^\s*[-*+]\s+\\?\*?\s*\[\[")
+_LOOKS_LIKE_ENTRY = re.compile(r"^\s*[-*+]\s+(?:\\.|[^\s\[\]\\]){0,8}\s*\[\[")
+# A Tips line that explains a mark: "*: Papers for Non-Medical Anomaly Detection".
+_MARK_ITEM = re.compile(r"^(?P<symbol>(?:\\.|[^\s:\[\]()<>`\\]){1,4}):\s+(?P<text>\S.*)$")
+# A note under an entry: "  - Intro (EN): text", "  - 简介: 文本".
+_NOTE = re.compile(r"^\s+[-*+]\s+(?P<label>[^:：\[\]()*]{1,30}?(?:\s*\([A-Za-z-]{2,8}\))?)"
+                   r"\s*[:：]\s*(?P<text>\S.*?)\s*$")
+_LANG_IN_LABEL = re.compile(r"\(([A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})?)\)")
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
+# What the renderer writes after a cross-listed paper's first line.
+_CROSS_LISTED = re.compile(r"^↪ \*cross-listed from \[.*\]\(#[^)\s]+\)\*$")
+_MARK_STOP = {"papers", "paper", "for", "on", "about", "with", "in", "the", "a", "an", "of"}
 # Lines that only hold the format's own wrappers: no content is lost by passing them over.
 _STRUCTURE = re.compile(r"^\s*(?:</?div\b[^>]*>|</?details\b[^>]*>|</?p\b[^>]*>|<br\s*/?>"
                         r"|\[!\[[^\]]*\]\([^)]*\)\s*\]\(#[^)]*\)"
@@ -66,6 +91,7 @@ class Imported:
     info: ListInfo
     papers: list[Paper] = field(default_factory=list)
     skipped: list[tuple[int, str]] = field(default_factory=list)  # (line, text) not imported
+    stems: list[str] = field(default_factory=list)  # file name of each paper
 
 
 def _attrs(tag: str) -> dict[str, str]:
@@ -99,12 +125,12 @@ def _image(src: str, alt: str, link: str | None, fallback: str) -> Image:
     return Image(src=src, alt=squash(alt) or _image_alt(src, fallback), link=link)
 
 
-def _split_sections(lines: list[str]) -> tuple[list[str], list[tuple[str, str | None,
+def _split_sections(lines: list[str]) -> tuple[list[str], list[tuple[int, str, str | None,
                                                                       list[str], int]]]:
-    """The header lines, and each ``##`` section as (title, anchor, body, line of the
-    body's first line)."""
+    """The header lines, and each ``##`` section as (level, title, anchor, body, line of
+    the body's first line); level 3 is a ``###`` subsection."""
     head: list[str] = []
-    sections: list[tuple[str, str | None, list[str], int]] = []
+    sections: list[tuple[int, str, str | None, list[str], int]] = []
     fence = False
     for number, line in enumerate(lines, 1):
         if line.lstrip().startswith("```"):
@@ -114,9 +140,10 @@ def _split_sections(lines: list[str]) -> tuple[list[str], list[tuple[str, str | 
         if m and m.group("level") == "###" and not (anchor and sections):
             m = None  # a ### heading is a section of its own only below a ## with an anchor
         if m:
-            sections.append((m.group("title"), anchor, [], number + 1))
+            sections.append((len(m.group("level")), m.group("title"), anchor, [],
+                             number + 1))
         elif sections:
-            sections[-1][2].append(line)
+            sections[-1][3].append(line)
         else:
             head.append(line)
     return head, sections
@@ -240,10 +267,12 @@ def _names_text(raw: str) -> str:
 
 
 def _papers(body: list[str], category: str, first_line: int,
-            skipped: list[tuple[int, str]]) -> list[Paper]:
-    """The entries of one paper section; lines that carry content the format has no
-    place for are added to ``skipped`` with their line number, so nothing goes silently."""
-    papers: list[Paper] = []
+            skipped: list[tuple[int, str]]) -> list[dict]:
+    """The entries of one paper section, as raw fields (``_marks``: the symbols before the
+    entry; ``_cross``: written as cross-listed from another section); lines that carry
+    content the format has no place for are added to ``skipped`` with their line number,
+    so nothing goes silently."""
+    papers: list[dict] = []
     current: dict | None = None
     abstract: list[str] | None = None
 
@@ -253,7 +282,7 @@ def _papers(body: list[str], category: str, first_line: int,
                 current["abstract"] = squash(unescape_entities(" ".join(abstract))) or None
                 skipped.append((number, "the abstract's <details> is not closed; it was read "
                                 "up to here"))
-            papers.append(Paper(**current))
+            papers.append(current)
 
     for number, line in enumerate(body, first_line):
         entry = _ENTRY.match(line)
@@ -270,11 +299,16 @@ def _papers(body: list[str], category: str, first_line: int,
                 "year": int(vy.group("year") or vy.group("year2")),
                 "url": unescape_entities(entry.group("url")),
                 "code": code,
-                "non_medical": bool(entry.group("star")),
+                "_marks": md_unescape(entry.group("marks") or ""),
+                "_cross": bool(_CROSS_LISTED.match(rest)),
+                "_line": number,
                 "category": category,
                 "authors": (),
+                "notes": [],
             }
             abstract = None
+            if current["_cross"]:
+                rest = ""
             if rest:
                 skipped.append((number, f"after the entry: {rest}"))
             continue
@@ -300,6 +334,11 @@ def _papers(body: list[str], category: str, first_line: int,
             raw = _names_text(names.group("names"))
             current["authors"] = tuple(n.strip() for n in re.split(r"\s+and\s+", raw)
                                        if n.strip())
+            continue
+        note = _NOTE.match(line)
+        if note and not _LOOKS_LIKE_ENTRY.match(line):
+            current["notes"].append((md_unescape(note.group("label")).strip(),
+                                     md_unescape(note.group("text")), number))
             continue
         img = _IMG_TAG.search(line)
         if img and "figure" not in current:
@@ -332,10 +371,152 @@ def looks_like_entry(text: str) -> bool:
     return bool(_LOOKS_LIKE_ENTRY.match(text))
 
 
-def _abstract_label(text: str) -> dict[str, str]:
+def _abstract_label(text: str) -> dict[str, Any]:
     m = re.search(r"<summary>(.*?)</summary>", text, re.I)
     label = squash(unescape_entities(re.sub(r"<[^>]+>", "", m.group(1)))) if m else ""
     return {"abstract_label": label} if label else {}
+
+
+def _legend(section: Section, list_title: str) -> tuple[Section, list[Mark]]:
+    """Marks explained by the leading items of an information section ("*: Papers for
+    …"): they become the list's marks, and the section lists them as its legend."""
+    marks: list[Mark] = []
+    title_words = set(fold(list_title).split())
+    for item in section.items:
+        m = _MARK_ITEM.match(item)
+        if not m:
+            break
+        text = m.group("text")
+        words = [w for w in text.split() if fold(w) not in _MARK_STOP | title_words]
+        label = " ".join(words).lower() or text
+        base = mark_id = slugify(" ".join(words) or text, 4)
+        while any(mark.id == mark_id for mark in marks):
+            mark_id = f"{base}-{len(marks) + 1}"
+        marks.append(Mark(id=mark_id, symbol=md_unescape(m.group("symbol")), label=label,
+                          description=text))
+    if not marks:
+        return section, []
+    return replace(section, legend=True, items=section.items[len(marks):]), marks
+
+
+def _lang_of(label: str) -> str:
+    """The language of a note label: "Intro (EN)" → en, "简介" → zh, otherwise en."""
+    tagged = _LANG_IN_LABEL.search(label)
+    if tagged:
+        return tagged.group(1).lower()
+    return "zh" if _CJK.search(label) else "en"
+
+
+def _same_paper(raw: dict) -> str:
+    return raw["url"] or fold(raw["title"])
+
+
+# Fields of a paper's second full entry compared with its first: what it gives differently
+# is reported (a shorter entry, without authors or notes, is just a cross-listing).
+_COMPARED = ("title", "venue", "year", "code", "authors", "figure", "abstract", "notes",
+             "_marks")
+
+
+@dataclass
+class _Node:
+    """A section being read, with the subsections found under it."""
+
+    section: Section
+    children: list[_Node] = field(default_factory=list)
+
+    def build(self, order: dict[str, tuple[str, ...]]) -> Section:
+        sid = self.section.id
+        return replace(self.section, order=order.get(sid or "", ()),
+                       sections=tuple(child.build(order) for child in self.children))
+
+
+class _Assembler:
+    """Raw entries of every section → records: a paper listed under several headings is
+    one record (home: the first full entry), marks resolved by their symbols, notes by the
+    language of their label."""
+
+    def __init__(self, marks: list[Mark], skipped: list[tuple[int, str]]) -> None:
+        self.marks = marks
+        self.skipped = skipped
+        self.labels: dict[str, str] = {}
+
+    def mark_ids(self, symbols: str) -> tuple[str, ...]:
+        ids: list[str] = []
+        while symbols:
+            mark = next((m for m in sorted(self.marks, key=lambda m: -len(m.symbol))
+                         if symbols.startswith(m.symbol)), None)
+            if mark is None:  # a symbol no Tips line explains: declared, to be described
+                mark = Mark(id=f"mark-{len(self.marks) + 1}", symbol=symbols[0],
+                            label="marked", description=f"Papers marked {symbols[0]}")
+                self.marks.append(mark)
+            if mark.id not in ids:
+                ids.append(mark.id)
+            symbols = symbols[len(mark.symbol):]
+        rank = {m.id: i for i, m in enumerate(self.marks)}
+        return tuple(sorted(ids, key=rank.__getitem__))  # as the README prints them
+
+    def notes(self, raw: list[tuple[str, str, int]]) -> tuple[PaperNote, ...]:
+        notes = []
+        for label, text, line in raw:
+            lang = _lang_of(label)
+            known = self.labels.setdefault(lang, label)
+            if known != label:
+                self.skipped.append((line, f"note label {label!r}: the list labels "
+                                     f"{lang!r} notes {known!r}; imported under that label"))
+            notes.append(PaperNote(lang=lang, text=text))
+        return tuple(notes)
+
+    def papers(self, raw: list[dict]) -> tuple[list[Paper], list[list[int]]]:
+        """The records, and for each the indexes of ``raw`` it was read from."""
+        homes: dict[str, int] = {}
+        records: list[dict] = []
+        sources: list[list[int]] = []
+        for full in (True, False):
+            for i, r in enumerate(raw):
+                if r["_cross"] == full:
+                    continue
+                key = _same_paper(r)
+                if key not in homes:
+                    homes[key] = len(records)
+                    records.append({**r, "also_in": []})
+                    sources.append([i])
+                    continue
+                home = records[homes[key]]
+                sources[homes[key]].append(i)
+                differ = [k.lstrip("_") for k in _COMPARED
+                          if r.get(k) not in (None, (), [], "") and r[k] != home.get(k)]
+                if full and differ:
+                    self.skipped.append((r["_line"], f"listed again (one record, home section "
+                                         f"{home['category']!r}): its {', '.join(differ)} "
+                                         "differ from the first entry's and were not "
+                                         "imported"))
+                if r["category"] != home["category"] and r["category"] not in home["also_in"]:
+                    home["also_in"].append(r["category"])
+        papers = []
+        for r in records:
+            fields = {k: v for k, v in r.items() if not k.startswith("_")}
+            fields.update(marks=self.mark_ids(r["_marks"]), also_in=tuple(r["also_in"]),
+                          notes=self.notes(r["notes"]))
+            papers.append(Paper(**fields))
+        return papers, sources
+
+
+def _orders(raw: list[dict], papers: list[Paper], sources: list[list[int]],
+            stems: list[str]) -> dict[str, tuple[str, ...]]:
+    """Each section's order as the README gives it, where it is not the default one."""
+    record_of = {i: n for n, found in enumerate(sources) for i in found}
+    shown: dict[str, list[str]] = {}
+    for i, r in enumerate(raw):
+        stem = stems[record_of[i]]
+        if stem not in shown.setdefault(r["category"], []):
+            shown[r["category"]].append(stem)
+    entries = {stem: Entry(stem, "", paper) for stem, paper in zip(stems, papers, strict=True)}
+    orders = {}
+    for sid, keys in shown.items():
+        default = [e.key for e in sorted((entries[k] for k in keys), key=sort_key)]
+        if keys != default:
+            orders[sid] = tuple(keys)
+    return orders
 
 
 def parse_readme(text: str) -> Imported:
@@ -344,12 +525,16 @@ def parse_readme(text: str) -> Imported:
     head, raw_sections = _split_sections(text.split("\n"))
     info: dict = {}
     _header(head, info)
-    sections: list[Section] = []
-    papers: list[Paper] = []
+    banner = info.get("banner")
+    list_title = info.pop("title", None) or (banner.alt if banner else "") or "Paper List"
+    nodes: list[_Node] = []
+    parent: _Node | None = None  # the last top-level paper section: ### sections go in it
+    raw: list[dict] = []
     used_ids: set[str] = set()
     skipped: list[tuple[int, str]] = []
+    marks: list[Mark] = []
     any_numbered = False
-    for title, anchor, body, first_line in raw_sections:
+    for level, title, anchor, body, first_line in raw_sections:
         if anchor in RESERVED_ANCHORS:
             if not any(_ENTRY.match(line) for line in body):
                 continue  # the format's own closing section (or a back-to-top target)
@@ -367,13 +552,28 @@ def parse_readme(text: str) -> Imported:
             while sid in used_ids:
                 sid, n = f"{base}-{n}", n + 1
             used_ids.add(sid)
-            sections.append(Section(title=title, id=sid, anchor=anchor if anchor != sid
-                                    else None))
-            papers += _papers(body, sid, first_line, skipped)
+            node = _Node(Section(title=title, id=sid, anchor=anchor if anchor != sid
+                                 else None))
+            if level == 3 and parent is not None:
+                parent.children.append(node)
+            else:
+                nodes.append(node)
+                parent = node
+            raw += _papers(body, sid, first_line, skipped)
         else:
-            sections.append(_info_section(title, anchor, body))
+            section = _info_section(title, anchor, body)
+            if section.anchor == anchor_of(replace(section, anchor=None)):
+                section = replace(section, anchor=None)  # the default: written by nobody
+            if not marks:
+                section, marks = _legend(section, list_title)
+            nodes.append(_Node(section))
+            parent = None
+    assembler = _Assembler(marks, skipped)
+    papers, sources = assembler.papers(raw)
+    stems = file_stems(papers)
+    orders = _orders(raw, papers, sources, stems)
     footer = None
-    last_body = "\n".join(raw_sections[-1][2]) if raw_sections else ""
+    last_body = "\n".join(raw_sections[-1][3]) if raw_sections else ""
     trailing = [m for m in _MD_IMAGE.finditer(last_body)
                 if (m.group("link") or "").startswith("#")]
     if trailing:
@@ -383,14 +583,16 @@ def parse_readme(text: str) -> Imported:
     if repo:
         info["logos"] = tuple(_absolute(i, repo) for i in info["logos"])
         info["badges"] = tuple(_absolute(i, repo) for i in info["badges"])
-    banner = info.get("banner")
-    title = info.pop("title", None) or (banner.alt if banner else "") or "Paper List"
     return Imported(
-        info=ListInfo(title=title, sections=tuple(sections), banner=banner,
-                      footer=footer, badges=info["badges"],
+        info=ListInfo(title=list_title, sections=tuple(n.build(orders) for n in nodes),
+                      banner=banner, footer=footer, badges=info["badges"],
                       notes=info["notes"], contact=info.get("contact"), logos=info["logos"],
                       contents_title=info.get("contents_title", "Contents"),
                       numbered=any_numbered or not papers,
                       description=info.get("description"), repo=repo,
+                      marks=tuple(assembler.marks),
+                      optional=("authors",) if any(not p.authors for p in papers) else (),
+                      note_labels=tuple(NoteLabel(lang=lang, label=label)
+                                        for lang, label in assembler.labels.items()),
                       **_abstract_label(text)),
-        papers=papers, skipped=skipped)
+        papers=papers, skipped=skipped, stems=stems)

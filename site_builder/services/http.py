@@ -42,7 +42,6 @@ from .. import __version__
 from ..errors import UsageError
 from . import MANUAL_HINT, TIMEOUT, Offline, ServiceError
 
-PROJECT_URL = "https://github.com/diaoquesang/Paper-List-for-Medical-Anomaly-Detection"
 TRIES = 3
 MAX_WAIT = 60.0  # longest wait between tries, whatever Retry-After asks for
 BACKOFF = 2.0  # first wait without Retry-After; doubles on every try
@@ -55,9 +54,11 @@ _BROKEN = "sent a broken answer or closed the connection before it was complete"
 
 
 def user_agent(mailto: str | None = None, project_url: str | None = None) -> str:
-    """``site-builder/0.1.0 (+https://github.com/...; mailto:me@example.org)``."""
-    contact = f"; mailto:{mailto}" if mailto else ""
-    return f"site-builder/{__version__} (+{project_url or PROJECT_URL}{contact})"
+    """``site-builder/0.1.0 (+https://github.com/...; mailto:me@example.org)``: the
+    project is the list's own repository (``repo:`` in _list.yaml), if it has one."""
+    about = "; ".join(part for part in (project_url and f"+{project_url}",
+                                        mailto and f"mailto:{mailto}") if part)
+    return f"site-builder/{__version__}" + (f" ({about})" if about else "")
 
 
 def retry_after(value: str | None, now: dt.datetime | None = None) -> float | None:

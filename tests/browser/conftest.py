@@ -12,7 +12,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import FLAGSHIP
+
 ROOT = Path(__file__).resolve().parents[2]
+
 CHROMIUM = os.environ.get("SITE_BUILDER_CHROMIUM", "/usr/bin/chromium")
 HOSTILE = """\
 title: "<script>window.__pwned = 1; alert('title')</script> Hostile <img src=x onerror=alert(2)> **bold** [x](javascript:alert(3))"
@@ -42,7 +45,7 @@ def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from site_builder.cli import main
 
     work = tmp_path_factory.mktemp("site")
-    shutil.copytree(ROOT / "papers", work / "papers")
+    shutil.copytree(FLAGSHIP, work / "papers")
     (work / "papers" / f"{HOSTILE_KEY}.yaml").write_text(HOSTILE, encoding="utf-8")
     shutil.copy(ROOT / "mkdocs.yml", work / "mkdocs.yml")
     cwd = Path.cwd()

@@ -75,15 +75,19 @@ def test_explore_filters_narrow_the_list_and_the_url_restores_them(page, base_ur
     assert urlsplit(fresh.url).query == ""
 
 
-def test_explore_kind_filter_and_sorting(page, base_url: str) -> None:
-    page.goto(base_url + "explore/?kind=non-medical&sort=oldest")
+def test_explore_mark_filter_and_sorting(page, base_url: str) -> None:
+    page.goto(base_url + "explore/?mark=non-medical&sort=oldest")
     years = [int(y) for y in page.locator("#sb-results > li:not([hidden])").evaluate_all(
         "els => els.map(e => e.dataset.year)")]
     assert years == sorted(years) and years
-    kinds = page.locator("#sb-results > li:not([hidden])").evaluate_all(
-        "els => els.map(e => e.dataset.kind)")
-    assert set(kinds) == {"non-medical"}
-    page.select_option("#sb-f-kind", "")
+    marks = page.locator("#sb-results > li:not([hidden])").evaluate_all(
+        "els => els.map(e => e.dataset.marks)")
+    assert set(marks) == {" non-medical "}
+    page.select_option("#sb-f-mark", "-non-medical")
+    unmarked = page.locator("#sb-results > li:not([hidden])").evaluate_all(
+        "els => els.map(e => e.dataset.marks)")
+    assert unmarked and set(unmarked) == {"  "}
+    page.select_option("#sb-f-mark", "")
     page.select_option("#sb-f-sort", "title")
     titles = page.locator("#sb-results > li:not([hidden]) .sb-row__title").all_inner_texts()
     assert titles == sorted(titles, key=str.lower) or len(titles) > 30
@@ -193,10 +197,10 @@ def offline_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     from site_builder.cli import main
 
-    from .conftest import ROOT
+    from .conftest import FLAGSHIP, ROOT
 
     work = tmp_path_factory.mktemp("offline")
-    shutil.copytree(ROOT / "papers", work / "papers")
+    shutil.copytree(FLAGSHIP, work / "papers")
     shutil.copy(ROOT / "mkdocs.yml", work / "mkdocs.yml")
     cwd = Path.cwd()
     os.chdir(work)

@@ -3,7 +3,7 @@
    writes HTML. Parameter names avoid "q", which Material's search reads. */
 (function () {
   "use strict";
-  var FIELDS = ["text", "section", "venue", "from", "to", "kind", "sort", "code"];
+  var FIELDS = ["text", "section", "venue", "from", "to", "mark", "sort", "code"];
 
   function init() {
     var form = document.getElementById("sb-filters");
@@ -13,6 +13,7 @@
     rows.forEach(function (row, i) { row.dataset.order = String(i); });
     var controls = {};
     FIELDS.forEach(function (name) { controls[name] = document.getElementById("sb-f-" + name); });
+    FIELDS = FIELDS.filter(function (name) { return controls[name]; });  /* no marks: no filter */
     var count = document.getElementById("sb-count");
     var empty = document.getElementById("sb-empty");
 
@@ -41,11 +42,12 @@
     function matches(row, s, words) {
       var d = row.dataset;
       var year = Number(d.year);
-      if (s.section && d.section !== s.section) return false;
+      if (s.section && d.sections.indexOf(" " + s.section + " ") < 0) return false;
       if (s.venue && d.venue !== s.venue) return false;
       if (s.from && year < Number(s.from)) return false;
       if (s.to && year > Number(s.to)) return false;
-      if (s.kind && d.kind !== s.kind) return false;
+      if (s.mark && s.mark.charAt(0) === "-" && d.marks.indexOf(" " + s.mark.slice(1) + " ") >= 0) return false;
+      if (s.mark && s.mark.charAt(0) !== "-" && d.marks.indexOf(" " + s.mark + " ") < 0) return false;
       if (s.code === "1" && d.code !== "1") return false;
       return words.every(function (w) { return d.text.indexOf(w) !== -1; });
     }
