@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .exporters import FORMATS, Options
 from .fsio import write_atomic
 from .model import Entry, PaperList
 from .render import BUNDLED_TEMPLATES, environment
@@ -78,9 +79,10 @@ def relative_url(source: str, target: str, directory_urls: bool = True) -> str:
 
 
 def build_pages(plist: PaperList, templates: Path | None = None,
-                contributing: str | None = None, *, directory_urls: bool = True
-                ) -> list[Page]:
-    """Every page of the site, in navigation order; links between pages follow
+                contributing: str | None = None, *, directory_urls: bool = True,
+                exports: Options | None = None) -> list[Page]:
+    """Every page of the site, in navigation order, then the export files (papers.bib,
+    feed.xml...: not pages, MkDocs copies them as they are); links between pages follow
     ``directory_urls`` (MkDocs' use_directory_urls)."""
     env = environment(templates, autoescape=True)
     env.filters["heading"] = md_heading
@@ -96,7 +98,8 @@ def build_pages(plist: PaperList, templates: Path | None = None,
         return {**base, "url_to": lambda target: relative_url(path, target, directory_urls)}
 
     pages = [Page("index.md", "Home", env.get_template("site/home.md.j2").render(
-        **common("index.md"), stats=_stats(plist), newest=_newest(plist)))]
+        **common("index.md"), stats=_stats(plist), newest=_newest(plist),
+        downloads=FORMATS.values()))]
     for section, entries in groups:
         path = section_path(section.id or "")
         pages.append(Page(path, f"{numbers[section.id]}{section.title}",
@@ -112,7 +115,16 @@ def build_pages(plist: PaperList, templates: Path | None = None,
                       env.get_template("site/contributing.md.j2").render(
                           **common("contributing.md"), contributing=contributing and repo_links(
                               contributing, plist.info.repo))))
-    return pages
+    return pages + export_files(plist, exports or Options())
+
+
+def export_files(plist: PaperList, options: Options) -> list[Page]:
+    """The downloads the site offers, one per export format."""
+    return [Page(f.filename, "", f.export(plist, options)) for f in FORMATS.values()]
+
+
+def is_page(page: Page) -> bool:
+    return page.path.endswith(".md")
 
 
 def _stats(plist: PaperList) -> dict[str, int]:
@@ -132,7 +144,7 @@ def _newest(plist: PaperList) -> list[Entry]:
 def nav(pages: list[Page]) -> list[dict[str, str]]:
     """MkDocs navigation for the pages (the adapter hands it to MkDocs).  Themes print nav
     titles as HTML, so they are handed over escaped (see :func:`text.html_title`)."""
-    return [{site_title(page.title): page.path} for page in pages]
+    return [{site_title(page.title): page.path} for page in pages if is_page(page)]
 
 
 def site_title(value: str) -> Any:

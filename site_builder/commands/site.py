@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import os
 import tempfile
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..checking import check_dir
 from ..errors import SiteBuilderError
+from ..exporters import Options
 from ..model import PaperList
 from ..render import BUNDLED_TEMPLATES
-from ..site import Page, build_pages
+from ..site import Page, build_pages, is_page
+from ..venue_table import Venue, bundled, load_venues
 
 
 @dataclass(frozen=True)
@@ -28,21 +31,24 @@ class Sources:
     plist: PaperList
     templates: Path | None
     contributing: str | None
+    venues: Mapping[str, Venue] = field(default_factory=bundled)
 
-    def pages(self, directory_urls: bool = True) -> list[Page]:
+    def pages(self, directory_urls: bool = True, site_url: str | None = None) -> list[Page]:
         return build_pages(self.plist, self.templates, self.contributing,
-                           directory_urls=directory_urls)
+                           directory_urls=directory_urls,
+                           exports=Options(self.venues, site_url))
 
 
 def read_sources(papers: Path, templates: Path | None = None,
                  contributing: Path | None = None, plist: PaperList | None = None) -> Sources:
     """Validate the records (raises InvalidRecords; skipped when ``plist`` is given) and
-    read the contributing guide."""
+    read the contributing guide and the list's venues."""
     plist = plist or check_dir(papers)
+    venues = load_venues(papers)
     text = None
     if contributing and contributing.is_file():
         text = contributing.read_text(encoding="utf-8")
-    return Sources(plist, templates, text)
+    return Sources(plist, templates, text, venues)
 
 
 def site(papers: Path, site_dir: Path, templates: Path | None = None,
@@ -82,4 +88,4 @@ def site(papers: Path, site_dir: Path, templates: Path | None = None,
             build(config)
         except MkDocsException as err:
             raise SiteBuilderError(f"the site did not build: {err}") from err
-    return SiteResult(site_dir, len(plugin.pages), sources.plist)
+    return SiteResult(site_dir, sum(map(is_page, plugin.pages)), sources.plist)

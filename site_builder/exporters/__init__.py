@@ -23,14 +23,17 @@ class Format:
     export: Callable[[PaperList, Options | None], str]
     filename: str  # in the site
     media_type: str
+    label: str  # the site's download link
 
 
 FORMATS: dict[str, Format] = {f.name: f for f in (
-    Format("bibtex", bibtex.export, "papers.bib", "application/x-bibtex"),
-    Format("ris", ris.export, "papers.ris", "application/x-research-info-systems"),
-    Format("csv", csv.export, "papers.csv", "text/csv"),
-    Format("json", json.export, "papers.json", "application/json"),
-    Format("atom", atom.export, atom.FEED_FILE, "application/atom+xml"),
+    Format("bibtex", bibtex.export, "papers.bib", "application/x-bibtex", "BibTeX"),
+    Format("ris", ris.export, "papers.ris", "application/x-research-info-systems",
+           "RIS"),
+    Format("csv", csv.export, "papers.csv", "text/csv", "CSV"),
+    Format("json", json.export, "papers.json", "application/json", "JSON"),
+    Format("atom", atom.export, atom.FEED_FILE, "application/atom+xml",
+           "Atom feed"),
 )}
 
 

@@ -9,6 +9,7 @@ import shutil
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 
@@ -66,6 +67,11 @@ def base_url(built_site: Path) -> Iterator[str]:
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    # As a static host serves them (mime-db), whatever this machine's mime.types says.
+    extensions_map: ClassVar[dict[str, str]] = {**http.server.SimpleHTTPRequestHandler.extensions_map,
+        ".bib": "text/x-bibtex", ".ris": "application/x-research-info-systems",
+        ".csv": "text/csv", ".json": "application/json", ".xml": "application/xml"}
+
     def log_message(self, format: str, *args: object) -> None:
         pass
 
