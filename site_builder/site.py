@@ -18,6 +18,7 @@ from .exporters import FORMATS, Options
 from .fsio import write_atomic
 from .model import Entry, PaperList
 from .render import BUNDLED_TEMPLATES, environment
+from .stats import charts
 from .text import html_title
 
 ASSETS = ("assets/site.css", "assets/explore.js", "assets/iframe-worker-shim.js")
@@ -99,7 +100,7 @@ def build_pages(plist: PaperList, templates: Path | None = None,
 
     pages = [Page("index.md", "Home", env.get_template("site/home.md.j2").render(
         **common("index.md"), stats=_stats(plist), newest=_newest(plist),
-        downloads=FORMATS.values()))]
+        downloads=FORMATS.values(), charts=charts(plist)))]
     for section, entries in groups:
         path = section_path(section.id or "")
         pages.append(Page(path, f"{numbers[section.id]}{section.title}",

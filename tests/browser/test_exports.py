@@ -14,10 +14,10 @@ import pytest
 
 from site_builder.exporters import FORMATS
 
+from .conftest import HOST_TYPES
+
 pytestmark = pytest.mark.browser
 ATOM = "{http://www.w3.org/2005/Atom}"
-CONTENT_TYPES = {"bibtex": "text/x-bibtex", "ris": "application/x-research-info-systems",
-                 "csv": "text/csv", "json": "application/json", "atom": "application/xml"}
 
 
 @pytest.mark.parametrize("path", ["", "sections/benchmarks/", "explore/", "contributing/"])
@@ -61,4 +61,5 @@ def test_the_home_page_downloads_every_export(page, base_url: str, built_site: P
     assert text == (built_site / spec.filename).read_bytes().decode("utf-8")
     _check(fmt, text)
     response = page.request.get(base_url + spec.filename)
-    assert response.headers["content-type"].split(";")[0] == CONTENT_TYPES[fmt]
+    suffix = Path(spec.filename).suffix
+    assert response.headers["content-type"].split(";")[0] == HOST_TYPES[suffix]
