@@ -38,8 +38,11 @@ def environment(templates: Path | None = None, *, autoescape: bool = False) -> A
 
 
 def render_readme(plist: PaperList, templates: Path | None = None) -> str:
-    """The README in the list's established format."""
+    """The README in the list's established format, plus tables of counts (the site's
+    statistics charts as text: a README can only show a committed image)."""
+    from .stats import charts
+
     text = environment(templates).get_template("readme/README.md.j2").render(
         info=plist.info, entries_by_section={s.id: e for s, e in plist.grouped()},
-        count=len(plist.entries))
+        count=len(plist.entries), charts=charts(plist))
     return "\n".join(line.rstrip() for line in text.splitlines()).strip("\n") + "\n"

@@ -46,7 +46,7 @@ _LINK_TEXT_SPACES = re.compile(r"\[\s*([^\]]*?)\s*\]\(")
 # BibTeX (M{\\"u}ller) from a hand-written list.
 _MD_ESCAPE = re.compile(r"\\([\\`*_\[\]<>&~|$])")
 _SUMMARY = re.compile(r"<summary>(?:.*?)</summary>(?P<rest>.*)$", re.I)
-RESERVED_ANCHORS = ("top", "build")
+RESERVED_ANCHORS = ("top", "build", "stats")  # stats: the counts the README shows
 _BADGE_HOST = re.compile(r"shields\.io|badge", re.I)
 # A header line of plain prose (not HTML, an image, a heading, a list item or bold note).
 _PROSE = re.compile(r"^\s*(?![<#>|]|[-*+]\s|```|~~~)\S")
