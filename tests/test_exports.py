@@ -328,3 +328,16 @@ def test_cli_export_refuses_invalid_records(tmp_path: Path,
 def test_cli_export_unknown_format(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["export", "--format", "docx"]) == 2
     assert "invalid choice: 'docx'" in capsys.readouterr().err
+
+
+def test_the_site_serves_every_export_with_the_lists_venues() -> None:
+    from site_builder.commands.site import read_sources
+    from site_builder.site import nav
+
+    pages = read_sources(HOSTILE).pages(site_url="https://lists.example.org/")
+    files = {p.path: p.text for p in pages}
+    assert {f.filename for f in FORMATS.values()} <= set(files)
+    assert "Medical Image Analysis (Overridden)" in files["papers.bib"]  # _venues.yaml
+    feed = ET.fromstring(files["feed.xml"])
+    assert feed.findtext(f"{ATOM}id") == "https://lists.example.org/"
+    assert all(path.endswith(".md") for item in nav(pages) for path in item.values())
