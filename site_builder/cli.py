@@ -120,6 +120,35 @@ def _cmd_site(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_export(args: argparse.Namespace) -> int:
+    from .commands.export import export_list
+
+    result = export_list(args.papers, args.format, args.output, site_url=args.site_url)
+    _print_problems(list(result.plist.warnings), "text", sys.stderr)
+    if result.path is None:
+        sys.stdout.write(result.text)
+    else:
+        print(f"{'wrote' if result.changed else 'unchanged'} {result.path}", file=sys.stderr)
+    return 0
+
+
+def _add_export(sub: argparse._SubParsersAction) -> None:
+    from .exporters import FORMATS
+
+    p = sub.add_parser("export", help="write the list as BibTeX, RIS, CSV, JSON or Atom",
+                       description="Export every paper (newest first) in one format; the "
+                       "site serves the same files. Venues come from the bundled table "
+                       "plus papers/_venues.yaml.")
+    _common(p)
+    p.add_argument("--format", required=True, choices=tuple(FORMATS),
+                   help="bibtex, ris, csv, json, or atom (the newest additions by 'added')")
+    p.add_argument("-o", "--output", type=Path, metavar="FILE",
+                   help="file to write (default: standard output)")
+    p.add_argument("--site-url", metavar="URL",
+                   help="the site's address, for the feed's links (default: the repository)")
+    p.set_defaults(func=_cmd_export)
+
+
 def _cmd_build(args: argparse.Namespace) -> int:
     from .checking import check_dir
     from .commands.readme import check_output, readme
@@ -314,6 +343,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     _add_new(sub)
     _add_from_issue(sub)
+    _add_export(sub)
 
     p = sub.add_parser("schema", help="write the JSON Schemas of the record files")
     p.add_argument("-o", "--output", type=_output_path, default=Path("schema"), metavar="DIR",

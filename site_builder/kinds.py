@@ -65,7 +65,8 @@ MAX_LONG_TEXT = 20000
 # them from here (the ``anchors`` global of :func:`site_builder.render.environment`).
 TOP_ANCHOR = "top"  # the title; "back to top" links lead there
 BUILD_ANCHOR = "build"  # the closing "Building this list" section
-RESERVED_ANCHORS: tuple[str, ...] = (TOP_ANCHOR, BUILD_ANCHOR)
+STATS_ANCHOR = "stats"  # the README's tables of counts
+RESERVED_ANCHORS: tuple[str, ...] = (TOP_ANCHOR, BUILD_ANCHOR, STATS_ANCHOR)
 
 
 def max_year() -> int:

@@ -17,6 +17,7 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, event_priority
 
 from .errors import InvalidRecords, format_problems
+from .render import BUNDLED_TEMPLATES
 from .site import Page, nav, read_sources, site_title, write_pages
 
 VENDORED_SHIM = "assets/iframe-worker-shim.js"
@@ -53,11 +54,15 @@ class SiteBuilderPlugin(BasePlugin[SiteBuilderConfig]):
             _LOG.info("the records are invalid:\n%s", report)
             self.pages = [_error_page(report)]
         else:
-            self.pages = sources.pages(config.use_directory_urls)
+            self.pages = sources.pages(config.use_directory_urls, config.site_url)
             config.site_name = site_title(sources.plist.info.title)
         polyfills = config.extra.get("polyfills") or []
         config.extra["polyfills"] = [VENDORED_SHIM if "iframe-worker" in url else url
                                      for url in polyfills]  # never the CDN copy
+        overrides = str(BUNDLED_TEMPLATES / "site" / "overrides")
+        if overrides not in config.theme.dirs:  # the feed link in every head; a project's
+            # own custom_dir keeps precedence
+            config.theme.dirs.insert(1 if config.theme.custom_dir else 0, overrides)
         write_pages(self.pages, Path(config.docs_dir))
         config.nav = nav(self.pages)
         return config

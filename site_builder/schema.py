@@ -1,6 +1,6 @@
 """JSON Schemas of the record files, generated from :mod:`site_builder.model` and the
 rulebook (:mod:`site_builder.kinds`), so that they accept exactly what ``check`` accepts
-of one file on its own (``tests/test_rulebook.py``).
+of one file on its own (``tests/test_rulebook.py``); and the schema of the JSON export.
 
 Editors (VS Code with the YAML extension, any yaml-language-server client) use them for
 completion and errors while typing; ``tests/test_schema.py`` keeps the files in step with
@@ -64,9 +64,42 @@ SCHEMAS = {"paper.schema.json": (Paper, "A paper record (papers/*.yaml)"),
            "list.schema.json": (ListInfo, "The list-level file (papers/_list.yaml)")}
 
 
+EXPORT_SCHEMA = "papers-export.schema.json"
+
+
+def export_schema() -> dict[str, Any]:
+    """The schema of ``papers.json`` (``site-builder export --format json``): the list's
+    title and its papers, each a paper record plus its ``key`` (the file stem)."""
+    paper = schema_for(Paper, "")
+    defs = paper.pop("$defs", {})
+    for name in ("$schema", "title"):
+        paper.pop(name)
+    paper["properties"] = {"key": {"type": "string", "description": "The record's file "
+                                   "name without .yaml: the paper's page is /papers/<key>/."},
+                           **paper["properties"]}
+    paper["required"] = ["key", *paper["required"]]
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema",
+            "title": "The papers of a list (papers.json, site-builder export --format json)",
+            "type": "object",
+            "properties": {
+                "title": {"type": "string", "description": "The list's title."},
+                "count": {"type": "integer", "minimum": 0,
+                          "description": "How many papers follow."},
+                "papers": {"type": "array", "items": {"$ref": "#/$defs/Paper"},
+                           "description": "Every paper, newest first."}},
+            "required": ["title", "count", "papers"],
+            "additionalProperties": False,
+            "$defs": dict(sorted({**defs, "Paper": paper}.items()))}
+
+
+def _text(schema: dict[str, Any]) -> str:
+    return json.dumps(schema, indent=2, ensure_ascii=False) + "\n"
+
+
 def render_schemas() -> dict[str, str]:
-    return {name: json.dumps(schema_for(cls, title), indent=2, ensure_ascii=False) + "\n"
-            for name, (cls, title) in SCHEMAS.items()}
+    out = {name: _text(schema_for(cls, title)) for name, (cls, title) in SCHEMAS.items()}
+    out[EXPORT_SCHEMA] = _text(export_schema())
+    return out
 
 
 def write_schemas(folder: Path) -> list[Path]:

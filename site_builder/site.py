@@ -12,16 +12,20 @@ from __future__ import annotations
 import os
 import posixpath
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .checking import check_dir
+from .exporters import FORMATS, Options
 from .fsio import FileError, file_error, read_text, shown, write_atomic
 from .load import display_path
 from .model import Entry, PaperList
 from .render import BUNDLED_TEMPLATES, environment, render_template
+from .stats import charts
 from .text import html_title
+from .venue_table import Venue, bundled, load_venues
 
 ASSETS = ("assets/site.css", "assets/explore.js", "assets/iframe-worker-shim.js")
 MANIFEST = ".site-builder-pages"
@@ -82,9 +86,10 @@ def relative_url(source: str, target: str, directory_urls: bool = True) -> str:
 
 
 def build_pages(plist: PaperList, templates: Path | None = None,
-                contributing: str | None = None, *, directory_urls: bool = True
-                ) -> list[Page]:
-    """Every page of the site, in navigation order; links between pages follow
+                contributing: str | None = None, *, directory_urls: bool = True,
+                exports: Options | None = None) -> list[Page]:
+    """Every page of the site, in navigation order, then the export files (papers.bib,
+    feed.xml...: not pages, MkDocs copies them as they are); links between pages follow
     ``directory_urls`` (MkDocs' use_directory_urls)."""
     env = environment(templates, autoescape=True)
     env.filters["heading"] = md_heading
@@ -102,7 +107,8 @@ def build_pages(plist: PaperList, templates: Path | None = None,
 
     pages = [Page("index.md", "Home", render_template(
         env, "site/home.md.j2", **common("index.md"), stats=_stats(plist),
-        newest=_newest(plist)))]
+        newest=_newest(plist),
+        downloads=FORMATS.values(), charts=charts(plist)))]
     for section, entries in groups:
         path = section_path(section.id or "")
         pages.append(Page(path, f"{numbers[section.id or '']}{section.title}", render_template(
@@ -116,7 +122,16 @@ def build_pages(plist: PaperList, templates: Path | None = None,
     pages.append(Page("contributing.md", "Contributing", render_template(
         env, "site/contributing.md.j2", **common("contributing.md"),
         contributing=contributing and repo_links(contributing, plist.info.repo))))
-    return pages
+    return pages + export_files(plist, exports or Options())
+
+
+def export_files(plist: PaperList, options: Options) -> list[Page]:
+    """The downloads the site offers, one per export format."""
+    return [Page(f.filename, "", f.export(plist, options)) for f in FORMATS.values()]
+
+
+def is_page(page: Page) -> bool:
+    return page.path.endswith(".md")
 
 
 def _stats(plist: PaperList) -> dict[str, int]:
@@ -140,7 +155,7 @@ def _newest(plist: PaperList) -> list[Entry]:
 def nav(pages: list[Page]) -> list[dict[str, str]]:
     """MkDocs navigation for the pages (the adapter hands it to MkDocs).  Themes print nav
     titles as HTML, so they are handed over escaped (see :func:`text.html_title`)."""
-    return [{site_title(page.title): page.path} for page in pages]
+    return [{site_title(page.title): page.path} for page in pages if is_page(page)]
 
 
 def site_title(value: str) -> Any:
@@ -187,19 +202,22 @@ class Sources:
     plist: PaperList
     templates: Path | None
     contributing: str | None
+    venues: Mapping[str, Venue] = field(default_factory=bundled)
 
-    def pages(self, directory_urls: bool = True) -> list[Page]:
+    def pages(self, directory_urls: bool = True, site_url: str | None = None) -> list[Page]:
         return build_pages(self.plist, self.templates, self.contributing,
-                           directory_urls=directory_urls)
+                           directory_urls=directory_urls,
+                           exports=Options(self.venues, site_url))
 
 
 def read_sources(papers: Path, templates: Path | None = None,
                  contributing: Path | None = None, plist: PaperList | None = None) -> Sources:
     """Validate the records (raises InvalidRecords; skipped when ``plist`` is given) and
-    read the contributing guide, which must be a regular file: its text is published."""
+    read the contributing guide (a regular file: its text is published) and the list's
+    venues."""
     plist = plist or check_dir(papers)  # not in parallel: a server's thread may call this
     text = read_text(contributing, "contributing guide") if contributing else None
-    return Sources(plist, templates, text)
+    return Sources(plist, templates, text, load_venues(papers))
 
 
 def _check_docs_dir(docs_dir: Path, ours: set[str], wanted: list[str]) -> None:

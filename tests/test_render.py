@@ -175,7 +175,7 @@ def test_hostile_text_renders_only_as_text(tmp_path: Path) -> None:
     assert len(re.findall(r"^  \*Name\d+, .*\*$", readme, re.M)) == n
     assert readme.count("\n<details>\n") == n and readme.count("\n</details>\n") == n
 
-    records = readme[:readme.index("## 🛠️ Building this list")]  # the fixed text follows
+    records = readme[:readme.index("## 📊 Statistics")]  # counts and fixed text follow
     html = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"]) \
         .render(records)
     parsed = _Html()
@@ -203,6 +203,20 @@ def test_hostile_text_renders_only_as_text(tmp_path: Path) -> None:
         alt = next(a["alt"] for t, a in parsed.tags if t == "img" and
                    a.get("src") == f"https://example.org/figure{i}.png")
         assert alt == f"Figure of Title{i} {bad} end{i}"
+
+
+def test_hostile_venues_stay_in_their_statistics_cells(tmp_path: Path) -> None:
+    readme = render_readme(_hostile_list(tmp_path))
+    stats = readme[readme.index("## 📊 Statistics"):readme.index("## 🛠️ Building this list")]
+    html = MarkdownIt("commonmark", {"html": True}).enable(["table"]).render(stats)
+    parsed = _Html()
+    parsed.feed(html)
+    tags = [t for t, _ in parsed.tags]
+    assert tags.count("table") == 2
+    shown = min(len(HOSTILE), 10)  # stats.TOP_VENUES
+    assert tags.count("tr") == 2 + 1 + shown  # two header rows, one year, the top venues
+    assert tags.count("td") == 2 * (1 + shown)
+    assert "script" not in tags and tags.count("a") == 1  # the section's anchor
 
 
 def test_unsafe_urls_never_reach_the_readme() -> None:

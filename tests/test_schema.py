@@ -41,7 +41,8 @@ def test_committed_schemas_are_what_the_model_gives() -> None:
 
 def test_write_schemas(tmp_path: Path) -> None:
     written = write_schemas(tmp_path)
-    assert sorted(p.name for p in written) == ["list.schema.json", "paper.schema.json"]
+    assert sorted(p.name for p in written) == ["list.schema.json", "paper.schema.json",
+                                              "papers-export.schema.json"]
     assert all(p.read_text(encoding="utf-8") == render_schemas()[p.name] for p in written)
 
 

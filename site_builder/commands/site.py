@@ -22,7 +22,7 @@ from ..fsio import (
 )
 from ..model import PaperList
 from ..render import BUNDLED_TEMPLATES
-from ..site import read_sources
+from ..site import is_page, read_sources
 
 
 @dataclass(frozen=True)
@@ -126,4 +126,4 @@ def _build(papers: Path, site_dir: Path, templates: Path | None, config_file: Pa
         swap_dir(staging, site_dir)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    return SiteResult(site_dir, len(plugin.pages), sources.plist)
+    return SiteResult(site_dir, sum(map(is_page, plugin.pages)), sources.plist)

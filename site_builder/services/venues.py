@@ -1,6 +1,7 @@
 """Venue names as services print them → the short names the list writes.
 
-The table is data: add a line to teach the scaffolder a venue.  A name starting with '='
+The table is data (``site_builder/data/venues.yaml``, read by :mod:`venue_table`): add
+an entry with ``match:`` names to teach the scaffolder a venue.  A name starting with '='
 must be the whole title (journals whose name also appears inside longer ones: "Pattern
 Recognition" is not "Computer Vision and Pattern Recognition"); any other name may appear
 inside a longer title ("2025 IEEE/CVF Conference on Computer Vision and Pattern
@@ -14,40 +15,10 @@ import re
 from collections.abc import Iterable
 
 from ..text import fold
+from ..venue_table import bundled
 
-VENUES: dict[str, tuple[str, ...]] = {
-    "CVPR": ("computer vision and pattern recognition",),
-    "CVPRW": ("computer vision and pattern recognition workshops",),
-    "ICCV": ("international conference on computer vision",),
-    "ICCVW": ("international conference on computer vision workshops",),
-    "ECCV": ("european conference on computer vision", "computer vision eccv"),
-    "WACV": ("winter conference on applications of computer vision",),
-    "BMVC": ("british machine vision conference",),
-    "MICCAI": ("medical image computing and computer assisted intervention",),
-    "MIDL": ("medical imaging with deep learning",),
-    "ISBI": ("international symposium on biomedical imaging",),
-    "IPMI": ("information processing in medical imaging",),
-    "NeurIPS": ("neural information processing systems",),
-    "ICLR": ("international conference on learning representations",),
-    "ICML": ("international conference on machine learning",),
-    "AAAI": ("aaai conference on artificial intelligence",),
-    "IJCAI": ("international joint conference on artificial intelligence",),
-    "ACM MM": ("acm international conference on multimedia",),
-    "TMI": ("=ieee transactions on medical imaging",),
-    "MedIA": ("=medical image analysis",),
-    "TPAMI": ("=ieee transactions on pattern analysis and machine intelligence",),
-    "TIP": ("=ieee transactions on image processing",),
-    "TNNLS": ("=ieee transactions on neural networks and learning systems",),
-    "TCSVT": ("=ieee transactions on circuits and systems for video technology",),
-    "JBHI": ("=ieee journal of biomedical and health informatics",),
-    "IJCV": ("=international journal of computer vision",),
-    "PR": ("=pattern recognition",),
-    "Nature Communications": ("=nature communications",),
-    "Nature Machine Intelligence": ("=nature machine intelligence",),
-    "Scientific Reports": ("=scientific reports",),
-    "Neurocomputing": ("=neurocomputing",),
-    "Inf. Fusion": ("=information fusion",),
-}
+# Venues services can name (the table's ``match`` lists), in the table's order.
+VENUES: dict[str, tuple[str, ...]] = {v.short: v.match for v in bundled().values() if v.match}
 
 # Book series that say nothing about the venue; the next name is looked at instead.
 SERIES = frozenset({

@@ -9,6 +9,7 @@ import shutil
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 
@@ -68,7 +69,15 @@ def base_url(built_site: Path) -> Iterator[str]:
     server.server_close()
 
 
+# As a static host serves the exports (mime-db), whatever this machine's mime.types says.
+HOST_TYPES = {".bib": "text/x-bibtex", ".ris": "application/x-research-info-systems",
+              ".csv": "text/csv", ".json": "application/json", ".xml": "application/xml"}
+
+
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    extensions_map: ClassVar[dict[str, str]] = {
+        **http.server.SimpleHTTPRequestHandler.extensions_map, **HOST_TYPES}
+
     def log_message(self, format: str, *args: object) -> None:
         pass
 

@@ -190,7 +190,7 @@ def test_new_files_get_the_umask_mode(tmp_path: Path, umask: None, mask: int, ex
     assert main(["import", str(GOLDEN / "README.md"), "--papers", str(tmp_path / "p")]) == 0
     assert main(["schema", "-o", str(tmp_path / "schema")]) == 0
     written = [*(tmp_path / "p").iterdir(), *(tmp_path / "schema").iterdir()]
-    assert len(written) == 8
+    assert len(written) >= 8  # six records, the schemas
     assert {oct(p.stat().st_mode & 0o777) for p in written} == {oct(expected)}
 
 
