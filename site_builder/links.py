@@ -290,6 +290,8 @@ class Checker:
         self.settings = settings
         self.limits: HostLimits = HostLimits(settings.per_host, settings.interval)
         self._local = threading.local()
+        self._clients: list[Client] = []
+        self._lock = threading.Lock()
         self._github_stop: str | None = None  # set once GitHub's rate limit is exhausted
 
     def _client(self, kind: str) -> Client:
@@ -311,7 +313,13 @@ class Checker:
                                 max_wait=s.max_wait, timeout=s.timeout, hint="",
                                 retry_on=frozenset({408}), **extra)
             setattr(self._local, kind, client)
+            with self._lock:
+                self._clients.append(client)
         return client
+
+    def close(self) -> None:
+        for client in self._clients:
+            client.close()
 
     def check(self, url: str) -> Result:
         """The verdict on one URL; never raises for anything the network does."""
@@ -413,8 +421,11 @@ def check_links(links: list[Link], settings: Settings, state: State, *,
                 progress(done, len(links), result)
         return result
 
-    with ThreadPoolExecutor(max(1, settings.workers)) as pool:
-        results = tuple(pool.map(one, links))
+    try:
+        with ThreadPoolExecutor(max(1, settings.workers)) as pool:
+            results = tuple(pool.map(one, links))
+    finally:
+        checker.close()
     return Report(results, sum(1 for r in results if not r.cached))
 
 
@@ -440,40 +451,46 @@ def _quoted(line: str, at: int, url: str) -> str:
     return url
 
 
-def rewrite(path: Path, line: int, old: str, new: str) -> bool:
-    """Replace ``old`` by ``new`` on line ``line`` of ``path`` and nowhere else, keeping the
-    file's formatting; False (file untouched) when the line does not hold ``old`` or the
-    edited file would mean anything but that one change."""
+def rewrite(path: Path, edits: list[tuple[int, str, str]]) -> bool:
+    """Replace each ``old`` by ``new`` on its line of ``path`` and nowhere else, keeping the
+    file's formatting; False (file untouched) when a line does not hold its ``old`` or the
+    edited file would mean anything but those changes."""
     from .fsio import write_atomic
 
     text = path.read_bytes().decode("utf-8")
     lines = text.splitlines(keepends=True)
-    if not 0 < line <= len(lines) or old not in lines[line - 1]:
-        return False
-    target = lines[line - 1]
-    at = target.index(old)
-    lines[line - 1] = target[:at] + _quoted(target, at, new) + target[at + len(old):]
+    for line, old, new in edits:
+        if not 0 < line <= len(lines) or old not in lines[line - 1]:
+            return False
+        target = lines[line - 1]
+        at = target.index(old)
+        lines[line - 1] = target[:at] + _quoted(target, at, new) + target[at + len(old):]
     edited = "".join(lines)
     before, after = load.parse(str(path), text.encode()), load.parse(str(path), edited.encode())
-    if after.problems or before.data is None or _swap(before.data, old, new) != after.data:
+    expected = before.data
+    for _, old, new in edits:
+        expected = _swap(expected, old, new)
+    if after.problems or before.data is None or expected != after.data:
         return False
     write_atomic(path, edited)
     return True
 
 
 def fix_moved(report: Report) -> tuple[list[tuple[Where, str, str]], list[tuple[Where, str]]]:
-    """Rewrite every moved link where it is written: (place, old, new) done, and (place,
-    old) left alone because the line could not be changed safely."""
+    """Rewrite every moved link where it is written, one file at a time: (place, old, new)
+    done, and (place, old) left alone because its file could not be changed safely."""
+    by_file: dict[str, list[tuple[Where, str, str]]] = {}
+    for result in report.results:
+        if result.status == "moved" and result.new_url:
+            for where in result.places:
+                by_file.setdefault(where.path, []).append((where, result.url, result.new_url))
     done: list[tuple[Where, str, str]] = []
     skipped: list[tuple[Where, str]] = []
-    for result in report.results:
-        if result.status != "moved" or not result.new_url:
-            continue
-        for where in result.places:
-            if rewrite(Path(where.path), where.line, result.url, result.new_url):
-                done.append((where, result.url, result.new_url))
-            else:
-                skipped.append((where, result.url))
+    for path, edits in sorted(by_file.items()):
+        if rewrite(Path(path), [(w.line, old, new) for w, old, new in edits]):
+            done += edits
+        else:
+            skipped += [(w, old) for w, old, _ in edits]
     return done, skipped
 
 

@@ -207,6 +207,7 @@ class _Sockets:
                 return
             if _private(peer):
                 self._shut(sock)
+                sock.close()  # urllib3 never sees it, so nobody else would
                 raise _PeerRefused(peer)
 
     def cut(self) -> None:
@@ -363,6 +364,11 @@ class Client:
         self.adapter = _Adapter()
         self.session.headers.update({"User-Agent": agent, "Accept": accept})
         self._last: float | None = None
+
+    def close(self) -> None:
+        """Close kept-alive connections (a thread pool's clients outlive their threads)."""
+        self.adapter.close()
+        self.session.close()
 
     def _retryable(self, status: int) -> bool:
         return status in self.retry_on or status >= 500
