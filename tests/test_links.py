@@ -473,3 +473,40 @@ def test_the_state_file_is_written_atomically_and_read_back(server: HTTPServer,
     assert server.url_for("/ok") in json.loads(state.read_text())["cache"]
     asked = len(server.log)
     assert cli.main(argv) == 0 and len(server.log) == asked
+
+
+# --- the workflows ----------------------------------------------------------------------
+
+WORKFLOWS = Path(__file__).resolve().parents[1] / ".github" / "workflows"
+
+
+def _workflow(name: str) -> dict:
+    import yaml
+
+    data = yaml.safe_load((WORKFLOWS / name).read_text())
+    data["on"] = data.pop(True)
+    return data
+
+
+def test_the_weekly_workflow_keeps_one_issue_and_the_history() -> None:
+    weekly = _workflow("links.yml")
+    assert weekly["on"]["schedule"] and "workflow_dispatch" in weekly["on"]
+    assert weekly["permissions"] == {"contents": "read"}
+    job = weekly["jobs"]["links"]
+    assert job["permissions"] == {"contents": "read", "issues": "write"}
+    runs = "\n".join(s.get("run", "") for s in job["steps"])
+    assert "--format markdown" in runs and "gh issue edit" in runs and "--label link-health" in runs
+    cached = {s["uses"].split("@")[0]: s["with"]["path"] for s in job["steps"]
+              if s.get("uses", "").startswith("actions/cache")}
+    assert cached == {"actions/cache/restore": ".site-builder",
+                      "actions/cache/save": ".site-builder"}
+    assert any("site-builder enrich" in s.get("run", "")
+               for s in weekly["jobs"]["metrics"]["steps"])
+
+
+def test_the_pull_request_workflow_checks_changed_records_without_secrets() -> None:
+    text = (WORKFLOWS / "links-pr.yml").read_text()
+    pr = _workflow("links-pr.yml")
+    assert pr["permissions"] == {"contents": "read"} and "secrets." not in text
+    assert "GITHUB_TOKEN" not in text
+    assert "--changed-only" in text and "--dead-after 1" in text
