@@ -510,3 +510,34 @@ def test_the_pull_request_workflow_checks_changed_records_without_secrets() -> N
     assert pr["permissions"] == {"contents": "read"} and "secrets." not in text
     assert "GITHUB_TOKEN" not in text
     assert "--changed-only" in text and "--dead-after 1" in text
+
+
+# --- the example report in CONTRIBUTING.md ----------------------------------------------
+
+def example_report() -> links.Report:
+    W = links.Where
+    return links.Report((
+        links.Result("https://arxiv.org/abs/2405.14325", "ok", 200,
+                     places=(W("papers/guo2025-dinomaly.yaml", 6, "url"),)),
+        links.Result("https://github.com/old-owner/bmad", "moved", 200,
+                     "the repository is now new-owner/bmad",
+                     new_url="https://github.com/new-owner/bmad",
+                     places=(W("papers/bao2024-bmad.yaml", 8, "code"),)),
+        links.Result("https://example.org/figures/gone.png", "broken", 404,
+                     "answered 404 NOT FOUND", failing_days=3, dead=True,
+                     places=(W("papers/zhou2024-anomalyclip.yaml", 9, "figure"),)),
+        links.Result("https://ieeexplore.ieee.org/document/1234567", "blocked", 418,
+                     "answered 418 I'M A TEAPOT; this host refuses scripts",
+                     places=(W("papers/huang2024-adapting-visual-language.yaml", 6, "url"),)),
+        links.Result("https://github.com/someone/frozen", "ok", 200,
+                     "archived by its owners (read-only)", archived=True,
+                     places=(W("papers/guo2025-dinomaly.yaml", 8, "code"),)),
+    ), checked=4)
+
+
+def test_contributing_shows_the_report_the_template_renders() -> None:
+    text = (Path(__file__).resolve().parents[1] / "CONTRIBUTING.md").read_text()
+    rendered = links.as_markdown(example_report(), date=dt.date(2026, 11, 30))
+    table = rendered[rendered.index("| Status | Links |"):].rstrip("\n")
+    assert table in text, f"update the example in CONTRIBUTING.md to:\n\n{table}\n"
+    assert "#### Link health — 2026-11-30" in text
