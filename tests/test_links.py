@@ -193,6 +193,14 @@ def test_loopback_is_refused_unless_allowed(server: HTTPServer) -> None:
     assert server.log == []
 
 
+@pytest.mark.parametrize("url", ["http://169.254.169.254/latest/meta-data/",
+                                 "http://[::1]/", "http://[::ffff:127.0.0.1]/", "http://0.0.0.0/",
+                                 "http://10.0.0.1/", "http://[fd00::1]/", "http://100.64.0.1/"])
+def test_private_link_local_and_metadata_addresses_are_refused(url: str) -> None:
+    result = check(url, allow_private=False)
+    assert result.status == "broken" and "private or local address" in result.detail
+
+
 @pytest.mark.parametrize("url", ["file:///etc/passwd", "javascript:alert(1)",
                                  "ftp://example.org/x"])
 def test_other_schemes_are_always_refused(url: str) -> None:
@@ -407,8 +415,14 @@ def test_exit_1_only_for_broken(server: HTTPServer, papers: Path,
     write_paper(papers, "a", title="Paper a", url=server.url_for("/ok"))
     write_paper(papers, "b", title="Paper b", url=server.url_for("/busy"))
     assert run("--dead-after", "1", "--deadline", "2") == 0
+    text = capsys.readouterr().out.splitlines()
+    assert text[0] == (f"papers/b.yaml:6: url: transient: {server.url_for('/busy')} — "
+                       "answered 503 SERVICE UNAVAILABLE")
+    assert text[-8:] == ["status         links", "ok                 1", "moved              0",
+                         "broken             0", "blocked            0", "rate-limited       0",
+                         "transient          1",
+                         "total              2  (2 asked, 0 fine recently)"]
     write_paper(papers, "c", title="Paper c", url=server.url_for("/gone"))
-    capsys.readouterr()
     assert run("--dead-after", "1", "--format", "json") == 1
     out = capsys.readouterr()
     assert json.loads(out.out)["counts"] == {"ok": 1, "moved": 0, "broken": 1, "blocked": 0,
