@@ -253,3 +253,48 @@ def add_id(proposal: Proposal) -> bool:
         return False
     write_atomic(path, edited)
     return True
+
+
+@dataclass(frozen=True)
+class PaperMetrics:
+    """What the pages show for one paper: figures from the metrics file, with their dates
+    (None when there is no figure yet)."""
+
+    stars: int | None = None
+    pushed_at: str | None = None
+    archived: bool = False
+    stars_date: str | None = None
+    citations: int | None = None
+    citations_source: str | None = None
+    citations_date: str | None = None
+
+
+def _int(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 \
+        else None
+
+
+def _str(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def paper_metrics(plist: PaperList, metrics: dict[str, dict[str, dict[str, Any]]]
+                  ) -> dict[str, PaperMetrics]:
+    """Record key → :class:`PaperMetrics` for the papers the metrics file has figures for;
+    what the command layer hands to the renderers (which never read files)."""
+    from .services.github import repo_link
+
+    repos, papers = metrics.get("repos", {}), metrics.get("papers", {})
+    out: dict[str, PaperMetrics] = {}
+    for entry in plist.entries:
+        link = repo_link(entry.paper.code or "")
+        repo = repos.get(link.full_name.lower(), {}) if link else {}
+        cited = papers.get(entry.key, {})
+        found = PaperMetrics(
+            stars=_int(repo.get("stars")), pushed_at=_str(repo.get("pushed_at")),
+            archived=repo.get("archived") is True, stars_date=_str(repo.get("date")),
+            citations=_int(cited.get("citations")),
+            citations_source=_str(cited.get("source")), citations_date=_str(cited.get("date")))
+        if found != PaperMetrics():
+            out[entry.key] = found
+    return out

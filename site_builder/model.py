@@ -147,6 +147,9 @@ class ListInfo:
                           "and contents.", default=True)
     abstract_label: str = spec(Kind.TEXT, "Label of the collapsible abstract.",
                                default="📋 Abstract (Click to Expand)")
+    show_metrics: bool = spec(Kind.BOOL, "Show GitHub stars and citation counts (from "
+                              "papers/_metrics.json, written by site-builder enrich) in the "
+                              "README.", default=False)
 
 
 PAPER_FIELDS: tuple[str, ...] = tuple(Paper.__dataclass_fields__)

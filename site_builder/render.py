@@ -6,6 +6,7 @@ the escaping filters.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -37,9 +38,11 @@ def environment(templates: Path | None = None, *, autoescape: bool = False) -> A
     return env
 
 
-def render_readme(plist: PaperList, templates: Path | None = None) -> str:
-    """The README in the list's established format."""
+def render_readme(plist: PaperList, templates: Path | None = None,
+                  metrics: Mapping[str, Any] | None = None) -> str:
+    """The README in the list's established format; ``metrics`` (record key → stars and
+    citations) are shown when the list file sets ``show_metrics``."""
     text = environment(templates).get_template("readme/README.md.j2").render(
         info=plist.info, entries_by_section={s.id: e for s, e in plist.grouped()},
-        count=len(plist.entries))
+        count=len(plist.entries), metrics=metrics or {})
     return "\n".join(line.rstrip() for line in text.splitlines()).strip("\n") + "\n"

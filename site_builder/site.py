@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import posixpath
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -78,10 +79,12 @@ def relative_url(source: str, target: str, directory_urls: bool = True) -> str:
 
 
 def build_pages(plist: PaperList, templates: Path | None = None,
-                contributing: str | None = None, *, directory_urls: bool = True
-                ) -> list[Page]:
+                contributing: str | None = None, *, directory_urls: bool = True,
+                metrics: Mapping[str, Any] | None = None) -> list[Page]:
     """Every page of the site, in navigation order; links between pages follow
-    ``directory_urls`` (MkDocs' use_directory_urls)."""
+    ``directory_urls`` (MkDocs' use_directory_urls).  ``metrics`` maps record keys to
+    their stars and citations (:func:`site_builder.enrich.paper_metrics`); none shown
+    without it."""
     env = environment(templates, autoescape=True)
     env.filters["heading"] = md_heading
     groups = plist.grouped()
@@ -90,7 +93,7 @@ def build_pages(plist: PaperList, templates: Path | None = None,
     numbers = {s.id: f"{i}. " if numbered else "" for i, (s, _) in enumerate(groups, 1)}
     base = {"info": plist.info, "groups": groups, "numbers": numbers,
             "section_of": section_of, "section_path": section_path,
-            "count": len(plist.entries)}
+            "count": len(plist.entries), "metrics": metrics or {}}
 
     def common(path: str) -> dict[str, Any]:
         return {**base, "url_to": lambda target: relative_url(path, target, directory_urls)}

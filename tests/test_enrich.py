@@ -192,3 +192,56 @@ def test_no_metrics_file_reads_as_empty(tmp_path: Path) -> None:
     bad.write_text("{")
     with pytest.raises(cli.UsageError, match="delete the file"):
         enrich.read_metrics(bad)
+
+
+# --- showing the figures ----------------------------------------------------------------
+
+def test_the_site_shows_stars_citations_and_archived_and_sorts_by_them(papers: Path) -> None:
+    from site_builder.commands.site import read_sources
+
+    write_paper(papers, "a", title="Paper a", extra="code: https://github.com/o/live\n")
+    write_paper(papers, "b", title="Paper b")
+    bare = {p.path: p.text for p in read_sources(papers).pages()}  # no metrics file yet
+    assert "★" not in bare["explore.md"] and "Most cited" not in bare["explore.md"]
+    (papers / "_metrics.json").write_text(json.dumps({
+        "repos": {"o/live": {"stars": 80, "archived": True, "date": "2026-11-30",
+                             "pushed_at": "2025-01-26T19:06:43Z"}},
+        "papers": {"a": {"citations": 42, "source": "OpenAlex", "date": "<b>x</b>"}}}))
+    pages = {p.path: p.text for p in read_sources(papers).pages()}
+    section = pages["sections/reconstruction.md"] if "sections/reconstruction.md" in pages \
+        else next(t for k, t in pages.items() if "Paper a" in t and k != "explore.md"
+                  and k != "index.md")
+    assert "★ 80</span>" in section and ">archived</span>" in section
+    assert "42 citations</span>" in section and "last push 2025-01-26" in section
+    assert "<b>x</b>" not in section and "&lt;b&gt;x&lt;/b&gt;" in section
+    explore = pages["explore.md"]
+    assert 'value="stars"' in explore and 'value="citations"' in explore
+    assert 'data-stars="80" data-citations="42"' in explore
+    assert 'data-stars="-1" data-citations="-1"' in explore
+
+
+def test_figures_of_the_wrong_type_are_not_shown(papers: Path) -> None:
+    write_paper(papers, "a", title="Paper a", extra="code: https://github.com/o/live\n")
+    shown = enrich.paper_metrics(check_dir(papers), {
+        "repos": {"o/live": {"stars": "<script>", "archived": "yes"}},
+        "papers": {"a": {"citations": True}}})
+    assert shown == {}
+
+
+def test_the_readme_shows_the_figures_only_when_the_list_asks(papers: Path) -> None:
+    from site_builder.commands.readme import readme
+
+    write_paper(papers, "a", title="Paper a", extra="code: https://github.com/o/live\n")
+    (papers / "_metrics.json").write_text(json.dumps({
+        "repos": {"o/live": {"stars": 80, "archived": True}},
+        "papers": {"a": {"citations": 42}}}))
+    out = papers.parent / "README.md"
+    readme(papers, out)
+    assert "⭐" not in out.read_text()
+    (papers / "_list.yaml").write_text("show_metrics: true\n" + LIST)
+    readme(papers, out)
+    assert "[:octocat:](https://github.com/o/live) ⭐ 80 (archived) · 42 citations\n" in \
+        out.read_text()
+    (papers / "_metrics.json").unlink()
+    readme(papers, out)  # no data file yet: no figures, no error
+    assert "⭐" not in out.read_text()

@@ -32,7 +32,12 @@ def readme(papers: Path, out: Path, templates: Path | None = None, *,
     when it fails nothing is written.
     """
     plist = plist or check_dir(papers)
-    text = render_readme(plist, templates)
+    metrics = None
+    if plist.info.show_metrics:
+        from ..enrich import metrics_path, paper_metrics, read_metrics
+
+        metrics = paper_metrics(plist, read_metrics(metrics_path(papers)))
+    text = render_readme(plist, templates, metrics)
     if check_only:
         try:
             current = out.read_text(encoding="utf-8")

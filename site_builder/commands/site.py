@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import os
 import tempfile
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..checking import check_dir
+from ..enrich import PaperMetrics, metrics_path, paper_metrics, read_metrics
 from ..errors import SiteBuilderError
 from ..model import PaperList
 from ..render import BUNDLED_TEMPLATES
@@ -28,21 +30,24 @@ class Sources:
     plist: PaperList
     templates: Path | None
     contributing: str | None
+    metrics: Mapping[str, PaperMetrics] = field(default_factory=dict)
 
     def pages(self, directory_urls: bool = True) -> list[Page]:
         return build_pages(self.plist, self.templates, self.contributing,
-                           directory_urls=directory_urls)
+                           directory_urls=directory_urls, metrics=self.metrics)
 
 
 def read_sources(papers: Path, templates: Path | None = None,
                  contributing: Path | None = None, plist: PaperList | None = None) -> Sources:
-    """Validate the records (raises InvalidRecords; skipped when ``plist`` is given) and
-    read the contributing guide."""
+    """Validate the records (raises InvalidRecords; skipped when ``plist`` is given), read
+    the contributing guide and the metrics file (``site-builder enrich``; none yet is
+    fine: the pages then show no stars or citations)."""
     plist = plist or check_dir(papers)
     text = None
     if contributing and contributing.is_file():
         text = contributing.read_text(encoding="utf-8")
-    return Sources(plist, templates, text)
+    metrics = paper_metrics(plist, read_metrics(metrics_path(papers)))
+    return Sources(plist, templates, text, metrics)
 
 
 def site(papers: Path, site_dir: Path, templates: Path | None = None,

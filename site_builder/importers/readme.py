@@ -390,6 +390,6 @@ def parse_readme(text: str) -> Imported:
                       notes=info["notes"], contact=info.get("contact"), logos=info["logos"],
                       contents_title=info.get("contents_title", "Contents"),
                       numbered=any_numbered or not papers,
-                      description=info.get("description"), repo=repo,
+                      description=info.get("description"), repo=repo, show_metrics=False,
                       **_abstract_label(text)),
         papers=papers, skipped=skipped)
