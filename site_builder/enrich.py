@@ -74,13 +74,25 @@ class Services:
     timeout: tuple[float, float] = (5.0, 20.0)
 
     def client(self, name: str, base: str, accept: str = "application/json",
-               retry_on: frozenset[int] | None = None) -> Client:
+               retry_on: frozenset[int] | None = None, min_interval: float = 0.0) -> Client:
         from .services.http import RETRY_STATUSES, Client, user_agent
 
         extra: dict[str, Any] = {"sleep": self.sleep} if self.sleep else {}
         return Client(name, base, agent=user_agent(self.mailto), accept=accept, hint="",
                       timeout=self.timeout, backoff=1.0, max_wait=30.0,
+                      min_interval=min_interval,
                       retry_on=RETRY_STATUSES if retry_on is None else retry_on, **extra)
+
+    def clients(self) -> dict[str, Client]:
+        """One client per service for a whole run (GitHub's 429 is a rate limit to report,
+        not to wait out; OpenAlex's polite pool takes 10 requests a second, Semantic
+        Scholar one)."""
+        return {
+            "github": self.client("GitHub", self.github_api, "application/vnd.github+json",
+                                  frozenset({408})),
+            "openalex": self.client("OpenAlex", self.openalex_api, min_interval=0.1),
+            "s2": self.client("Semantic Scholar", self.semanticscholar_api, min_interval=1.0),
+        }
 
 
 @dataclass(frozen=True)
@@ -123,13 +135,12 @@ def _kept(old: dict[str, Any] | None, today: str, why: str) -> dict[str, Any]:
     return {**(old or {}), "failed": f"{today}: {why}"}
 
 
-def _enrich_repos(plist: PaperList, services: Services, old: dict[str, dict[str, Any]],
-                  today: str, out: Outcome) -> dict[str, dict[str, Any]]:
+def _enrich_repos(plist: PaperList, services: Services, client: Client,
+                  old: dict[str, dict[str, Any]], today: str,
+                  out: Outcome) -> dict[str, dict[str, Any]]:
     from .services import NotFound, ServiceError
     from .services.github import RateLimited, get_repo, repo_link
 
-    client = services.client("GitHub", services.github_api, "application/vnd.github+json",
-                             frozenset({408}))
     repos: dict[str, dict[str, Any]] = {}
     stopped = ""
     for entry in plist.entries:
@@ -175,8 +186,8 @@ def _enrich_repos(plist: PaperList, services: Services, old: dict[str, dict[str,
     return repos
 
 
-def _citations(services: Services, doi: str | None, arxiv: str | None
-               ) -> tuple[int, str] | str:
+def _citations(services: Services, clients: dict[str, Client], doi: str | None,
+               arxiv: str | None) -> tuple[int, str] | str:
     """(count, source), or why neither service had one."""
     from .services import ServiceError, openalex, semanticscholar
 
@@ -184,16 +195,14 @@ def _citations(services: Services, doi: str | None, arxiv: str | None
     work = openalex.work_doi(doi, arxiv)
     if work:
         try:
-            client = services.client("OpenAlex", services.openalex_api)
-            return openalex.citations(client, work, mailto=services.mailto,
+            return openalex.citations(clients["openalex"], work, mailto=services.mailto,
                                       api_key=services.openalex_key), "OpenAlex"
         except ServiceError as err:
             reasons.append(str(err).split(" — ")[0])
     ident = semanticscholar.paper_id(doi, arxiv)
     if ident:
         try:
-            client = services.client("Semantic Scholar", services.semanticscholar_api)
-            return semanticscholar.citations(client, ident,
+            return semanticscholar.citations(clients["s2"], ident,
                                              api_key=services.semanticscholar_key), \
                 "Semantic Scholar"
         except ServiceError as err:
@@ -205,9 +214,20 @@ def enrich(plist: PaperList, metrics: dict[str, dict[str, dict[str, Any]]],
            services: Services, today: dt.date | None = None) -> Outcome:
     """Fresh figures for every repository and paper of ``plist``; entries gone from the
     list are dropped, failed lookups keep their previous figures."""
-    day = (today or dt.date.today()).isoformat()
+    clients = services.clients()
+    try:
+        return _enrich(plist, metrics, services, clients,
+                       (today or dt.date.today()).isoformat())
+    finally:
+        for client in clients.values():
+            client.close()
+
+
+def _enrich(plist: PaperList, metrics: dict[str, dict[str, dict[str, Any]]],
+            services: Services, clients: dict[str, Client], day: str) -> Outcome:
     out = Outcome({})
-    out.metrics["repos"] = _enrich_repos(plist, services, metrics.get("repos", {}), day, out)
+    out.metrics["repos"] = _enrich_repos(plist, services, clients["github"],
+                                         metrics.get("repos", {}), day, out)
     papers: dict[str, dict[str, Any]] = {}
     old = metrics.get("papers", {})
     for entry in plist.entries:
@@ -215,7 +235,7 @@ def enrich(plist: PaperList, metrics: dict[str, dict[str, dict[str, Any]]],
         out.proposals += proposals
         if not doi and not arxiv:
             continue
-        found = _citations(services, doi, arxiv)
+        found = _citations(services, clients, doi, arxiv)
         before = old.get(entry.key)
         if isinstance(found, str):
             papers[entry.key] = _kept(before, day, found)

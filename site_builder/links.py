@@ -37,6 +37,7 @@ from .errors import UsageError
 from .model import Image, PaperList
 
 if TYPE_CHECKING:
+    from .services.github import RepoLink
     from .services.http import Client, HostLimits, Reply
 
 STATUSES = ("ok", "moved", "broken", "blocked", "rate-limited", "transient")
@@ -347,7 +348,7 @@ class Checker:
             return Result(url, "transient", None, _short(err))
         return _classify(url, reply, self.settings.blocked)
 
-    def _check_github(self, url: str, repo: Any) -> Result:
+    def _check_github(self, url: str, repo: RepoLink) -> Result:
         from .services import NotFound, ServiceError
         from .services.github import RateLimited, get_repo
 
