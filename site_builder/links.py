@@ -398,11 +398,21 @@ class Report:
         return [r for r in self.results if r.status != "ok" or r.archived]
 
 
+OFFLINE_AFTER = 3  # this many links asked and not one server answered: we are offline
+
+
 def check_links(links: list[Link], settings: Settings, state: State, *,
                 now: dt.datetime | None = None, max_age: dt.timedelta = dt.timedelta(days=7),
                 dead_after: int = 3,
                 progress: Callable[[int, int, Result], None] | None = None) -> Report:
-    """Check ``links`` (the cached good ones are not asked again), update ``state``."""
+    """Check ``links`` (the cached good ones are not asked again), then update ``state``.
+
+    When :data:`OFFLINE_AFTER` or more links were asked and no server answered any of
+    them, the machine is offline, not every link dead: :class:`Offline` is raised and
+    nothing is recorded.
+    """
+    from .services import Offline
+
     now = now or dt.datetime.now(dt.timezone.utc)
     checker = Checker(settings)
     done = 0
@@ -416,7 +426,6 @@ def check_links(links: list[Link], settings: Settings, state: State, *,
             result = checker.check(link.url)
         result = replace(result, places=link.places)
         with lock:
-            result = state.record(result, now, dead_after)
             done += 1
             if progress:
                 progress(done, len(links), result)
@@ -424,10 +433,16 @@ def check_links(links: list[Link], settings: Settings, state: State, *,
 
     try:
         with ThreadPoolExecutor(max(1, settings.workers)) as pool:
-            results = tuple(pool.map(one, links))
+            checked = tuple(pool.map(one, links))
     finally:
         checker.close()
-    return Report(results, sum(1 for r in results if not r.cached))
+    asked = [r for r in checked if not r.cached]
+    if len(asked) >= OFFLINE_AFTER and all(r.code is None for r in asked):
+        raise Offline(f"no server answered any of the {len(asked)} links asked (the first: "
+                      f"{asked[0].detail}) — check the internet connection; nothing was "
+                      "recorded in the failure history")
+    results = tuple(state.record(r, now, dead_after) for r in checked)
+    return Report(results, len(asked))
 
 
 # --- fixing moved links ---------------------------------------------------------------

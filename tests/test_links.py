@@ -581,3 +581,15 @@ def test_progress_is_a_counter_on_a_terminal_and_plain_lines_elsewhere() -> None
         plain(done, 20, result)
     assert tty.getvalue().endswith("\rchecking links: 19/20\rchecking links: 20/20\n")
     assert ci.getvalue().splitlines() == [f"checked {n}/20 links" for n in range(2, 21, 2)]
+
+
+def test_offline_is_an_error_not_a_list_of_dead_links(tmp_path: Path) -> None:
+    from site_builder.services import Offline
+
+    found = [links.Link(f"http://no-such-host-{i}.invalid/", ()) for i in range(3)]
+    state = links.State()
+    with pytest.raises(Offline, match="no server answered any of the 3 links"):
+        links.check_links(found, fast(), state, now=NOW)
+    assert state.history == {}
+    report = links.check_links(found[:2], fast(), state, now=NOW)  # too few to tell
+    assert [r.status for r in report.results] == ["broken", "broken"]
