@@ -593,3 +593,17 @@ def test_offline_is_an_error_not_a_list_of_dead_links(tmp_path: Path) -> None:
     assert state.history == {}
     report = links.check_links(found[:2], fast(), state, now=NOW)  # too few to tell
     assert [r.status for r in report.results] == ["broken", "broken"]
+
+
+def test_rewrite_keeps_quoting_and_refuses_what_it_cannot_change_safely(tmp_path: Path) -> None:
+    path = tmp_path / "r.yaml"
+    path.write_text("url: 'https://a.example/x'\nfigure: >-\n  https://a.example/y\n")
+    assert links.rewrite(path, [(1, "https://a.example/x", "https://b.example/it's")])
+    assert path.read_text().splitlines()[0] == "url: 'https://b.example/it''s'"
+    before = path.read_text()
+    assert not links.rewrite(path, [(2, "https://a.example/y", "https://b.example/y")])
+    # " #x" would turn into a YAML comment: the value would not be the new address
+    assert not links.rewrite(path, [(3, "https://a.example/y", "https://b.example/y #x")])
+    assert path.read_text() == before
+    assert not links.rewrite(path, [(1, "https://elsewhere.example/", "https://b.example/")])
+    assert path.read_text() == before
