@@ -602,8 +602,10 @@ def test_rewrite_keeps_quoting_and_refuses_what_it_cannot_change_safely(tmp_path
     assert path.read_text().splitlines()[0] == "url: 'https://b.example/it''s'"
     before = path.read_text()
     assert not links.rewrite(path, [(2, "https://a.example/y", "https://b.example/y")])
-    # " #x" would turn into a YAML comment: the value would not be the new address
-    assert not links.rewrite(path, [(3, "https://a.example/y", "https://b.example/y #x")])
-    assert path.read_text() == before
+    plain = tmp_path / "plain.yaml"
+    plain.write_text("url: https://a.example/x\n")
+    # " #x" would start a YAML comment: the value would not be the new address
+    assert not links.rewrite(plain, [(1, "https://a.example/x", "https://b.example/x #x")])
+    assert plain.read_text() == "url: https://a.example/x\n"
     assert not links.rewrite(path, [(1, "https://elsewhere.example/", "https://b.example/")])
     assert path.read_text() == before
