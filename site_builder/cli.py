@@ -266,6 +266,15 @@ def _add_from_issue(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=_cmd_from_issue)
 
 
+# --- owned by the link-health work: `links` and `enrich` -------------------------------
+
+def _add_links_and_enrich(sub: argparse._SubParsersAction) -> None:
+    from .commands import enrich, links
+
+    links.add_parser(sub)
+    enrich.add_parser(sub)
+
+
 # ---------------------------------------------------------------------------------------
 
 def _cmd_schema(args: argparse.Namespace) -> int:
@@ -344,6 +353,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_new(sub)
     _add_from_issue(sub)
     _add_export(sub)
+    _add_links_and_enrich(sub)
 
     p = sub.add_parser("schema", help="write the JSON Schemas of the record files")
     p.add_argument("-o", "--output", type=_output_path, default=Path("schema"), metavar="DIR",

@@ -211,6 +211,9 @@ class ListInfo:
     note_labels: tuple[NoteLabel, ...] = spec(Kind.OBJECTS, "Labels of the papers' notes by "
                                               "language (the tag itself by default).",
                                               record=NoteLabel)
+    show_metrics: bool = spec(Kind.BOOL, "Show GitHub stars and citation counts (from "
+                              "papers/_metrics.json, written by site-builder enrich) in the "
+                              "README.", default=False)
 
     def note_label(self, lang: str) -> str:
         return next((n.label for n in self.note_labels if n.lang == lang), lang)

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from .checking import check_dir
+from .enrich import PaperMetrics, metrics_path, paper_metrics, read_metrics
 from .exporters import FORMATS, Options
 from .fsio import FileError, file_error, read_text, shown, write_atomic
 from .load import display_path
@@ -87,10 +88,13 @@ def relative_url(source: str, target: str, directory_urls: bool = True) -> str:
 
 def build_pages(plist: PaperList, templates: Path | None = None,
                 contributing: str | None = None, *, directory_urls: bool = True,
-                exports: Options | None = None) -> list[Page]:
+                exports: Options | None = None,
+                metrics: Mapping[str, Any] | None = None) -> list[Page]:
     """Every page of the site, in navigation order, then the export files (papers.bib,
     feed.xml...: not pages, MkDocs copies them as they are); links between pages follow
-    ``directory_urls`` (MkDocs' use_directory_urls)."""
+    ``directory_urls`` (MkDocs' use_directory_urls).  ``metrics`` maps record keys to
+    their stars and citations (:func:`site_builder.enrich.paper_metrics`); none shown
+    without it."""
     env = environment(templates, autoescape=True)
     env.filters["heading"] = md_heading
     groups = plist.grouped()
@@ -100,7 +104,7 @@ def build_pages(plist: PaperList, templates: Path | None = None,
                for sid, n in plist.info.section_numbers().items()}
     base = {"info": plist.info, "groups": groups, "numbers": numbers,
             "section_of": section_of, "section_path": section_path,
-            "count": len(plist.entries)}
+            "count": len(plist.entries), "metrics": metrics or {}}
 
     def common(path: str) -> dict[str, Any]:
         return {**base, "url_to": lambda target: relative_url(path, target, directory_urls)}
@@ -203,21 +207,24 @@ class Sources:
     templates: Path | None
     contributing: str | None
     venues: Mapping[str, Venue] = field(default_factory=bundled)
+    metrics: Mapping[str, PaperMetrics] = field(default_factory=dict)
 
     def pages(self, directory_urls: bool = True, site_url: str | None = None) -> list[Page]:
         return build_pages(self.plist, self.templates, self.contributing,
                            directory_urls=directory_urls,
-                           exports=Options(self.venues, site_url))
+                           exports=Options(self.venues, site_url), metrics=self.metrics)
 
 
 def read_sources(papers: Path, templates: Path | None = None,
                  contributing: Path | None = None, plist: PaperList | None = None) -> Sources:
     """Validate the records (raises InvalidRecords; skipped when ``plist`` is given) and
-    read the contributing guide (a regular file: its text is published) and the list's
-    venues."""
+    read the contributing guide (a regular file: its text is published), the list's
+    venues and the metrics file (``site-builder enrich``; none yet is fine: the pages
+    then show no stars or citations)."""
     plist = plist or check_dir(papers)  # not in parallel: a server's thread may call this
     text = read_text(contributing, "contributing guide") if contributing else None
-    return Sources(plist, templates, text, load_venues(papers))
+    metrics = paper_metrics(plist, read_metrics(metrics_path(papers)))
+    return Sources(plist, templates, text, load_venues(papers), metrics)
 
 
 def _check_docs_dir(docs_dir: Path, ours: set[str], wanted: list[str]) -> None:

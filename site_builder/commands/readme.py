@@ -36,7 +36,12 @@ def readme(papers: Path, out: Path, templates: Path | None = None, *,
     without following links, so ``--check`` cannot print another file's text.
     """
     plist = plist or check_dir(papers)
-    text = render_readme(plist, templates)
+    metrics = None
+    if plist.info.show_metrics:
+        from ..enrich import metrics_path, paper_metrics, read_metrics
+
+        metrics = paper_metrics(plist, read_metrics(metrics_path(papers)))
+    text = render_readme(plist, templates, metrics)
     if check_only:
         current = read_text(out, "README") or ""
         if current != text:

@@ -14,6 +14,16 @@ is not trusted, but a larger one is refused at once), and redirects followed by 
 code alone: at most :data:`MAX_REDIRECTS` hops, only over http(s), only to the host and port
 of the configured base URL (which the user chose, so it is trusted even on 127.0.0.1), and
 never to a loopback, private or link-local address.
+
+The link checker asks about addresses nobody vetted (URLs from contributors' records), so a
+client can be made for the open web (``open_web=True``): it takes absolute URLs, follows
+redirects to other hosts, and guards every hop, the first included: http(s) only, no user
+name or password, every address the host resolves to public, and the address the socket
+actually connected to public too (so a name that resolves differently the second time
+gains nothing).  ``allow_private=True`` is the one switch that lifts the address rule;
+tests use it to reach their servers on 127.0.0.1.  :class:`HostLimits` spaces and bounds
+the requests many threads make to one host; a :class:`Client` itself is used by one thread
+at a time.
 """
 
 from __future__ import annotations
@@ -26,7 +36,7 @@ import ipaddress
 import socket
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import SplitResult, urljoin, urlsplit
@@ -50,6 +60,8 @@ MAX_BYTES = 4 * 1024 * 1024  # largest answer read; a Crossref record is tens of
 MAX_REDIRECTS = 5
 CHUNK = 64 * 1024
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
+PERMANENT = frozenset({301, 308})
+RETRY_STATUSES = frozenset({408, 429})  # and every 5xx
 _BROKEN = "sent a broken answer or closed the connection before it was complete"
 
 
@@ -61,14 +73,32 @@ def user_agent(mailto: str | None = None, project_url: str | None = None) -> str
     return f"site-builder/{__version__}" + (f" ({about})" if about else "")
 
 
-def retry_after(value: str | None, now: dt.datetime | None = None) -> float | None:
+class Refused(ServiceError):
+    """The address is not one this client may ask: not http(s), credentials in it, or a
+    private, loopback or link-local address (at the first hop or any redirect)."""
+
+
+class NoSuchHost(Offline):
+    """The host name does not resolve."""
+
+
+class Transient(ServiceError):
+    """Every try timed out or lost its connection, or the deadline passed."""
+
+
+class TooManyRedirects(ServiceError):
+    """More than :data:`MAX_REDIRECTS` redirects (a loop, most often)."""
+
+
+def retry_after(value: str | None, now: dt.datetime | None = None,
+                cap: float = MAX_WAIT) -> float | None:
     """Seconds to wait from a ``Retry-After`` header (delay seconds or an HTTP date),
-    capped at :data:`MAX_WAIT`; None when the header is absent or unreadable."""
+    capped at ``cap``; None when the header is absent or unreadable."""
     if not value:
         return None
     value = value.strip()
     if value.isdigit():
-        return min(float(value), MAX_WAIT)
+        return min(float(value), cap)
     try:
         when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError):
@@ -76,7 +106,7 @@ def retry_after(value: str | None, now: dt.datetime | None = None) -> float | No
     if when.tzinfo is None:
         when = when.replace(tzinfo=dt.timezone.utc)
     now = now or dt.datetime.now(dt.timezone.utc)
-    return min(max((when - now).total_seconds(), 0.0), MAX_WAIT)
+    return min(max((when - now).total_seconds(), 0.0), cap)
 
 
 def _reason(err: requests.ConnectionError) -> str:
@@ -152,19 +182,34 @@ def _private(address: str) -> bool:
     return not ip.is_global
 
 
-class _Sockets:
-    """The sockets one exchange opened, so the deadline watchdog can shut them down."""
+class _PeerRefused(Exception):
+    """The socket connected to a private address (raised through urllib3 untouched)."""
 
-    def __init__(self) -> None:
+
+class _Sockets:
+    """The sockets one exchange opened, so the deadline watchdog can shut them down; with
+    ``guard`` set, a socket connected to a private address is shut at once."""
+
+    def __init__(self, guard: bool = False) -> None:
         self.lock = threading.Lock()
         self.open: list[socket.socket] = []
         self.expired = False
+        self.guard = guard
 
     def add(self, sock: socket.socket) -> None:
         with self.lock:
             self.open.append(sock)
             if self.expired:
                 self._shut(sock)
+        if self.guard:
+            try:
+                peer = str(sock.getpeername()[0])
+            except OSError:
+                return
+            if _private(peer):
+                self._shut(sock)
+                sock.close()  # urllib3 never sees it, so nobody else would
+                raise _PeerRefused(peer)
 
     def cut(self) -> None:
         with self.lock:
@@ -231,6 +276,7 @@ class Reply:
     url: str
     content: bytes
     headers: Mapping[str, str] = field(default_factory=CaseInsensitiveDict)
+    hops: tuple[tuple[int, str], ...] = ()  # (status, address asked) of each redirect
 
     @property
     def text(self) -> str:
@@ -245,26 +291,88 @@ class _Retry(Exception):
     """One try failed in a way worth trying again (timeout, reset connection)."""
 
 
+class _Budget:
+    """The network time left for one fetch; our own waits (pacing, a host's turn, backoff)
+    are given back, as they are not the server's."""
+
+    def __init__(self, seconds: float) -> None:
+        self.end = time.monotonic() + seconds
+
+    def left(self) -> float:
+        return self.end - time.monotonic()
+
+    @contextlib.contextmanager
+    def paused(self) -> Iterator[None]:
+        start = time.monotonic()
+        try:
+            yield
+        finally:
+            self.end += time.monotonic() - start
+
+
+class HostLimits:
+    """At most ``per_host`` requests at once to one host, started at least ``interval``
+    seconds apart; shared by the threads of a link check."""
+
+    def __init__(self, per_host: int = 4, interval: float = 0.05,
+                 clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
+        self.per_host, self.interval, self.clock, self.sleep = per_host, interval, clock, sleep
+        self._lock = threading.Lock()
+        self._slots: dict[str, threading.Semaphore] = {}
+        self._next: dict[str, float] = {}
+
+    @contextlib.contextmanager
+    def slot(self, host: str) -> Iterator[None]:
+        with self._lock:
+            slots = self._slots.setdefault(host, threading.Semaphore(self.per_host))
+        with slots:
+            with self._lock:
+                now = self.clock()
+                start = max(now, self._next.get(host, now))
+                self._next[host] = start + self.interval
+            if start > now:
+                self.sleep(start - now)
+            yield
+
+
 class Client:
     """A polite client for one service: ``get(path, params)`` returns the :class:`Reply`
-    of the first try that is neither 429 nor 5xx, or raises a ServiceError subclass."""
+    of the first try whose status is not worth another (408, 429, 5xx), or raises a
+    ServiceError subclass.  ``fetch(url, ...)`` asks an absolute address (HEAD too).
+
+    ``base`` may be empty for an ``open_web`` client, which only fetches absolute URLs.
+    """
 
     def __init__(self, name: str, base: str, *, agent: str, accept: str = "*/*",
                  min_interval: float = 0.0, timeout: tuple[float, float] = TIMEOUT,
                  tries: int = TRIES, clock: Callable[[], float] = time.monotonic,
                  sleep: Callable[[float], None] = time.sleep, deadline: float | None = None,
-                 max_bytes: int | None = None) -> None:
+                 max_bytes: int | None = None, hint: str = MANUAL_HINT,
+                 backoff: float = BACKOFF, max_wait: float = MAX_WAIT,
+                 retry_on: frozenset[int] = RETRY_STATUSES, open_web: bool = False,
+                 allow_private: bool = False, limits: HostLimits | None = None) -> None:
         self.name, self.base = name, base.rstrip("/")
-        self.origin = base_origin(name, self.base)
+        self.open_web, self.allow_private, self.limits = open_web, allow_private, limits
+        self.origin = base_origin(name, self.base) if self.base or not open_web else None
         self.host = urlsplit(self.base).netloc
         self.min_interval, self.timeout, self.tries = min_interval, timeout, tries
         self.deadline = DEADLINE if deadline is None else deadline
         self.max_bytes = MAX_BYTES if max_bytes is None else max_bytes
+        self.hint, self.backoff, self.max_wait, self.retry_on = hint, backoff, max_wait, retry_on
         self.clock, self.sleep = clock, sleep
         self.session = requests.Session()
         self.adapter = _Adapter()
         self.session.headers.update({"User-Agent": agent, "Accept": accept})
         self._last: float | None = None
+
+    def close(self) -> None:
+        """Close kept-alive connections (a thread pool's clients outlive their threads)."""
+        self.adapter.close()
+        self.session.close()
+
+    def _retryable(self, status: int) -> bool:
+        return status in self.retry_on or status >= 500
 
     def _pace(self) -> None:
         if self._last is not None and self.min_interval:
@@ -273,38 +381,59 @@ class Client:
                 self.sleep(wait)
         self._last = self.clock()
 
-    def _fail(self, what: str, fix: str = "try again later") -> ServiceError:
-        return ServiceError(f"{self.name} ({self.host}) {what} — {fix}, {MANUAL_HINT}")
+    def _fail(self, what: str, fix: str = "try again later",
+              error: type[ServiceError] = ServiceError) -> ServiceError:
+        hint = f", {self.hint}" if self.hint else ""
+        return error(f"{self.name} ({self.host}) {what} — {fix}{hint}")
 
-    def get(self, path: str = "", params: Mapping[str, str] | None = None) -> Reply:
-        url = self.base + path
-        end = time.monotonic() + self.deadline
+    def get(self, path: str = "", params: Mapping[str, str] | None = None,
+            headers: Mapping[str, str] | None = None) -> Reply:
+        return self.fetch(self.base + path, params=params, headers=headers)
+
+    def fetch(self, url: str, *, method: str = "GET", params: Mapping[str, str] | None = None,
+              headers: Mapping[str, str] | None = None, final: bool = False,
+              limit: int | None = None) -> Reply:
+        """Ask ``url`` (with retries); ``final`` returns the last 408/429/5xx answer instead
+        of raising, ``limit`` reads at most that many body bytes and keeps them without
+        complaint (a link check needs the status, not the page)."""
+        budget = _Budget(self.deadline)
+        if self.open_web:
+            self.host = urlsplit(url).netloc
+            self._guard(url, budget)
         problem = ""
+        reply: Reply | None = None
         for attempt in range(self.tries):
-            waited = time.monotonic()
-            self._pace()
-            end += time.monotonic() - waited
+            with budget.paused():
+                self._pace()
             try:
-                reply = self._follow(url, params, end)
+                reply = self._follow(method, url, params, headers, budget, limit)
             except _Retry as err:
-                problem, wait = str(err), None
+                problem, wait, reply = str(err), None, None
             else:
-                if reply.status_code != 429 and reply.status_code < 500:
+                if not self._retryable(reply.status_code):
                     return reply
                 problem = f"answered {reply.status_code} {reply.reason}".rstrip()
-                wait = retry_after(reply.headers.get("Retry-After"))
+                wait = retry_after(reply.headers.get("Retry-After"), cap=self.max_wait)
             if attempt + 1 < self.tries:
-                waited = time.monotonic()
-                self.sleep(wait if wait is not None else min(BACKOFF * 2 ** attempt, MAX_WAIT))
-                end += time.monotonic() - waited  # our own polite wait is not the server's
-        raise self._fail(f"{problem} ({self.tries} tries)")
+                with budget.paused():  # our own polite wait is not the server's
+                    self.sleep(wait if wait is not None
+                               else min(self.backoff * 2 ** attempt, self.max_wait))
+        if reply is not None and final:
+            return reply
+        raise self._fail(f"{problem} ({self.tries} tries)",
+                         error=ServiceError if reply is not None else Transient)
 
-    def _follow(self, url: str, params: Mapping[str, str] | None, end: float) -> Reply:
+    def _follow(self, method: str, url: str, params: Mapping[str, str] | None,
+                headers: Mapping[str, str] | None, budget: _Budget,
+                limit: int | None) -> Reply:
         """One try: the request and its redirects, each hop checked before it is asked."""
+        hops: list[tuple[int, str]] = []
         for _ in range(MAX_REDIRECTS + 1):
-            reply = self._exchange(url, params, end)
+            reply = self._exchange(method, url, params, headers, budget, limit)
             if reply.status_code not in _REDIRECTS:
-                return reply
+                return Reply(reply.status_code, reply.reason, reply.url, reply.content,
+                             reply.headers, tuple(hops))
+            hops.append((reply.status_code, reply.url))
             location = reply.headers.get("Location", "")
             if not location:
                 raise self._fail(f"answered {reply.status_code} without a Location",
@@ -313,9 +442,33 @@ class Client:
                 url = urljoin(reply.url, location.strip())
             except ValueError:
                 url = location
-            self._check_redirect(url, end)
+            if self.open_web:
+                self._guard(url, budget)
+            else:
+                self._check_redirect(url, budget.end)
             params = None  # the new address carries its own query
-        raise self._fail(f"redirected more than {MAX_REDIRECTS} times", "check the address")
+        raise self._fail(f"redirected more than {MAX_REDIRECTS} times", "check the address",
+                         TooManyRedirects)
+
+    def _guard(self, url: str, budget: _Budget) -> None:
+        """For the open web: refuse what is not http(s), carries credentials, or resolves
+        to a private address (unless ``allow_private``); a name that does not resolve is
+        :class:`NoSuchHost`."""
+        shown = url if len(url) <= 80 else url[:77] + "..."
+        try:
+            target = origin(url)
+        except ValueError as err:
+            raise self._fail(f"{shown!r} is refused ({err})", "check the address",
+                             Refused) from None
+        found = _addresses(target.host, target.port, budget.left())
+        if not found:
+            raise self._fail(f"{target.host} does not resolve (name lookup failed)",
+                             "check the address", NoSuchHost)
+        private = [a for a in found if _private(a)]
+        if private and not self.allow_private:
+            named = "" if private[0] == target.host else f"{target.host} is "
+            raise self._fail(f"{shown!r} is a private or local address ({named}{private[0]}),"
+                             " which is refused", "check the address", Refused)
 
     def _check_redirect(self, url: str, end: float) -> None:
         """Refuse a hop that leaves http(s) or the base's host and port; a hop to another
@@ -326,6 +479,7 @@ class Client:
         except ValueError as err:
             raise self._fail(f"redirected to {shown!r}, which is refused ({err})",
                              "check the address") from None
+        assert self.origin is not None  # only open-web clients have no base
         if target.host != self.origin.host:
             private = [a for a in _addresses(target.host, target.port, end - time.monotonic())
                        if _private(a)]
@@ -339,8 +493,21 @@ class Client:
             raise self._fail(f"redirected to another port or scheme ({target.scheme}://"
                              f"{target}), which is refused", "check the address")
 
-    def _exchange(self, url: str, params: Mapping[str, str] | None, end: float) -> Reply:
-        """One request and its whole answer, cut off at ``end`` and at ``max_bytes``."""
+    def _exchange(self, method: str, url: str, params: Mapping[str, str] | None,
+                  headers: Mapping[str, str] | None, budget: _Budget,
+                  limit: int | None) -> Reply:
+        """One request and its whole answer, cut off at the deadline and at ``max_bytes``
+        (or quietly at ``limit``)."""
+        with contextlib.ExitStack() as turn:
+            if self.limits is not None:
+                with budget.paused():  # waiting for the host's turn is ours, not the server's
+                    turn.enter_context(self.limits.slot(urlsplit(url).hostname or ""))
+            return self._exchange_now(method, url, params, headers, budget, limit)
+
+    def _exchange_now(self, method: str, url: str, params: Mapping[str, str] | None,
+                      headers: Mapping[str, str] | None, budget: _Budget,
+                      limit: int | None) -> Reply:
+        end = budget.end
         left = end - time.monotonic()
         if left <= 0:
             raise self._deadline()
@@ -352,17 +519,25 @@ class Client:
         connect, read = self.timeout
         try:
             # The adapter, not the session: the session would parse Location itself.
-            request = self.session.prepare_request(requests.Request("GET", url, params=params))
+            request = self.session.prepare_request(
+                requests.Request(method, url, params=params, headers=dict(headers or {})))
             env = self.session.merge_environment_settings(request.url, {}, True, None, None)
             verify = True if env["verify"] is None else env["verify"]
+            # Through a proxy the socket's peer is the proxy, which the user chose.
+            sockets.guard = (self.open_web and not self.allow_private
+                             and not requests.utils.select_proxy(url, env["proxies"]))
             with self.adapter.send(request, stream=True, verify=verify, proxies=env["proxies"],
                                    timeout=(min(connect, left), min(read, left))) as response:
                 redirect = response.status_code in _REDIRECTS
-                body = b"" if redirect else self._read(response, end)
+                body = b"" if redirect or method == "HEAD" else \
+                    self._read(response, end, limit)
                 if sockets.expired:  # the cut looked like the end of the body
                     raise self._deadline()
                 return Reply(response.status_code, response.reason or "", response.url, body,
                              CaseInsensitiveDict(response.headers))
+        except _PeerRefused as err:
+            raise self._fail(f"connected to a private or local address ({err}), which is "
+                             "refused", "check the address", Refused) from None
         except requests.exceptions.SSLError as err:
             raise self._fail("refused a secure connection (certificate or TLS problem)",
                              "check the address and the system's certificates") from err
@@ -374,8 +549,11 @@ class Client:
             if sockets.expired:
                 raise self._deadline() from err
             if not sockets.open:  # no connection was made: refused, no route, no name
-                raise Offline(f"cannot reach {self.name} at {self.host} ({_reason(err)}) — "
-                              f"check the internet connection, {MANUAL_HINT}") from err
+                reason = _reason(err)
+                hint = f", {self.hint}" if self.hint else ""
+                error = NoSuchHost if reason == "name lookup failed" else Offline
+                raise error(f"cannot reach {self.name} at {self.host} ({reason}) — "
+                            f"check the internet connection{hint}") from err
             raise _Retry(_BROKEN) from err
         except requests.RequestException as err:
             if sockets.expired:
@@ -387,15 +565,19 @@ class Client:
         finally:
             watchdog.cancel()
 
-    def _read(self, response: requests.Response, end: float) -> bytes:
-        """The body, refused as soon as it grows past ``max_bytes`` (or says it will)."""
+    def _read(self, response: requests.Response, end: float, limit: int | None = None) -> bytes:
+        """The body, refused as soon as it grows past ``max_bytes`` (or says it will); with
+        a ``limit``, its first ``limit`` bytes."""
         declared = response.headers.get("Content-Length", "")
-        if declared.isdigit() and int(declared) > self.max_bytes:
+        if limit is None and declared.isdigit() and int(declared) > self.max_bytes:
             raise self._too_big()
         chunks: list[bytes] = []
         size = 0
         for chunk in response.iter_content(CHUNK):
             size += len(chunk)
+            if limit is not None and size >= limit:
+                chunks.append(chunk[: len(chunk) - (size - limit)])
+                break
             if size > self.max_bytes:
                 raise self._too_big()
             if time.monotonic() > end:
@@ -408,4 +590,5 @@ class Client:
                           "is refused", "check the address")
 
     def _deadline(self) -> ServiceError:
-        return self._fail(f"did not finish answering within {self.deadline:g} s")
+        return self._fail(f"did not finish answering within {self.deadline:g} s",
+                          error=Transient)

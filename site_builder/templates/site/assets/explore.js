@@ -58,7 +58,9 @@
       title: function (a, b) { return a.dataset.title.localeCompare(b.dataset.title); },
       venue: function (a, b) {
         return a.dataset.venue.localeCompare(b.dataset.venue) || b.dataset.year - a.dataset.year;
-      }
+      },
+      stars: function (a, b) { return b.dataset.stars - a.dataset.stars || a.dataset.order - b.dataset.order; },
+      citations: function (a, b) { return b.dataset.citations - a.dataset.citations || a.dataset.order - b.dataset.order; }
     };
 
     function apply(push) {
