@@ -81,7 +81,9 @@ def check_dir(papers_dir: Path, only: set[str] | None = None) -> PaperList:
         if paper is not None:
             entries.append((Entry(path.stem, shown, paper), load.Source(shown, file=path)))
     problems += same_names(files, names)
-    cross = cross_check(entries)
+    from .commands.changed import joined_times  # git, asked only about duplicates
+
+    cross = cross_check(entries, only, joined_times)
     problems += [p for p in cross if only is None or p.path in only]
     if info is None or any(p.severity == "error" for p in problems):
         raise InvalidRecords(problems)
