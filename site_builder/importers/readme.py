@@ -16,46 +16,52 @@ from ..text import md_unescape, slugify, squash, unescape_entities
 from .repair import fix_mojibake, latex_to_text
 
 _ANCHOR_TAG = r"<(?:div|a)\s+id\s*=\s*\"(?P<{}>[^\"]+)\"\s*>\s*</(?:div|a)>"
+# Every pattern here sees untrusted text and must run in linear time (tests/hostile/
+# test_regex_linear.py): no two quantifiers next to each other may match the same
+# characters where the match can still fail.  "Text up to trailing spaces" is written
+# (?:\s*\S)*? rather than .*?\s*$, which tries every split of a run of spaces.
 # "## Title <div id="s3"></div>", "## <div id="s1"></div> A. Title"; ### only with an anchor.
-_HEADING = re.compile(rf"^(?P<level>###?)\s+(?:{_ANCHOR_TAG.format('pre')}\s*)?(?P<title>.*?)"
-                      rf"\s*(?:{_ANCHOR_TAG.format('anchor')})?\s*$")
+_HEADING = re.compile(rf"^(?P<level>###?)\s+(?:{_ANCHOR_TAG.format('pre')}\s*)?"
+                      rf"(?P<title>(?:\s*\S)*?)\s*(?:{_ANCHOR_TAG.format('anchor')}\s*)?$")
 _NUMBERED = re.compile(r"^(\d+)\.\s+(.*)$")
 _LETTERED = re.compile(r"^[A-Z]\d*\.\s+\S")  # "A. Foundations", "J1. Brain": keep as written
 # [[VENUE YEAR]] as this list writes it, or [[YEAR-VENUE]] / [[YEAR VENUE]] as others do.
-_VENUE_YEAR = re.compile(r"^(?P<venue>.+?)\s+(?P<year>\d{4})$|^(?P<year2>\d{4})\s*[-–]?\s*"
+_VENUE_YEAR = re.compile(r"^(?P<venue>.*?\S)\s+(?P<year>\d{4})$|^(?P<year2>\d{4})\s*[-–]?\s*"
                          r"(?P<venue2>.+)$")
 _ENTRY = re.compile(
-    r"^\s*[-*+]\s+(?P<star>\\?\*)?\s*\[\[(?P<vy>(?:\\.|[^\]\\])+?)\]\]"
+    r"^\s*[-*+]\s+(?:(?P<star>\\?\*)\s*)?\[\[(?P<vy>(?:\\.|[^\]\\])+?)\]\]"
     r"\((?P<url>[^)\s]*)\)\s*\*\*(?P<title>(?:\\.|[^\\*]|\*(?!\*))+?)\*\*"
-    r"(?:\s*\[:octocat:\]\((?P<code>[^)\s]*)\))?(?P<rest>.*?)\s*$")
+    r"(?:\s*\[:octocat:\]\((?P<code>[^)\s]*)\))?(?P<rest>(?:\s*\S)*?)\s*$")
 _AUTHORS = re.compile(r"^\s*\*(?!\*)(?P<names>(?:\\.|[^\\])+?)\*\s*$")
-_IMG_TAG = re.compile(r"(?<!\\)<img\b[^>]*>", re.I)  # not an escaped \<img in text
-_ATTR = re.compile(r"(\w+)\s*=\s*\"([^\"]*)\"")
-_MD_IMAGE = re.compile(r"(?P<linked>\[\s*)?!\[(?P<alt>[^\]]*)\]\((?P<src>[^)\s]+)\)"
+_IMG_TAG = re.compile(r"(?<!\\)<img\b[^<>]*>", re.I)  # not an escaped \<img in text
+_ATTR = re.compile(r"(?<!\w)(\w+)\s*=\s*\"([^\"]*)\"")
+_MD_IMAGE = re.compile(r"(?P<linked>\[\s*)?!\[(?P<alt>[^\[\]]*)\]\((?P<src>[^)\s\[\]]+)\)"
                        r"(?(linked)\s*\]\((?P<link>[^)\s]*)\))")
-_BOLD_NOTE = re.compile(r"^\*\*(?P<label>(?:\\.|[^*:\\])+?):\s+(?P<text>.+?)\.?\*\*\s*$")
+_BOLD_NOTE = re.compile(r"^\*\*(?P<label>(?:\\.|[^*:\\])+?):\s+(?P<text>\S.*?)\.?\*\*\s*$")
 # The contact line as the renderer writes it: "**text: [email](mailto:email).**".
-_RENDERED_CONTACT = re.compile(r"^\*\*(?P<text>(?:\\.|[^*\\])+?):\s+\[(?P<shown>(?:\\.|[^\]\\])+)\]"
-                               r"\(mailto:(?P<email>[^)\s]+)\)\.?\*\*\s*$")
-_EMAIL = re.compile(r"[^\s@\[\]()<>:]+@[^\s@\[\]()<>]+\.[A-Za-z]{2,}")
-_CONTACT = re.compile(r"^(?:#+\s+|\*\*)(?P<text>[^:*]+?):\s*(?P<rest>.*?)\.?(?:\*\*)?\s*$")
+_RENDERED_CONTACT = re.compile(r"^\*\*(?P<text>(?:\\.|[^*\\])+?):\s+"
+                               r"\[(?P<shown>(?:\\.|[^\[\]\\])+)\]\(mailto:(?P<email>[^)\s]+)\)\.?\*\*\s*$")
+_EMAIL = re.compile(r"(?<![^\s@\[\]()<>:])[^\s@\[\]()<>:]+@[^\s@\[\]()<>]+\.[A-Za-z]{2,}")
+_CONTACT = re.compile(r"^(?:#+\s+|\*\*)(?P<text>[^:*\s][^:*]*?):\s*(?P<rest>(?:\s*\S)*?)\.?"
+                      r"(?:\*\*)?\s*$")
 _LIST_ITEM = re.compile(r"^\s*[-*+]\s+(?P<text>.*)$")
-_CONTENTS_ITEM = re.compile(r"^\s*[-*+]\s+\[.*\]\(#[^)]+\)\s*$")
-_LINK_TEXT_SPACES = re.compile(r"\[\s*([^\]]*?)\s*\]\(")
+_CONTENTS_ITEM = re.compile(r"^\s*[-*+]\s+\[.*\]\(#[^()\[\]]+\)\s*$")
+_LINK_TEXT_SPACES = re.compile(r"\[ ?([^\[\]]*?) ?\]\(")  # on squashed text
 # What md_escape writes before a character; any other backslash in an authors line is
 # BibTeX (M{\\"u}ller) from a hand-written list.
 _MD_ESCAPE = re.compile(r"\\([\\`*_\[\]<>&~|$])")
-_SUMMARY = re.compile(r"<summary>(?:.*?)</summary>(?P<rest>.*)$", re.I)
+_SUMMARY = re.compile(r"<summary>(?:(?!<summary>).)*?</summary>(?P<rest>.*)$", re.I)
 RESERVED_ANCHORS = ("top", "build")
 _BADGE_HOST = re.compile(r"shields\.io|badge", re.I)
 # A header line of plain prose (not HTML, an image, a heading, a list item or bold note).
 _PROSE = re.compile(r"^\s*(?![<#>|]|[-*+]\s|```|~~~)\S")
-_IMAGES_ONLY = re.compile(r"^\s*(?:\[?\s*!\[[^\]]*\]\([^)\s]*\)\s*(?:\]\([^)\s]*\))?\s*)+$")
+_IMAGES_ONLY = re.compile(r"^\s*(?:(?:\[\s*)?!\[[^\[\]]*\]\([^)\s\[\]]*\)\s*"
+                          r"(?:\]\([^)\s\[\]]*\)\s*)?)+$")
 # A list item that starts like an entry ("- [[" or "- *[[") but did not match _ENTRY.
-_LOOKS_LIKE_ENTRY = re.compile(r"^\s*[-*+]\s+\\?\*?\s*\[\[")
+_LOOKS_LIKE_ENTRY = re.compile(r"^\s*[-*+]\s+(?:(?:\\\*?|\*)\s*)?\[\[")
 # Lines that only hold the format's own wrappers: no content is lost by passing them over.
-_STRUCTURE = re.compile(r"^\s*(?:</?div\b[^>]*>|</?details\b[^>]*>|</?p\b[^>]*>|<br\s*/?>"
-                        r"|\[!\[[^\]]*\]\([^)]*\)\s*\]\(#[^)]*\)|\]\(#top\))*\s*$", re.I)
+_STRUCTURE = re.compile(r"^\s*(?:(?:</?div\b[^<>]*>|</?details\b[^<>]*>|</?p\b[^<>]*>|<br\s*/?>"
+                        r"|\[!\[[^\[\]]*\]\([^()]*\)\s*\]\(#[^()]*\)|\]\(#top\))+\s*)?$", re.I)
 
 
 @dataclass
@@ -205,7 +211,7 @@ def _info_section(title: str, anchor: str | None, body: list[str]) -> Section:
         if (m.group("link") or "").startswith("#"):
             continue  # a back-to-top banner, not content
         chart = _image(m.group("src"), md_unescape(m.group("alt")), m.group("link"), alt)
-    rest = _MD_IMAGE.sub("", re.sub(r"</?[A-Za-z][^>]*>", "", joined))
+    rest = _MD_IMAGE.sub("", re.sub(r"</?[A-Za-z][^<>]*>", "", joined))
     paragraph: list[str] = []
     for line in [*rest.splitlines(), ""]:
         item = _LIST_ITEM.match(line)

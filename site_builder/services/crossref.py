@@ -21,8 +21,9 @@ if TYPE_CHECKING:
     from .http import Client
 
 DEFAULT_API = "https://api.crossref.org"
-_TAG = re.compile(r"<[^>]*>")
-_JATS_TITLE = re.compile(r"<(jats:)?title\b[^>]*>.*?</(jats:)?title>", re.DOTALL)
+_TAG = re.compile(r"<[^<>]*>")  # [^<>]: linear on '<<<<...' (see tests/hostile)
+_JATS_TITLE = re.compile(r"<(jats:)?title\b[^<>]*>(?:(?!<(?:jats:)?title\b).)*?</(jats:)?title>",
+                         re.DOTALL)
 
 
 def parse_doi(text: str) -> str:
