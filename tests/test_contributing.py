@@ -62,3 +62,17 @@ def test_local_commands_exist() -> None:
 
     for line in re.findall(r"^site-builder ([a-z-]+)", TEXT, re.M):
         assert line in build_parser()._subparsers._group_actions[0].choices  # type: ignore
+
+
+def test_every_field_example_passes_its_check() -> None:
+    """The examples of the field table (and of the 'is missing' hints) are valid values;
+    the category example is a section of the list CONTRIBUTING.md describes."""
+    from site_builder.kinds import CHECKS
+
+    for f in dataclasses.fields(Paper):
+        sp = f.metadata["spec"]
+        if sp.example is None:
+            continue
+        CHECKS[sp.kind](sp.example)  # raises Bad for an invalid example
+    section_ids = [s.id for s in check_dir(ROOT / "papers").paper_sections() if s.id]
+    assert Paper.__dataclass_fields__["category"].metadata["spec"].example in section_ids
