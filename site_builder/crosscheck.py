@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import unicodedata
 from collections.abc import Callable, Collection, Mapping
+from importlib import resources
 from pathlib import Path
 
 from . import load
@@ -29,9 +32,29 @@ def effective_doi(p: Paper) -> str | None:
     return doi.lower() if doi else None
 
 
+@functools.lru_cache(maxsize=1)
+def _confusables() -> dict[int, str]:
+    """Non-ASCII look-alikes of ASCII text (UTS #39 data; see confusables.tsv)."""
+    table: dict[int, str] = {}
+    data = resources.files(__package__).joinpath("confusables.tsv").read_text("utf-8")
+    for line in data.splitlines():
+        if line and not line.startswith("#"):
+            source, prototype = line.split("\t")
+            table[int(source, 16)] = bytes.fromhex(prototype).decode()
+    return table
+
+
 def title_skeleton(title: str) -> str:
-    """The key two titles share when they read the same: see :func:`text.fold`."""
-    return fold(title)
+    """The key two titles share when they look the same (a UTS #39 skeleton, then
+    :func:`text.fold`): compatibility forms (full-width letters) are decomposed, invisible
+    format characters (zero-width joiners, soft hyphens) and accents dropped, and letters of
+    other scripts that look like Latin ones (Cyrillic а, Greek ο) mapped to them."""
+    if title.isascii():
+        return fold(title)
+    marks = ("Mn", "Me", "Cf")
+    text = "".join(c for c in unicodedata.normalize("NFKD", title)
+                   if unicodedata.category(c) not in marks)
+    return fold(text.translate(_confusables()))
 
 
 # When two files hold the same paper, the newer one is blamed and the older one is named
