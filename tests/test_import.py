@@ -435,3 +435,13 @@ def test_a_list_with_sixteen_sections_works_unchanged(tmp_path: Path, monkeypatc
     monkeypatch.chdir(tmp_path)
     assert main(["site", "--papers", "papers", "-d", "site"]) == 0
     assert len(list((tmp_path / "site" / "sections").glob("*/index.html"))) == 16
+
+
+@pytest.mark.parametrize(("raw", "fixed"), [
+    ("FrÃ©nay, BenoÃ®t", "Frénay, Benoît"),  # UTF-8 read as Latin-1 / cp1252
+    ("the modelâ€™s output", "the model’s output"),
+    ("KrÃ¼ger", "Krüger"),
+])
+def test_fix_mojibake_latin1(raw: str, fixed: str) -> None:
+    assert fix_mojibake(raw) == fixed
+    assert fix_mojibake(fixed) == fixed
