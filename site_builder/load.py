@@ -112,8 +112,9 @@ _HINTS = (
 )
 
 
-_KEY_LINE = re.compile(r"([A-Za-z_][\w-]*):(?:[ \t]|$)")
-_ITEM_LINE = re.compile(r"( *)- ")
+# Used with match(); the lookbehinds keep a search linear too (tests/hostile).
+_KEY_LINE = re.compile(r"(?<![\w-])([A-Za-z_][\w-]*):(?:[ \t]|$)")
+_ITEM_LINE = re.compile(r"(?<! )( *)- ")
 _ITEM_NOUN = {"authors": "an author line", "tags": "a tag line"}
 
 
