@@ -307,10 +307,12 @@ def _validate(paper: Paper, shown: str, plist: PaperList) -> tuple[Paper, list[s
 
 def _refuse_duplicates(paper: Paper, src: load.Source, plist: PaperList) -> list[Problem]:
     """``cross_check`` of the new paper against the list; returns its warnings."""
-    # Only the later file of a pair is reported, with its own lines: the new one comes last.
+    # Only the newer file of a pair is reported, with its own lines: the new one is the
+    # changed one.
     existing = [(entry, load.Source(entry.path, data={})) for entry in plist.entries]
     new = (Entry(Path(src.path).stem, src.path, paper), src)
-    found = [p for p in cross_check([*existing, new]) if p.path == src.path]
+    found = [p for p in cross_check([*existing, new], changed={src.path})
+             if p.path == src.path]
     duplicates = [p for p in found if p.severity == "error"]
     if duplicates:
         raise AlreadyListed(f"{duplicates[0].message} — nothing written; edit that file "
