@@ -51,7 +51,7 @@ def listed_already(paper: Paper, plist: PaperList, src: load.Source | None = Non
     # sources are never consulted for lines (only the later file's is).
     pairs = [(entry, load.Source(entry.path, data={})) for entry in plist.entries]
     pairs.append((Entry(Path(src.path).stem, src.path, paper), src))
-    return [p for p in cross_check(pairs) if p.path == src.path]
+    return [p for p in cross_check(pairs, changed={src.path}) if p.path == src.path]
 
 
 def refuse_listed(paper: Paper, plist: PaperList, src: load.Source | None = None

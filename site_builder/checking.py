@@ -86,7 +86,9 @@ def check_dir(papers_dir: Path, only: set[str] | None = None, *,
         if paper is not None:
             entries.append((Entry(path.stem, shown, paper), load.Source(shown, file=path)))
     problems += same_names(files, names)
-    cross = cross_check(entries)
+    from .commands.changed import joined_times  # git, asked only about duplicates
+
+    cross = cross_check(entries, only, joined_times)
     problems += [p for p in cross if only is None or p.path in only]
     if info is not None:
         problems += _check_order(info, info_src, [e for e, _ in entries])

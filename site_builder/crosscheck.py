@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import functools
+import unicodedata
+from collections.abc import Callable, Collection, Mapping
+from importlib import resources
 from pathlib import Path
 
 from . import load
@@ -27,35 +32,97 @@ def effective_doi(p: Paper) -> str | None:
     return doi.lower() if doi else None
 
 
+@functools.lru_cache(maxsize=1)
+def _confusables() -> dict[int, str]:
+    """Non-ASCII look-alikes of ASCII text (UTS #39 data; see confusables.tsv)."""
+    table: dict[int, str] = {}
+    data = resources.files(__package__).joinpath("confusables.tsv").read_text("utf-8")
+    for line in data.splitlines():
+        if line and not line.startswith("#"):
+            source, prototype = line.split("\t")
+            table[int(source, 16)] = bytes.fromhex(prototype).decode()
+    return table
 
-def cross_check(entries: list[tuple[Entry, load.Source]]) -> list[Problem]:
-    """Duplicates across files: same DOI, arXiv id or title; copied abstracts."""
-    problems: list[Problem] = []
-    seen: dict[tuple[str, str], Entry] = {}
-    for entry, src in entries:
+
+def title_skeleton(title: str) -> str:
+    """The key two titles share when they look the same (a UTS #39 skeleton, then
+    :func:`text.fold`): compatibility forms (full-width letters) are decomposed, invisible
+    format characters (zero-width joiners, soft hyphens) and accents dropped, and letters of
+    other scripts that look like Latin ones (Cyrillic а, Greek ο) mapped to them."""
+    if title.isascii():
+        return fold(title)
+    marks = ("Mn", "Me", "Cf")
+    text = "".join(c for c in unicodedata.normalize("NFKD", title)
+                   if unicodedata.category(c) not in marks)
+    return fold(text.translate(_confusables()))
+
+
+# When two files hold the same paper, the newer one is blamed and the older one is named
+# as "the existing one".  Newer, in order of precedence: a file the branch changed
+# (``check --changed-only``) is newer than one it did not; then the time git first saw
+# the file (uncommitted files are the newest); then a later ``added`` date, and a dated
+# record is newer than an undated one; last, the later file name, so the result never
+# depends on anything but the files and their history.
+History = Callable[[list[Path]], Mapping[Path, float]]
+
+
+def _ages(group: list[tuple[int, Entry, load.Source]], changed: Collection[str] | None,
+          history: Mapping[Path, float]) -> list[tuple[int, Entry, load.Source]]:
+    """The group ordered oldest first (see the rule above)."""
+    def age(item: tuple[int, Entry, load.Source]) -> tuple[bool, float, dt.date, int]:
+        index, entry, src = item
+        joined = history.get(src.file, 0.0) if src.file is not None else 0.0
+        return (changed is not None and entry.path in changed, joined,
+                entry.paper.added or dt.date.min, index)
+    return sorted(group, key=age)
+
+
+def cross_check(entries: list[tuple[Entry, load.Source]], changed: Collection[str] | None = None,
+                history: History | None = None) -> list[Problem]:
+    """Duplicates across files: same DOI, arXiv id or title; copied abstracts.
+
+    The newer file of each pair is the one reported; ``changed`` (the files a branch
+    changed) and ``history`` (when each file joined the list, asked only for files that
+    have a duplicate) decide which one that is.
+    """
+    groups: dict[tuple[str, str], list[tuple[int, Entry, load.Source]]] = {}
+    for index, (entry, src) in enumerate(entries):
         p = entry.paper
-        keys = [("doi", "DOI", effective_doi(p)), ("arxiv", "arXiv id", effective_arxiv(p)),
-                ("title", "title", fold(p.title))]
+        keys: list[tuple[str, str | None]] = [
+            ("doi", effective_doi(p)), ("arxiv", effective_arxiv(p)),
+            ("title", title_skeleton(p.title))]
         # Abstracts are already whitespace-squashed by validation: count spaces for words.
         if p.abstract and p.abstract.count(" ") + 1 >= MIN_ABSTRACT_WORDS:
-            keys.append(("abstract", "abstract", p.abstract.casefold()))
-        for field, what, value in keys:
-            if not value:
-                continue
-            first = seen.setdefault((field, value), entry)
-            if first is entry:
-                continue
-            line_key = field if getattr(p, field) else "url"  # an id read from the link
-            if field == "abstract":
-                message = (f"same abstract as {first.path} (\"{first.paper.title}\"); one of "
-                           "the two papers carries the other's abstract")
-                fix = "replace it with this paper's own abstract, or delete it"
-            else:
-                message = f"same {what} as {first.path}: the paper is already in the list"
-                fix = "delete this file, or edit the existing one"
-            problems.append(Problem(src.path, src.line(line_key), field, message, fix,
-                                    severity="warning" if field == "abstract" else "error"))
+            keys.append(("abstract", p.abstract.casefold()))
+        for field, value in keys:
+            if value:
+                groups.setdefault((field, value), []).append((index, entry, src))
+    clashes = {key: group for key, group in groups.items() if len(group) > 1}
+    if not clashes:
+        return []
+    files = sorted({src.file for group in clashes.values() for _, _, src in group
+                    if src.file is not None})
+    known = history(files) if history is not None and files else {}
+    problems: list[Problem] = []
+    for (field, _), group in clashes.items():
+        first, *later = _ages(group, changed, known)
+        for _, entry, src in later:
+            problems.append(_duplicate(field, first[1], entry, src))
     return problems
+
+
+def _duplicate(field: str, first: Entry, entry: Entry, src: load.Source) -> Problem:
+    what = {"doi": "DOI", "arxiv": "arXiv id", "title": "title"}.get(field, field)
+    line_key = field if getattr(entry.paper, field) else "url"  # an id read from the link
+    if field == "abstract":
+        message = (f"same abstract as {first.path} (\"{first.paper.title}\"); one of "
+                   "the two papers carries the other's abstract")
+        fix = "replace it with this paper's own abstract, or delete it"
+    else:
+        message = f"same {what} as {first.path}: the paper is already in the list"
+        fix = "delete this file, or edit the existing one"
+    return Problem(src.path, src.line(line_key), field, message, fix,
+                   severity="warning" if field == "abstract" else "error")
 
 
 def same_names(files: list[Path], names: list[str]) -> list[Problem]:

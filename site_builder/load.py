@@ -114,7 +114,68 @@ _HINTS = (
 )
 
 
-def _yaml_problem(path: str, err: yaml.MarkedYAMLError) -> Problem:
+# Used with match(); the lookbehinds keep a search linear too (tests/hostile).
+_KEY_LINE = re.compile(r"(?<![\w-])([A-Za-z_][\w-]*):(?:[ \t]|$)")
+_ITEM_LINE = re.compile(r"(?<! )( *)- ")
+_ITEM_NOUN = {"authors": "an author line", "tags": "a tag line"}
+
+
+def _key_above(lines: list[str], index: int) -> str:
+    """The top-level key whose value holds line ``index`` (0-based), or ''."""
+    for line in reversed(lines[:index]):
+        m = _KEY_LINE.match(line)
+        if m:
+            return m.group(1)
+    return ""
+
+
+def _indentation_problem(path: str, err: yaml.MarkedYAMLError, text: str) -> Problem | None:
+    """What an indentation slip looks like to the parser, told as what the contributor did:
+    a key indented under the value above it, or the lines of a long value not indented."""
+    lines = text.split("\n")
+    message = str(err)
+    mark = err.problem_mark
+    if "mapping values are not allowed" in message and mark and mark.line < len(lines):
+        raw = lines[mark.line]
+        key = _KEY_LINE.match(raw.lstrip())
+        if raw[:1] in (" ", "\t") and key and _key_above(lines, mark.line):
+            name = key.group(1)
+            return Problem(path, mark.line + 1, name, f"the line '{name}:' is indented, so "
+                           f"YAML reads it as part of the value of "
+                           f"'{_key_above(lines, mark.line)}' above",
+                           f"start '{name}:' at the beginning of the line, like the other keys")
+    context = err.context_mark
+    if "could not find expected ':'" in message and context and context.line < len(lines):
+        raw = lines[context.line]
+        above = _key_above(lines, context.line)
+        if raw[:1] not in (" ", "\t", "-", "#") and not _KEY_LINE.match(raw) and above:
+            return Problem(path, context.line + 1, above, f"this line continues the value of "
+                           f"'{above}' but is not indented", "indent every line of a long value "
+                           "(two spaces), or write the value on one line")
+    return None
+
+
+def _misindented_item(path: str, text: str) -> Problem | None:
+    """A list item indented more than the one above is silently read as part of it
+    ("Novak, Petra - Chen, Li"): valid YAML, but never what the contributor meant."""
+    lines = text.split("\n")
+    for index in range(1, len(lines)):
+        above, here = _ITEM_LINE.match(lines[index - 1]), _ITEM_LINE.match(lines[index])
+        if above and here and len(here.group(1)) > len(above.group(1)) and \
+                not lines[index - 1].rstrip().endswith(":") and \
+                not _KEY_LINE.match(lines[index - 1][above.end():]):
+            key = _key_above(lines, index)
+            noun = _ITEM_NOUN.get(key, "a list item")
+            return Problem(path, index + 1, key, f"{noun} is indented differently from the "
+                           "others, so YAML reads it as part of the line above",
+                           "start every item of the list with '- ' at the same indentation")
+    return None
+
+
+def _yaml_problem(path: str, err: yaml.MarkedYAMLError, source: str = "") -> Problem:
+    indentation = _indentation_problem(path, err, source)
+    if indentation:
+        return indentation
     mark = err.problem_mark or err.context_mark
     line = mark.line + 1 if mark else 0
     col = mark.column + 1 if mark else 0
@@ -200,7 +261,7 @@ def parse(path: str, raw: bytes, max_bytes: int = MAX_BYTES) -> Source:
         src.problems.append(_anchor_problem(path, int(str(err.args[0]))))
         return src
     except yaml.MarkedYAMLError as err:
-        src.problems.append(_yaml_problem(path, err))
+        src.problems.append(_yaml_problem(path, err, text))
         return src
     except yaml.reader.ReaderError as err:
         line = text[: err.position].count("\n") + 1
@@ -212,6 +273,12 @@ def parse(path: str, raw: bytes, max_bytes: int = MAX_BYTES) -> Source:
         return src
     finally:
         loader.dispose()
+    if "- " in text:
+        slip = _misindented_item(path, text)
+        if slip:
+            src.problems.append(slip)
+            src.data = None
+            return src
     for key, line, first in loader.duplicates:
         src.problems.append(Problem(path, line, key, f"duplicate key (first given on line "
                                     f"{first}); YAML would silently keep only this one",

@@ -66,7 +66,7 @@ class Paper:
     url: str = spec(Kind.URL, "Link to the paper (publisher page, open access page or arXiv).",
                     required=True, example="https://arxiv.org/abs/2405.14325")
     category: str = spec(Kind.ID, "Id of the section the paper is listed in (see _list.yaml).",
-                         required=True, example="identity-mapping")
+                         required=True, example="solving-identity-mapping")
     code: str | None = spec(Kind.URL, "Link to the official code, if any.",
                             example="https://github.com/guojiajeremy/dinomaly")
     figure: str | None = spec(Kind.URL, "Link to an overview figure of the paper (an image).")
@@ -126,7 +126,7 @@ class Section:
 
     title: str = spec(Kind.TITLE, "Heading text, without the number.", required=True)
     id: str | None = spec(Kind.ID, "Id papers use as their category; only paper sections "
-                          "have one.", example="identity-mapping")
+                          "have one.", example="solving-identity-mapping")
     anchor: str | None = spec(Kind.ANCHOR, "HTML id of the heading (links people shared, "
                               "e.g. s3); defaults to the id.", example="s3")
     image: Image | None = spec(Kind.OBJECT, "A centred figure.", record=Image)

@@ -283,6 +283,11 @@ def check_paper(src: load.Source, section_ids: list[str] | None,
                                     "names a mark twice", "name each mark once"))
     if problems:
         paper = None
+    if section_ids:  # the example category is one of this list's sections, not a fixed word
+        problems = [dataclasses.replace(p, fix=f"add the line 'category: ...', e.g. category: "
+                                        f"{section_ids[0]}")
+                    if p.field == "category" and p.message == "is missing" else p
+                    for p in problems]
     if paper is not None and section_ids is not None and paper.category not in section_ids:
         hint = suggest(paper.category, section_ids)
         problems.append(Problem(src.path, src.line("category"), "category",

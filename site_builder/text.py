@@ -99,10 +99,18 @@ def safe_url(value: str | None) -> str:
     return value if value and is_safe_url(value) else ""
 
 
+# Letters NFKD does not split into a base letter and an accent: without this table they
+# would vanish from slugs and file stems ("Straße" -> "strae").
+_LETTERS = str.maketrans({"ß": "ss", "ẞ": "SS", "Æ": "AE", "æ": "ae", "Œ": "OE", "œ": "oe",
+                          "Ø": "O", "ø": "o", "Ł": "L", "ł": "l", "Đ": "D", "đ": "d",
+                          "Þ": "Th", "þ": "th", "Ð": "D", "ð": "d", "ı": "i", "Ħ": "H",
+                          "ħ": "h", "Ŧ": "T", "ŧ": "t", "Ŋ": "N", "ŋ": "n", "ĸ": "k"})
+
+
 def fold(value: str) -> str:
     """Accent-free lowercase ASCII words, for slugs and duplicate detection."""
-    ascii_text = value if value.isascii() else \
-        unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode()
+    ascii_text = value if value.isascii() else unicodedata.normalize(
+        "NFKD", value.translate(_LETTERS)).encode("ascii", "ignore").decode()
     return " ".join(re.findall(r"[a-z0-9]+", ascii_text.lower()))
 
 

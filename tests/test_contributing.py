@@ -9,8 +9,10 @@ import re
 from pathlib import Path
 
 from site_builder import load
+from site_builder.checking import check_dir
 from site_builder.model import ListInfo, Paper
 from site_builder.records import check_info, check_paper
+from tests.conftest import FLAGSHIP
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -69,3 +71,17 @@ def test_local_commands_exist() -> None:
 
     for line in re.findall(r"^site-builder ([a-z-]+)", TEXT, re.M):
         assert line in build_parser()._subparsers._group_actions[0].choices  # type: ignore
+
+
+def test_every_field_example_passes_its_check() -> None:
+    """The examples of the field table (and of the 'is missing' hints) are valid values;
+    the category example is a section of the list CONTRIBUTING.md describes."""
+    from site_builder.kinds import CHECKS
+
+    for f in dataclasses.fields(Paper):
+        sp = f.metadata["spec"]
+        if sp.example is None:
+            continue
+        CHECKS[sp.kind](sp.example)  # raises Bad for an invalid example
+    section_ids = [s.id for s in check_dir(FLAGSHIP).paper_sections() if s.id]
+    assert Paper.__dataclass_fields__["category"].metadata["spec"].example in section_ids

@@ -580,3 +580,11 @@ def test_a_paper_listed_twice_with_different_details_is_reported() -> None:
     assert imported.skipped == [(9, "listed again (one record, home section 'first'): its "
                                  "authors differ from the first entry's and were not "
                                  "imported")]
+@pytest.mark.parametrize(("raw", "fixed"), [
+    ("FrÃ©nay, BenoÃ®t", "Frénay, Benoît"),  # UTF-8 read as Latin-1 / cp1252
+    ("the modelâ€™s output", "the model’s output"),
+    ("KrÃ¼ger", "Krüger"),
+])
+def test_fix_mojibake_latin1(raw: str, fixed: str) -> None:
+    assert fix_mojibake(raw) == fixed
+    assert fix_mojibake(fixed) == fixed

@@ -69,12 +69,17 @@ YAML_LEVEL = {
     "python-tag": "YAML tags are refused while reading",
     "tab-indent": "YAML syntax error",
     "yaml-unquoted-colon": "YAML syntax error",
+    "abstract-not-indented": "YAML syntax error (a long value's lines must be indented)",
+    "author-indented": "YAML folds the line into the item above: only the text shows it",
+    "key-indented": "YAML folds the key into the value above: only the text shows it",
 }
 # Rules that need more than one file: a schema sees one file alone.
 MORE_THAN_ONE_FILE = {
     "duplicate-arxiv": "same arXiv id as another file",
     "duplicate-doi": "same DOI as another file",
     "duplicate-title": "same title as another file",
+    "duplicate-title-confusable": "same title as another file, in look-alike letters",
+    "a-duplicate-sorts-first": "same DOI as another file",
     "unknown-category": "the categories are the section ids of _list.yaml",
     "also-in-home": "the further sections are judged against the record's own category",
     "also-in-unknown": "the section ids are those of _list.yaml",

@@ -103,3 +103,19 @@ def test_fold_and_slugify() -> None:
         "dinomaly-the-less-is-more-philosophy-in-multi"
     assert slugify("李华", 3) == "paper"
     assert slugify("A B C D", 2) == "a-b"
+
+
+@pytest.mark.parametrize(("name", "slug"), [
+    ("Straße", "strasse"), ("Łódź", "lodz"), ("Øresund", "oresund"), ("Ægir", "aegir"),
+    ("Œuvre Þór", "oeuvre-thor"), ("Frénay", "frenay")])
+def test_slugs_keep_letters_readable(name: str, slug: str) -> None:
+    assert slugify(name) == slug
+
+
+def test_file_stems_keep_letters_readable() -> None:
+    from site_builder.dump import file_stem
+    from site_builder.model import Paper
+
+    paper = Paper(title="Straße Øresund", authors=("Łukasz, Jan",), venue="X", year=2024,
+                  url="https://example.org/a", category="c")
+    assert file_stem(paper, set()) == "lukasz2024-strasse-oresund"

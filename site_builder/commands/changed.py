@@ -77,3 +77,40 @@ def changed_files(papers_dir: Path, base: str) -> set[str]:
     if (papers_dir / load.LIST_FILE).resolve() in changed:
         return {load.display_path(path) for path in records}
     return {load.display_path(path) for path in records if path.resolve() in changed}
+
+
+def joined_times(files: list[Path]) -> dict[Path, float]:
+    """When git first saw each file: the time of the commit that added it, or infinity for
+    a file not committed as it is (untracked, staged or modified).  Files git does not know,
+    and every file outside a repository or without git, are left out.  Used to blame the
+    newer of two duplicate records (``crosscheck``); asked only for those files."""
+    if not files:
+        return {}
+    where = files[0].parent
+    try:
+        top = _git(["rev-parse", "--show-toplevel"], where)
+    except UsageError:
+        return {}
+    if top.returncode:
+        return {}
+    root = Path(top.stdout.strip()).resolve()
+    wanted = {f.resolve(): f for f in files}
+    args = ["-c", "core.quotepath=off"]
+    names = ["--", *(str(p) for p in wanted)]
+    times: dict[Path, float] = {}
+    log = _git([*args, "log", "--diff-filter=A", "--no-renames", "--format=@%ct",
+                "--name-only", *names], root)
+    stamp = 0.0
+    for line in log.stdout.splitlines() if not log.returncode else []:
+        if line.startswith("@") and line[1:].isdigit():
+            stamp = float(line[1:])
+        elif line:
+            path = wanted.get((root / line).resolve())
+            if path is not None:  # the log runs newest first: keep the first addition
+                times[path] = stamp
+    status = _git([*args, "status", "--porcelain", "--untracked-files=all", *names], root)
+    for line in status.stdout.splitlines() if not status.returncode else []:
+        path = wanted.get((root / line[3:].split(" -> ")[-1]).resolve())
+        if path is not None:
+            times[path] = float("inf")
+    return times

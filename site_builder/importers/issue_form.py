@@ -56,7 +56,7 @@ FORM_FIELDS: tuple[FormField, ...] = (
 LABELS: dict[str, str] = {f.id: f.label for f in FORM_FIELDS}
 
 _BULLET = re.compile(r"^[-*+]\s+")
-_CHECKBOX = re.compile(r"^[-*+]\s+\[([ xX])\]\s+(.*?)\s*$")
+_CHECKBOX = re.compile(r"^[-*+]\s+\[([ xX])\]\s+((?:\s*\S)*?)\s*$")
 
 
 def split_answers(body: str) -> dict[str, str]:

@@ -32,56 +32,62 @@ from ..text import fold, md_unescape, slugify, squash, unescape_entities
 from .repair import fix_mojibake, latex_to_text
 
 _ANCHOR_TAG = r"<(?:div|a)\s+id\s*=\s*\"(?P<{}>[^\"]+)\"\s*>\s*</(?:div|a)>"
+# Every pattern here sees untrusted text and must run in linear time (tests/hostile/
+# test_regex_linear.py): no two quantifiers next to each other may match the same
+# characters where the match can still fail.  "Text up to trailing spaces" is written
+# (?:\s*\S)*? rather than .*?\s*$, which tries every split of a run of spaces.
 # "## Title <div id="s3"></div>", "## <div id="s1"></div> A. Title"; ### only with an anchor.
-_HEADING = re.compile(rf"^(?P<level>###?)\s+(?:{_ANCHOR_TAG.format('pre')}\s*)?(?P<title>.*?)"
-                      rf"\s*(?:{_ANCHOR_TAG.format('anchor')})?\s*$")
+_HEADING = re.compile(rf"^(?P<level>###?)\s+(?:{_ANCHOR_TAG.format('pre')}\s*)?"
+                      rf"(?P<title>(?:\s*\S)*?)\s*(?:{_ANCHOR_TAG.format('anchor')}\s*)?$")
 _NUMBERED = re.compile(r"^(\d+(?:\.\d+)*)\.\s+(.*)$")
 _LETTERED = re.compile(r"^[A-Z]\d*\.\s+\S")  # "A. Foundations", "J1. Brain": keep as written
 # [[VENUE YEAR]] as this list writes it, or [[YEAR-VENUE]] / [[YEAR VENUE]] as others do.
-_VENUE_YEAR = re.compile(rf"^(?P<venue>.+?)\s+(?P<year>{YEAR_DIGITS})$|^(?P<year2>{YEAR_DIGITS})"
+_VENUE_YEAR = re.compile(rf"^(?P<venue>.*?\S)\s+(?P<year>{YEAR_DIGITS})$|^(?P<year2>{YEAR_DIGITS})"
                          r"\s*[-–]?\s*(?P<venue2>.+)$")
 _ENTRY = re.compile(
-    r"^\s*[-*+]\s+(?P<marks>(?:\\.|[^\s\[\]\\]){1,8})?\s*\[\[(?P<vy>(?:\\.|[^\]\\])+?)\]\]"
+    r"^\s*[-*+]\s+(?:(?P<marks>(?:\\.|[^\s\[\]\\]){1,8})\s*)?\[\[(?P<vy>(?:\\.|[^\]\\])+?)\]\]"
     r"\((?P<url>[^)\s]*)\)\s*\*\*(?P<title>(?:\\.|[^\\*]|\*(?!\*))+?)\*\*"
-    r"(?:\s*\[:octocat:\]\((?P<code>[^)\s]*)\))?(?P<rest>.*?)\s*$")
+    r"(?:\s*\[:octocat:\]\((?P<code>[^)\s]*)\))?(?P<rest>(?:\s*\S)*?)\s*$")
 _AUTHORS = re.compile(r"^\s*\*(?!\*)(?P<names>(?:\\.|[^\\])+?)\*\s*$")
-_IMG_TAG = re.compile(r"(?<!\\)<img\b[^>]*>", re.I)  # not an escaped \<img in text
-_ATTR = re.compile(r"(\w+)\s*=\s*\"([^\"]*)\"")
-_MD_IMAGE = re.compile(r"(?P<linked>\[\s*)?!\[(?P<alt>[^\]]*)\]\((?P<src>[^)\s]+)\)"
+_IMG_TAG = re.compile(r"(?<!\\)<img\b[^<>]*>", re.I)  # not an escaped \<img in text
+_ATTR = re.compile(r"(?<!\w)(\w+)\s*=\s*\"([^\"]*)\"")
+_MD_IMAGE = re.compile(r"(?P<linked>\[\s*)?!\[(?P<alt>[^\[\]]*)\]\((?P<src>[^)\s\[\]]+)\)"
                        r"(?(linked)\s*\]\((?P<link>[^)\s]*)\))")
-_BOLD_NOTE = re.compile(r"^\*\*(?P<label>(?:\\.|[^*:\\])+?):\s+(?P<text>.+?)\.?\*\*\s*$")
+_BOLD_NOTE = re.compile(r"^\*\*(?P<label>(?:\\.|[^*:\\])+?):\s+(?P<text>\S.*?)\.?\*\*\s*$")
 # The contact line as the renderer writes it: "**text: [email](mailto:email).**".
-_RENDERED_CONTACT = re.compile(r"^\*\*(?P<text>(?:\\.|[^*\\])+?):\s+\[(?P<shown>(?:\\.|[^\]\\])+)\]"
-                               r"\(mailto:(?P<email>[^)\s]+)\)\.?\*\*\s*$")
-_EMAIL = re.compile(EMAIL_CORE)
-_CONTACT = re.compile(r"^(?:#+\s+|\*\*)(?P<text>[^:*]+?):\s*(?P<rest>.*?)\.?(?:\*\*)?\s*$")
+_RENDERED_CONTACT = re.compile(r"^\*\*(?P<text>(?:\\.|[^*\\])+?):\s+"
+                               r"\[(?P<shown>(?:\\.|[^\[\]\\])+)\]\(mailto:(?P<email>[^)\s]+)\)\.?\*\*\s*$")
+_EMAIL = re.compile(rf"(?<![^\s@\[\]()<>:]){EMAIL_CORE}")  # the lookbehind: linear in search
+_CONTACT = re.compile(r"^(?:#+\s+|\*\*)(?P<text>[^:*\s][^:*]*?):\s*(?P<rest>(?:\s*\S)*?)\.?"
+                      r"(?:\*\*)?\s*$")
 _LIST_ITEM = re.compile(r"^\s*[-*+]\s+(?P<text>.*)$")
-_CONTENTS_ITEM = re.compile(r"^\s*[-*+]\s+\[.*\]\(#[^)]+\)\s*$")
-_LINK_TEXT_SPACES = re.compile(r"\[\s*([^\]]*?)\s*\]\(")
+_CONTENTS_ITEM = re.compile(r"^\s*[-*+]\s+\[.*\]\(#[^()\[\]]+\)\s*$")
+_LINK_TEXT_SPACES = re.compile(r"\[ ?([^\[\]]*?) ?\]\(")  # on squashed text
 # What md_escape writes before a character; any other backslash in an authors line is
 # BibTeX (M{\\"u}ller) from a hand-written list.
 _MD_ESCAPE = re.compile(r"\\([\\`*_\[\]<>&~|$])")
-_SUMMARY = re.compile(r"<summary>(?:.*?)</summary>(?P<rest>.*)$", re.I)
+_SUMMARY = re.compile(r"<summary>(?:(?!<summary>).)*?</summary>(?P<rest>.*)$", re.I)
 _BADGE_HOST = re.compile(r"shields\.io|badge", re.I)
 # A header line of plain prose (not HTML, an image, a heading, a list item or bold note).
 _PROSE = re.compile(r"^\s*(?![<#>|]|[-*+]\s|```|~~~)\S")
-_IMAGES_ONLY = re.compile(r"^\s*(?:\[?\s*!\[[^\]]*\]\([^)\s]*\)\s*(?:\]\([^)\s]*\))?\s*)+$")
+_IMAGES_ONLY = re.compile(r"^\s*(?:(?:\[\s*)?!\[[^\[\]]*\]\([^)\s\[\]]*\)\s*"
+                          r"(?:\]\([^)\s\[\]]*\)\s*)?)+$")
 # A list item that starts like an entry ("- [[" or "- *[[") but did not match _ENTRY.
-_LOOKS_LIKE_ENTRY = re.compile(r"^\s*[-*+]\s+(?:\\.|[^\s\[\]\\]){0,8}\s*\[\[")
+_LOOKS_LIKE_ENTRY = re.compile(r"^\s*[-*+]\s+(?:(?:\\.|[^\s\[\]\\]){1,8}\s*)?\[\[")
 # A Tips line that explains a mark: "*: Papers for Non-Medical Anomaly Detection".
 _MARK_ITEM = re.compile(r"^(?P<symbol>(?:\\.|[^\s:\[\]()<>`\\]){1,4}):\s+(?P<text>\S.*)$")
 # A note under an entry: "  - Intro (EN): text", "  - 简介: 文本".
 _NOTE = re.compile(r"^\s+[-*+]\s+(?P<label>[^:：\[\]()*]{1,30}?(?:\s*\([A-Za-z-]{2,8}\))?)"
-                   r"\s*[:：]\s*(?P<text>\S.*?)\s*$")
+                   r"\s*[:：]\s*(?P<text>\S(?:\s*\S)*?)\s*$")
 _LANG_IN_LABEL = re.compile(r"\(([A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})?)\)")
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 # What the renderer writes after a cross-listed paper's first line.
-_CROSS_LISTED = re.compile(r"^↪ \*cross-listed from \[.*\]\(#[^)\s]+\)\*$")
+_CROSS_LISTED = re.compile(r"^↪ \*cross-listed from \[(?:\\.|[^\[\]\\])*\]\(#[^)\s]+\)\*$")
 _MARK_STOP = {"papers", "paper", "for", "on", "about", "with", "in", "the", "a", "an", "of"}
 # Lines that only hold the format's own wrappers: no content is lost by passing them over.
-_STRUCTURE = re.compile(r"^\s*(?:</?div\b[^>]*>|</?details\b[^>]*>|</?p\b[^>]*>|<br\s*/?>"
-                        r"|\[!\[[^\]]*\]\([^)]*\)\s*\]\(#[^)]*\)"
-                        rf"|\]\(#{re.escape(TOP_ANCHOR)}\))*\s*$", re.I)
+_STRUCTURE = re.compile(r"^\s*(?:(?:</?div\b[^<>]*>|</?details\b[^<>]*>|</?p\b[^<>]*>|<br\s*/?>"
+                        r"|\[!\[[^\[\]]*\]\([^()]*\)\s*\]\(#[^()]*\)"
+                        rf"|\]\(#{re.escape(TOP_ANCHOR)}\))+\s*)?$", re.I)
 
 
 @dataclass
@@ -233,7 +239,7 @@ def _info_section(title: str, anchor: str | None, body: list[str]) -> Section:
         if (m.group("link") or "").startswith("#"):
             continue  # a back-to-top banner, not content
         chart = _image(m.group("src"), md_unescape(m.group("alt")), m.group("link"), alt)
-    rest = _MD_IMAGE.sub("", re.sub(r"</?[A-Za-z][^>]*>", "", joined))
+    rest = _MD_IMAGE.sub("", re.sub(r"</?[A-Za-z][^<>]*>", "", joined))
     paragraph: list[str] = []
     for line in [*rest.splitlines(), ""]:
         item = _LIST_ITEM.match(line)

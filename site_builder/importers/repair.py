@@ -5,18 +5,39 @@ from __future__ import annotations
 import re
 import unicodedata
 
+import ftfy
+
 _NON_ASCII_RUN = re.compile(r"[^\x00-\x7f]+")
 
 
 def fix_mojibake(text: str) -> str:
+    """Undo UTF-8 that was decoded with the wrong codec.
+
+    The common case, UTF-8 read as Latin-1 or cp1252 (``FrÃ©nay``), is ftfy's: it
+    knows which sequences are mojibake and leaves correct text alone.  What ftfy does
+    not undo is the Mac Roman damage of some hand-edited lists (``üåü`` → 🌟); that pass
+    runs only when ftfy changed nothing, since Mac Roman would read ``Ã©`` as ``̩``.
+    """
+    if text.isascii():
+        return text
+    current = text
+    for _ in range(4):  # to a fixed point, so that repairing twice changes nothing
+        fixed = ftfy.fix_encoding(current)
+        fixed = fixed if fixed != current else _fix_mac_roman(current)
+        if fixed == current:
+            return current
+        current = fixed
+    return text  # no stable repair: leave the text as it was
+
+
+def _fix_mac_roman(text: str) -> str:
     """Undo UTF-8 that was read as Mac Roman (``üåü`` → 🌟, ``Fr√©nay`` → Frénay).
 
     Works run by run of non-ASCII characters: a run is replaced only when it encodes to
     Mac Roman *and* those bytes are valid UTF-8, which correct text practically never is.
-    Text that is already right is left alone, so repairing twice changes nothing.  Text with
-    any character Mac Roman cannot hold (an emoji, CJK, Cyrillic...) was not decoded as Mac
-    Roman at all, so it is returned as it is: that keeps a rare correct pair such as "—ß"
-    (whose bytes happen to be UTF-8 for "ѧ") intact in every README this tool writes.
+    Text with any character Mac Roman cannot hold (an emoji, CJK, Cyrillic...) was not
+    decoded as Mac Roman at all, so it is returned as it is: that keeps a rare correct pair
+    such as "—ß" (whose bytes happen to be UTF-8 for "ѧ") intact.
     """
     try:
         text.encode("mac_roman")
