@@ -12,6 +12,7 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TextIO
 
 from . import __version__
 from .errors import InvalidRecords, Problem, SiteBuilderError, UsageError, format_problems
@@ -268,11 +269,144 @@ def _add_from_issue(sub: argparse._SubParsersAction) -> None:
 
 # --- owned by the link-health work: `links` and `enrich` -------------------------------
 
-def _add_links_and_enrich(sub: argparse._SubParsersAction) -> None:
-    from .commands import enrich, links
+LINKS_STATE = Path(".site-builder") / "links.json"
 
-    links.add_parser(sub)
-    enrich.add_parser(sub)
+
+class LinkProgress:
+    """A one-line counter on a terminal; plain lines (every tenth) elsewhere, as in CI."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.tty = stream.isatty()
+        self.shown = 0
+
+    def __call__(self, done: int, total: int) -> None:
+        if self.tty:
+            end = "\n" if done == total else ""
+            self.stream.write(f"\rchecking links: {done}/{total}{end}")
+            self.stream.flush()
+            return
+        step = max(1, total // 10)
+        if done == total or done - self.shown >= step:
+            self.shown = done
+            print(f"checked {done}/{total} links", file=self.stream)
+
+
+def _cmd_links(args: argparse.Namespace) -> int:
+    from .commands.links import run_links
+
+    result = run_links(args, LinkProgress(sys.stderr))
+    if result.path is None:
+        sys.stdout.write(result.text)
+    for where, old, new in result.fixed:
+        print(f"{where.path}:{where.line}: {where.field}: fixed: {old} → {new}",
+              file=sys.stderr)
+    for where, old in result.not_fixed:
+        print(f"{where.path}:{where.line}: {where.field}: not fixed: {old} is not written "
+              "on that line as a plain value — edit it by hand", file=sys.stderr)
+    dead = result.dead
+    if dead:
+        print(f"{len(dead)} dead link{'s' if len(dead) != 1 else ''} (broken on "
+              f"{args.dead_after} or more days) — fix or remove them", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _cmd_enrich(args: argparse.Namespace) -> int:
+    from .commands.enrich import run_enrich
+
+    result = run_enrich(args)
+    outcome = result.outcome
+    for note in outcome.notes:
+        print(f"note: {note}", file=sys.stderr)
+    for proposal, added in result.added:
+        if added:
+            print(f"{proposal.path}: {proposal.field}: added {proposal.value}", file=sys.stderr)
+        elif added is not None:
+            print(f"{proposal.path}: {proposal.field}: not added — the record has no plain "
+                  f"'url:' line to add it after; add '{proposal.field}: \"{proposal.value}\"' "
+                  "by hand", file=sys.stderr)
+        else:
+            print(f"{proposal.path}: {proposal.field}: missing; its link says "
+                  f"{proposal.value} — run 'site-builder enrich --fix' to add it",
+                  file=sys.stderr)
+    kept = f"; {outcome.failed} lookups failed, previous figures kept" if outcome.failed else ""
+    print(f"wrote {result.path} ({outcome.repos} repositories, {outcome.papers} citation "
+          f"counts{kept})")
+    return 0
+
+
+def _add_links(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("links", help="check every link of the list (exit 1 for dead links)",
+                       description="Check every paper, code, figure and list-file link: "
+                       "ok, moved, broken, blocked, rate-limited or transient. A broken link "
+                       "is dead, and fails the run, once it failed on --dead-after different "
+                       "days.")
+    _common(p)
+    p.add_argument("--format", choices=("text", "json", "markdown"), default="text",
+                   help="text for people, json for tools, markdown for an issue")
+    p.add_argument("-o", "--output", type=Path, metavar="FILE",
+                   help="write the report to FILE instead of standard output")
+    p.add_argument("--fix", action="store_true",
+                   help="rewrite moved links in the records (only the line that holds them)")
+    p.add_argument("--changed-only", action="store_true",
+                   help="check only links of records changed since --base")
+    p.add_argument("--base", default="origin/main", metavar="REF",
+                   help="git ref for --changed-only (default: origin/main)")
+    p.add_argument("--state", type=Path, default=LINKS_STATE, metavar="FILE",
+                   help=f"cache and failure history (default: {LINKS_STATE})")
+    p.add_argument("--no-state", action="store_true", help="neither read nor write the state")
+    p.add_argument("--max-age", type=float, default=7.0, metavar="DAYS",
+                   help="ask again about a good link after DAYS (default: 7)")
+    p.add_argument("--dead-after", type=int, default=3, metavar="N",
+                   help="a broken link is dead after failing on N different days "
+                   "(default: 3; 1 fails at once, as pull requests do)")
+    p.add_argument("--workers", type=int, default=16, metavar="N",
+                   help="links checked at once (default: 16)")
+    p.add_argument("--per-host", type=int, default=4, metavar="N",
+                   help="requests at once to one host (default: 4)")
+    p.add_argument("--interval", type=float, default=0.05, metavar="SECONDS",
+                   help="least time between two requests to one host (default: 0.05)")
+    p.add_argument("--deadline", type=float, default=30.0, metavar="SECONDS",
+                   help="network time per link, retries included (default: 30)")
+    p.add_argument("--blocked-hosts", type=Path, metavar="FILE",
+                   help="YAML mapping of hosts that refuse scripts to the reason "
+                   "(default: the bundled list)")
+    p.add_argument("--github-api", metavar="URL", help="GitHub API (env "
+                   "SITE_BUILDER_GITHUB_API; default https://api.github.com); the token "
+                   "comes from GITHUB_TOKEN")
+    p.add_argument("--allow-private-addresses", action="store_true",
+                   help="allow loopback and private addresses (for tests against local "
+                   "servers only; never on untrusted links)")
+    _templates_option(p)
+    p.set_defaults(func=_cmd_links)
+
+
+def _add_enrich(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("enrich", help="refresh GitHub stars and citation counts "
+                       "(papers/_metrics.json)",
+                       description="Ask GitHub about every code repository and OpenAlex "
+                       "(then Semantic Scholar) about every paper with a DOI or arXiv id; "
+                       "write the figures with their dates to the metrics file.")
+    _common(p)
+    p.add_argument("--metrics", type=Path, metavar="FILE",
+                   help="the data file (default: DIR/_metrics.json)")
+    p.add_argument("--fix", action="store_true",
+                   help="add the DOI or arXiv id found in a paper's link to its record")
+    g = p.add_argument_group("services")
+    g.add_argument("--github-api", metavar="URL", help="GitHub API (env "
+                   "SITE_BUILDER_GITHUB_API; default https://api.github.com); token from "
+                   "GITHUB_TOKEN")
+    g.add_argument("--openalex-api", metavar="URL", help="OpenAlex API (env "
+                   "SITE_BUILDER_OPENALEX_API; default https://api.openalex.org); key from "
+                   "OPENALEX_API_KEY")
+    g.add_argument("--semanticscholar-api", metavar="URL", help="Semantic Scholar API (env "
+                   "SITE_BUILDER_SEMANTICSCHOLAR_API; default "
+                   "https://api.semanticscholar.org/graph/v1); key from "
+                   "SEMANTIC_SCHOLAR_API_KEY")
+    g.add_argument("--mailto", metavar="EMAIL", help="contact sent to the services (env "
+                   "SITE_BUILDER_MAILTO)")
+    p.set_defaults(func=_cmd_enrich)
 
 
 # ---------------------------------------------------------------------------------------
@@ -353,7 +487,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_new(sub)
     _add_from_issue(sub)
     _add_export(sub)
-    _add_links_and_enrich(sub)
+    _add_links(sub)
+    _add_enrich(sub)
 
     p = sub.add_parser("schema", help="write the JSON Schemas of the record files")
     p.add_argument("-o", "--output", type=_output_path, default=Path("schema"), metavar="DIR",

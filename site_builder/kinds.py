@@ -110,6 +110,9 @@ _SAFE_URL = re.compile(f"^{SAFE_URL}$")
 # A Markdown link target that is not a safe URL, an in-page link or an e-mail link.
 _SAFE_TARGET = rf"(?:{SAFE_URL}(?=[)\s]|$)|#|mailto:)"
 _BAD_LINK = rf"\]\((?!{_SAFE_TARGET})|\]:\s*(?=\S)(?!{SAFE_URL}(?:\s|$))"
+# The http(s) address a Markdown link points to (group 1, the target perhaps in <>) or an
+# autolink gives (group 2): how link checks find the links inside a text.
+MARKDOWN_LINK_URL = rf"\]\(\s*<?({SAFE_URL})>?|<({SAFE_URL})>"
 _HTML_TAG = r"<[A-Za-z/!?]"
 
 

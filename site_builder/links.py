@@ -34,6 +34,7 @@ import yaml
 
 from . import load
 from .errors import UsageError
+from .kinds import MARKDOWN_LINK_URL
 from .model import Image, PaperList
 
 if TYPE_CHECKING:
@@ -44,7 +45,7 @@ STATUSES = ("ok", "moved", "broken", "blocked", "rate-limited", "transient")
 BLOCKED_HOSTS = Path(__file__).resolve().parent / "data" / "blocked_hosts.yaml"
 BLOCK_CODES = frozenset({401, 403, 418, 429, 999})
 GET_BODY = 64 * 1024  # bytes of a GET fallback read before the connection is dropped
-_MD_LINK = re.compile(r"\]\(\s*<?(https?://[^\s)>]+)>?|<(https?://[^\s>]+)>")
+_MD_LINK = re.compile(MARKDOWN_LINK_URL)
 PAPER_LINK_FIELDS = ("url", "code", "figure")
 
 

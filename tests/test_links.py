@@ -567,18 +567,17 @@ def test_contributing_shows_the_report_the_template_renders() -> None:
 def test_progress_is_a_counter_on_a_terminal_and_plain_lines_elsewhere() -> None:
     import io
 
-    from site_builder.commands.links import Progress
+    from site_builder.cli import LinkProgress
 
     class Terminal(io.StringIO):
         def isatty(self) -> bool:
             return True
 
     tty, ci = Terminal(), io.StringIO()
-    result = links.Result("https://example.org", "ok")
-    counter, plain = Progress(tty), Progress(ci)
+    counter, plain = LinkProgress(tty), LinkProgress(ci)
     for done in range(1, 21):
-        counter(done, 20, result)
-        plain(done, 20, result)
+        counter(done, 20)
+        plain(done, 20)
     assert tty.getvalue().endswith("\rchecking links: 19/20\rchecking links: 20/20\n")
     assert ci.getvalue().splitlines() == [f"checked {n}/20 links" for n in range(2, 21, 2)]
 
@@ -609,3 +608,34 @@ def test_rewrite_keeps_quoting_and_refuses_what_it_cannot_change_safely(tmp_path
     assert plain.read_text() == "url: https://a.example/x\n"
     assert not links.rewrite(path, [(1, "https://elsewhere.example/", "https://b.example/")])
     assert path.read_text() == before
+
+
+def test_markdown_links_are_found_with_the_rulebook_url_rule() -> None:
+    text = ("See [the guide](https://example.org/guide), <https://example.org/auto>, "
+            "[top](#top), [mail](mailto:a@example.org) and [ftp](ftp://example.org/f).")
+    assert links._markdown_links(text) == ["https://example.org/guide",
+                                           "https://example.org/auto"]
+    assert links._markdown_links(None) == []
+
+
+@pytest.mark.parametrize("verb", ["check", "readme"])
+def test_check_and_readme_load_no_network_or_site_machinery(verb: str, tmp_path: Path) -> None:
+    """Start-up stays light: the link and enrich verbs load their machinery when run."""
+    import subprocess
+    import sys
+
+    from .conftest import LIST_FIXTURE, REPO
+
+    argv = [verb, "--papers", str(LIST_FIXTURE)]
+    if verb == "readme":
+        argv += ["-o", str(tmp_path / "README.md")]
+    heavy = {"requests", "urllib3", "mkdocs", "material"}
+    code = ("import sys; from site_builder.cli import main; code = main(sys.argv[1:]); "
+            f"print(code, sorted(m for m in sys.modules if m.split('.')[0] in {heavy!r} "
+            "or m.startswith(('site_builder.links', 'site_builder.enrich', "
+            "'site_builder.commands.links', 'site_builder.commands.enrich', "
+            "'site_builder.services'))))")
+    proc = subprocess.run([sys.executable, "-c", code, *argv], cwd=REPO, capture_output=True,
+                          text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines()[-1] == "0 []"
