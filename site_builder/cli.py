@@ -9,11 +9,17 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import __version__
 from .errors import InvalidRecords, Problem, SiteBuilderError, UsageError, format_problems
+
+if TYPE_CHECKING:
+    from .checking import Stats
+    from .model import PaperList
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -40,6 +46,33 @@ def _print_problems(problems: list[Problem], fmt: str, stream: object = None) ->
         print(format_problems(problems, fmt), file=stream or sys.stdout)  # type: ignore[arg-type]
 
 
+def _print_stats(stats: Stats) -> None:
+    """``--verbose``: what the run read and where its time went (on stderr)."""
+    print(f"files read: {stats.files_read}, from cache: {stats.files_cached}",
+          file=sys.stderr)
+    for stage, seconds in stats.stages.items():
+        print(f"  {stage}: {seconds:.3f} s", file=sys.stderr)
+
+
+@contextmanager
+def _reporting(args: argparse.Namespace) -> Iterator[Stats]:
+    """The run's stats, printed at the end with ``--verbose`` (also when it fails)."""
+    from .checking import Stats
+
+    stats = Stats()
+    try:
+        yield stats
+    finally:
+        if args.verbose:
+            _print_stats(stats)
+
+
+def _check_list(args: argparse.Namespace, stats: Stats) -> PaperList:
+    from .checking import check_dir
+
+    return check_dir(args.papers, parallel=True, cache=not args.no_cache, stats=stats)
+
+
 def _cmd_check(args: argparse.Namespace) -> int:
     from .commands.check import check
 
@@ -48,7 +81,8 @@ def _cmd_check(args: argparse.Namespace) -> int:
         from .commands.changed import changed_files
 
         only = changed_files(args.papers, args.base)
-    plist = check(args.papers, only, parallel=True)
+    with _reporting(args) as stats:
+        plist = check(args.papers, only, parallel=True, cache=not args.no_cache, stats=stats)
     _print_problems(list(plist.warnings), args.format)
     if args.strict and plist.warnings:
         return 1
@@ -63,11 +97,11 @@ def _cmd_check(args: argparse.Namespace) -> int:
 
 
 def _cmd_readme(args: argparse.Namespace) -> int:
-    from .checking import check_dir
     from .commands.readme import readme
 
-    result = readme(args.papers, args.output, args.templates, check_only=args.check,
-                    plist=check_dir(args.papers, parallel=True))
+    with _reporting(args) as stats:
+        result = readme(args.papers, args.output, args.templates, check_only=args.check,
+                        plist=_check_list(args, stats), stats=stats)
     _print_problems(list(result.plist.warnings), "text", sys.stderr)
     if args.check:
         print(f"{args.output} is up to date")
@@ -108,27 +142,30 @@ def _cmd_import(args: argparse.Namespace) -> int:
 
 
 def _cmd_site(args: argparse.Namespace) -> int:
-    from .checking import check_dir
     from .commands.site import site
 
-    result = site(args.papers, args.site_dir, args.templates, offline=args.offline,
-                  plist=check_dir(args.papers, parallel=True))
+    with _reporting(args) as stats:
+        plist = _check_list(args, stats)
+        with stats.stage("site"):
+            result = site(args.papers, args.site_dir, args.templates, offline=args.offline,
+                          plist=plist)
     _print_problems(list(result.plist.warnings), "text", sys.stderr)
     print(f"built {args.site_dir}/ ({len(result.plist.entries)} papers, {result.pages} pages)")
     return 0
 
 
 def _cmd_build(args: argparse.Namespace) -> int:
-    from .checking import check_dir
     from .commands.readme import readme
     from .commands.site import site
 
-    plist = check_dir(args.papers, parallel=True)  # once, for both outputs
-    result = readme(args.papers, args.output, args.templates, plist=plist)
-    _print_problems(list(result.plist.warnings), "text", sys.stderr)
-    print(f"{'wrote' if result.changed else 'unchanged'} {args.output}")
-    built = site(args.papers, args.site_dir, args.templates, offline=args.offline,
-                 plist=plist)
+    with _reporting(args) as stats:
+        plist = _check_list(args, stats)  # once, for both outputs
+        result = readme(args.papers, args.output, args.templates, plist=plist, stats=stats)
+        _print_problems(list(result.plist.warnings), "text", sys.stderr)
+        print(f"{'wrote' if result.changed else 'unchanged'} {args.output}")
+        with stats.stage("site"):
+            built = site(args.papers, args.site_dir, args.templates, offline=args.offline,
+                         plist=plist)
     print(f"built {args.site_dir}/ ({len(built.plist.entries)} papers, {built.pages} pages)")
     return 0
 
@@ -223,6 +260,15 @@ def _common(p: argparse.ArgumentParser) -> None:
                    help="folder of paper records (default: papers)")
 
 
+def _run_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--no-cache", action="store_true",
+                   help="read and check every file, neither using nor updating the cache of "
+                   "unchanged records (CI's cold runs)")
+    p.add_argument("-v", "--verbose", action="store_true",
+                   help="print files read, files from the cache and the time of each stage "
+                   "(on standard error)")
+
+
 def _templates_option(p: argparse.ArgumentParser) -> None:
     p.add_argument("--templates", type=Path, default=Path("templates"), metavar="DIR",
                    help="templates that override the bundled ones (default: templates)")
@@ -253,6 +299,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--base", default="origin/main", metavar="REF",
                    help="git ref to compare against with --changed-only (default: "
                    "origin/main)")
+    _run_options(p)
     p.set_defaults(func=_cmd_check)
 
     p = sub.add_parser("readme", help="render README.md from the records")
@@ -262,6 +309,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--check", action="store_true",
                    help="write nothing; exit 1 if FILE differs from the rendered README")
     _templates_option(p)
+    _run_options(p)
     p.set_defaults(func=_cmd_readme)
 
     p = sub.add_parser("import", help="turn a README in the list's format into records")
@@ -273,6 +321,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("site", help="build the website into SITE_DIR")
     _common(p)
     _site_options(p)
+    _run_options(p)
     p.set_defaults(func=_cmd_site)
 
     p = sub.add_parser("build", help="render README.md and build the website (the main job)")
@@ -280,6 +329,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", type=Path, default=Path("README.md"), metavar="FILE",
                    help="README to write (default: README.md)")
     _site_options(p)
+    _run_options(p)
     p.set_defaults(func=_cmd_build)
 
     _add_new(sub)

@@ -6,7 +6,7 @@ import difflib
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..checking import check_dir
+from ..checking import Stats, check_dir
 from ..errors import SiteBuilderError
 from ..fsio import write_atomic
 from ..model import PaperList
@@ -25,14 +25,17 @@ class ReadmeResult:
 
 
 def readme(papers: Path, out: Path, templates: Path | None = None, *,
-           check_only: bool = False, plist: PaperList | None = None) -> ReadmeResult:
+           check_only: bool = False, plist: PaperList | None = None,
+           stats: Stats | None = None) -> ReadmeResult:
     """Render the README; with ``check_only`` write nothing and raise OutOfDate on a diff.
 
     Validation comes first (``plist`` when the caller already validated the records):
     when it fails nothing is written.
     """
-    plist = plist or check_dir(papers)
-    text = render_readme(plist, templates)
+    stats = stats if stats is not None else Stats()
+    plist = plist or check_dir(papers, stats=stats)
+    with stats.stage("render"):
+        text = render_readme(plist, templates)
     if check_only:
         try:
             current = out.read_text(encoding="utf-8")

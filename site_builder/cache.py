@@ -1,0 +1,284 @@
+"""Checked records kept between runs, so an unchanged list is not parsed again.
+
+One JSON file per papers folder holds, for every record file, what checking it gave (the
+typed paper, or its problems) and the file's signature, as git's index does: size, mtime
+in nanoseconds, inode and ctime.  A file whose signature differs is read and checked
+again.  A signature taken less than :data:`RACY_NS` before the run that stored it is
+ambiguous (the file may change again within the same timestamp tick, "racy git"): such an
+entry also keeps a hash of the text, and is used only when the text still matches.
+
+The cache is only ever a hint.  It is keyed by the tool's version and a fingerprint of
+the rules (the source of the modules that decide a record's result, the Python and PyYAML
+versions, today's latest valid year and the list's section ids); a file that is corrupt,
+truncated, from another version or for other rules is ignored and rebuilt.  Every entry
+is checked for shape and type before a record is rebuilt from it, and JSON holds plain
+values only (no pickle): nothing in it can run code.
+
+Where: ``$SITE_BUILDER_CACHE_DIR``, else ``$XDG_CACHE_HOME/site-builder``, else
+``~/.cache/site-builder``; one file per absolute papers path.  It is outside the
+repository on purpose: a pull request cannot bring its own cache into CI.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import datetime as dt
+import functools
+import hashlib
+import json
+import os
+import stat
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from .errors import Problem
+from .kinds import Kind, max_year
+from .model import Paper
+
+FORMAT = 1
+RACY_NS = 2_000_000_000  # timestamps closer than this to the run that stored them are ambiguous
+# The modules whose code decides what checking one file gives.
+_RULE_MODULES = ("load", "kinds", "model", "records", "ids", "text", "errors", "cache",
+                 "checking")
+_SEVERITIES = ("error", "warning")
+
+Signature = tuple[int, int, int, int]  # size, mtime_ns, inode, ctime_ns
+Result = tuple[Paper | None, list[Problem]]
+
+
+def cache_file(papers_dir: Path) -> Path:
+    """Where the cache of the list in ``papers_dir`` lives (see the module docstring)."""
+    base = os.environ.get("SITE_BUILDER_CACHE_DIR")
+    if not base:
+        xdg = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+        base = os.path.join(xdg, "site-builder")
+    key = hashlib.blake2b(str(Path(papers_dir).resolve()).encode(), digest_size=12)
+    return Path(base) / f"{key.hexdigest()}.json"
+
+
+@functools.cache
+def _code_fingerprint() -> str:
+    import yaml
+
+    from . import __version__
+
+    h = hashlib.blake2b(digest_size=16)
+    h.update(f"{FORMAT}|{__version__}|{sys.version_info[:2]}|{yaml.__version__}|"
+             f"{hasattr(yaml, 'CSafeLoader')}".encode())
+    here = Path(__file__).resolve().parent
+    for name in _RULE_MODULES:
+        h.update((here / f"{name}.py").read_bytes())
+    return h.hexdigest()
+
+
+def fingerprint(section_ids: Sequence[str] | None) -> str:
+    """What the cached results depend on besides the file itself."""
+    extra = json.dumps([max_year(), list(section_ids) if section_ids is not None else None])
+    return f"{_code_fingerprint()}-{hashlib.blake2b(extra.encode(), digest_size=8).hexdigest()}"
+
+
+def signature(path: Path) -> Signature | None:
+    """The file's signature, or None when it is not a regular file (never cached)."""
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return None
+    if not stat.S_ISREG(st.st_mode):
+        return None
+    return st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns
+
+
+def text_digest(text: str) -> str:
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
+
+
+def _file_digest(path: Path) -> str | None:
+    """The digest of the file's text as :func:`site_builder.load.parse` sees it."""
+    try:
+        with open(os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0)), "rb") as fh:
+            text = fh.read().decode("utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    return text_digest(text.removeprefix("\ufeff"))
+
+
+# --- records ↔ plain values ------------------------------------------------------------
+
+_FIELDS = [(f.name, f.metadata["spec"].kind) for f in dataclasses.fields(Paper)]
+_LISTS = (Kind.NAMES, Kind.TAGS, Kind.STRINGS)
+
+
+def _encode_paper(paper: Paper) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name, kind in _FIELDS:
+        value = getattr(paper, name)
+        if value is None:
+            continue
+        out[name] = value.isoformat() if kind is Kind.DATE else \
+            list(value) if kind in _LISTS else value
+    return out
+
+
+class _Bad(Exception):
+    """An entry that does not have the shape this version writes."""
+
+
+def _decode_value(kind: Kind, value: Any) -> Any:
+    if kind in _LISTS:
+        if type(value) is list and all(type(v) is str for v in value):
+            return tuple(value)
+    elif kind is Kind.YEAR:
+        if type(value) is int:
+            return value
+    elif kind is Kind.BOOL:
+        if type(value) is bool:
+            return value
+    elif kind is Kind.DATE:
+        if type(value) is str:
+            try:
+                return dt.date.fromisoformat(value)
+            except ValueError:
+                raise _Bad from None
+    elif kind not in (Kind.OBJECT, Kind.OBJECTS) and type(value) is str:
+        return value
+    raise _Bad
+
+
+_TEXT_FIELDS = frozenset(name for name, kind in _FIELDS if kind not in
+                         (*_LISTS, Kind.YEAR, Kind.BOOL, Kind.DATE, Kind.OBJECT, Kind.OBJECTS))
+_OTHER_FIELDS = {name: kind for name, kind in _FIELDS if name not in _TEXT_FIELDS}
+
+
+def _decode_paper(data: Any) -> Paper:
+    if type(data) is not dict:
+        raise _Bad
+    values: dict[str, Any] = {}
+    for name, value in data.items():
+        if name in _TEXT_FIELDS:
+            if type(value) is not str:
+                raise _Bad
+            values[name] = value
+        elif name in _OTHER_FIELDS:
+            values[name] = _decode_value(_OTHER_FIELDS[name], value)
+        else:
+            raise _Bad
+    try:
+        return Paper(**values)
+    except TypeError:  # a required field is missing
+        raise _Bad from None
+
+
+def _encode_problem(p: Problem) -> list[Any]:
+    return [p.line, p.field, p.message, p.fix, p.column, p.severity]
+
+
+def _decode_problem(path: str, data: Any) -> Problem:
+    if type(data) is not list or len(data) != 6:
+        raise _Bad
+    line, field, message, fix, column, severity = data
+    if not (type(line) is int and type(column) is int and type(field) is str
+            and type(message) is str and type(fix) is str and severity in _SEVERITIES):
+        raise _Bad
+    return Problem(path, line, field, message, fix, column, severity)
+
+
+# --- the store -------------------------------------------------------------------------
+
+@dataclasses.dataclass
+class Entry:
+    """One file's cached result and the signature it was taken with."""
+
+    sig: Signature
+    digest: str | None  # set only for a racy entry: then the text must match too
+    shown: str
+    result: Result
+
+
+class Store:
+    """The cache of one list for one fingerprint: look entries up, add, save."""
+
+    def __init__(self, path: Path, fingerprint: str) -> None:
+        self.path = path
+        self.fingerprint = fingerprint
+        self.start_ns = 0
+        self._raw: dict[str, Any] = {}
+        self.entries: dict[str, Entry] = {}
+        self.changed = False
+
+    @classmethod
+    def open(cls, path: Path, fingerprint: str) -> Store:
+        """The stored cache, or an empty one when the file is missing or not to be trusted."""
+        import time
+
+        store = cls(path, fingerprint)
+        # Taken before any file is looked at: a change after it makes a newer timestamp.
+        store.start_ns = time.time_ns()
+        try:
+            data = json.loads(path.read_bytes())
+        except (OSError, ValueError):
+            return store
+        if (type(data) is dict and data.get("format") == FORMAT
+                and data.get("fingerprint") == fingerprint
+                and type(data.get("entries")) is dict):
+            store._raw = data["entries"]
+        return store
+
+    def get(self, key: str, path: Path, shown: str, sig: Signature | None) -> Result | None:
+        """The cached result for the file when its signature (and, for a racy entry, its
+        text) still match; None otherwise."""
+        raw = self._raw.get(key)
+        if raw is None or sig is None:
+            return None
+        try:
+            if type(raw) is not list or len(raw) != 5:
+                raise _Bad
+            stored, digest, was_shown, paper, problems = raw
+            if (type(stored) is not list or [type(v) for v in stored] != [int] * 4
+                    or tuple(stored) != sig or was_shown != shown
+                    or not (digest is None or type(digest) is str)
+                    or type(problems) is not list):
+                return None
+            if digest is not None and _file_digest(path) != digest:
+                return None
+            result = (None if paper is None else _decode_paper(paper),
+                      [_decode_problem(shown, p) for p in problems])
+        except _Bad:
+            return None
+        # A racy entry whose text matched now is as good as one stored now.
+        self.put(key, sig, shown, result, None if digest is None else digest)
+        self.changed = self.changed or (digest is not None and sig[1] < self._racy_before())
+        return result
+
+    def stored_keys(self) -> set[str]:
+        """The files the cache on disk has entries for."""
+        return set(self._raw)
+
+    def _racy_before(self) -> int:
+        return self.start_ns - RACY_NS
+
+    def put(self, key: str, sig: Signature | None, shown: str, result: Result,
+            text_digest: str | None) -> None:
+        """Keep the result of a file that was read and checked (``text_digest``: of the
+        text that was checked; without it a racy entry is not kept)."""
+        if sig is None:
+            return
+        racy = sig[1] >= self._racy_before()
+        if racy and text_digest is None:
+            return
+        self.entries[key] = Entry(sig, text_digest if racy else None, shown, result)
+
+    def save(self) -> None:
+        """Write the cache atomically; an unwritable cache is not an error (just slower)."""
+        from .fsio import write_atomic
+
+        entries = {key: [list(e.sig), e.digest, e.shown,
+                         None if e.result[0] is None else _encode_paper(e.result[0]),
+                         [_encode_problem(p) for p in e.result[1]]]
+                   for key, e in sorted(self.entries.items())}
+        text = json.dumps({"format": FORMAT, "fingerprint": self.fingerprint,
+                           "entries": entries}, ensure_ascii=False, separators=(",", ":"))
+        with contextlib.suppress(OSError):  # the next run is slower, not wrong
+            write_atomic(self.path, text)
