@@ -249,15 +249,17 @@ class Store:
             return None
         # A racy entry whose text matched now is as good as one stored now.
         self.put(key, sig, shown, result, None if digest is None else digest)
-        self.changed = self.changed or (digest is not None and sig[1] < self._racy_before())
+        self.changed = self.changed or (digest is not None and not self.racy(sig))
         return result
 
     def stored_keys(self) -> set[str]:
         """The files the cache on disk has entries for."""
         return set(self._raw)
 
-    def _racy_before(self) -> int:
-        return self.start_ns - RACY_NS
+    def racy(self, sig: Signature) -> bool:
+        """Whether the file changed too close to this run for its signature to tell a later
+        change apart (mtime can be set back, ctime cannot: both count)."""
+        return max(sig[1], sig[3]) >= self.start_ns - RACY_NS
 
     def put(self, key: str, sig: Signature | None, shown: str, result: Result,
             text_digest: str | None) -> None:
@@ -265,7 +267,7 @@ class Store:
         text that was checked; without it a racy entry is not kept)."""
         if sig is None:
             return
-        racy = sig[1] >= self._racy_before()
+        racy = self.racy(sig)
         if racy and text_digest is None:
             return
         self.entries[key] = Entry(sig, text_digest if racy else None, shown, result)

@@ -154,11 +154,9 @@ def _cached_check(papers_dir: Path, files: list[Path], names: list[str],
     stats.files_read += len(todo)
     stats.files_cached += len(files) - len(todo)
     with stats.stage("read and check"):
-        racy = store.start_ns - cache.RACY_NS
+        racy = [sig is not None and store.racy(sig) for sig in (sigs[i] for i in todo)]
         checked = _check_files([files[i] for i in todo], [names[i] for i in todo],
-                               section_ids, parallel,
-                               [sigs[i] is not None and sigs[i][1] >= racy  # type: ignore[index]
-                                for i in todo])
+                               section_ids, parallel, racy)
     for i, (paper, problems, digest) in zip(todo, checked, strict=True):
         results[i] = (paper, problems)
         store.put(keys[i], sigs[i], names[i], (paper, problems), digest)
