@@ -272,6 +272,17 @@ class Store:
             return
         self.entries[key] = Entry(sig, text_digest if racy else None, shown, result)
 
+    def inputs_key(self, keys: list[str]) -> str | None:
+        """A key of these files as they were checked (None when one could not be kept:
+        then nothing may be concluded from an equal key)."""
+        if any(key not in self.entries for key in keys):
+            return None
+        parts = [self.fingerprint]
+        for key in keys:
+            entry = self.entries[key]
+            parts.append(f"{key}|{entry.sig}|{entry.digest}")
+        return text_digest("\n".join(parts))
+
     def save(self) -> None:
         """Write the cache atomically; an unwritable cache is not an error (just slower)."""
         from .fsio import write_atomic
@@ -284,3 +295,53 @@ class Store:
                            "entries": entries}, ensure_ascii=False, separators=(",", ":"))
         with contextlib.suppress(OSError):  # the next run is slower, not wrong
             write_atomic(self.path, text)
+
+
+# --- outputs ---------------------------------------------------------------------------
+
+def _outputs_file(papers_dir: Path) -> Path:
+    return cache_file(papers_dir).with_suffix(".outputs.json")
+
+
+def recalled(papers_dir: Path, name: str, key: str) -> str | None:
+    """The digest of the text output ``name`` had when it was made from inputs ``key``."""
+    try:
+        data = json.loads(_outputs_file(papers_dir).read_bytes())
+        found = data["outputs"][name] if data["format"] == FORMAT else None
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    if type(found) is list and len(found) == 2 and found[0] == key and type(found[1]) is str:
+        return found[1]
+    return None
+
+
+def remember(papers_dir: Path, name: str, key: str, text: str) -> None:
+    """Keep the digest of output ``name`` as made from inputs ``key`` (a later run with
+    the same inputs and an output file of that digest need not render it again)."""
+    from .fsio import write_atomic
+
+    path = _outputs_file(papers_dir)
+    try:
+        data = json.loads(path.read_bytes())
+        outputs = data["outputs"] if data["format"] == FORMAT else {}
+    except (OSError, ValueError, KeyError, TypeError):
+        outputs = {}
+    if type(outputs) is not dict:
+        outputs = {}
+    outputs[name] = [key, text_digest(text)]
+    with contextlib.suppress(OSError):
+        write_atomic(path, json.dumps({"format": FORMAT, "outputs": outputs}, sort_keys=True))
+
+
+def templates_key(*folders: Path | None) -> str:
+    """A key of the templates (and of the renderer's code) an output is made with."""
+    h = hashlib.blake2b(digest_size=16)
+    h.update((Path(__file__).resolve().parent / "render.py").read_bytes())
+    for folder in folders:
+        if folder is None or not folder.is_dir():
+            continue
+        for path in sorted(folder.rglob("*")):
+            if path.is_file():
+                h.update(f"{path.relative_to(folder)}\0".encode())
+                h.update(path.read_bytes())
+    return h.hexdigest()

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import cache, load
+from .cache import text_digest
 from .crosscheck import cross_check, same_names
 from .errors import InvalidRecords, Problem
 from .model import Entry, Paper, PaperList
@@ -34,6 +35,9 @@ class Stats:
     files_read: int = 0
     files_cached: int = 0
     stages: dict[str, float] = field(default_factory=dict)
+    # With the cache on: a key of everything the list was built from (rules, list file,
+    # every record's signature), equal only for equal lists; None when it is not known.
+    inputs: str | None = None
 
     @contextmanager
     def stage(self, name: str) -> Iterator[None]:
@@ -53,7 +57,7 @@ def _check_chunk(files: list[Path], names: list[str], section_ids: list[str] | N
     for path, shown, digest in zip(files, names, digests, strict=True):
         src = load.read(path, shown)
         paper, problems = check_paper(src, section_ids)
-        out.append((paper, problems, cache.text_digest(src.text) if digest and src.text else None))
+        out.append((paper, problems, text_digest(src.text) if digest and src.text else None))
     return out
 
 
@@ -118,6 +122,8 @@ def check_dir(papers_dir: Path, only: set[str] | None = None, *,
         files = load.paper_files(papers_dir)
         names = load.display_paths(papers_dir, files)
     results = _cached_check(papers_dir, files, names, section_ids, parallel, cache, stats)
+    if stats.inputs is not None:
+        stats.inputs = text_digest(f"{stats.inputs}|{info_src.text}")
     entries: list[tuple[Entry, load.Source]] = []
     with stats.stage("cross-check"):
         for path, shown, (paper, file_problems) in zip(files, names, results, strict=True):
@@ -163,4 +169,5 @@ def _cached_check(papers_dir: Path, files: list[Path], names: list[str],
     if todo or store.changed or store.entries.keys() != store.stored_keys():
         with stats.stage("cache write"):
             store.save()
+    stats.inputs = store.inputs_key(keys)
     return results  # type: ignore[return-value]

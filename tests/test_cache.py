@@ -243,3 +243,41 @@ def test_cli_no_cache_and_verbose(papers: Path, capsys: pytest.CaptureFixture[st
     assert main(["readme", "--papers", str(papers), "-o", str(out_file), "-v"]) == 0
     err = capsys.readouterr().err
     assert "files read: 0, from cache: 5" in err and "render:" in err
+
+
+def readme_run(papers: Path, out: Path, *args: str) -> tuple[int, str]:
+    import contextlib
+    import io
+
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+        code = main(["readme", "--papers", str(papers), "-o", str(out), "-v",
+                     "--templates", str(papers.parent / "templates"), *args])
+    return code, err.getvalue()
+
+
+def test_an_unchanged_readme_is_not_rendered_again(papers: Path) -> None:
+    out = papers.parent / "README.md"
+    assert readme_run(papers, out)[0] == 0
+    code, err = readme_run(papers, out, "--check")
+    assert code == 0 and "render:" not in err and "files read: 0" in err
+    cold = out.read_text(encoding="utf-8")
+    assert readme_run(papers, out, "--check", "--no-cache")[0] == 0
+
+    out.write_text(cold + "edited by hand\n", encoding="utf-8")  # the output changed
+    assert readme_run(papers, out, "--check")[0] == 1
+    assert readme_run(papers, out)[0] == 0 and out.read_text(encoding="utf-8") == cold
+
+    target = papers / "bao2024-bmad.yaml"  # a record changed
+    target.write_text(target.read_text().replace("year: 2024", "year: 2023"))
+    code, err = readme_run(papers, out, "--check")
+    assert code == 1 and "render:" in err
+    assert readme_run(papers, out, "--check", "--no-cache")[0] == 1
+
+    assert readme_run(papers, out)[0] == 0
+    templates = papers.parent / "templates" / "readme"  # the templates changed
+    templates.mkdir(parents=True)
+    entry = (Path(__file__).parents[1] / "templates" / "readme" / "entry.md.j2").read_text()
+    (templates / "entry.md.j2").write_text(entry.replace("**{{", "__{{"), encoding="utf-8")
+    code, err = readme_run(papers, out, "--check")
+    assert code == 1 and "render:" in err
