@@ -16,7 +16,9 @@ values only (no pickle): nothing in it can run code.
 
 Where: ``$SITE_BUILDER_CACHE_DIR``, else ``$XDG_CACHE_HOME/site-builder``, else
 ``~/.cache/site-builder``; one file per absolute papers path.  It is outside the
-repository on purpose: a pull request cannot bring its own cache into CI.
+repository on purpose: a pull request cannot bring its own cache into CI.  (A CI job that
+keeps the cache between runs can set ``SITE_BUILDER_CACHE_DIR=.site-builder-cache``, which
+``.gitignore`` lists.)  ``--no-cache`` neither reads nor writes it.
 """
 
 from __future__ import annotations
@@ -236,8 +238,7 @@ class Store:
             if type(raw) is not list or len(raw) != 5:
                 raise _Bad
             stored, digest, was_shown, paper, problems = raw
-            if (type(stored) is not list or [type(v) for v in stored] != [int] * 4
-                    or tuple(stored) != sig or was_shown != shown
+            if (type(stored) is not list or tuple(stored) != sig or was_shown != shown
                     or not (digest is None or type(digest) is str)
                     or type(problems) is not list):
                 return None
