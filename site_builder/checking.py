@@ -51,6 +51,22 @@ class Stats:
 Checked = tuple[Paper | None, list[Problem], str | None]
 
 
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """Reading 10,000 records makes millions of objects and no reference cycles: the
+    cyclic collector's passes over them (each a walk of every live object) cost about a
+    fifth of the run, and free nothing.  Reference counting still frees everything."""
+    import gc
+
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
 def _check_chunk(files: list[Path], names: list[str], section_ids: list[str] | None,
                  digests: list[bool]) -> list[Checked]:
     out: list[Checked] = []
@@ -100,8 +116,13 @@ def check_dir(papers_dir: Path, only: set[str] | None = None, *,
     ones (the CLI's default; ``--no-cache`` turns it off).  ``stats`` is filled in with
     what the run did.
     """
-    stats = stats if stats is not None else Stats()
-    papers_dir = Path(papers_dir)
+    with paused_gc():
+        return _check_dir(Path(papers_dir), only, parallel, cache,
+                          stats if stats is not None else Stats())
+
+
+def _check_dir(papers_dir: Path, only: set[str] | None, parallel: bool, cache: bool,
+               stats: Stats) -> PaperList:
     list_path = papers_dir / load.LIST_FILE
     problems: list[Problem] = []
     if not papers_dir.is_dir():

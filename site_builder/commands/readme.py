@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import cache
-from ..checking import Stats, check_dir
+from ..checking import Stats, check_dir, paused_gc
 from ..errors import SiteBuilderError
 from ..fsio import write_atomic
 from ..model import PaperList
@@ -46,7 +46,7 @@ def readme(papers: Path, out: Path, templates: Path | None = None, *,
         if cache.recalled(papers, f"readme:{out.resolve()}", memo) == \
                 cache.text_digest(current):
             return ReadmeResult(out, False, plist)
-    with stats.stage("render"):
+    with stats.stage("render"), paused_gc():
         text = render_readme(plist, templates)
     if memo is not None:
         cache.remember(papers, f"readme:{out.resolve()}", memo, text)
