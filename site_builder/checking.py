@@ -165,6 +165,7 @@ def _cached_check(papers_dir: Path, files: list[Path], names: list[str],
                   stats: Stats) -> list[tuple[Paper | None, list[Problem]]]:
     """Each file's result, from the cache when the file is unchanged, else checked now."""
     if not use_cache:
+        stats.inputs = None  # nothing is known of these files between runs
         with stats.stage("read and check"):
             stats.files_read += len(files)
             return [(paper, problems) for paper, problems, _ in
