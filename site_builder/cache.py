@@ -197,6 +197,7 @@ class Entry:
     digest: str | None  # set only for a racy entry: then the text must match too
     shown: str
     result: Result
+    stored: tuple[Any, Any] | None = None  # the result as read from the cache file
 
 
 class Store:
@@ -250,6 +251,8 @@ class Store:
             return None
         # A racy entry whose text matched now is as good as one stored now.
         self.put(key, sig, shown, result, None if digest is None else digest)
+        if key in self.entries:  # written back as read, not encoded again
+            self.entries[key].stored = (paper, problems)
         self.changed = self.changed or (digest is not None and not self.racy(sig))
         return result
 
@@ -284,13 +287,16 @@ class Store:
             parts.append(f"{key}|{entry.sig}|{entry.digest}")
         return text_digest("\n".join(parts))
 
+    @staticmethod
+    def _encode(e: Entry) -> tuple[Any, Any]:
+        return (None if e.result[0] is None else _encode_paper(e.result[0]),
+                [_encode_problem(p) for p in e.result[1]])
+
     def save(self) -> None:
         """Write the cache atomically; an unwritable cache is not an error (just slower)."""
         from .fsio import write_atomic
 
-        entries = {key: [list(e.sig), e.digest, e.shown,
-                         None if e.result[0] is None else _encode_paper(e.result[0]),
-                         [_encode_problem(p) for p in e.result[1]]]
+        entries = {key: [list(e.sig), e.digest, e.shown, *(e.stored or self._encode(e))]
                    for key, e in sorted(self.entries.items())}
         text = json.dumps({"format": FORMAT, "fingerprint": self.fingerprint,
                            "entries": entries}, ensure_ascii=False, separators=(",", ":"))
