@@ -209,8 +209,10 @@ def main() -> None:
                 "ratio's baseline was measured in the same run.\n\n"
                 f"site-builder {__version__}, Python {platform.python_version()}, "
                 f"{os.cpu_count()} cores, {time.strftime('%Y-%m-%d')}.\n\n")
-        note = ("\n\nThe machine's cores were shared with other work while this ran: "
-                "absolute times vary from run to run, ratios of CPU time much less.\n")
+        note = ("\n\nThe machine's 2 cores were shared with other work while this ran "
+                "(load average 3–8): CPU time still grows under such contention, and the "
+                "same ratio moved by up to a quarter between runs.  Compare ratios of one "
+                "run, and re-run on an idle machine before drawing a fine conclusion.\n")
         args.write.write_text(head + text + note,
                               encoding="utf-8")
 
