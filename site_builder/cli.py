@@ -10,12 +10,17 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from . import __version__
 from .errors import InvalidRecords, Problem, SiteBuilderError, UsageError, format_problems
+
+if TYPE_CHECKING:
+    from .checking import Stats
+    from .model import PaperList
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -42,6 +47,33 @@ def _print_problems(problems: list[Problem], fmt: str, stream: object = None) ->
         print(format_problems(problems, fmt), file=stream or sys.stdout)  # type: ignore[arg-type]
 
 
+def _print_stats(stats: Stats) -> None:
+    """``--verbose``: what the run read and where its time went (on stderr)."""
+    print(f"files read: {stats.files_read}, from cache: {stats.files_cached}",
+          file=sys.stderr)
+    for stage, seconds in stats.stages.items():
+        print(f"  {stage}: {seconds:.3f} s", file=sys.stderr)
+
+
+@contextmanager
+def _reporting(args: argparse.Namespace) -> Iterator[Stats]:
+    """The run's stats, printed at the end with ``--verbose`` (also when it fails)."""
+    from .checking import Stats
+
+    stats = Stats()
+    try:
+        yield stats
+    finally:
+        if args.verbose:
+            _print_stats(stats)
+
+
+def _check_list(args: argparse.Namespace, stats: Stats) -> PaperList:
+    from .checking import check_dir
+
+    return check_dir(args.papers, parallel=True, cache=not args.no_cache, stats=stats)
+
+
 def _cmd_check(args: argparse.Namespace) -> int:
     from .commands.check import check
 
@@ -50,7 +82,8 @@ def _cmd_check(args: argparse.Namespace) -> int:
         from .commands.changed import changed_files
 
         only = changed_files(args.papers, args.base)
-    plist = check(args.papers, only, parallel=True)
+    with _reporting(args) as stats:
+        plist = check(args.papers, only, parallel=True, cache=not args.no_cache, stats=stats)
     _print_problems(list(plist.warnings), args.format)
     if args.strict and plist.warnings:
         return 1
@@ -65,12 +98,12 @@ def _cmd_check(args: argparse.Namespace) -> int:
 
 
 def _cmd_readme(args: argparse.Namespace) -> int:
-    from .checking import check_dir
     from .commands.readme import readme
 
     out = _readme_path(args)
-    result = readme(args.papers, out, args.templates, check_only=args.check, force=args.force,
-                    plist=check_dir(args.papers, parallel=True))
+    with _reporting(args) as stats:
+        result = readme(args.papers, out, args.templates, check_only=args.check,
+                        force=args.force, plist=_check_list(args, stats), stats=stats)
     _print_problems(list(result.plist.warnings), "text", sys.stderr)
     if args.check:
         print(f"{out} is up to date")
@@ -111,11 +144,13 @@ def _cmd_import(args: argparse.Namespace) -> int:
 
 
 def _cmd_site(args: argparse.Namespace) -> int:
-    from .checking import check_dir
     from .commands.site import site
 
-    result = site(args.papers, args.site_dir, args.templates, offline=args.offline,
-                  plist=check_dir(args.papers, parallel=True))
+    with _reporting(args) as stats:
+        plist = _check_list(args, stats)
+        with stats.stage("site"):
+            result = site(args.papers, args.site_dir, args.templates, offline=args.offline,
+                          plist=plist)
     _print_problems(list(result.plist.warnings), "text", sys.stderr)
     print(f"built {args.site_dir}/ ({len(result.plist.entries)} papers, {result.pages} pages)")
     return 0
@@ -151,7 +186,6 @@ def _add_export(sub: argparse._SubParsersAction) -> None:
 
 
 def _cmd_build(args: argparse.Namespace) -> int:
-    from .checking import check_dir
     from .commands.readme import check_output, readme
     from .commands.site import build_lock, check_site_dir, site
 
@@ -159,13 +193,15 @@ def _cmd_build(args: argparse.Namespace) -> int:
     check_site_dir(args.papers, args.site_dir)  # both refusals before anything is written
     if not args.force:
         check_output(out)
-    with build_lock(args.site_dir):  # README and site: one build at a time
-        plist = check_dir(args.papers, parallel=True)  # once, for both outputs
-        result = readme(args.papers, out, args.templates, plist=plist, force=args.force)
+    with build_lock(args.site_dir), _reporting(args) as stats:  # one build at a time
+        plist = _check_list(args, stats)  # once, for both outputs
+        result = readme(args.papers, out, args.templates, plist=plist, force=args.force,
+                        stats=stats)
         _print_problems(list(result.plist.warnings), "text", sys.stderr)
         print(f"{'wrote' if result.changed else 'unchanged'} {out}")
-        built = site(args.papers, args.site_dir, args.templates, offline=args.offline,
-                     plist=plist)
+        with stats.stage("site"):
+            built = site(args.papers, args.site_dir, args.templates, offline=args.offline,
+                         plist=plist)
     print(f"built {args.site_dir}/ ({len(built.plist.entries)} papers, {built.pages} pages)")
     return 0
 
@@ -424,6 +460,15 @@ def _common(p: argparse.ArgumentParser) -> None:
                    help="folder of paper records (default: papers)")
 
 
+def _run_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--no-cache", action="store_true",
+                   help="read and check every file, neither using nor updating the cache of "
+                   "unchanged records (CI's cold runs)")
+    p.add_argument("-v", "--verbose", action="store_true",
+                   help="print files read, files from the cache and the time of each stage "
+                   "(on standard error)")
+
+
 def _templates_option(p: argparse.ArgumentParser) -> None:
     p.add_argument("--templates", type=Path, default=Path("templates"), metavar="DIR",
                    help="templates that override the bundled ones (default: templates)")
@@ -457,6 +502,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--base", default="origin/main", metavar="REF",
                    help="git ref to compare against with --changed-only (default: "
                    "origin/main)")
+    _run_options(p)
     p.set_defaults(func=_cmd_check)
 
     p = sub.add_parser("readme", help="render README.md from the records")
@@ -465,6 +511,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--check", action="store_true",
                    help="write nothing; exit 1 if FILE differs from the rendered README")
     _templates_option(p)
+    _run_options(p)
     p.set_defaults(func=_cmd_readme)
 
     p = sub.add_parser("import", help="turn a README in the list's format into records")
@@ -476,12 +523,14 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("site", help="build the website into SITE_DIR")
     _common(p)
     _site_options(p)
+    _run_options(p)
     p.set_defaults(func=_cmd_site)
 
     p = sub.add_parser("build", help="render README.md and build the website (the main job)")
     _common(p)
     _readme_options(p, "README to write")
     _site_options(p)
+    _run_options(p)
     p.set_defaults(func=_cmd_build)
 
     _add_new(sub)

@@ -229,10 +229,12 @@ def _string(limit: int, *rules: Rule, normalise: Callable[[str], str] | None = N
     """A text kind: shared checks, then ``rules`` in order, then ``normalise`` (and an
     ``extra`` check that JSON Schema states as ``fmt``)."""
 
+    searches = [(rule.regex.search, rule.refuse, rule) for rule in rules]  # Rule.broken, inlined
+
     def check(value: Any) -> Any:
         text = _text(value, limit)
-        for rule in rules:
-            if rule.broken(value):
+        for search, refuse, rule in searches:
+            if (search(value) is not None) is refuse:
                 raise rule.bad(text)
         if extra is not None:
             return extra(text)
@@ -254,13 +256,15 @@ def _string(limit: int, *rules: Rule, normalise: Callable[[str], str] | None = N
 
 def _list_of(item: Declaration, what: str, example: str,
              parse: Callable[[str], Any] | None = None) -> Declaration:
+    item_check = item.check
+
     def check(value: Any) -> tuple:
         if not isinstance(value, list):
             raise Bad(f"must be a list of {what}, got {describe(value)}",
                       f"write one per line, each starting with '- ', e.g. {example}")
         if not value:
             raise Bad("is an empty list", "add at least one item or delete the line")
-        return tuple(item.check(v) for v in value)
+        return tuple([item_check(v) for v in value])
 
     schema = {"type": "array", "minItems": 1, "items": item.schema}
     return Declaration(check, schema, parse or (lambda text: [squash(text)]))

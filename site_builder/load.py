@@ -44,6 +44,19 @@ class _RecordLoader(_BaseLoader):  # type: ignore[misc, valid-type]
         super().__init__(stream)
         self.duplicates: list[tuple[str, int, int]] = []
 
+    def resolve(self, kind: type, value: str, implicit: tuple[bool, bool]) -> str:
+        """PyYAML's resolver without its path resolvers (none are registered), which the
+        C parser calls for every node: the same tags for less work."""
+        if kind is yaml.ScalarNode:
+            if implicit[0]:
+                for tag, regexp in self.yaml_implicit_resolvers.get(value[:1], ()):
+                    if regexp.match(value):
+                        return tag  # type: ignore[no-any-return]
+            return self.DEFAULT_SCALAR_TAG  # type: ignore[no-any-return]
+        if kind is yaml.SequenceNode:
+            return self.DEFAULT_SEQUENCE_TAG  # type: ignore[no-any-return]
+        return self.DEFAULT_MAPPING_TAG  # type: ignore[no-any-return]
+
     def flatten_mapping(self, node: yaml.MappingNode) -> None:
         for key_node, _ in node.value:
             if key_node.tag == "tag:yaml.org,2002:merge":
@@ -84,6 +97,52 @@ def _date_or_text(loader: _RecordLoader, node: yaml.ScalarNode) -> Any:
 
 _RecordLoader.add_constructor("tag:yaml.org,2002:int", _int_or_text)
 _RecordLoader.add_constructor("tag:yaml.org,2002:timestamp", _date_or_text)
+
+
+_Y = "tag:yaml.org,2002:"
+_SCALARS = frozenset(_Y + t for t in ("str", "int", "bool", "null", "float", "timestamp"))
+
+
+class _NotPlain(Exception):
+    pass
+
+
+def _plain(loader: _RecordLoader, node: yaml.Node) -> Any:
+    """What the loader's constructor makes of ``node``, for the values records hold
+    (mappings without repeated or merge keys, lists, scalars of the implicit types);
+    raises _NotPlain for anything else."""
+    tag, kind = node.tag, type(node)
+    if kind is yaml.ScalarNode:
+        if tag == _Y + "str":
+            return node.value
+        if tag in _SCALARS:
+            return loader.yaml_constructors[tag](loader, node)
+    elif kind is yaml.MappingNode and tag == _Y + "map":
+        mapping = {_plain(loader, k): _plain(loader, v) for k, v in node.value}
+        if len(mapping) < len(node.value):
+            raise _NotPlain  # repeated keys: the loader reports them
+        return mapping
+    elif kind is yaml.SequenceNode and tag == _Y + "seq":
+        return [_plain(loader, v) for v in node.value]
+    raise _NotPlain
+
+
+def _single_data(loader: _RecordLoader) -> Any:
+    """``loader.get_single_data()``, at about half the cost for a plain record.
+
+    PyYAML's constructor is general (aliases, recursion, generators); a record is a
+    small tree of plain values, built here directly from the composed nodes.  Anything
+    else goes through the loader's own constructor, so results and errors are the same.
+    """
+    node = loader.get_single_node()
+    if node is None:
+        return None
+    if not isinstance(loader, _StrictLoader):
+        try:
+            return _plain(loader, node)
+        except (_NotPlain, TypeError, RecursionError):  # TypeError: an unhashable key
+            pass
+    return loader.construct_document(node)
 
 
 class _StrictLoader(_RecordLoader):
@@ -256,7 +315,7 @@ def parse(path: str, raw: bytes, max_bytes: int = MAX_BYTES) -> Source:
         return src
     loader = (_StrictLoader if "*" in text else _RecordLoader)(text)
     try:
-        src.data = loader.get_single_data()
+        src.data = _single_data(loader)
     except _AliasUsed as err:
         src.problems.append(_anchor_problem(path, int(str(err.args[0]))))
         return src

@@ -91,6 +91,7 @@ def environment(templates: Path | None = None, *, autoescape: bool = False) -> A
         keep_trailing_newline=True,
         trim_blocks=True,
         lstrip_blocks=True,
+        auto_reload=False,  # one build: a template included per paper is not stat()ed again
     )
     env.filters.update(md=md_escape, md_inline=md_inline, md_title=md_title, html=html_text,
                        attr=html_attr, url=safe_url,

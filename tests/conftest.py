@@ -36,6 +36,13 @@ FAMILY = FIXTURES / "readmes" / "family.md"
 MARKDOWNLINT_CONFIG = REPO / ".markdownlint.jsonc"
 
 
+@pytest.fixture(autouse=True)
+def _cache_in_tmp(monkeypatch: pytest.MonkeyPatch,
+                  tmp_path_factory: pytest.TempPathFactory) -> None:
+    """The CLI keeps a cache of checked records: tests keep theirs out of the user's home."""
+    monkeypatch.setenv("SITE_BUILDER_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+
+
 # --- markdownlint-cli2 -----------------------------------------------------------------
 
 def find_markdownlint() -> str | None:

@@ -7,11 +7,12 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..checking import check_dir
+from .. import cache
+from ..checking import Stats, check_dir, paused_gc
 from ..errors import SiteBuilderError
 from ..fsio import FileError, read_text, shown, write_atomic
 from ..model import PaperList
-from ..render import README_MARKER, render_readme
+from ..render import BUNDLED_TEMPLATES, README_MARKER, render_readme
 
 
 class OutOfDate(SiteBuilderError):
@@ -27,32 +28,45 @@ class ReadmeResult:
 
 def readme(papers: Path, out: Path, templates: Path | None = None, *,
            check_only: bool = False, plist: PaperList | None = None,
-           force: bool = False) -> ReadmeResult:
+           force: bool = False, stats: Stats | None = None) -> ReadmeResult:
     """Render the README; with ``check_only`` write nothing and raise OutOfDate on a diff.
 
     Validation comes first (``plist`` when the caller already validated the records):
     when it fails nothing is written.  An existing file is replaced only when it is a
     README we generated (it holds :data:`README_MARKER`) or with ``force``; it is read
-    without following links, so ``--check`` cannot print another file's text.
+    without following links, so ``--check`` cannot print another file's text.  When
+    ``stats`` come from a cached check, a README that the same records, metrics and
+    templates gave before is not rendered again.
     """
-    plist = plist or check_dir(papers)
+    stats = stats if stats is not None else Stats()
+    plist = plist or check_dir(papers, stats=stats)
+    if not check_only and not force:
+        check_output(out)
     metrics = None
     if plist.info.show_metrics:
         from ..enrich import metrics_path, paper_metrics, read_metrics
 
         metrics = paper_metrics(plist, read_metrics(metrics_path(papers)))
-    text = render_readme(plist, templates, metrics)
+    current = None if force and os.path.islink(out) else read_text(out, "README")
+    memo = None
+    if stats.inputs is not None:
+        memo = "-".join((stats.inputs, cache.templates_key(templates, BUNDLED_TEMPLATES),
+                         cache.text_digest(repr(sorted((metrics or {}).items())))))
+        if current is not None and cache.recalled(papers, f"readme:{out.resolve()}", memo) \
+                == cache.text_digest(current):
+            return ReadmeResult(out, False, plist)
+    with stats.stage("render"), paused_gc():
+        text = render_readme(plist, templates, metrics)
+    if memo is not None:
+        cache.remember(papers, f"readme:{out.resolve()}", memo, text)
     if check_only:
-        current = read_text(out, "README") or ""
-        if current != text:
-            diff = difflib.unified_diff(current.splitlines(), text.splitlines(), str(out),
-                                        f"{out} (rendered)", lineterm="", n=1)
-            shown = list(diff)[:60]
+        if (current or "") != text:
+            diff = difflib.unified_diff((current or "").splitlines(), text.splitlines(),
+                                        str(out), f"{out} (rendered)", lineterm="", n=1)
+            lines = list(diff)[:60]
             raise OutOfDate(f"{out} is out of date — run 'site-builder readme' and commit "
-                            "the result\n" + "\n".join(shown))
+                            "the result\n" + "\n".join(lines))
         return ReadmeResult(out, False, plist)
-    if not force:
-        check_output(out)
     return ReadmeResult(out, write_atomic(out, text), plist)
 
 

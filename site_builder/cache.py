@@ -1,0 +1,373 @@
+"""Checked records kept between runs, so an unchanged list is not parsed again.
+
+One JSON file per papers folder holds, for every record file, what checking it gave (the
+typed paper, or its problems) and the file's signature, as git's index does: size, mtime
+in nanoseconds, inode and ctime.  A file whose signature differs is read and checked
+again.  A signature taken less than :data:`RACY_NS` before the run that stored it is
+ambiguous (the file may change again within the same timestamp tick, "racy git"): such an
+entry also keeps a hash of the text, and is used only when the text still matches.
+
+The cache is only ever a hint.  It is keyed by the tool's version and a fingerprint of
+the rules (the source of the modules that decide a record's result, the Python and PyYAML
+versions, today's latest valid year and the list's section ids); a file that is corrupt,
+truncated, from another version or for other rules is ignored and rebuilt.  Every entry
+is checked for shape and type before a record is rebuilt from it, and JSON holds plain
+values only (no pickle): nothing in it can run code.
+
+Where: ``$SITE_BUILDER_CACHE_DIR``, else ``$XDG_CACHE_HOME/site-builder``, else
+``~/.cache/site-builder``; one file per absolute papers path.  It is outside the
+repository on purpose: a pull request cannot bring its own cache into CI.  (A CI job that
+keeps the cache between runs can set ``SITE_BUILDER_CACHE_DIR=.site-builder-cache``, which
+``.gitignore`` lists.)  ``--no-cache`` neither reads nor writes it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import datetime as dt
+import functools
+import hashlib
+import json
+import os
+import stat
+import sys
+from pathlib import Path
+from typing import Any
+
+from .errors import Problem
+from .kinds import Kind, max_year
+from .model import Paper
+
+FORMAT = 1
+RACY_NS = 2_000_000_000  # timestamps closer than this to the run that stored them are ambiguous
+# The modules whose code decides what checking one file gives.
+_RULE_MODULES = ("load", "kinds", "model", "records", "ids", "text", "errors", "cache",
+                 "checking")
+_SEVERITIES = ("error", "warning")
+
+Signature = tuple[int, int, int, int]  # size, mtime_ns, inode, ctime_ns
+Result = tuple[Paper | None, list[Problem]]
+
+
+def cache_file(papers_dir: Path) -> Path:
+    """Where the cache of the list in ``papers_dir`` lives (see the module docstring)."""
+    base = os.environ.get("SITE_BUILDER_CACHE_DIR")
+    if not base:
+        xdg = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+        base = os.path.join(xdg, "site-builder")
+    key = hashlib.blake2b(str(Path(papers_dir).resolve()).encode(), digest_size=12)
+    return Path(base) / f"{key.hexdigest()}.json"
+
+
+@functools.cache
+def _code_fingerprint() -> str:
+    import yaml
+
+    from . import __version__
+
+    h = hashlib.blake2b(digest_size=16)
+    h.update(f"{FORMAT}|{__version__}|{sys.version_info[:2]}|{yaml.__version__}|"
+             f"{hasattr(yaml, 'CSafeLoader')}".encode())
+    here = Path(__file__).resolve().parent
+    for name in _RULE_MODULES:
+        h.update((here / f"{name}.py").read_bytes())
+    return h.hexdigest()
+
+
+def fingerprint(list_text: str) -> str:
+    """What the cached results depend on besides the file itself: the rules, today's
+    latest valid year and the list file (sections, marks, optional fields)."""
+    extra = json.dumps([max_year(), text_digest(list_text)])
+    return f"{_code_fingerprint()}-{hashlib.blake2b(extra.encode(), digest_size=8).hexdigest()}"
+
+
+def signature(path: Path) -> Signature | None:
+    """The file's signature, or None when it is not a regular file (never cached)."""
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return None
+    if not stat.S_ISREG(st.st_mode):
+        return None
+    return st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns
+
+
+def text_digest(text: str) -> str:
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
+
+
+def _file_digest(path: Path) -> str | None:
+    """The digest of the file's text as :func:`site_builder.load.parse` sees it."""
+    try:
+        with open(os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0)), "rb") as fh:
+            text = fh.read().decode("utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    return text_digest(text.removeprefix("\ufeff"))
+
+
+# --- records ↔ plain values ------------------------------------------------------------
+
+_FIELDS = [(f.name, f.metadata["spec"].kind) for f in dataclasses.fields(Paper)]
+_LISTS = (Kind.NAMES, Kind.TAGS, Kind.STRINGS, Kind.IDS)
+# Nested records of a paper (notes): flat records of text fields, kept as JSON objects.
+_NESTED = {f.name: f.metadata["spec"].record for f in dataclasses.fields(Paper)
+           if f.metadata["spec"].kind is Kind.OBJECTS}
+
+
+def _encode_paper(paper: Paper) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name, kind in _FIELDS:
+        value = getattr(paper, name)
+        if value is None:
+            continue
+        out[name] = value.isoformat() if kind is Kind.DATE else \
+            list(value) if kind in _LISTS else \
+            [dataclasses.asdict(v) for v in value] if name in _NESTED else value
+    return out
+
+
+class _Bad(Exception):
+    """An entry that does not have the shape this version writes."""
+
+
+def _decode_value(kind: Kind, value: Any) -> Any:
+    if kind in _LISTS:
+        if type(value) is list and all(type(v) is str for v in value):
+            return tuple(value)
+    elif kind is Kind.YEAR:
+        if type(value) is int:
+            return value
+    elif kind is Kind.BOOL:
+        if type(value) is bool:
+            return value
+    elif kind is Kind.DATE:
+        if type(value) is str:
+            try:
+                return dt.date.fromisoformat(value)
+            except ValueError:
+                raise _Bad from None
+    elif kind not in (Kind.OBJECT, Kind.OBJECTS) and type(value) is str:
+        return value
+    raise _Bad
+
+
+_TEXT_FIELDS = frozenset(name for name, kind in _FIELDS if kind not in
+                         (*_LISTS, Kind.YEAR, Kind.BOOL, Kind.DATE, Kind.OBJECT, Kind.OBJECTS))
+_OTHER_FIELDS = {name: kind for name, kind in _FIELDS if name not in _TEXT_FIELDS}
+
+
+def _decode_nested(record: type, value: Any) -> tuple[Any, ...]:
+    """A list of flat records whose every field is text (or absent when optional)."""
+    names = {f.name for f in dataclasses.fields(record)}
+    if type(value) is not list or not all(
+            type(v) is dict and v.keys() <= names
+            and all(type(x) is str or x is None for x in v.values()) for v in value):
+        raise _Bad
+    try:
+        return tuple(record(**v) for v in value)
+    except TypeError:  # a required field is missing
+        raise _Bad from None
+
+
+def _decode_paper(data: Any) -> Paper:
+    if type(data) is not dict:
+        raise _Bad
+    values: dict[str, Any] = {}
+    for name, value in data.items():
+        if name in _TEXT_FIELDS:
+            if type(value) is not str:
+                raise _Bad
+            values[name] = value
+        elif name in _NESTED:
+            values[name] = _decode_nested(_NESTED[name], value)
+        elif name in _OTHER_FIELDS:
+            values[name] = _decode_value(_OTHER_FIELDS[name], value)
+        else:
+            raise _Bad
+    try:
+        return Paper(**values)
+    except TypeError:  # a required field is missing
+        raise _Bad from None
+
+
+def _encode_problem(p: Problem) -> list[Any]:
+    return [p.line, p.field, p.message, p.fix, p.column, p.severity]
+
+
+def _decode_problem(path: str, data: Any) -> Problem:
+    if type(data) is not list or len(data) != 6:
+        raise _Bad
+    line, field, message, fix, column, severity = data
+    if not (type(line) is int and type(column) is int and type(field) is str
+            and type(message) is str and type(fix) is str and severity in _SEVERITIES):
+        raise _Bad
+    return Problem(path, line, field, message, fix, column, severity)
+
+
+# --- the store -------------------------------------------------------------------------
+
+@dataclasses.dataclass
+class Entry:
+    """One file's cached result and the signature it was taken with."""
+
+    sig: Signature
+    digest: str | None  # set only for a racy entry: then the text must match too
+    shown: str
+    result: Result
+    stored: tuple[Any, Any] | None = None  # the result as read from the cache file
+
+
+class Store:
+    """The cache of one list for one fingerprint: look entries up, add, save."""
+
+    def __init__(self, path: Path, fingerprint: str) -> None:
+        self.path = path
+        self.fingerprint = fingerprint
+        self.start_ns = 0
+        self._raw: dict[str, Any] = {}
+        self.entries: dict[str, Entry] = {}
+        self.changed = False
+
+    @classmethod
+    def open(cls, path: Path, fingerprint: str) -> Store:
+        """The stored cache, or an empty one when the file is missing or not to be trusted."""
+        import time
+
+        store = cls(path, fingerprint)
+        # Taken before any file is looked at: a change after it makes a newer timestamp.
+        store.start_ns = time.time_ns()
+        try:
+            data = json.loads(path.read_bytes())
+        except (OSError, ValueError):
+            return store
+        if (type(data) is dict and data.get("format") == FORMAT
+                and data.get("fingerprint") == fingerprint
+                and type(data.get("entries")) is dict):
+            store._raw = data["entries"]
+        return store
+
+    def get(self, key: str, path: Path, shown: str, sig: Signature | None) -> Result | None:
+        """The cached result for the file when its signature (and, for a racy entry, its
+        text) still match; None otherwise."""
+        raw = self._raw.get(key)
+        if raw is None or sig is None:
+            return None
+        try:
+            if type(raw) is not list or len(raw) != 5:
+                raise _Bad
+            stored, digest, was_shown, paper, problems = raw
+            if (type(stored) is not list or tuple(stored) != sig or was_shown != shown
+                    or not (digest is None or type(digest) is str)
+                    or type(problems) is not list):
+                return None
+            if digest is not None and _file_digest(path) != digest:
+                return None
+            result = (None if paper is None else _decode_paper(paper),
+                      [_decode_problem(shown, p) for p in problems])
+        except _Bad:
+            return None
+        # A racy entry whose text matched now is as good as one stored now.
+        self.put(key, sig, shown, result, None if digest is None else digest)
+        if key in self.entries:  # written back as read, not encoded again
+            self.entries[key].stored = (paper, problems)
+        self.changed = self.changed or (digest is not None and not self.racy(sig))
+        return result
+
+    def stored_keys(self) -> set[str]:
+        """The files the cache on disk has entries for."""
+        return set(self._raw)
+
+    def racy(self, sig: Signature) -> bool:
+        """Whether the file changed too close to this run for its signature to tell a later
+        change apart (mtime can be set back, ctime cannot: both count)."""
+        return max(sig[1], sig[3]) >= self.start_ns - RACY_NS
+
+    def put(self, key: str, sig: Signature | None, shown: str, result: Result,
+            text_digest: str | None) -> None:
+        """Keep the result of a file that was read and checked (``text_digest``: of the
+        text that was checked; without it a racy entry is not kept)."""
+        if sig is None:
+            return
+        racy = self.racy(sig)
+        if racy and text_digest is None:
+            return
+        self.entries[key] = Entry(sig, text_digest if racy else None, shown, result)
+
+    def inputs_key(self, keys: list[str]) -> str | None:
+        """A key of these files as they were checked (None when one could not be kept:
+        then nothing may be concluded from an equal key)."""
+        if any(key not in self.entries for key in keys):
+            return None
+        parts = [self.fingerprint]
+        for key in keys:
+            entry = self.entries[key]
+            parts.append(f"{key}|{entry.sig}|{entry.digest}")
+        return text_digest("\n".join(parts))
+
+    @staticmethod
+    def _encode(e: Entry) -> tuple[Any, Any]:
+        return (None if e.result[0] is None else _encode_paper(e.result[0]),
+                [_encode_problem(p) for p in e.result[1]])
+
+    def save(self) -> None:
+        """Write the cache atomically; an unwritable cache is not an error (just slower)."""
+        from .fsio import FileError, write_atomic
+
+        entries = {key: [list(e.sig), e.digest, e.shown, *(e.stored or self._encode(e))]
+                   for key, e in sorted(self.entries.items())}
+        text = json.dumps({"format": FORMAT, "fingerprint": self.fingerprint,
+                           "entries": entries}, ensure_ascii=False, separators=(",", ":"))
+        with contextlib.suppress(OSError, FileError):  # the next run is slower, not wrong
+            write_atomic(self.path, text)
+
+
+# --- outputs ---------------------------------------------------------------------------
+
+def _outputs_file(papers_dir: Path) -> Path:
+    return cache_file(papers_dir).with_suffix(".outputs.json")
+
+
+def recalled(papers_dir: Path, name: str, key: str) -> str | None:
+    """The digest of the text output ``name`` had when it was made from inputs ``key``."""
+    try:
+        data = json.loads(_outputs_file(papers_dir).read_bytes())
+        found = data["outputs"][name] if data["format"] == FORMAT else None
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    if type(found) is list and len(found) == 2 and found[0] == key and type(found[1]) is str:
+        return found[1]
+    return None
+
+
+def remember(papers_dir: Path, name: str, key: str, text: str) -> None:
+    """Keep the digest of output ``name`` as made from inputs ``key`` (a later run with
+    the same inputs and an output file of that digest need not render it again)."""
+    from .fsio import FileError, write_atomic
+
+    path = _outputs_file(papers_dir)
+    try:
+        data = json.loads(path.read_bytes())
+        outputs = data["outputs"] if data["format"] == FORMAT else {}
+    except (OSError, ValueError, KeyError, TypeError):
+        outputs = {}
+    if type(outputs) is not dict:
+        outputs = {}
+    outputs[name] = [key, text_digest(text)]
+    with contextlib.suppress(OSError, FileError):
+        write_atomic(path, json.dumps({"format": FORMAT, "outputs": outputs}, sort_keys=True))
+
+
+def templates_key(*folders: Path | None) -> str:
+    """A key of the templates (and of the renderer's code) an output is made with."""
+    h = hashlib.blake2b(digest_size=16)
+    h.update((Path(__file__).resolve().parent / "render.py").read_bytes())
+    for folder in folders:
+        if folder is None or not folder.is_dir():
+            continue
+        for path in sorted(folder.rglob("*")):
+            if path.is_file():
+                h.update(f"{path.relative_to(folder)}\0".encode())
+                h.update(path.read_bytes())
+    return h.hexdigest()

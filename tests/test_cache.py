@@ -1,0 +1,284 @@
+"""The cache of checked records: every change to the files gives exactly a cold run's result.
+
+A cached run (``check_dir(cache=True)``) is compared with a run that reads every file
+(``cache=False``, what ``--no-cache`` does) after each kind of change, and ``Stats`` says
+how many files were read again.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from site_builder import cache
+from site_builder.checking import Stats, check_dir
+from site_builder.cli import main
+from site_builder.errors import InvalidRecords
+
+from .conftest import LIST_FIXTURE
+
+OLD_NS = 1_600_000_000 * 10**9  # 2020: far older than any run
+
+
+def outcome(folder: Path, **kwargs: Any) -> tuple[str, Any]:
+    try:
+        return "ok", check_dir(folder, **kwargs)
+    except InvalidRecords as err:
+        return "invalid", err.problems
+
+
+def warm(folder: Path) -> tuple[tuple[str, Any], Stats]:
+    stats = Stats()
+    return outcome(folder, cache=True, stats=stats), stats
+
+
+def assert_as_cold(folder: Path, read: int | None = None) -> Stats:
+    """A cached run gives what a cold run gives; ``read``: files it must have parsed."""
+    result, stats = warm(folder)
+    assert result == outcome(folder)
+    if read is not None:
+        assert stats.files_read == read, stats
+    return stats
+
+
+@pytest.fixture(params=["racy", "settled"])
+def papers(request: pytest.FixtureRequest, tmp_path: Path,
+           monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The fixture list, cached once.  "racy": the files were just written, so the cache
+    also compares their text; "settled": their timestamps are old enough for the
+    signature alone to decide (as for a list nobody touched in the last seconds)."""
+    folder = tmp_path / "papers"
+    shutil.copytree(LIST_FIXTURE, folder)
+    if request.param == "settled":
+        monkeypatch.setattr(cache, "RACY_NS", -(10**18))  # nothing counts as racy
+    stats = assert_as_cold(folder)
+    assert stats.files_read == 5 and stats.files_cached == 0
+    return folder
+
+
+def paper_files(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.glob("*.yaml") if not p.name.startswith("_"))
+
+
+def test_an_unchanged_list_parses_no_file(papers: Path) -> None:
+    stats = assert_as_cold(papers, read=0)
+    assert stats.files_cached == 5
+
+
+def test_an_edit_reparses_that_file_only(papers: Path) -> None:
+    target = papers / "bao2024-bmad.yaml"
+    target.write_text(target.read_text().replace("year: 2024", "year: 2023"))
+    assert_as_cold(papers, read=1)
+    assert_as_cold(papers, read=0)
+
+
+def test_a_touch_without_change(papers: Path) -> None:
+    os.utime(papers / "zhou2024-anomalyclip.yaml", ns=(OLD_NS, OLD_NS))
+    assert_as_cold(papers, read=1)
+    assert_as_cold(papers, read=0)
+
+
+def test_a_rename(papers: Path) -> None:
+    (papers / "bao2024-bmad.yaml").rename(papers / "bao2024-renamed.yaml")
+    assert_as_cold(papers, read=1)
+    result, _ = warm(papers)
+    assert "bao2024-renamed" in [e.key for e in result[1].entries]
+
+
+def test_a_deletion(papers: Path) -> None:
+    (papers / "bao2024-bmad.yaml").unlink()
+    assert_as_cold(papers, read=0)
+    result, _ = warm(papers)
+    assert len(result[1].entries) == 4
+
+
+def test_a_new_file(papers: Path) -> None:
+    shutil.copy(papers / "bao2024-bmad.yaml", papers / "copy2024-bmad.yaml")
+    stats = assert_as_cold(papers, read=1)  # the copy is a duplicate: same problems as cold
+    assert stats.files_cached == 5
+
+
+def test_a_file_replaced_by_another_of_the_same_size_and_mtime(papers: Path) -> None:
+    target = papers / "bao2024-bmad.yaml"
+    before = target.stat()
+    text = target.read_text()
+    replaced = text.replace("year: 2024", "year: 2019")
+    assert len(replaced) == len(text)
+    tmp = papers / ".new"
+    tmp.write_text(replaced)
+    os.utime(tmp, ns=(before.st_atime_ns, before.st_mtime_ns))
+    os.replace(tmp, target)
+    after = target.stat()
+    assert (after.st_size, after.st_mtime_ns) == (before.st_size, before.st_mtime_ns)
+    assert_as_cold(papers, read=1)
+    result, _ = warm(papers)
+    assert {e.key: e.paper.year for e in result[1].entries}["bao2024-bmad"] == 2019
+
+
+def test_a_racy_entry_is_used_only_while_its_text_matches(tmp_path: Path) -> None:
+    """Within one timestamp tick a file can change without its signature changing: an
+    entry stored that close to its file's timestamp carries the text's hash."""
+    folder = tmp_path / "papers"
+    shutil.copytree(LIST_FIXTURE, folder)
+    target = folder / "bao2024-bmad.yaml"
+    sig = cache.signature(target)
+    assert sig is not None
+    store = cache.Store.open(tmp_path / "c.json", "fp")
+    result = check_dir(folder).entries[0].paper, []
+    store.put("bao2024-bmad.yaml", sig, "shown", result, cache.text_digest(target.read_text()))
+    store.save()
+    again = cache.Store.open(tmp_path / "c.json", "fp")
+    assert again.get("bao2024-bmad.yaml", target, "shown", sig) == result
+    target.write_text(target.read_text().replace("2024", "2019"))
+    again = cache.Store.open(tmp_path / "c.json", "fp")
+    assert again.get("bao2024-bmad.yaml", target, "shown", sig) is None  # same sig given
+
+
+def test_a_file_with_problems_gives_the_same_problems_and_lines(papers: Path) -> None:
+    (papers / "bad2024.yaml").write_text(
+        "title: A paper\nauthors:\n- Doe, Jane\nvenue: CVPR\nyear: 1800\nurl: ftp://x\n"
+        "category: nowhere\ncolour: red\n", encoding="utf-8")
+    (papers / "syntax2024.yaml").write_text("title: a: b\n", encoding="utf-8")
+    stats = assert_as_cold(papers, read=2)
+    stats = assert_as_cold(papers, read=0)
+    assert stats.files_cached == 7
+    kind, problems = warm(papers)[0]
+    assert kind == "invalid"
+    assert {(p.path.rsplit("/", 1)[-1], p.line, p.field) for p in problems} >= {
+        ("bad2024.yaml", 5, "year"), ("bad2024.yaml", 6, "url"),
+        ("bad2024.yaml", 8, "colour"), ("syntax2024.yaml", 1, "")}
+
+
+def test_new_sections_check_the_categories_again(papers: Path) -> None:
+    info = papers / "_list.yaml"
+    info.write_text(info.read_text().replace("id: reconstruction", "id: rebuilt"),
+                    encoding="utf-8")
+    assert_as_cold(papers, read=5)
+
+
+def test_another_working_directory_names_files_as_a_cold_run(
+        papers: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (papers / "bad2024.yaml").write_text("title: x\n", encoding="utf-8")
+    assert_as_cold(papers)
+    monkeypatch.chdir(papers.parent)
+    assert_as_cold(Path("papers"))
+    monkeypatch.chdir(papers)
+    assert_as_cold(Path("."))
+
+
+def cache_path(folder: Path) -> Path:
+    path = cache.cache_file(folder)
+    assert path.is_file()
+    return path
+
+
+@pytest.mark.parametrize("damage", [
+    lambda raw: b"",
+    lambda raw: raw[: len(raw) // 2],  # truncated
+    lambda raw: b"\x80\x81 not json",
+    lambda raw: b"[1, 2, 3]",
+    lambda raw: raw.replace(b'"year":2024', b'"year":"2024"'),  # wrong type in an entry
+    lambda raw: raw.replace(b'"year":2024', b'"yaer":2024'),  # unknown field
+    lambda raw: raw.replace(b'"format":1', b'"format":99'),
+], ids=["empty", "truncated", "garbage", "not-a-mapping", "wrong-type", "unknown-field",
+        "other-format"])
+def test_a_corrupt_cache_is_ignored_and_rebuilt(papers: Path, damage: Any) -> None:
+    path = cache_path(papers)
+    path.write_bytes(damage(path.read_bytes()))
+    assert_as_cold(papers)
+    assert_as_cold(papers, read=0)  # rebuilt
+
+
+def test_a_cache_from_another_version_or_other_rules_is_not_used(
+        papers: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = cache_path(papers)
+    data = json.loads(path.read_bytes())
+    data["fingerprint"] = "0.0.1-" + data["fingerprint"]
+    path.write_text(json.dumps(data), encoding="utf-8")
+    assert_as_cold(papers, read=5)
+    import site_builder
+
+    fingerprint = cache.fingerprint("sections: [reconstruction]")
+    cache._code_fingerprint.cache_clear()
+    monkeypatch.setattr(site_builder, "__version__", "9.9.9")
+    try:
+        assert cache.fingerprint("sections: [reconstruction]") != fingerprint
+        assert_as_cold(papers, read=5)
+    finally:
+        cache._code_fingerprint.cache_clear()
+
+
+def test_the_rules_are_part_of_the_fingerprint(monkeypatch: pytest.MonkeyPatch) -> None:
+    base = cache.fingerprint("sections: [a]")
+    assert cache.fingerprint("sections: [b]") != base  # another list file
+    monkeypatch.setattr(cache, "max_year", lambda: 3000)  # another year: other valid years
+    assert cache.fingerprint("sections: [a]") != base
+    assert set(cache._RULE_MODULES) >= {"kinds", "records", "model", "load"}
+
+
+def test_an_unwritable_cache_is_only_slower(papers: Path, tmp_path: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    monkeypatch.setenv("SITE_BUILDER_CACHE_DIR", str(blocker / "cache"))
+    assert_as_cold(papers, read=5)
+    assert_as_cold(papers, read=5)
+
+
+def test_cli_no_cache_and_verbose(papers: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = cache_path(papers)
+    path.unlink()
+    assert main(["check", "--papers", str(papers), "--no-cache", "--verbose"]) == 0
+    err = capsys.readouterr().err
+    assert "files read: 5, from cache: 0" in err and "read and check:" in err
+    assert not path.exists()
+    assert main(["check", "--papers", str(papers)]) == 0
+    assert path.exists()
+    out_file = papers.parent / "R.md"
+    assert main(["readme", "--papers", str(papers), "-o", str(out_file), "-v"]) == 0
+    err = capsys.readouterr().err
+    assert "files read: 0, from cache: 5" in err and "render:" in err
+
+
+def readme_run(papers: Path, out: Path, *args: str) -> tuple[int, str]:
+    import contextlib
+    import io
+
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+        code = main(["readme", "--papers", str(papers), "-o", str(out), "-v",
+                     "--templates", str(papers.parent / "templates"), *args])
+    return code, err.getvalue()
+
+
+def test_an_unchanged_readme_is_not_rendered_again(papers: Path) -> None:
+    out = papers.parent / "README.md"
+    assert readme_run(papers, out)[0] == 0
+    code, err = readme_run(papers, out, "--check")
+    assert code == 0 and "render:" not in err and "files read: 0" in err
+    cold = out.read_text(encoding="utf-8")
+    assert readme_run(papers, out, "--check", "--no-cache")[0] == 0
+
+    out.write_text(cold + "edited by hand\n", encoding="utf-8")  # the output changed
+    assert readme_run(papers, out, "--check")[0] == 1
+    assert readme_run(papers, out)[0] == 0 and out.read_text(encoding="utf-8") == cold
+
+    target = papers / "bao2024-bmad.yaml"  # a record changed
+    target.write_text(target.read_text().replace("year: 2024", "year: 2023"))
+    code, err = readme_run(papers, out, "--check")
+    assert code == 1 and "render:" in err
+    assert readme_run(papers, out, "--check", "--no-cache")[0] == 1
+
+    assert readme_run(papers, out)[0] == 0
+    templates = papers.parent / "templates" / "readme"  # the templates changed
+    templates.mkdir(parents=True)
+    bundled = Path(__file__).parents[1] / "site_builder" / "templates"
+    entry = (bundled / "readme" / "entry.md.j2").read_text()
+    (templates / "entry.md.j2").write_text(entry.replace("**{{", "__{{"), encoding="utf-8")
+    code, err = readme_run(papers, out, "--check")
+    assert code == 1 and "render:" in err

@@ -1,0 +1,32 @@
+"""Light start-up: ``check``, ``readme`` and the pre-commit hook (``site-builder check``)
+import neither MkDocs, Material, requests nor numeric libraries."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from .conftest import LIST_FIXTURE
+
+HEAVY = ("mkdocs", "material", "requests", "urllib3", "numpy", "pandas", "scipy")
+
+PROBE = """
+import sys
+from site_builder.cli import main
+papers, out = sys.argv[1], sys.argv[2]
+assert main(["check", "--papers", papers]) == 0
+assert main(["readme", "--papers", papers, "-o", out]) == 0
+assert main(["readme", "--papers", papers, "-o", out, "--check"]) == 0
+print(" ".join(sorted({name.split(".")[0] for name in sys.modules})))
+"""
+
+
+def test_check_and_readme_import_no_heavy_module(tmp_path: Path) -> None:
+    done = subprocess.run([sys.executable, "-c", PROBE, str(LIST_FIXTURE),
+                           str(tmp_path / "README.md")], capture_output=True, text=True,
+                          cwd=tmp_path, check=False)
+    assert done.returncode == 0, done.stderr
+    loaded = set(done.stdout.split("\n")[-2].split())
+    assert "site_builder" in loaded and "jinja2" in loaded  # the probe did run both verbs
+    assert loaded.isdisjoint(HEAVY), sorted(loaded & set(HEAVY))
