@@ -1,0 +1,321 @@
+"""Which papers are alike: related papers, a map of the field, a section for a paper.
+
+Every paper becomes one TF-IDF vector of its title (counted twice), abstract, notes and
+tags.  The weighting is written here in plain Python, so ``check``, ``new`` and
+``from-issue`` can suggest a section without importing numpy (start-up stays light; a
+section suggestion is a few dot products with the section centroids).  The site build
+hands the same vectors to numpy, SciPy and scikit-learn, imported only inside
+:func:`related` and :func:`project`, for the all-pairs similarity and the 2-D map.
+
+Everything is deterministic: entries are taken in key order, the vocabulary is sorted, ties
+are broken by key and the projection's random state is fixed.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from .errors import Problem
+from .model import Entry, Paper, PaperList
+
+TEXT_FIELDS = ("title", "abstract", "notes")  # notes: read once the record has the field
+TITLE_WEIGHT = 2
+RELATED = 5
+REASON_TERMS = 3
+# A paper gets a note from `check` only when each of the two sections concerned holds at
+# least MIN_SECTION papers (fewer make a noisy centroid), and its abstract is clearly closer
+# to the other section: by FAR_RATIO times and FAR_MARGIN in cosine.
+MIN_SECTION = 5
+FAR_RATIO = 2.0
+FAR_MARGIN = 0.08
+
+_WORD = re.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*")
+STOP_WORDS = frozenset("""
+a about above across after again against all almost also although always am among an and
+another any are as at be because been before being below between both but by can cannot
+could did do does doing done down due during each either else enough etc even ever every
+few for from further had has have having he her here hers herself him himself his how
+however i if in into is it its itself just least less made make makes many may me might
+more most much must my myself neither no nor not now of off often on once one only onto or
+other others otherwise our ours ourselves out over own per perhaps rather same several she
+should since so some such than that the their theirs them themselves then there thereby
+therefore these they this those though through thus to together too toward towards under
+until up upon us use used uses using very via was we well were what whatever when where
+whether which while who whom whose why will with within without would yet you your yours
+paper propose proposed show shows novel approach method methods based new result results
+experiment experiments experimental demonstrate achieve achieves state art extensive
+""".split())
+
+
+def _stem(word: str) -> str:
+    """A light plural fold, so "networks" meets "network" and reasons stay readable."""
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
+
+
+def tokens(text: str) -> list[str]:
+    """The words of ``text`` that carry meaning: lowercase, no stop words, plurals folded."""
+    return [_stem(w) for w in _WORD.findall(text.lower()) if w not in STOP_WORDS
+            and len(w) > 1]
+
+
+def _text_of(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, Iterable):  # e.g. notes as a list of strings or of records
+        return " ".join(_text_of(v if isinstance(v, str) else getattr(v, "text", ""))
+                        for v in value)
+    return ""
+
+
+def paper_terms(paper: Paper) -> Counter[str]:
+    """Term counts of one paper: title (weighted), abstract, notes and tags."""
+    counts: Counter[str] = Counter()
+    for name in TEXT_FIELDS:
+        words = tokens(_text_of(getattr(paper, name, None) or ""))
+        for _ in range(TITLE_WEIGHT if name == "title" else 1):
+            counts.update(words)
+    for tag in paper.tags:
+        counts.update(tokens(tag.replace("-", " ")))
+    return counts
+
+
+Vector = dict[str, float]
+
+
+def _normalised(weights: Vector) -> Vector:
+    norm = math.sqrt(sum(w * w for w in weights.values()))
+    return {t: w / norm for t, w in weights.items()} if norm else {}
+
+
+def dot(a: Vector, b: Vector) -> float:
+    if len(a) > len(b):
+        a, b = b, a
+    return sum(w * b.get(t, 0.0) for t, w in a.items())
+
+
+@dataclass(frozen=True)
+class Index:
+    """The list's papers as unit TF-IDF vectors (sublinear tf, smoothed idf), by key."""
+
+    keys: tuple[str, ...]
+    categories: tuple[str, ...]
+    vectors: tuple[Vector, ...]
+    idf: dict[str, float]
+
+    def vectorize(self, paper: Paper) -> Vector:
+        """A paper outside the index, weighted with the list's idf (unknown terms drop)."""
+        return _weigh(paper_terms(paper), self.idf)
+
+
+def _weigh(counts: Counter[str], idf: dict[str, float]) -> Vector:
+    return _normalised({t: (1.0 + math.log(c)) * idf[t] for t, c in counts.items()
+                        if t in idf})
+
+
+def build_index(entries: Iterable[Entry]) -> Index:
+    """Vectors of ``entries`` (taken in key order)."""
+    ordered = sorted(entries, key=lambda e: e.key)
+    counts = [paper_terms(e.paper) for e in ordered]
+    df: Counter[str] = Counter()
+    for c in counts:
+        df.update(c.keys())
+    n = len(ordered)
+    idf = {t: math.log((1 + n) / (1 + d)) + 1.0 for t, d in df.items()}
+    return Index(tuple(e.key for e in ordered), tuple(e.paper.category for e in ordered),
+                 tuple(_weigh(c, idf) for c in counts), idf)
+
+
+# --- section suggestion (pure Python) ------------------------------------------------
+
+@dataclass(frozen=True)
+class Suggestion:
+    """Sections ranked by the cosine of a paper with each section's centroid."""
+
+    ranked: tuple[tuple[str, float], ...]
+
+    @property
+    def best(self) -> tuple[str, float] | None:
+        return self.ranked[0] if self.ranked else None
+
+    @property
+    def runner_up(self) -> tuple[str, float] | None:
+        return self.ranked[1] if len(self.ranked) > 1 else None
+
+    def score_of(self, section: str) -> float:
+        return dict(self.ranked).get(section, 0.0)
+
+
+class Centroids:
+    """Per-section sums of the vectors, so one paper can be left out of its own section."""
+
+    def __init__(self, index: Index) -> None:
+        self.sums: dict[str, defaultdict[str, float]] = {}
+        self.sizes: Counter[str] = Counter(index.categories)
+        for cat, vec in zip(index.categories, index.vectors, strict=True):
+            acc = self.sums.setdefault(cat, defaultdict(float))
+            for t, w in vec.items():
+                acc[t] += w
+        self._unit = {c: _normalised(dict(s)) for c, s in self.sums.items()}
+
+    def suggest(self, vector: Vector, leave_out: str | None = None) -> Suggestion:
+        """Rank sections for ``vector``; ``leave_out`` names the section it is part of (its
+        own vector is taken out of that centroid first)."""
+        scores = []
+        for cat in sorted(self.sums):
+            if cat == leave_out:
+                if self.sizes[cat] < 2:
+                    continue
+                rest = dict(self.sums[cat])
+                for t, w in vector.items():
+                    rest[t] -= w
+                centroid = _normalised(rest)
+            else:
+                centroid = self._unit[cat]
+            scores.append((cat, round(dot(vector, centroid), 6)))
+        scores.sort(key=lambda cs: (-cs[1], cs[0]))
+        return Suggestion(tuple(scores))
+
+
+def suggest_section(plist: PaperList, paper: Paper) -> Suggestion:
+    """Sections of the list ranked for a paper that is not (yet) in it."""
+    index = build_index(plist.entries)
+    return Centroids(index).suggest(index.vectorize(paper))
+
+
+def section_notes(plist: PaperList, only: set[str] | None = None) -> list[Problem]:
+    """Notes (never errors) for papers whose abstract sits far closer to another section
+    than to their own (left out of it); ``only`` limits them to those file paths."""
+    index = build_index(plist.entries)
+    centroids = Centroids(index)
+    paths = {e.key: e.path for e in plist.entries}
+    by_key = {e.key: e.paper for e in plist.entries}
+    notes = []
+    for key, cat, vec in zip(index.keys, index.categories, index.vectors, strict=True):
+        if not by_key[key].abstract or (only is not None and paths[key] not in only) \
+                or centroids.sizes[cat] < MIN_SECTION:
+            continue
+        ranked = centroids.suggest(vec, leave_out=cat)
+        best = ranked.best
+        own = ranked.score_of(cat)
+        if best is None or best[0] == cat or centroids.sizes[best[0]] < MIN_SECTION:
+            continue
+        if best[1] >= FAR_RATIO * own and best[1] - own >= FAR_MARGIN:
+            notes.append(Problem(
+                paths[key], 0, "category",
+                f"the abstract reads far closer to section {best[0]!r} ({best[1]:.2f}) "
+                f"than to {cat!r} ({own:.2f})",
+                "check the section; if it is right, this note can be ignored",
+                severity="note"))
+    return notes
+
+
+def leave_one_out_accuracy(plist: PaperList) -> tuple[int, int]:
+    """(right, tried): each paper with an abstract, left out of its own section's centroid,
+    against the suggestion's best section (the benchmark's accuracy)."""
+    index = build_index(plist.entries)
+    centroids = Centroids(index)
+    right = tried = 0
+    for cat, vec in zip(index.categories, index.vectors, strict=True):
+        if centroids.sizes[cat] < 2 or not vec:
+            continue
+        best = centroids.suggest(vec, leave_out=cat).best
+        tried += 1
+        right += best is not None and best[0] == cat
+    return right, tried
+
+
+# --- related papers and the map (numpy, SciPy, scikit-learn) ---------------------------
+
+@dataclass(frozen=True)
+class Related:
+    """One related paper: its key, cosine similarity and the shared terms that weigh most."""
+
+    key: str
+    score: float
+    terms: tuple[str, ...]
+
+
+def _matrix(index: Index) -> Any:
+    import numpy as np
+    from scipy.sparse import csr_matrix
+
+    column = {t: i for i, t in enumerate(sorted(index.idf))}
+    indptr, cols, data = [0], [], []
+    for vec in index.vectors:
+        for t in sorted(vec):
+            cols.append(column[t])
+            data.append(vec[t])
+        indptr.append(len(cols))
+    return csr_matrix((np.asarray(data, dtype=np.float64), np.asarray(cols, dtype=np.int64),
+                       np.asarray(indptr, dtype=np.int64)),
+                      shape=(len(index.vectors), len(column)))
+
+
+def shared_terms(a: Vector, b: Vector, n: int = REASON_TERMS) -> tuple[str, ...]:
+    """The terms that add most to the similarity of two vectors."""
+    both = sorted(((a[t] * b[t], t) for t in a.keys() & b.keys()), key=lambda x: (-x[0], x[1]))
+    return tuple(t for _, t in both[:n])
+
+
+def related(index: Index, k: int = RELATED, block: int = 512) -> dict[str, list[Related]]:
+    """The ``k`` most similar papers of each paper (never itself; only with a shared term),
+    most similar first, ties by key.  Rows are multiplied in blocks to bound memory."""
+    import numpy as np
+
+    n = len(index.keys)
+    result: dict[str, list[Related]] = {}
+    if n < 2:
+        return {key: [] for key in index.keys}
+    x = _matrix(index)
+    xt = x.T.tocsc()
+    for start in range(0, n, block):
+        sims = (x[start:start + block] @ xt).toarray()
+        sims = np.round(sims, 9)
+        for row in range(sims.shape[0]):
+            i = start + row
+            sims[row, i] = -1.0
+            scores = sims[row]
+            take = min(k, n - 1)
+            threshold = np.partition(scores, n - take)[n - take]
+            candidates = np.flatnonzero(scores >= max(threshold, 1e-9))
+            order = sorted(candidates.tolist(), key=lambda j: (-scores[j], index.keys[j]))[:k]
+            result[index.keys[i]] = [
+                Related(index.keys[j], float(scores[j]),
+                        shared_terms(index.vectors[i], index.vectors[j])) for j in order]
+    return result
+
+
+def project(index: Index, dims: int = 50, seed: int = 0) -> dict[str, tuple[float, float]]:
+    """Each paper as a point in the unit square: latent semantic analysis (a truncated SVD
+    of the TF-IDF matrix) to ``dims`` dimensions, then its two principal components."""
+    import numpy as np
+
+    n = len(index.keys)
+    if n < 3 or not index.idf:
+        return {key: (0.5, 0.5) for key in index.keys}
+    x = _matrix(index)
+    from sklearn.decomposition import PCA, TruncatedSVD
+
+    k = max(2, min(dims, n - 1, x.shape[1] - 1))
+    latent = TruncatedSVD(n_components=k, random_state=seed).fit_transform(x) \
+        if k >= 2 and x.shape[1] > 2 else x.toarray()
+    norms = np.linalg.norm(latent, axis=1, keepdims=True)
+    latent = latent / np.where(norms == 0, 1.0, norms)
+    xy = PCA(n_components=2, random_state=seed, svd_solver="full").fit_transform(latent)
+    low, high = xy.min(axis=0), xy.max(axis=0)
+    span = np.where(high - low == 0, 1.0, high - low)
+    unit = np.round((xy - low) / span, 4)
+    return {key: (float(unit[i, 0]), float(unit[i, 1])) for i, key in enumerate(index.keys)}
+
+
+def sections_in_order(plist: PaperList) -> Sequence[str]:
+    return [s.id for s in plist.paper_sections() if s.id]
