@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,7 +35,7 @@ FAR_RATIO = 2.0
 FAR_MARGIN = 0.08
 
 _WORD = re.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*")
-STOP_WORDS = frozenset("""
+_STOP_TEXT = """
 a about above across after again against all almost also although always am among an and
 another any are as at be because been before being below between both but by can cannot
 could did do does doing done down due during each either else enough etc even ever every
@@ -49,7 +49,8 @@ until up upon us use used uses using very via was we well were what whatever whe
 whether which while who whom whose why will with within without would yet you your yours
 paper propose proposed show shows novel approach method methods based new result results
 experiment experiments experimental demonstrate achieve achieves state art extensive
-""".split())
+"""
+STOP_WORDS = frozenset(_STOP_TEXT.split())
 
 
 def _stem(word: str) -> str:
@@ -315,7 +316,3 @@ def project(index: Index, dims: int = 50, seed: int = 0) -> dict[str, tuple[floa
     span = np.where(high - low == 0, 1.0, high - low)
     unit = np.round((xy - low) / span, 4)
     return {key: (float(unit[i, 0]), float(unit[i, 1])) for i, key in enumerate(index.keys)}
-
-
-def sections_in_order(plist: PaperList) -> Sequence[str]:
-    return [s.id for s in plist.paper_sections() if s.id]
