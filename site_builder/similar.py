@@ -4,11 +4,11 @@ Every paper becomes one TF-IDF vector of its title (counted twice), abstract, no
 tags.  The weighting is written here in plain Python, so ``check``, ``new`` and
 ``from-issue`` can suggest a section without importing numpy (start-up stays light; a
 section suggestion is a few dot products with the section centroids).  The site build
-hands the same vectors to numpy, SciPy and scikit-learn, imported only inside
+hands the same vectors to numpy and SciPy, imported only inside
 :func:`related` and :func:`project`, for the all-pairs similarity and the 2-D map.
 
 Everything is deterministic: entries are taken in key order, the vocabulary is sorted, ties
-are broken by key and the projection's random state is fixed.
+are broken by key, the projection starts from a fixed vector and its signs are fixed.
 """
 
 from __future__ import annotations
@@ -156,7 +156,9 @@ class Suggestion:
 
 
 class Centroids:
-    """Per-section sums of the vectors, so one paper can be left out of its own section."""
+    """Per-section sums of the unit vectors.  The cosine with a centroid needs only the sum
+    and its norm, and leaving one paper out of its own section is closed-form:
+    ``(S·v − 1) / |S − v|`` with ``|S − v|² = |S|² − 2 S·v + 1``."""
 
     def __init__(self, index: Index) -> None:
         self.sums: dict[str, defaultdict[str, float]] = {}
@@ -165,23 +167,22 @@ class Centroids:
             acc = self.sums.setdefault(cat, defaultdict(float))
             for t, w in vec.items():
                 acc[t] += w
-        self._unit = {c: _normalised(dict(s)) for c, s in self.sums.items()}
+        self.norms = {c: math.sqrt(sum(w * w for w in s.values())) for c, s in self.sums.items()}
 
     def suggest(self, vector: Vector, leave_out: str | None = None) -> Suggestion:
         """Rank sections for ``vector``; ``leave_out`` names the section it is part of (its
         own vector is taken out of that centroid first)."""
         scores = []
         for cat in sorted(self.sums):
-            if cat == leave_out:
+            along = sum(w * self.sums[cat].get(t, 0.0) for t, w in vector.items())
+            if cat == leave_out and vector:
                 if self.sizes[cat] < 2:
                     continue
-                rest = dict(self.sums[cat])
-                for t, w in vector.items():
-                    rest[t] -= w
-                centroid = _normalised(rest)
+                rest = self.norms[cat] ** 2 - 2 * along + 1.0
+                score = (along - 1.0) / math.sqrt(rest) if rest > 1e-12 else 0.0
             else:
-                centroid = self._unit[cat]
-            scores.append((cat, round(dot(vector, centroid), 6)))
+                score = along / self.norms[cat] if self.norms[cat] else 0.0
+            scores.append((cat, round(score, 6)))
         scores.sort(key=lambda cs: (-cs[1], cs[0]))
         return Suggestion(tuple(scores))
 
@@ -234,7 +235,7 @@ def leave_one_out_accuracy(plist: PaperList) -> tuple[int, int]:
     return right, tried
 
 
-# --- related papers and the map (numpy, SciPy, scikit-learn) ---------------------------
+# --- related papers and the map (numpy, SciPy) ------------------------------------------
 
 @dataclass(frozen=True)
 class Related:
@@ -270,48 +271,75 @@ def shared_terms(a: Vector, b: Vector, n: int = REASON_TERMS) -> tuple[str, ...]
 def related(index: Index, k: int = RELATED, block: int = 512) -> dict[str, list[Related]]:
     """The ``k`` most similar papers of each paper (never itself; only with a shared term),
     most similar first, ties by key.  Rows are multiplied in blocks to bound memory."""
-    import numpy as np
+    from threadpoolctl import threadpool_limits
 
-    n = len(index.keys)
-    result: dict[str, list[Related]] = {}
-    if n < 2:
-        return {key: [] for key in index.keys}
+    result: dict[str, list[Related]] = {key: [] for key in index.keys}
+    if len(index.keys) < 2:
+        return result
     x = _matrix(index)
     xt = x.T.tocsc()
-    for start in range(0, n, block):
-        sims = (x[start:start + block] @ xt).toarray()
-        sims = np.round(sims, 9)
-        for row in range(sims.shape[0]):
-            i = start + row
-            sims[row, i] = -1.0
-            scores = sims[row]
-            take = min(k, n - 1)
-            threshold = np.partition(scores, n - take)[n - take]
-            candidates = np.flatnonzero(scores >= max(threshold, 1e-9))
-            order = sorted(candidates.tolist(), key=lambda j: (-scores[j], index.keys[j]))[:k]
-            result[index.keys[i]] = [
-                Related(index.keys[j], float(scores[j]),
-                        shared_terms(index.vectors[i], index.vectors[j])) for j in order]
+    with threadpool_limits(limits=1):  # BLAS threads only slow these sizes down
+        for start in range(0, len(index.keys), block):
+            _top(index, (x[start:start + block] @ xt).toarray(), start, k, result)
     return result
 
 
-def project(index: Index, dims: int = 50, seed: int = 0) -> dict[str, tuple[float, float]]:
-    """Each paper as a point in the unit square: latent semantic analysis (a truncated SVD
-    of the TF-IDF matrix) to ``dims`` dimensions, then its two principal components."""
+def _top(index: Index, sims: Any, start: int, k: int, result: dict[str, list[Related]]
+         ) -> None:
+    """Fill ``result`` for the rows ``start...`` whose similarities are ``sims``."""
     import numpy as np
 
+    n = sims.shape[1]
+    sims = np.round(sims, 9)  # ties stay ties whatever the summation order
+    take = min(k, n - 1)
+    for row in range(sims.shape[0]):
+        i = start + row
+        scores = sims[row]
+        scores[i] = -1.0
+        threshold = np.partition(scores, n - take)[n - take]
+        candidates = np.flatnonzero(scores >= max(threshold, 1e-9))
+        order = sorted(candidates.tolist(), key=lambda j: (-scores[j], index.keys[j]))[:k]
+        result[index.keys[i]] = [
+            Related(index.keys[j], float(scores[j]),
+                    shared_terms(index.vectors[i], index.vectors[j])) for j in order]
+
+
+def _flip(vectors: Any) -> Any:
+    """Rows with the sign that makes each one's largest entry positive: an SVD's signs are
+    arbitrary, and the map must not mirror from one build to the next."""
+    import numpy as np
+
+    signs = np.sign(vectors[np.arange(vectors.shape[0]), np.abs(vectors).argmax(axis=1)])
+    return vectors * np.where(signs == 0, 1.0, signs)[:, None]
+
+
+def project(index: Index, dims: int = 50) -> dict[str, tuple[float, float]]:
+    """Each paper as a point in the unit square: latent semantic analysis (a truncated SVD
+    of the TF-IDF matrix, ARPACK from a fixed start vector) to ``dims`` dimensions, then
+    the two principal components of those unit rows."""
+    from threadpoolctl import threadpool_limits
+
     n = len(index.keys)
-    if n < 3 or not index.idf:
+    if n < 3 or len(index.idf) < 3:
         return {key: (0.5, 0.5) for key in index.keys}
     x = _matrix(index)
-    from sklearn.decomposition import PCA, TruncatedSVD
+    with threadpool_limits(limits=1):
+        return _project(index, x, dims)
 
-    k = max(2, min(dims, n - 1, x.shape[1] - 1))
-    latent = TruncatedSVD(n_components=k, random_state=seed).fit_transform(x) \
-        if k >= 2 and x.shape[1] > 2 else x.toarray()
+
+def _project(index: Index, x: Any, dims: int) -> dict[str, tuple[float, float]]:
+    import numpy as np
+    from scipy.sparse.linalg import svds
+
+    k = min(dims, min(x.shape) - 1)
+    start = np.full(min(x.shape), 1.0 / math.sqrt(min(x.shape)))
+    _, values, vt = svds(x, k=k, v0=start, solver="arpack")
+    latent = x @ _flip(vt[np.argsort(-values)]).T
     norms = np.linalg.norm(latent, axis=1, keepdims=True)
     latent = latent / np.where(norms == 0, 1.0, norms)
-    xy = PCA(n_components=2, random_state=seed, svd_solver="full").fit_transform(latent)
+    centred = latent - latent.mean(axis=0)
+    _, _, axes = np.linalg.svd(centred, full_matrices=False)
+    xy = centred @ _flip(axes[:2]).T
     low, high = xy.min(axis=0), xy.max(axis=0)
     span = np.where(high - low == 0, 1.0, high - low)
     unit = np.round((xy - low) / span, 4)
