@@ -154,6 +154,14 @@ class Suggestion:
     def score_of(self, section: str) -> float:
         return dict(self.ranked).get(section, 0.0)
 
+    def describe(self) -> str:
+        """``diffusion (0.39), runner-up gan (0.09)``; empty when nothing was matched."""
+        best, second = self.best, self.runner_up
+        if best is None or best[1] <= 0:
+            return ""
+        text = f"{best[0]} ({best[1]:.2f})"
+        return f"{text}, runner-up {second[0]} ({second[1]:.2f})" if second else text
+
 
 class Centroids:
     """Per-section sums of the unit vectors.  The cosine with a centroid needs only the sum
@@ -188,9 +196,18 @@ class Centroids:
 
 
 def suggest_section(plist: PaperList, paper: Paper) -> Suggestion:
-    """Sections of the list ranked for a paper that is not (yet) in it."""
+    """Sections of the list ranked for a paper that is not (yet) in it (only ``paper``'s
+    text fields and tags are read)."""
     index = build_index(plist.entries)
     return Centroids(index).suggest(index.vectorize(paper))
+
+
+def suggest_for_text(plist: PaperList, title: str | None, abstract: str | None
+                     ) -> Suggestion:
+    """:func:`suggest_section` for a paper known only by its title and abstract so far."""
+    draft = Paper(title=title or "", authors=(), venue="", year=0, url="", category="",
+                  abstract=abstract)
+    return suggest_section(plist, draft)
 
 
 def section_notes(plist: PaperList, only: set[str] | None = None) -> list[Problem]:
