@@ -18,6 +18,7 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from .errors import Problem
@@ -111,6 +112,12 @@ class Index:
     categories: tuple[str, ...]
     vectors: tuple[Vector, ...]
     idf: dict[str, float]
+
+    @cached_property
+    def matrix(self) -> Any:
+        """The vectors as a SciPy sparse matrix, made once: related papers and the map
+        share it (imports numpy and SciPy)."""
+        return _matrix(self)
 
     def vectorize(self, paper: Paper) -> Vector:
         """A paper outside the index, weighted with the list's idf (unknown terms drop)."""
@@ -264,19 +271,18 @@ class Related:
 
 
 def _matrix(index: Index) -> Any:
+    """The vectors as a sparse matrix (rows in key order, columns in term order)."""
     import numpy as np
     from scipy.sparse import csr_matrix
 
     column = {t: i for i, t in enumerate(sorted(index.idf))}
-    indptr, cols, data = [0], [], []
-    for vec in index.vectors:
-        for t in sorted(vec):
-            cols.append(column[t])
-            data.append(vec[t])
-        indptr.append(len(cols))
-    return csr_matrix((np.asarray(data, dtype=np.float64), np.asarray(cols, dtype=np.int64),
-                       np.asarray(indptr, dtype=np.int64)),
-                      shape=(len(index.vectors), len(column)))
+    cols = [column[t] for vec in index.vectors for t in vec]
+    data = [w for vec in index.vectors for w in vec.values()]
+    indptr = np.cumsum([0] + [len(vec) for vec in index.vectors])
+    matrix = csr_matrix((np.asarray(data, dtype=np.float64), np.asarray(cols, dtype=np.int64),
+                         indptr), shape=(len(index.vectors), len(column)))
+    matrix.sort_indices()
+    return matrix
 
 
 def shared_terms(a: Vector, b: Vector, n: int = REASON_TERMS) -> tuple[str, ...]:
@@ -293,7 +299,7 @@ def related(index: Index, k: int = RELATED, block: int = 512) -> dict[str, list[
     result: dict[str, list[Related]] = {key: [] for key in index.keys}
     if len(index.keys) < 2:
         return result
-    x = _matrix(index)
+    x = index.matrix
     xt = x.T.tocsc()
     with threadpool_limits(limits=1):  # BLAS threads only slow these sizes down
         for start in range(0, len(index.keys), block):
@@ -330,7 +336,7 @@ def _flip(vectors: Any) -> Any:
     return vectors * np.where(signs == 0, 1.0, signs)[:, None]
 
 
-def project(index: Index, dims: int = 50) -> dict[str, tuple[float, float]]:
+def project(index: Index, dims: int = 32) -> dict[str, tuple[float, float]]:
     """Each paper as a point in the unit square: latent semantic analysis (a truncated SVD
     of the TF-IDF matrix, ARPACK from a fixed start vector) to ``dims`` dimensions, then
     the two principal components of those unit rows."""
@@ -339,7 +345,7 @@ def project(index: Index, dims: int = 50) -> dict[str, tuple[float, float]]:
     n = len(index.keys)
     if n < 3 or len(index.idf) < 3:
         return {key: (0.5, 0.5) for key in index.keys}
-    x = _matrix(index)
+    x = index.matrix
     with threadpool_limits(limits=1):
         return _project(index, x, dims)
 
