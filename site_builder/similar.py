@@ -99,6 +99,7 @@ def _normalised(weights: Vector) -> Vector:
 
 
 def dot(a: Vector, b: Vector) -> float:
+    """Sparse dot product, walking the shorter vector."""
     if len(a) > len(b):
         a, b = b, a
     return sum(w * b.get(t, 0.0) for t, w in a.items())
@@ -189,7 +190,7 @@ class Centroids:
         own vector is taken out of that centroid first)."""
         scores = []
         for cat in sorted(self.sums):
-            along = sum(w * self.sums[cat].get(t, 0.0) for t, w in vector.items())
+            along = dot(vector, self.sums[cat])
             if cat == leave_out and vector:
                 if self.sizes[cat] < 2:
                     continue
