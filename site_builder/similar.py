@@ -355,6 +355,7 @@ def _project(index: Index, x: Any, dims: int) -> dict[str, tuple[float, float]]:
     import numpy as np
     from scipy.sparse.linalg import svds
 
+    n = x.shape[0]
     k = min(dims, min(x.shape) - 1)
     start = np.full(min(x.shape), 1.0 / math.sqrt(min(x.shape)))
     _, values, vt = svds(x, k=k, v0=start, solver="arpack")
@@ -364,7 +365,10 @@ def _project(index: Index, x: Any, dims: int) -> dict[str, tuple[float, float]]:
     centred = latent - latent.mean(axis=0)
     _, _, axes = np.linalg.svd(centred, full_matrices=False)
     xy = centred @ _flip(axes[:2]).T
+    # Half linear, half by rank on each axis: a few papers unlike all others then cannot
+    # squeeze the rest of the field into a corner, and neighbours stay neighbours.
     low, high = xy.min(axis=0), xy.max(axis=0)
-    span = np.where(high - low == 0, 1.0, high - low)
-    unit = np.round((xy - low) / span, 4)
+    linear = (xy - low) / np.where(high - low == 0, 1.0, high - low)
+    ranks = np.argsort(np.argsort(xy, axis=0, kind="stable"), axis=0, kind="stable")
+    unit = np.round((linear + ranks / (n - 1)) / 2, 4)
     return {key: (float(unit[i, 0]), float(unit[i, 1])) for i, key in enumerate(index.keys)}
