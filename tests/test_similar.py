@@ -276,3 +276,14 @@ def test_map_for_tiny_lists(papers: Path) -> None:
     plist = check_dir(papers)
     pages = {p.path: p for p in build_pages(plist)}
     assert len(_svg(pages["map.md"].text).findall(f"{SVG}a")) == 2
+
+
+def test_notes_count_once_a_record_has_them() -> None:
+    """The hook for the coming ``notes`` field: strings or records with a ``text``."""
+    from types import SimpleNamespace
+
+    paper = SimpleNamespace(title="Title Words", abstract="Abstract words.", tags=("brain-mri",),
+                            notes=("Uses wavelets.", SimpleNamespace(text="Cites wavelets.")))
+    terms = similar.paper_terms(paper)  # type: ignore[arg-type]
+    assert terms["wavelet"] == 2 and terms["title"] == similar.TITLE_WEIGHT
+    assert terms["brain"] == terms["mri"] == 1 and "the" not in terms
