@@ -84,15 +84,20 @@ def _cmd_check(args: argparse.Namespace) -> int:
         only = changed_files(args.papers, args.base)
     with _reporting(args) as stats:
         plist = check(args.papers, only, parallel=True, cache=not args.no_cache, stats=stats)
-    _print_problems(list(plist.warnings), args.format)
-    if args.strict and plist.warnings:
+    notes = []
+    if args.notes:  # pure Python, but it reads every abstract: only when asked
+        from .similar import section_notes
+
+        notes = section_notes(plist, only)
+    _print_problems([*plist.warnings, *notes], args.format)
+    if args.strict and plist.warnings:  # notes never fail a check
         return 1
     if args.format == "text":
         scope = f" ({len(only)} changed file{'s' if len(only) != 1 else ''})" \
             if only is not None else ""
         print(f"ok: {len(plist.entries)} papers in {len(plist.paper_sections())} sections"
               f"{scope}")
-    elif args.format == "json" and not plist.warnings:
+    elif args.format == "json" and not plist.warnings and not notes:
         print("[]")
     return 0
 
@@ -497,6 +502,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("text", "github", "json"), default="text",
                    help="text for people, github for PR annotations, json for tools")
     p.add_argument("--strict", action="store_true", help="fail on warnings too")
+    p.add_argument("--notes", action="store_true",
+                   help="also note papers whose abstract reads far closer to another section "
+                   "than to their own (a hint, never an error; see 'site-builder new')")
     p.add_argument("--changed-only", action="store_true",
                    help="check only records changed since --base (plus duplicate checks)")
     p.add_argument("--base", default="origin/main", metavar="REF",

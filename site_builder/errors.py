@@ -20,11 +20,12 @@ class Problem:
     message: str
     fix: str = ""
     column: int = 0
-    severity: str = "error"  # or "warning": reported, but does not fail the build
+    severity: str = "error"  # "warning": reported, does not fail the build; "note": a hint
 
     def detail(self) -> str:
         """``field: what is wrong — how to fix it``."""
-        message = f"warning: {self.message}" if self.severity == "warning" else self.message
+        message = self.message if self.severity == "error" else \
+            f"{self.severity}: {self.message}"
         what = f"{self.field}: {message}" if self.field else message
         return f"{what} — {self.fix}" if self.fix else what
 
@@ -59,9 +60,11 @@ def _plural(n: int, word: str) -> str:
 def summary(problems: list[Problem]) -> str:
     """``2 errors and 1 warning in 3 files``."""
     errors = sum(p.severity == "error" for p in problems)
-    warnings = len(problems) - errors
+    warnings = sum(p.severity == "warning" for p in problems)
+    notes = len(problems) - errors - warnings
     files = len({p.path for p in problems})
-    parts = [_plural(errors, "error")] + ([_plural(warnings, "warning")] if warnings else [])
+    parts = [_plural(errors, "error")] + ([_plural(warnings, "warning")] if warnings else []) \
+        + ([_plural(notes, "note")] if notes else [])
     return f"{' and '.join(parts)} in {_plural(files, 'file')}"
 
 
@@ -86,7 +89,8 @@ def format_problems(problems: list[Problem], fmt: str = "text") -> str:
             if p.column:
                 props += f",col={p.column}"
             title = _escape_github(p.field or "record", prop=True)
-            lines.append(f"::{p.severity} {props},title={title}::"
+            level = "notice" if p.severity == "note" else p.severity
+            lines.append(f"::{level} {props},title={title}::"
                          f"{_escape_github(p.detail())}")
         lines.append(summary(problems))
         return "\n".join(lines)

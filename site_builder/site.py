@@ -102,9 +102,13 @@ def build_pages(plist: PaperList, templates: Path | None = None,
     numbered = plist.info.numbered
     numbers = {sid: f"{n}. " if numbered else ""
                for sid, n in plist.info.section_numbers().items()}
+    from . import similar  # numpy and SciPy: only the site build needs them
+
+    index = similar.build_index(plist.entries)
     base = {"info": plist.info, "groups": groups, "numbers": numbers,
             "section_of": section_of, "section_path": section_path,
-            "count": len(plist.entries), "metrics": metrics or {}}
+            "count": len(plist.entries), "metrics": metrics or {},
+            "related": similar.related(index), "entry_of": {e.key: e for e in plist.entries}}
 
     def common(path: str) -> dict[str, Any]:
         return {**base, "url_to": lambda target: relative_url(path, target, directory_urls)}
@@ -123,6 +127,9 @@ def build_pages(plist: PaperList, templates: Path | None = None,
         env, "site/explore.md.j2", **common("explore.md"), entries=everything,
         venues=sorted({e.paper.venue for e in plist.entries}, key=str.casefold),
         years=sorted({e.paper.year for e in plist.entries}))))
+    pages.append(Page("map.md", "Map", render_template(
+        env, "site/map.md.j2", **common("map.md"), positions=similar.project(index),
+        entries=sorted(plist.entries, key=lambda e: e.key))))
     pages.append(Page("contributing.md", "Contributing", render_template(
         env, "site/contributing.md.j2", **common("contributing.md"),
         contributing=contributing and repo_links(contributing, plist.info.repo))))

@@ -21,6 +21,7 @@ from ..checking import check_dir
 from ..errors import InvalidRecords, Problem, SiteBuilderError, UsageError, format_problems
 from ..fsio import write_atomic
 from ..importers.issue_form import form_problem, parse_issue
+from ..model import PaperList
 
 MAX_BODY = 256 * 1024
 DUPLICATE_FIX = "to correct the listed one, open a 'Fix a paper' issue instead"
@@ -30,15 +31,21 @@ class ListBroken(SiteBuilderError):
     """The list itself does not pass ``check``: not the contributor's problem to fix."""
 
 
-def from_issue(body: str, papers_dir: Path, source: str = "issue", *, write: bool = True,
-               today: dt.date | None = None) -> Added:
-    """Check the issue's paper against the list and write its record (unless ``write`` is
-    false) with :func:`add_record`; raises InvalidRecords with form-field problems."""
+def read_list(papers_dir: Path) -> PaperList:
+    """The list the issue's paper joins; its own problems are the maintainers' to fix."""
     try:
-        plist = check_dir(papers_dir)
+        return check_dir(papers_dir)
     except InvalidRecords as err:
         raise ListBroken(f"the list in {papers_dir} has problems ({err}) — run "
                          "'site-builder check' and fix them first") from err
+
+
+def from_issue(body: str, papers_dir: Path, source: str = "issue", *, write: bool = True,
+               today: dt.date | None = None, plist: PaperList | None = None) -> Added:
+    """Check the issue's paper against the list (``plist``, read from ``papers_dir`` if not
+    given) and write its record (unless ``write`` is false) with :func:`add_record`; raises
+    InvalidRecords with form-field problems."""
+    plist = plist or read_list(papers_dir)
     paper = parse_issue(body, [s.id for s in plist.paper_sections() if s.id], source,
                         plist.info)
     paper = replace(paper, added=today or dt.date.today())
@@ -63,9 +70,10 @@ def _fenced(text: str, info: str = "") -> str:
 
 
 def report(problems: list[Problem], result: Added | None,
-           error: SiteBuilderError | None = None) -> str:
+           error: SiteBuilderError | None = None, suggestion: str = "") -> str:
     """The Markdown comment for the issue: the record, what to fix, or (``error``) that a
-    maintainer must look."""
+    maintainer must look; ``suggestion`` is the section the abstract suggests
+    (:meth:`site_builder.similar.Suggestion.describe`: section ids and scores only)."""
     if error is not None:
         return ("The form could not be processed; a maintainer will have a look.\n\n"
                 + _fenced(str(error)) + "\n")
@@ -75,6 +83,9 @@ def report(problems: list[Problem], result: Added | None,
                 + _fenced(format_problems(problems, "text")) + "\n")
     parts = [f"Thank you! This is the record `{load.display_path(result.path)}`; a "
              "maintainer will review it in a pull request.", _fenced(result.yaml, "yaml")]
+    if suggestion:  # section ids (checked slugs) and scores: nothing to escape
+        parts.append(f"Suggested section: {suggestion} — from the title and abstract; the "
+                     f"record keeps the form's choice, `{result.paper.category}`.")
     if problems:
         parts += ["Please check:", _fenced(format_problems(problems, "text"))]
     return "\n\n".join(parts) + "\n"
@@ -104,7 +115,8 @@ def from_issue_args(args: argparse.Namespace) -> Added:
     (also when the form is refused).  ``cli.py`` prints the result."""
     try:
         source, body = read_body(args.file)
-        result = from_issue(body, args.papers, source, write=not args.dry_run)
+        plist = read_list(args.papers)
+        result = from_issue(body, args.papers, source, write=not args.dry_run, plist=plist)
     except InvalidRecords as err:
         if args.report:
             write_atomic(args.report, report(err.problems, None))
@@ -114,5 +126,8 @@ def from_issue_args(args: argparse.Namespace) -> Added:
             write_atomic(args.report, report([], None, err))
         raise
     if args.report:
-        write_atomic(args.report, report(list(result.warnings), result))
+        from ..similar import suggest_section
+
+        suggestion = suggest_section(plist, result.paper).describe()
+        write_atomic(args.report, report(list(result.warnings), result, suggestion=suggestion))
     return result

@@ -1,10 +1,12 @@
 """``site-builder new``: scaffold one valid paper record from arXiv, a DOI or by hand.
 
 Options always win over fetched metadata; on a terminal, missing required fields are asked
-for.  Typed text only becomes raw values here (:func:`site_builder.kinds.from_text`); the
-record is named, checked exactly as ``check`` would and written by
-:func:`site_builder.add.add_record`, so a duplicate or a bad value never reaches
-``papers/``.  Nothing is printed: :func:`new_from_args` returns what ``cli.py`` shows.
+for.  Without --category, the section the title and abstract suggest is shown in the prompt
+(or in the error asking for --category), after the metadata is fetched.  Typed text only
+becomes raw values here (:func:`site_builder.kinds.from_text`); the record is named,
+checked exactly as ``check`` would and written by :func:`site_builder.add.add_record`, so a
+duplicate or a bad value never reaches ``papers/``.  Nothing is printed: :func:`new_from_args`
+returns what ``cli.py`` shows.
 """
 
 from __future__ import annotations
@@ -251,17 +253,31 @@ def _ids(given: Given) -> tuple[str | None, str | None, str | None]:
     return arxiv_id, doi, page
 
 
-def _category(given: Given, plist: PaperList, ask: Prompter | None) -> str:
+def _known_category(given: Given, plist: PaperList) -> None:
+    """Refuse an unknown --category before any request is made."""
+    ids = [s.id for s in plist.paper_sections() if s.id]
+    if given.category and given.category not in ids:
+        hint = suggest(given.category, ids)
+        raise UsageError(f"unknown category {given.category!r} — "
+                         f"{hint + ' ' if hint else ''}use one of: {', '.join(ids)}")
+
+
+def _category(given: Given, plist: PaperList, ask: Prompter | None, title: str | None,
+              abstract: str | None) -> str:
+    """--category, else the contributor's choice, shown the section the title and abstract
+    suggest (:mod:`site_builder.similar`, pure Python)."""
+    if given.category:
+        return given.category
+    from ..similar import suggest_for_text
+
     sections = [(s.id, s.title) for s in plist.paper_sections() if s.id]
     ids = [i for i, _ in sections]
-    if given.category:
-        if given.category not in ids:
-            hint = suggest(given.category, ids)
-            raise UsageError(f"unknown category {given.category!r} — "
-                             f"{hint + ' ' if hint else ''}use one of: {', '.join(ids)}")
-        return given.category
+    hint = suggest_for_text(plist, title, abstract).describe()
     if ask is None:
-        raise UsageError(f"give --category, one of: {', '.join(ids)}")
+        raise UsageError(f"give --category, one of: {', '.join(ids)}"
+                         + (f" (suggested from the title and abstract: {hint})" if hint else ""))
+    if hint:
+        ask.write(f"Suggested from the title and abstract: {hint}")
     return ask.choose("Section of the list", sections)
 
 
@@ -308,10 +324,10 @@ def scaffold(papers_dir: Path, given: Given, services: Services | None = None,
     papers_dir = Path(papers_dir)
     plist = check_dir(papers_dir)
     arxiv_id, doi, page = _ids(given)
-    category = _category(given, plist, ask)
+    _known_category(given, plist)
     if arxiv_id or doi:  # refuse a listed paper before asking any service about it
-        known = Paper(title="", authors=(), venue="", year=0, url=page or "", category=category,
-                      doi=doi, arxiv=arxiv_id)
+        known = Paper(title="", authors=(), venue="", year=0, url=page or "",
+                      category=given.category or "", doi=doi, arxiv=arxiv_id)
         try:
             refuse_listed(known, plist)
         except Listed as err:
@@ -325,6 +341,8 @@ def scaffold(papers_dir: Path, given: Given, services: Services | None = None,
         (arxiv.abs_url(arxiv_id) if arxiv_id else crossref.doi_url(doi) if doi else None)
     title, authors = given.title or found.title, given.authors or found.authors
     year = given.year or found.year
+    abstract = given.abstract or found.abstract
+    category = _category(given, plist, ask, title, abstract)
     _check_complete({"title": title, "authors": authors, "venue": venue, "year": year,
                      "url": url}, ask)
     paper = Paper(
@@ -333,7 +351,7 @@ def scaffold(papers_dir: Path, given: Given, services: Services | None = None,
         venue=_need(venue, "venue", ask, _venue),
         year=_need(year, "year", ask, _answer(Kind.YEAR)),
         url=_need(url, "url", ask, _answer(Kind.URL)),
-        category=category, code=given.code, abstract=given.abstract or found.abstract,
+        category=category, code=given.code, abstract=abstract,
         marks=given.marks, doi=found.doi or doi, arxiv=found.arxiv or arxiv_id,
         added=today or dt.date.today())
     added = _add(papers_dir, paper, plist)

@@ -137,7 +137,7 @@ def _all_pages(site: Path) -> list[str]:
 
 def test_no_request_leaves_127_0_0_1(page, base_url: str, built_site: Path) -> None:
     pages = _all_pages(built_site)
-    assert len(pages) == 13  # home, ten sections, explore, contributing
+    assert len(pages) == 14  # home, ten sections, explore, map, contributing
     for path in pages:
         page.goto(base_url + ("" if path == "./" else path))
         page.wait_for_load_state("networkidle")
