@@ -146,7 +146,8 @@ def build_pages(plist: PaperList, templates: Path | None = None,
     pages.append(Page("explore.md", "Explore", render_template(
         env, "site/explore.md.j2", **common("explore.md"), entries=everything,
         venues=sorted({e.paper.venue for e in plist.entries}, key=str.casefold),
-        years=sorted({e.paper.year for e in plist.entries}))))
+        years=sorted({e.paper.year for e in plist.entries}),
+        tags=sorted({t for e in plist.entries for t in e.paper.tags}, key=str.casefold))))
     pages.append(Page("contributing.md", "Contributing", render_template(
         env, "site/contributing.md.j2", **common("contributing.md"),
         contributing=contributing and repo_links(contributing, plist.info.repo))))
