@@ -37,7 +37,8 @@ MANIFEST = ".site-builder-pages"
 _PY_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|])")
 NEWEST = 8
 DESCRIPTION_CHARS = 300
-_JSON_HTML = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"}
+# Escaped in front matter: markup, and what YAML reads as a line break or rejects.
+_FRONT_MATTER_ESCAPE = re.compile(r"[<>&\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff]")
 
 
 @dataclass(frozen=True)
@@ -76,13 +77,23 @@ def paper_path(key: str) -> str:
     return f"papers/{key}.md"
 
 
+def text_on(colour: str) -> str:
+    """Black or white, whichever reads better on ``colour`` (#rrggbb): a list's badge
+    colour keeps its text legible (WCAG contrast, at least 4.5:1 for mid-tones)."""
+    channels = [int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    luminance = 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+    return "#000000" if (luminance + 0.05) / 0.05 >= 1.05 / (luminance + 0.05) else "#ffffff"
+
+
 def front_matter(value: Any) -> Any:
-    """Page metadata as one line of JSON (which YAML reads), with ``<``, ``>`` and ``&``
-    as escapes: record text in it can neither end the front matter nor become markup."""
+    """Page metadata as one line of JSON (which YAML reads), with ``<``, ``>``, ``&`` and
+    line separators as escapes: record text in it can neither end the front matter nor
+    become markup."""
     from markupsafe import Markup
 
     text = json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(", ", ": "))
-    return Markup(re.sub(r"[<>&]", lambda m: _JSON_HTML[m.group(0)], text))
+    return Markup(_FRONT_MATTER_ESCAPE.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text))
 
 
 def page_url(path: str, directory_urls: bool = True) -> str:
@@ -118,7 +129,8 @@ def build_pages(plist: PaperList, templates: Path | None = None,
     (:func:`site_builder.enrich.paper_metrics`); none shown without it.  ``related`` maps
     record keys to papers shown as related on the paper's page (none by default)."""
     env = environment(templates, autoescape=True)
-    env.filters.update(heading=md_heading, fold=fold, front_matter=front_matter)
+    env.filters.update(heading=md_heading, fold=fold, front_matter=front_matter,
+                       text_on=text_on)
     exports = exports or Options()
     groups = plist.grouped()
     section_of = {s.id: s for s, _ in groups}

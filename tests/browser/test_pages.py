@@ -22,7 +22,7 @@ SECTION = "sections/solving-identity-mapping/"
 
 def test_every_paper_has_its_page_linked_from_its_card(page, base_url: str,
                                                        built_site: Path) -> None:
-    stems = sorted(p.stem for p in FLAGSHIP.glob("[!_]*.yaml")) + [HOSTILE_KEY]
+    stems = [*(p.stem for p in FLAGSHIP.glob("[!_]*.yaml")), HOSTILE_KEY]
     built = sorted(p.parent.name for p in built_site.glob("papers/*/index.html"))
     assert built == sorted(stems)
     page.goto(base_url + SECTION)
