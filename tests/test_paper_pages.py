@@ -151,3 +151,15 @@ def test_site_url_from_the_list_fills_canonical_links_and_the_sitemap(tmp_path: 
     assert json.loads(ld)["name"].startswith("Dinomaly")
     hostile = (site / "papers" / HOSTILE / "index.html").read_text("utf-8")
     assert "<script>alert(1)" not in hostile
+
+
+def test_home_shows_the_readme_header_with_images_on_demand() -> None:
+    home = next(p.text for p in read_sources(FIXTURES / "flagship").pages()
+                if p.path == "index.md")
+    assert "**🦉 Contributors**: [Yifei Sun" in home
+    assert '<a href="mailto:szhsxhsyf@hdu.edu.cn">szhsxhsyf@hdu.edu.cn</a>' in home
+    overview = home.split('<details class="sb-figure sb-overview">', 1)[1].split("</details>")[0]
+    assert "<summary>📚 Overview of Medical Imaging Anomaly Detection</summary>" in overview
+    assert 'loading="lazy" alt="Overview of Medical Imaging Anomaly Detection"' in overview
+    logos = home.split('<details class="sb-figure sb-logos">', 1)[1].split("</details>")[0]
+    assert logos.count("<img ") == 8 and "HDU, ITMO, SEU" in logos
