@@ -82,9 +82,7 @@ def _not_in_nav(spec: Any) -> Any:
     """The project's ``not_in_nav`` patterns plus the paper pages, which are reached from
     the cards: listed in the navigation they would bury the sections, and left out of
     it unannounced they would fail a strict build."""
-    import pathspec
-
-    papers = pathspec.gitignore.GitIgnoreSpec.from_lines(["/papers/"])
+    papers = c.PathSpec().run_validation("/papers/")  # MkDocs' own parsing of the option
     return spec + papers if spec else papers
 
 
