@@ -45,6 +45,7 @@ def main() -> None:
                        args.repeat, work)
         config = yaml.load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"), _ConfigLoader)
         config["plugins"] = ["search"]
+        config["not_in_nav"] = "/papers/"  # the paper pages, as the plugin sets it
         config["site_dir"] = "plain-site"
         from site_builder.commands.site import read_sources
         from site_builder.site import nav

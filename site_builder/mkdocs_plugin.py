@@ -54,6 +54,8 @@ class SiteBuilderPlugin(BasePlugin[SiteBuilderConfig]):
             _LOG.info("the records are invalid:\n%s", report)
             self.pages = [_error_page(report)]
         else:
+            if not config.site_url and sources.plist.info.site_url:  # canonical links, sitemap
+                config.site_url = sources.plist.info.site_url.rstrip("/") + "/"
             self.pages = sources.pages(config.use_directory_urls, config.site_url)
             config.site_name = site_title(sources.plist.info.title)
         polyfills = config.extra.get("polyfills") or []
@@ -65,6 +67,7 @@ class SiteBuilderPlugin(BasePlugin[SiteBuilderConfig]):
             config.theme.dirs.insert(1 if config.theme.custom_dir else 0, overrides)
         write_pages(self.pages, Path(config.docs_dir))
         config.nav = nav(self.pages)
+        config.not_in_nav = _not_in_nav(config.not_in_nav)
         return config
 
     def on_serve(self, server: Any, config: Any, builder: Any) -> Any:
@@ -73,6 +76,14 @@ class SiteBuilderPlugin(BasePlugin[SiteBuilderConfig]):
             if (root / folder).is_dir():
                 server.watch(str(root / folder))
         return server
+
+
+def _not_in_nav(spec: Any) -> Any:
+    """The project's ``not_in_nav`` patterns plus the paper pages, which are reached from
+    the cards: listed in the navigation they would bury the sections, and left out of
+    it unannounced they would fail a strict build."""
+    papers = c.PathSpec().run_validation("/papers/")  # MkDocs' own parsing of the option
+    return spec + papers if spec else papers
 
 
 def _error_page(report: str) -> Page:

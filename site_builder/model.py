@@ -186,6 +186,8 @@ class ListInfo:
                                          required=True, record=Section)
     description: str | None = spec(Kind.MARKDOWN, "One-line description for the site.")
     repo: str | None = spec(Kind.URL, "The list's repository.")
+    site_url: str | None = spec(Kind.URL, "Where the website is published (canonical links, "
+                                "sitemap, feed).", example="https://example.github.io/list/")
     banner: Image | None = spec(Kind.OBJECT, "Banner image at the top.", record=Image)
     footer: Image | None = spec(Kind.OBJECT, "Image at the very end (back to top).",
                                 record=Image)

@@ -9,29 +9,39 @@ text can only ever appear as text.  Nothing here imports MkDocs: :mod:`mkdocs_pl
 
 from __future__ import annotations
 
+import html
+import json
 import os
 import posixpath
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .checking import check_dir
 from .enrich import PaperMetrics, metrics_path, paper_metrics, read_metrics
 from .exporters import FORMATS, Options
+from .exporters.bibtex import cite_keys, entry_text
 from .fsio import FileError, file_error, read_text, shown, write_atomic
+from .ids import find_arxiv
 from .load import display_path
-from .model import Entry, PaperList
+from .model import Entry, Paper, PaperList
 from .render import BUNDLED_TEMPLATES, environment, render_template
 from .stats import charts
-from .text import html_title
+from .text import display_name, fold, html_title, safe_url, squash
 from .venue_table import Venue, bundled, load_venues
+
+if TYPE_CHECKING:
+    from .similar import Related
 
 ASSETS = ("assets/site.css", "assets/explore.js", "assets/iframe-worker-shim.js")
 MANIFEST = ".site-builder-pages"
 _PY_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|])")
 NEWEST = 8
+DESCRIPTION_CHARS = 300
+# Escaped in front matter: markup, and what YAML reads as a line break or rejects.
+_FRONT_MATTER_ESCAPE = re.compile(r"[<>&\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff]")
 
 
 @dataclass(frozen=True)
@@ -65,6 +75,30 @@ def section_path(section_id: str) -> str:
     return f"sections/{section_id}.md"
 
 
+def paper_path(key: str) -> str:
+    """The paper's own page: ``papers/<stem>/`` on the site."""
+    return f"papers/{key}.md"
+
+
+def text_on(colour: str) -> str:
+    """Black or white, whichever reads better on ``colour`` (#rrggbb): a list's badge
+    colour keeps its text legible (WCAG contrast, at least 4.5:1 for mid-tones)."""
+    channels = [int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    luminance = 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+    return "#000000" if (luminance + 0.05) / 0.05 >= 1.05 / (luminance + 0.05) else "#ffffff"
+
+
+def front_matter(value: Any) -> Any:
+    """Page metadata as one line of JSON (which YAML reads), with ``<``, ``>``, ``&`` and
+    line separators as escapes: record text in it can neither end the front matter nor
+    become markup."""
+    from markupsafe import Markup
+
+    text = json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(", ", ": "))
+    return Markup(_FRONT_MATTER_ESCAPE.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text))
+
+
 def page_url(path: str, directory_urls: bool = True) -> str:
     """Where the page built from ``path`` ends up, as MkDocs writes it: ``sections/x/``
     with directory URLs, ``sections/x.html`` without (the offline build)."""
@@ -89,14 +123,19 @@ def relative_url(source: str, target: str, directory_urls: bool = True) -> str:
 def build_pages(plist: PaperList, templates: Path | None = None,
                 contributing: str | None = None, *, directory_urls: bool = True,
                 exports: Options | None = None,
-                metrics: Mapping[str, Any] | None = None) -> list[Page]:
-    """Every page of the site, in navigation order, then the export files (papers.bib,
-    feed.xml...: not pages, MkDocs copies them as they are); links between pages follow
-    ``directory_urls`` (MkDocs' use_directory_urls).  ``metrics`` maps record keys to
-    their stars and citations (:func:`site_builder.enrich.paper_metrics`); none shown
-    without it."""
+                metrics: Mapping[str, Any] | None = None,
+                related: Mapping[str, Sequence[Related]] | None = None) -> list[Page]:
+    """Every page of the site, in navigation order, then one page per paper (not in the
+    navigation), then the export files (papers.bib, feed.xml...: not pages, MkDocs copies
+    them as they are); links between pages follow ``directory_urls`` (MkDocs'
+    use_directory_urls).  ``metrics`` maps record keys to their stars and citations
+    (:func:`site_builder.enrich.paper_metrics`); none shown without it.  ``related`` maps
+    record keys to their related papers (by default the most similar ones,
+    :func:`site_builder.similar.related`), shown on cards and paper pages."""
     env = environment(templates, autoescape=True)
-    env.filters["heading"] = md_heading
+    env.filters.update(heading=md_heading, fold=fold, front_matter=front_matter,
+                       text_on=text_on)
+    exports = exports or Options()
     groups = plist.grouped()
     section_of = {s.id: s for s, _ in groups}
     numbered = plist.info.numbered
@@ -105,10 +144,11 @@ def build_pages(plist: PaperList, templates: Path | None = None,
     from . import similar  # numpy and SciPy: only the site build needs them
 
     index = similar.build_index(plist.entries)
+    related = similar.related(index) if related is None else related
     base = {"info": plist.info, "groups": groups, "numbers": numbers,
             "section_of": section_of, "section_path": section_path,
-            "count": len(plist.entries), "metrics": metrics or {},
-            "related": similar.related(index), "entry_of": {e.key: e for e in plist.entries}}
+            "paper_path": paper_path, "count": len(plist.entries), "metrics": metrics or {},
+            "related_of": related, "entry_of": {e.key: e for e in plist.entries}}
 
     def common(path: str) -> dict[str, Any]:
         return {**base, "url_to": lambda target: relative_url(path, target, directory_urls)}
@@ -126,14 +166,121 @@ def build_pages(plist: PaperList, templates: Path | None = None,
     pages.append(Page("explore.md", "Explore", render_template(
         env, "site/explore.md.j2", **common("explore.md"), entries=everything,
         venues=sorted({e.paper.venue for e in plist.entries}, key=str.casefold),
-        years=sorted({e.paper.year for e in plist.entries}))))
+        years=sorted({e.paper.year for e in plist.entries}),
+        tags=sorted({t for e in plist.entries for t in e.paper.tags}, key=str.casefold))))
     pages.append(Page("map.md", "Map", render_template(
         env, "site/map.md.j2", **common("map.md"), positions=similar.project(index),
         entries=sorted(plist.entries, key=lambda e: e.key))))
     pages.append(Page("contributing.md", "Contributing", render_template(
         env, "site/contributing.md.j2", **common("contributing.md"),
         contributing=contributing and repo_links(contributing, plist.info.repo))))
-    return pages + export_files(plist, exports or Options())
+    pages += paper_pages(plist, env, common, exports, related)
+    return pages + export_files(plist, exports)
+
+
+def paper_pages(plist: PaperList, env: Any, common: Any, options: Options,
+                related: Mapping[str, Sequence[Related]]) -> list[Page]:
+    """One page per paper, in the list's order: the paper in full, how to cite it, and
+    where it sits in the list (its sections, previous and next in its home section)."""
+    keys = cite_keys(plist.entries)
+    neighbours: dict[str, tuple[Entry | None, Entry | None]] = {}
+    for section, entries in plist.grouped():
+        home = [e for e in entries if e.paper.category == section.id]
+        for i, entry in enumerate(home):
+            neighbours[entry.key] = (home[i - 1] if i else None,
+                                     home[i + 1] if i + 1 < len(home) else None)
+    template = env.get_template("site/paper.md.j2")
+    pages = []
+    for entry in sorted(plist.entries, key=lambda e: e.key):
+        path = paper_path(entry.key)
+        previous, following = neighbours[entry.key]
+        canonical = (f"{options.site_url.rstrip('/')}/{page_url(path)}"
+                     if options.site_url else None)
+        pages.append(Page(path, entry.paper.title, template.render(
+            **common(path), entry=entry, p=entry.paper,
+            bibtex=entry_text(keys[entry.key], entry.paper, options),
+            arxiv=entry.paper.arxiv or find_arxiv(entry.paper.url),
+            head=head_tags(entry.paper, options, canonical),
+            jsonld=scholarly_article(entry.paper, options, canonical),
+            description=html.escape(_description(entry.paper)),
+            title=html_title(entry.paper.title),
+            previous=previous, next=following, related=related.get(entry.key, ()))))
+    return pages
+
+
+def _description(paper: Paper) -> str:
+    text = squash(paper.abstract or f"{paper.title} ({paper.venue} {paper.year})")
+    if len(text) <= DESCRIPTION_CHARS:
+        return text
+    return text[:DESCRIPTION_CHARS].rsplit(" ", 1)[0] + "…"
+
+
+def _pdf_url(paper: Paper, arxiv: str | None) -> str | None:
+    if paper.url.lower().split("?")[0].endswith(".pdf"):
+        return paper.url
+    return f"https://arxiv.org/pdf/{arxiv}" if arxiv else None
+
+
+def head_tags(paper: Paper, options: Options, canonical: str | None) -> list[list[str]]:
+    """``[attribute, name, content]`` triples for the paper page's ``<meta>`` tags:
+    Highwire Press ``citation_*`` (read by Google Scholar and Zotero), Open Graph and
+    Twitter cards.  Plain text: the theme override escapes it."""
+    venue = options.venue(paper.venue)
+    arxiv = paper.arxiv or find_arxiv(paper.url)
+    tags = [["name", "citation_title", paper.title]]
+    tags += [["name", "citation_author", a] for a in paper.authors if a != "others"]
+    tags.append(["name", "citation_publication_date", str(paper.year)])
+    if venue and venue.kind in ("conference", "journal"):
+        tags.append(["name", f"citation_{venue.kind}_title", venue.name])
+    pdf = _pdf_url(paper, arxiv)
+    if pdf:
+        tags.append(["name", "citation_pdf_url", pdf])
+    if pdf != paper.url:
+        tags.append(["name", "citation_abstract_html_url", paper.url])
+    if paper.doi:
+        tags.append(["name", "citation_doi", paper.doi])
+    if arxiv:
+        tags.append(["name", "citation_arxiv_id", arxiv])
+    description = _description(paper)
+    tags += [["property", "og:type", "article"], ["property", "og:title", paper.title],
+             ["property", "og:description", description]]
+    if canonical:
+        tags.append(["property", "og:url", canonical])
+    figure = safe_url(paper.figure)
+    if figure:
+        tags += [["property", "og:image", figure],
+                 ["property", "og:image:alt", f"Figure of {paper.title}"]]
+    tags += [["name", "twitter:card", "summary_large_image" if figure else "summary"],
+             ["name", "twitter:title", paper.title],
+             ["name", "twitter:description", description]]
+    return tags
+
+
+def scholarly_article(paper: Paper, options: Options,
+                      canonical: str | None) -> dict[str, Any]:
+    """The paper as schema.org ``ScholarlyArticle`` (JSON-LD; the theme override writes it
+    with ``tojson``, which escapes ``<``, ``>`` and ``&``)."""
+    venue = options.venue(paper.venue)
+    article: dict[str, Any] = {
+        "@context": "https://schema.org", "@type": "ScholarlyArticle",
+        "headline": paper.title, "name": paper.title, "datePublished": str(paper.year),
+        "author": [{"@type": "Person", "name": display_name(a)}
+                   for a in paper.authors if a != "others"],
+        "sameAs": [u for u in (paper.url, paper.doi and f"https://doi.org/{paper.doi}") if u],
+        "isPartOf": {"@type": "Periodical" if venue and venue.kind == "journal"
+                     else "CreativeWork", "name": venue.name if venue else paper.venue}}
+    if canonical:
+        article["url"] = canonical
+    if paper.abstract:
+        article["abstract"] = squash(paper.abstract)
+    if paper.doi:
+        article["identifier"] = {"@type": "PropertyValue", "propertyID": "DOI",
+                                 "value": paper.doi}
+    if safe_url(paper.figure):
+        article["image"] = paper.figure
+    if paper.tags:
+        article["keywords"] = list(paper.tags)
+    return article
 
 
 def export_files(plist: PaperList, options: Options) -> list[Page]:
@@ -164,9 +311,11 @@ def _newest(plist: PaperList) -> list[Entry]:
 
 
 def nav(pages: list[Page]) -> list[dict[str, str]]:
-    """MkDocs navigation for the pages (the adapter hands it to MkDocs).  Themes print nav
-    titles as HTML, so they are handed over escaped (see :func:`text.html_title`)."""
-    return [{site_title(page.title): page.path} for page in pages if is_page(page)]
+    """MkDocs navigation for the pages (the adapter hands it to MkDocs): the sections, not
+    the papers (their pages are reached from the cards).  Themes print nav titles as
+    HTML, so they are handed over escaped (see :func:`text.html_title`)."""
+    return [{site_title(page.title): page.path} for page in pages
+            if is_page(page) and not page.path.startswith("papers/")]
 
 
 def site_title(value: str) -> Any:
@@ -219,7 +368,8 @@ class Sources:
     def pages(self, directory_urls: bool = True, site_url: str | None = None) -> list[Page]:
         return build_pages(self.plist, self.templates, self.contributing,
                            directory_urls=directory_urls,
-                           exports=Options(self.venues, site_url), metrics=self.metrics)
+                           exports=Options(self.venues, site_url or self.plist.info.site_url),
+                           metrics=self.metrics)
 
 
 def read_sources(papers: Path, templates: Path | None = None,

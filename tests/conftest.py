@@ -53,12 +53,13 @@ def find_markdownlint() -> str | None:
     return shutil.which("markdownlint-cli2")
 
 
-def require_tool(name: str, path: str | None) -> str:
+def require_tool(name: str, path: str | None,
+                 package: str = "markdownlint-cli2@0.22.1") -> str:
     """The tool's path; skip without it, or fail when CI says tools are required."""
     if path:
         return path
     message = (f"{name} not found (install it with: npm install --no-save --no-package-lock "
-               "--prefix .ci/node markdownlint-cli2@0.22.1)")
+               f"--prefix .ci/node {package})")
     if os.environ.get("SITE_BUILDER_REQUIRE_TOOLS") == "1":
         pytest.fail(f"{message}; SITE_BUILDER_REQUIRE_TOOLS=1 makes this a failure")
     pytest.skip(message)

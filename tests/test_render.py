@@ -344,6 +344,6 @@ def test_a_mark_s_colour_and_label_reach_the_site(list_copy: Path) -> None:
         encoding="utf-8")
     pages = {p.path: p.text for p in build_pages(check_dir(list_copy))}
     card = pages["sections/reconstruction.md"]
-    assert ('<span class="sb-badge sb-badge--mark" style="background: #7b1fa2" title="Papers '
-            'for Non-Medical Anomaly Detection">beyond medicine</span>') in card
+    assert ('<span class="sb-badge sb-badge--mark" style="background: #7b1fa2; color: #ffffff" '
+            'title="Papers for Non-Medical Anomaly Detection">beyond medicine</span>') in card
     assert '<option value="-non-medical">Not beyond medicine</option>' in pages["explore.md"]

@@ -26,7 +26,8 @@ def export_list(papers: Path, fmt: str, out: Path | None = None, *,
     with the venue table plus the list's ``_venues.yaml``, and write ``out`` atomically
     when given."""
     plist = plist or check_dir(papers)
-    text = export(plist, FORMATS[fmt].name, Options(load_venues(papers), site_url))
+    text = export(plist, FORMATS[fmt].name, Options(load_venues(papers),
+                                                  site_url or plist.info.site_url))
     if out is None:
         return ExportResult(text, None, False, plist)
     return ExportResult(text, out, write_atomic(out, text), plist)

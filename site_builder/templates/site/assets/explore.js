@@ -1,16 +1,28 @@
 /* Explore page: filter and sort the server-rendered list; the state lives in the URL so a
    filtered view can be shared.  Reads record text only through data attributes and never
-   writes HTML. Parameter names avoid "q", which Material's search reads. */
+   writes HTML. Parameter names avoid "q", which Material's search reads.
+   Also the paper pages' "Copy BibTeX" button. */
 (function () {
   "use strict";
-  var FIELDS = ["text", "section", "venue", "from", "to", "mark", "sort", "code"];
+  var FIELDS = ["text", "section", "venue", "from", "to", "mark", "tag", "sort", "code"];
+  var LETTERS = { "ß": "ss", "æ": "ae", "œ": "oe", "ø": "o", "ł": "l", "đ": "d", "þ": "th",
+                  "ð": "d", "ı": "i", "ħ": "h", "ŧ": "t", "ŋ": "n" };
+
+  /* Lower case without accents, so that "muller" finds "Müller" (and "Müller" too). */
+  function fold(text) {
+    return text.toLowerCase().normalize("NFD").replace(/[\u0300-\u036f]/g, "")
+      .replace(/[ßæœøłđþðıħŧŋ]/g, function (ch) { return LETTERS[ch]; });
+  }
 
   function init() {
     var form = document.getElementById("sb-filters");
     var list = document.getElementById("sb-results");
     if (!form || !list) return;
     var rows = Array.prototype.slice.call(list.children);
-    rows.forEach(function (row, i) { row.dataset.order = String(i); });
+    rows.forEach(function (row, i) {
+      row.dataset.order = String(i);
+      row.sbText = fold(row.dataset.text);
+    });
     var controls = {};
     FIELDS.forEach(function (name) { controls[name] = document.getElementById("sb-f-" + name); });
     FIELDS = FIELDS.filter(function (name) { return controls[name]; });  /* no marks: no filter */
@@ -48,8 +60,9 @@
       if (s.to && year > Number(s.to)) return false;
       if (s.mark && s.mark.charAt(0) === "-" && d.marks.indexOf(" " + s.mark.slice(1) + " ") >= 0) return false;
       if (s.mark && s.mark.charAt(0) !== "-" && d.marks.indexOf(" " + s.mark + " ") < 0) return false;
+      if (s.tag && d.tags.indexOf(" " + s.tag + " ") < 0) return false;
       if (s.code === "1" && d.code !== "1") return false;
-      return words.every(function (w) { return d.text.indexOf(w) !== -1; });
+      return words.every(function (w) { return row.sbText.indexOf(w) !== -1; });
     }
 
     var compare = {
@@ -65,7 +78,7 @@
 
     function apply(push) {
       var s = read();
-      var words = s.text.toLowerCase().split(/\s+/).filter(Boolean);
+      var words = fold(s.text).split(/\s+/).filter(Boolean);
       var shown = 0;
       rows.slice().sort(compare[s.sort] || compare.newest).forEach(function (row) {
         var ok = matches(row, s, words);
@@ -99,9 +112,48 @@
     });
   }
 
-  if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", init);
-  } else {
+  /* Copy BibTeX: the clipboard API where the browser allows it, else the entry is
+     selected so that Ctrl+C / Cmd+C copies it. */
+  function copyButtons() {
+    Array.prototype.forEach.call(document.querySelectorAll("button.sb-copy"), function (button) {
+      if (button.dataset.ready) return;
+      button.dataset.ready = "1";
+      var source = document.getElementById(button.dataset.copy);
+      var status = button.parentNode.querySelector(".sb-copy__status");
+      if (!source) return;
+      function say(text) { if (status) status.textContent = text; }
+      function select() {
+        var range = document.createRange();
+        range.selectNodeContents(source);
+        var selection = window.getSelection();
+        selection.removeAllRanges();
+        selection.addRange(range);
+        var copied = false;
+        try { copied = document.execCommand("copy"); } catch (e) { copied = false; }
+        say(copied ? "Copied." : "Selected: press Ctrl+C (Cmd+C on a Mac) to copy.");
+      }
+      button.addEventListener("click", function () {
+        var text = source.textContent;
+        if (navigator.clipboard && window.isSecureContext) {
+          navigator.clipboard.writeText(text).then(function () { say("Copied."); }, select);
+        } else {
+          select();
+        }
+      });
+    });
+  }
+
+  function start() {
     init();
+    copyButtons();
+  }
+
+  if (window.document$ && window.document$.subscribe) {
+    window.document$.subscribe(copyButtons);  /* Material's instant navigation */
+  }
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", start);
+  } else {
+    start();
   }
 })();

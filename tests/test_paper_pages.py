@@ -1,0 +1,167 @@
+"""Paper pages: one per record, their head metadata, and what the other pages link."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from mkdocs.utils.meta import get_data
+
+from site_builder.checking import check_dir
+from site_builder.cli import main
+from site_builder.commands.site import read_sources
+from site_builder.exporters import Options
+from site_builder.site import build_pages, front_matter, nav, paper_path, text_on
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+EXPORTS = FIXTURES / "exports"
+ROOT = Path(__file__).resolve().parents[1]
+HOSTILE = "muller2024-hostile"
+
+
+@pytest.fixture(scope="module")
+def pages() -> dict[str, str]:
+    built = read_sources(EXPORTS).pages(site_url="https://lists.example.org/ad")
+    return {p.path: p.text for p in built}
+
+
+def _meta(text: str) -> dict:
+    _, data = get_data(text)
+    assert data, text[:300]
+    return data
+
+
+def _tags(data: dict) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for _, name, content in data["sb_head"]:
+        out.setdefault(name, []).append(content)
+    return out
+
+
+def test_one_page_per_record_outside_the_navigation(pages: dict[str, str]) -> None:
+    stems = sorted(p.stem for p in EXPORTS.glob("[!_]*.yaml"))
+    assert {p for p in pages if p.startswith("papers/")} == {paper_path(s) for s in stems}
+    listed = [path for item in nav(list(read_sources(EXPORTS).pages())) for path in
+              item.values()]
+    assert listed and not any(p.startswith("papers/") for p in listed)
+
+
+def test_hostile_text_stays_inside_the_front_matter(pages: dict[str, str]) -> None:
+    text = pages[paper_path(HOSTILE)]
+    head = text.split("\n---\n", 1)[0]
+    assert "<" not in head and ">" not in head and "&" not in head.replace("&amp;", "")
+    data = _meta(text)
+    assert data["title"].startswith("Unbalanced { brace")  # escaped for the theme
+    assert _tags(data)["citation_title"] == [
+        "Unbalanced { brace and \\textbf{bold} 50% off $x^2$ # _ ~ } } \\end{document} @misc{evil,"]
+    assert "&lt;/summary&gt;" in data["description"]  # Material prints it unescaped
+    assert "<script>" not in text.split("\n---\n", 1)[1]
+
+
+def test_citation_tags_follow_the_venue_table(pages: dict[str, str]) -> None:
+    cvpr = _tags(_meta(pages[paper_path("guo2025-dinomaly")]))
+    assert cvpr["citation_conference_title"][0].startswith("IEEE/CVF Conference")
+    assert cvpr["citation_doi"] == ["10.1109/CVPR52734.2025.01234"]
+    assert cvpr["citation_publication_date"] == ["2025"]
+    media = _tags(_meta(pages[paper_path("guo2025-dinomaly-again")]))
+    assert media["citation_journal_title"] == ["Medical Image Analysis (Overridden)"]
+    assert "citation_conference_title" not in media
+    arxiv = _tags(_meta(pages[paper_path(HOSTILE)]))
+    assert arxiv["citation_arxiv_id"] == ["2401.01234"]
+    assert arxiv["citation_pdf_url"] == ["https://arxiv.org/pdf/2401.01234"]
+    assert arxiv["citation_author"] == ["Müller, Jürgen", "Ødegård, Åse", "李, 华"]
+    assert arxiv["og:url"] == [f"https://lists.example.org/ad/papers/{HOSTILE}/"]
+    assert "citation_journal_title" not in arxiv and "citation_conference_title" not in arxiv
+
+
+def test_json_ld_is_a_scholarly_article(pages: dict[str, str]) -> None:
+    ld = _meta(pages[paper_path("guo2025-dinomaly")])["sb_jsonld"]
+    assert ld["@type"] == "ScholarlyArticle" and ld["datePublished"] == "2025"
+    assert ld["identifier"]["value"] == "10.1109/CVPR52734.2025.01234"
+    assert ld["url"] == "https://lists.example.org/ad/papers/guo2025-dinomaly/"
+
+
+def test_front_matter_escapes_markup_and_reads_back() -> None:
+    value = {"t": "</script><b>&amp; 🌟 \u2028 \x85 \x9f \ufeff 'q' \"d\"\n:- #"}
+    text = front_matter(value)
+    assert not set("<>&") & set(text)
+    assert _meta(f"---\n{text}\n---\n\n# x\n") == value
+
+
+def test_badge_text_colour_reads_on_its_background() -> None:
+    assert text_on("#7b1fa2") == "#ffffff"
+    assert text_on("#ffeb3b") == "#000000"
+    assert text_on("#000000") == "#ffffff" and text_on("#ffffff") == "#000000"
+
+
+def test_the_related_slot_shows_what_it_is_given() -> None:
+    from site_builder.similar import Related
+
+    plist = check_dir(EXPORTS)
+    empty = {p.path: p.text for p in build_pages(plist, related={})}
+    assert "Related papers" not in empty[paper_path("guo2025-dinomaly")]
+    filled = {p.path: p.text for p in build_pages(plist, related={
+        "guo2025-dinomaly": [Related("guo2025-dinomaly-again", 0.9, ("dinomaly",))]})}
+    page = filled[paper_path("guo2025-dinomaly")]
+    assert "## Related papers" in page and 'href="../guo2025-dinomaly-again/"' in page
+    assert "shared: dinomaly" in page
+
+
+def test_cards_and_explore_rows_link_the_paper_page(pages: dict[str, str]) -> None:
+    assert 'class="sb-details" href="../../papers/guo2025-dinomaly/"' in pages[
+        "sections/methods.md"]
+    explore = pages["explore.md"]
+    assert 'class="sb-details" href="../papers/guo2025-dinomaly/"' in explore
+    assert "search:\n  exclude: true" in explore and "search:\n  exclude: true" in pages[
+        "contributing.md"]
+    assert "line one." in explore  # abstracts are matched by the words filter
+
+
+def test_explore_offers_the_lists_tags() -> None:
+    plist = check_dir(EXPORTS)
+    tags = sorted({t for e in plist.entries for t in e.paper.tags}, key=str.casefold)
+    explore = next(p.text for p in build_pages(plist, exports=Options())
+                   if p.path == "explore.md")
+    assert tags and all(f'<option value="{t}">' in explore for t in tags)
+    assert 'id="sb-f-tag"' in explore
+
+
+def test_site_url_from_the_list_fills_canonical_links_and_the_sitemap(tmp_path: Path) -> None:
+    work = tmp_path / "work"
+    shutil.copytree(EXPORTS, work / "papers")
+    listing = work / "papers" / "_list.yaml"
+    listing.write_text(listing.read_text("utf-8") + "site_url: https://lists.example.org/ad\n",
+                       encoding="utf-8")
+    shutil.copy(ROOT / "mkdocs.yml", work / "mkdocs.yml")  # strict: true
+    cwd = Path.cwd()
+    os.chdir(work)
+    try:
+        assert main(["site", "--papers", "papers", "-d", "site"]) == 0
+    finally:
+        os.chdir(cwd)
+    site = work / "site"
+    sitemap = (site / "sitemap.xml").read_text("utf-8")
+    assert f"<loc>https://lists.example.org/ad/papers/{HOSTILE}/</loc>" in sitemap
+    html = (site / "papers" / "guo2025-dinomaly" / "index.html").read_text("utf-8")
+    assert '<link rel="canonical" href="https://lists.example.org/ad/papers/guo2025-dinomaly/">' \
+        in html
+    assert '<meta name="citation_title" content="Dinomaly: The Less Is More' in html
+    ld = html.split('<script type="application/ld+json">', 1)[1].split("</script>", 1)[0]
+    assert json.loads(ld)["name"].startswith("Dinomaly")
+    hostile = (site / "papers" / HOSTILE / "index.html").read_text("utf-8")
+    assert "<script>alert(1)" not in hostile
+
+
+def test_home_shows_the_readme_header_with_images_on_demand() -> None:
+    home = next(p.text for p in read_sources(FIXTURES / "flagship").pages()
+                if p.path == "index.md")
+    assert "**🦉 Contributors**: [Yifei Sun" in home
+    assert '<a href="mailto:szhsxhsyf@hdu.edu.cn">szhsxhsyf@hdu.edu.cn</a>' in home
+    overview = home.split('<details class="sb-figure sb-overview">', 1)[1].split("</details>")[0]
+    assert "<summary>📚 Overview of Medical Imaging Anomaly Detection</summary>" in overview
+    assert 'loading="lazy" alt="Overview of Medical Imaging Anomaly Detection"' in overview
+    logos = home.split('<details class="sb-figure sb-logos">', 1)[1].split("</details>")[0]
+    assert logos.count("<img ") == 8 and "HDU, ITMO, SEU" in logos
