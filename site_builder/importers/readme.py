@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from ..dump import file_stems
-from ..kinds import EMAIL_CORE, RESERVED_ANCHORS, TOP_ANCHOR, YEAR_DIGITS
+from ..kinds import EMAIL_CORE, RESERVED_ANCHORS, TOP_ANCHOR, YEAR_DIGITS, paragraphs
 from ..model import (
     Contact,
     Entry,
@@ -85,6 +85,14 @@ _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 _CROSS_LISTED = re.compile(r"^↪ \*cross-listed from \[(?:\\.|[^\[\]\\])*\]\(#[^)\s]+\)\*$")
 _MARK_STOP = {"papers", "paper", "for", "on", "about", "with", "in", "the", "a", "an", "of"}
 # Lines that only hold the format's own wrappers: no content is lost by passing them over.
+_PARAGRAPH_BREAK = re.compile(r"<br\s*/?>(?:\s*<br\s*/?>)+", re.I)
+_MD_H1 = re.compile(r"^#[ \t]+(?P<title>[^\n]*\S)[ \t]*$", re.M)
+_MD_LINK = re.compile(r"!?\[((?:\\.|[^\[\]\\])*)\]\([^()\s]*\)")
+# The inline HTML a title may hold; sub- and superscripts become Unicode where every
+# character has one, italics become plain text (what a reader sees stays the same).
+_TITLE_TAG = re.compile(r"(?<!\\)<(sub|sup|i|em)>([^<>\\]{1,60})</\1>", re.I)
+_SCRIPTS = {"sup": str.maketrans("0123456789+-=()n", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁼⁽⁾ⁿ"),
+            "sub": str.maketrans("0123456789+-=()", "₀₁₂₃₄₅₆₇₈₉₊₋₌₍₎")}
 _HTML = re.compile(r"<[A-Za-z/!?]")
 _WRAPPER = re.compile(r"^\s*(?:<a\b[^<>]*>|</a>)\s*$", re.I)  # a link around a logo
 _FLAT_ITEM = re.compile(r"^[-*+]\s+\S")
@@ -173,6 +181,11 @@ def _header(head: list[str], info: dict) -> None:
         else:
             info["title"] = squash(unescape_entities(re.sub(r"<[^>]+>", "", h1.group(1))))
         text = text[: h1.start()] + text[h1.end():]
+    else:
+        md_h1 = _MD_H1.search(text)
+        if md_h1:  # "# [Awesome X](https://...)": the link's text is the title
+            info["title"] = md_unescape(squash(_MD_LINK.sub(r"\1", md_h1.group("title"))))
+            text = text[: md_h1.start()] + text[md_h1.end():]
     notes, prose, unplaced = _notes_and_prose(text.split("\n"), info)
     info["header_blocks"] = tuple(_blocks(unplaced))
     # images in the description or in a kept block are part of it, not badges
@@ -339,6 +352,22 @@ def _info_section(title: str, anchor: str | None, body: list[str]) -> Section:
                    text=tuple(text))
 
 
+def _title_tag(m: re.Match[str]) -> str:
+    """``<sup>3</sup>`` → ``³``; a script Unicode cannot write, and italics, as text."""
+    tag, inner = m.group(1).lower(), m.group(2)
+    table = _SCRIPTS.get(tag)
+    if table and all(ord(c) in table for c in inner):
+        return inner.translate(table)
+    return inner
+
+
+def _abstract(lines: list[str]) -> str | None:
+    """An abstract's lines as text: paragraphs (a blank line, or ``<br><br>`` as the
+    renderer writes them) kept, other whitespace collapsed."""
+    text = _PARAGRAPH_BREAK.sub("\n\n", "\n".join(lines))
+    return paragraphs(unescape_entities(text)) or None
+
+
 def _names_text(raw: str) -> str:
     """An authors line as text: Markdown escapes undone, and BibTeX escapes repaired only
     where a backslash is not one of the Markdown escapes the renderer writes (so a name
@@ -369,7 +398,7 @@ def _papers(body: list[str], category: str, first_line: int,
     def finish() -> None:
         if current is not None:
             if abstract is not None:  # <details> never closed: keep what was read, say so
-                current["abstract"] = squash(unescape_entities(" ".join(abstract))) or None
+                current["abstract"] = _abstract(abstract)
                 skipped.append((number, "the abstract's <details> is not closed; it was read "
                                 "up to here"))
             papers.append(current)
@@ -384,7 +413,7 @@ def _papers(body: list[str], category: str, first_line: int,
             if code and not code.lower().startswith(("http://", "https://")):
                 rest, code = f"[:octocat:]({code}) {rest}".strip(), None
             current = {
-                "title": md_unescape(entry.group("title")).strip(),
+                "title": md_unescape(_TITLE_TAG.sub(_title_tag, entry.group("title"))).strip(),
                 "venue": (vy.group("venue") or vy.group("venue2")).strip(),
                 "year": int(vy.group("year") or vy.group("year2")),
                 "url": unescape_entities(entry.group("url")),
@@ -410,7 +439,7 @@ def _papers(body: list[str], category: str, first_line: int,
             closing = re.search(r"</details>", line, re.I)
             if closing:
                 abstract.append(line[: closing.start()])
-                current["abstract"] = squash(unescape_entities(" ".join(abstract))) or None
+                current["abstract"] = _abstract(abstract)
                 abstract = None
             else:
                 abstract.append(line)
