@@ -16,7 +16,16 @@ from .errors import UsageError
 from .fsio import FileError, read_text, shown
 from .kinds import RESERVED_ANCHORS
 from .model import PaperList, anchor_of
-from .text import display_name, html_attr, html_paragraphs, html_text, md_escape, md_inline, md_title, safe_url
+from .text import (
+    display_name,
+    html_attr,
+    html_paragraphs,
+    html_text,
+    md_escape,
+    md_inline,
+    md_title,
+    safe_url,
+)
 
 BUNDLED_TEMPLATES = Path(__file__).resolve().parent / "templates"
 
