@@ -89,10 +89,15 @@ def html_text(value: str) -> str:
     return _AMBIGUOUS_AMP.sub("&amp;", squash(value)).replace("<", "&lt;")
 
 
+_FENCE_START = re.compile(r"^([`~])(?=\1\1)")  # a line that would read as a code fence
+
+
 def html_paragraphs(value: str) -> str:
     """Prose of several paragraphs (split at blank lines) as HTML text inside one HTML
-    block: paragraphs end in ``<br><br>``, since a blank line would end the block."""
-    return "<br><br>\n".join(html_text(p) for p in value.split("\n\n"))
+    block: paragraphs end in ``<br><br>``, since a blank line would end the block, and a
+    paragraph that starts like a code fence has its first character as a reference."""
+    return "<br><br>\n".join(_FENCE_START.sub(lambda m: f"&#{ord(m.group(1))};", html_text(p))
+                              for p in value.split("\n\n"))
 
 
 def html_attr(value: str) -> str:
