@@ -181,7 +181,9 @@ def test_abstract_paragraphs_are_data_and_render_as_paragraphs(tmp_path: Path) -
 def test_header_and_section_blocks_are_kept_as_written(tmp_path: Path) -> None:
     info = check_dir(_papers_of(LOSSLESS, tmp_path)).info
     assert info.header_blocks[0] == "> **Note:** this list is maintained by hand."
-    assert info.header_blocks[2] == "<p>An HTML paragraph in the header.</p>"
+    assert info.header_blocks[2:] == ("<p>An HTML paragraph in the header.</p>",
+                                      "### Scope: what this list covers",
+                                      "Papers with code, mostly.")
     cite = info.sections[1]
     assert cite.blocks[0] == "If this list helps your research, please cite:"
     assert cite.blocks[1].startswith("```bibtex\n@misc{example2025lossless,")

@@ -229,8 +229,8 @@ def _notes_and_prose(head: list[str], info: dict
         if fence or line.startswith(("```", "~~~")) or (not line and unplaced):
             unplaced.append(raw_line)
             continue
-        if not _placed(line):
-            unplaced.append(raw_line)
+        if not _placed(line) or (unplaced and _PROSE.match(line)):
+            unplaced.append(raw_line)  # prose after a kept block stays with it, in order
             continue
         rendered = _RENDERED_CONTACT.match(line)
         if rendered and md_unescape(rendered.group("shown")) == rendered.group("email"):
@@ -261,7 +261,8 @@ def _placed(line: str) -> bool:
     return (not line or bool(_PROSE.match(line) or _BOLD_NOTE.match(line) or
                              _IMAGES_ONLY.match(line) or _STRUCTURE.match(line) or
                              _WRAPPER.match(line) or _IMG_TAG.search(line) or
-                             _CONTACT.match(line) or _RENDERED_CONTACT.match(line)))
+                             (_CONTACT.match(line) and _EMAIL.search(line)) or
+                             _RENDERED_CONTACT.match(line)))
 
 
 def _blocks(lines: list[str]) -> list[str]:
