@@ -31,7 +31,16 @@ def _prose(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
     return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=">")
 
 
+class _Verbatim(str):
+    """A Markdown block written as a literal block (``|``): line for line as it shows."""
+
+
+def _verbatim(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|")
+
+
 _Writer.add_representer(_Prose, _prose)
+_Writer.add_representer(_Verbatim, _verbatim)
 
 
 def plain(record: Any) -> Any:
@@ -47,8 +56,12 @@ def plain(record: Any) -> Any:
             if f.default is not dataclasses.MISSING and value == f.default and \
                     not f.metadata["spec"].required:
                 continue
-            prose = f.metadata["spec"].kind in (Kind.LONG_TEXT, Kind.MARKDOWN)
-            out[f.name] = _Prose(value) if prose and len(value) > 80 else plain(value)
+            kind = f.metadata["spec"].kind
+            prose = kind in (Kind.LONG_TEXT, Kind.MARKDOWN)
+            if kind is Kind.BLOCKS:
+                out[f.name] = [_Verbatim(v) for v in value]
+            else:
+                out[f.name] = _Prose(value) if prose and len(value) > 80 else plain(value)
         return out
     if isinstance(record, (list, tuple)):
         return [plain(v) for v in record]

@@ -26,7 +26,7 @@ class Kind(str, Enum):
 
     TEXT = "text"  # one line of plain text; whitespace is collapsed
     TITLE = "title"  # a title or heading: one line of text, shorter
-    LONG_TEXT = "long_text"  # prose (abstracts); whitespace is collapsed to one line
+    LONG_TEXT = "long_text"  # prose (abstracts): paragraphs kept, other whitespace collapsed
     MARKDOWN = "markdown"  # one line of trusted inline Markdown (list-level file only)
     PERSON = "person"  # one person, "Family, Given" (or "others")
     NAMES = "names"  # list of persons
@@ -45,10 +45,12 @@ class Kind(str, Enum):
     OBJECT = "object"  # a nested record (see Spec.record)
     OBJECTS = "objects"  # a list of nested records
     STRINGS = "strings"  # list of one-line trusted Markdown strings
+    BLOCKS = "blocks"  # list of trusted Markdown blocks, kept verbatim (list-level file only)
     IDS = "ids"  # list of ids (marks, further sections, file names)
     LANG = "lang"  # a language tag: en, zh, pt-BR
     SYMBOL = "symbol"  # a mark's symbol in the README: a few characters, no space
     COLOUR = "colour"  # #rrggbb
+    BLOCK = "block"  # one trusted Markdown block (code, table, quote, HTML...), verbatim
 
 
 # --- limits ----------------------------------------------------------------------------
@@ -101,6 +103,9 @@ YEAR_DIGITS = "(?:{})\\d{{2}}".format("|".join(str(c) for c in range(MIN_YEAR //
 DATE_CORE = r"\d{4}-\d{2}-\d{2}"
 LANG_CORE = r"[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*"
 SYMBOL_CORE = r"[^\s\[\]()<>`\\]{1,4}"
+# Marks that may follow an author's name, kept as part of it ("Xu, Ke*"): corresponding
+# (*), equal contribution (†, #)...; a reader shows them after the whole name.
+AUTHOR_MARKS = "*†‡#§"
 COLOUR_CORE = r"#[0-9a-fA-F]{6}"
 URL_SCHEME = anycase("http") + "[Ss]?://"
 # What may not appear in a URL: it could end a Markdown link or an HTML attribute.
@@ -203,6 +208,20 @@ def squash(value: str) -> str:
     return " ".join(value.split())
 
 
+def paragraphs(value: str) -> str:
+    """Whitespace collapsed inside each paragraph, paragraphs (split at blank lines)
+    joined by one blank line: how prose keeps its shape without keeping stray spaces."""
+    kept: list[str] = []
+    current: list[str] = []
+    for line in [*value.splitlines(), ""]:
+        if line.strip():
+            current.append(line)
+        elif current:
+            kept.append(squash(" ".join(current)))
+            current = []
+    return "\n\n".join(kept)
+
+
 # Not empty, no control character: what every text kind's check starts with.
 _PLAIN = rf"^[^{CONTROL_CHARS}]*[^{CONTROL_CHARS}\s][^{CONTROL_CHARS}]*$"
 
@@ -225,20 +244,24 @@ def _text(value: Any, limit: int) -> str:
 
 
 def _string(limit: int, *rules: Rule, normalise: Callable[[str], str] | None = None,
-            extra: Callable[[str], Any] | None = None, fmt: str | None = None) -> Declaration:
+            extra: Callable[[str], Any] | None = None, fmt: str | None = None,
+            raw: bool = False) -> Declaration:
     """A text kind: shared checks, then ``rules`` in order, then ``normalise`` (and an
-    ``extra`` check that JSON Schema states as ``fmt``)."""
+    ``extra`` check that JSON Schema states as ``fmt``); with ``raw``, ``normalise`` gets
+    the value as written instead of with its whitespace collapsed."""
 
     searches = [(rule.regex.search, rule.refuse, rule) for rule in rules]  # Rule.broken, inlined
 
     def check(value: Any) -> Any:
         text = _text(value, limit)
+        if raw and normalise:
+            text = normalise(value)
         for search, refuse, rule in searches:
             if (search(value) is not None) is refuse:
                 raise rule.bad(text)
         if extra is not None:
             return extra(text)
-        return normalise(text) if normalise else text
+        return normalise(text) if normalise and not raw else text
 
     schema: dict[str, Any] = {"type": "string", "minLength": 1, "maxLength": limit}
     musts = [r.schema() for r in rules if not r.refuse]
@@ -400,6 +423,11 @@ def _arxiv(value: Any) -> str:
     return _ARXIV_TEXT.check(value)  # type: ignore[no-any-return]
 
 
+def _block(value: str) -> str:
+    """A Markdown block as written, without trailing spaces or surrounding blank lines."""
+    return "\n".join(line.rstrip() for line in value.splitlines()).strip("\n")
+
+
 def _authors_from_text(text: str) -> list[str]:
     """``"Guo, Jia; Lu, Shuai"`` (or one per line) → one raw value per person."""
     return [name for name in (squash(part) for line in text.splitlines()
@@ -409,7 +437,7 @@ def _authors_from_text(text: str) -> list[str]:
 KINDS: dict[Kind, Declaration] = {
     Kind.TEXT: _string(MAX_TEXT),
     Kind.TITLE: _string(MAX_TITLE),
-    Kind.LONG_TEXT: _string(MAX_LONG_TEXT),
+    Kind.LONG_TEXT: _string(MAX_LONG_TEXT, normalise=paragraphs, raw=True),
     Kind.MARKDOWN: _MARKDOWN,
     Kind.PERSON: _PERSON,
     Kind.NAMES: _list_of(_PERSON, "names", "- Guo, Jia", _authors_from_text),
@@ -446,6 +474,12 @@ KINDS: dict[Kind, Declaration] = {
     Kind.COLOUR: _string(7, Rule(_trimmed(COLOUR_CORE), lambda t: f"{short(t)} is not a "
                                  "colour", "write it as #rrggbb, e.g. '#7b1fa2'")),
 }
+
+KINDS[Kind.BLOCK] = _string(MAX_LONG_TEXT, Rule(
+    r"^(?:[^`]|`(?!``))*(?:```(?:[^`]|`(?!``))*```(?:[^`]|`(?!``))*)*$",
+    "has a ``` fence that is never closed", "close it: it would swallow the rest of the README"),
+    normalise=_block, raw=True)
+KINDS[Kind.BLOCKS] = _list_of(KINDS[Kind.BLOCK], "Markdown blocks", "- |\n    ```bibtex ...")
 
 CHECKS: dict[Kind, Callable[[Any], Any]] = {k: d.check for k, d in KINDS.items()}
 SCHEMAS: dict[Kind, dict[str, Any]] = {k: d.schema for k, d in KINDS.items()}

@@ -34,7 +34,7 @@ def spec(kind: Kind, doc: str, *, required: bool = False, example: Any = None,
          record: type | None = None, default: Any = None) -> Any:
     """Declare a field: its kind, a one-line description and whether it is required."""
     meta = {"spec": Spec(kind, doc, required, example, record)}
-    if kind in (Kind.NAMES, Kind.TAGS, Kind.OBJECTS, Kind.STRINGS, Kind.IDS):
+    if kind in (Kind.NAMES, Kind.TAGS, Kind.OBJECTS, Kind.STRINGS, Kind.IDS, Kind.BLOCKS):
         return field(default_factory=tuple, metadata=meta)
     return field(default=default, metadata=meta)
 
@@ -134,6 +134,9 @@ class Section:
                                record=Image)
     items: tuple[str, ...] = spec(Kind.STRINGS, "Bullet points, inline Markdown.")
     text: tuple[str, ...] = spec(Kind.STRINGS, "Paragraphs, inline Markdown.")
+    blocks: tuple[str, ...] = spec(Kind.BLOCKS, "Markdown blocks shown as written, after "
+                                   "everything else (a BibTeX code block, a table, a quote, "
+                                   "HTML); trusted, like the rest of the list file.")
     description: str | None = spec(Kind.MARKDOWN, "One-line description shown on the site.")
     legend: bool = spec(Kind.BOOL, "List the marks (symbol: description) as the first bullet "
                         "points (a Tips section).", default=False)
@@ -185,6 +188,8 @@ class ListInfo:
     sections: tuple[Section, ...] = spec(Kind.OBJECTS, "Sections in the order they appear.",
                                          required=True, record=Section)
     description: str | None = spec(Kind.MARKDOWN, "One-line description for the site.")
+    header_blocks: tuple[str, ...] = spec(Kind.BLOCKS, "Markdown blocks shown as written "
+                                          "after the description (quotes, tables, HTML).")
     repo: str | None = spec(Kind.URL, "The list's repository.")
     site_url: str | None = spec(Kind.URL, "Where the website is published (canonical links, "
                                 "sitemap, feed).", example="https://example.github.io/list/")

@@ -16,7 +16,16 @@ from .errors import UsageError
 from .fsio import FileError, read_text, shown
 from .kinds import RESERVED_ANCHORS
 from .model import PaperList, anchor_of
-from .text import display_name, html_attr, html_text, md_escape, md_inline, md_title, safe_url
+from .text import (
+    display_name,
+    html_attr,
+    html_paragraphs,
+    html_text,
+    md_escape,
+    md_inline,
+    md_title,
+    safe_url,
+)
 
 BUNDLED_TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -94,6 +103,7 @@ def environment(templates: Path | None = None, *, autoescape: bool = False) -> A
         auto_reload=False,  # one build: a template included per paper is not stat()ed again
     )
     env.filters.update(md=md_escape, md_inline=md_inline, md_title=md_title, html=html_text,
+                       html_paragraphs=html_paragraphs,
                        attr=html_attr, url=safe_url,
                        anchor=anchor_of, display_name=display_name)
     env.globals["anchors"] = {a: a for a in RESERVED_ANCHORS}  # ids the templates may use

@@ -7,7 +7,7 @@ import html
 import re
 import unicodedata
 
-from .kinds import is_safe_url, squash
+from .kinds import AUTHOR_MARKS, is_safe_url, squash
 
 # Characters that can start Markdown structure inside a line (emphasis, links, code, HTML,
 # entities, tables, strikethrough, math, escapes).  Escaping them all is safe: CommonMark
@@ -89,6 +89,17 @@ def html_text(value: str) -> str:
     return _AMBIGUOUS_AMP.sub("&amp;", squash(value)).replace("<", "&lt;")
 
 
+_FENCE_START = re.compile(r"^([`~])(?=\1\1)")  # a line that would read as a code fence
+
+
+def html_paragraphs(value: str) -> str:
+    """Prose of several paragraphs (split at blank lines) as HTML text inside one HTML
+    block: paragraphs end in ``<br><br>``, since a blank line would end the block, and a
+    paragraph that starts like a code fence has its first character as a reference."""
+    return "<br><br>\n".join(_FENCE_START.sub(lambda m: f"&#{ord(m.group(1))};", html_text(p))
+                              for p in value.split("\n\n"))
+
+
 def html_attr(value: str) -> str:
     """Escape text for a double-quoted HTML attribute value."""
     return html.escape(squash(value), quote=True)
@@ -123,5 +134,6 @@ def display_name(name: str) -> str:
     """``Guo, Jia`` → ``Jia Guo``; ``others`` → ``et al.`` (for reading, not for citing)."""
     if name.strip().lower() == "others":
         return "et al."
-    family, _, given = name.partition(",")
-    return f"{given.strip()} {family.strip()}".strip()
+    bare = name.rstrip(AUTHOR_MARKS + " ")
+    family, _, given = bare.partition(",")
+    return f"{given.strip()} {family.strip()}".strip() + name[len(bare):].strip()

@@ -75,7 +75,7 @@ def test_a_form_becomes_a_typed_paper() -> None:
     assert paper == Paper(
         title=ANSWERS["title"], authors=("Doe, Jane", "Roe, Richard", "Poe, Edgar"),
         venue="MICCAI", year=2024, url=ANSWERS["url"], category="benchmarks",
-        code=ANSWERS["code"], abstract="We look at anomaly maps. They are useful.",
+        code=ANSWERS["code"], abstract="We look at anomaly maps.\n\nThey are useful.",
         marks=("non-medical",), arxiv="2401.01234")
 
 

@@ -247,6 +247,10 @@ def test_fix_mojibake_is_idempotent(text: str) -> None:
     ("Br\\o{}nd", "Brønd"),
     ("Sch\\\"{o}n", "Schön"),
     ("Plain, Name", "Plain, Name"),
+    ('Mu{\\"{\\i}}z, Ana', "Muïz, Ana"),
+    ("\\textbf{Xu}, Ke", "Xu, Ke"),
+    ("Ng, 50% Andrew", "Ng, 50% Andrew"),  # a bare % is not a LaTeX comment here
+    ("Lee, {Ann} 100\\%", "Lee, Ann 100%"),
 ])
 def test_latex_to_text(raw: str, text: str) -> None:
     assert latex_to_text(raw) == text

@@ -155,6 +155,8 @@ WHERE: dict[Kind, tuple[bool, tuple[str | int, ...], bool]] = {
     Kind.EMAIL: (True, ("contact", "email"), False),
     Kind.SYMBOL: (True, ("marks", 0, "symbol"), False),
     Kind.COLOUR: (True, ("marks", 0, "colour"), False),
+    Kind.BLOCK: (True, ("sections", 0, "blocks"), True),
+    Kind.BLOCKS: (True, ("header_blocks",), False),
 }
 NOT_IN_A_RECORD = {Kind.FILE_STEM: "a file's name, not a value in it: checked as a fragment"}
 STRUCTURE = {Kind.OBJECT, Kind.OBJECTS}  # nested records: the model's, not a value kind
@@ -208,6 +210,10 @@ VALUES: dict[Kind, tuple[list[Any], list[Any]]] = {
     Kind.LANG: (["en", "zh", "pt-BR", "zh-Hans"], ["", "EN", "english", "e", "en_US", 5]),
     Kind.SYMBOL: (["*", "†", "⭐", "**"], ["", "a b", "[x]", "(", "`", "\\", "*****", 1]),
     Kind.COLOUR: (["#7b1fa2", "#FFFFFF"], ["red", "#fff", "7b1fa2", "#7b1fa2ff", ""]),
+    Kind.BLOCK: (["```bibtex\n@article{x,\n  title={Y}\n}\n```", "| a | b |\n| - | - |",
+                  "> quote\n\n> more", "<!-- note -->", "`one` and ```x``` inline"],
+                 [None, "", " \n ", 3, "a\x07b", "```\nnever closed", "x" * 20001]),
+    Kind.BLOCKS: ([["> a", "```\nb\n```"]], [[], "> a", ["```"], [""]]),
     Kind.FILE_STEM: (["guo2025-dinomaly-the-less-is-more"],
                      ["Guo2025", "a b", "a_b", "", "x" * (kinds.MAX_ID + 1)]),
 }

@@ -248,12 +248,12 @@ def test_field_values(extra: str, expected: list[tuple[int, str, str]]) -> None:
 def test_whitespace_is_normalised() -> None:
     src = load.parse("p.yaml", b"title: '  A   Fine\\tPaper '\nauthors: [' Doe,  Jane ']\n"
                      b"venue: V\nyear: 2024\nurl: https://example.org/a\ncategory: c\n"
-                     b"abstract: |\n  Line one.\n\n  Line two.\n")
+                     b"abstract: |\n  Line one\n  goes on.\n\n\n  Line two.\n")
     paper, problems = check_paper(src, ["c"])
     assert problems == [] and paper is not None
     assert paper.title == "A Fine\\tPaper"  # single quotes: no escapes in YAML
     assert paper.authors == ("Doe, Jane",)
-    assert paper.abstract == "Line one. Line two."
+    assert paper.abstract == "Line one goes on.\n\nLine two."  # paragraphs are kept
 
 
 def test_did_you_mean() -> None:

@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from ..dump import file_stems
-from ..kinds import EMAIL_CORE, RESERVED_ANCHORS, TOP_ANCHOR, YEAR_DIGITS
+from ..kinds import EMAIL_CORE, RESERVED_ANCHORS, TOP_ANCHOR, YEAR_DIGITS, paragraphs
 from ..model import (
     Contact,
     Entry,
@@ -85,6 +85,19 @@ _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
 _CROSS_LISTED = re.compile(r"^↪ \*cross-listed from \[(?:\\.|[^\[\]\\])*\]\(#[^)\s]+\)\*$")
 _MARK_STOP = {"papers", "paper", "for", "on", "about", "with", "in", "the", "a", "an", "of"}
 # Lines that only hold the format's own wrappers: no content is lost by passing them over.
+_PARAGRAPH_BREAK = re.compile(r"<br\s*/?>(?:\s*<br\s*/?>)+", re.I)
+_MD_H1 = re.compile(r"^#[ \t]+(?P<title>[^\n]*\S)[ \t]*$", re.M)
+_MD_LINK = re.compile(r"!?\[((?:\\.|[^\[\]\\])*)\]\([^()\s]*\)")
+# The inline HTML a title may hold; sub- and superscripts become Unicode where every
+# character has one, italics become plain text (what a reader sees stays the same).
+_TITLE_TAG = re.compile(r"(?<!\\)<(sub|sup|i|em)>([^<>\\]{1,60})</\1>", re.I)
+_SCRIPTS = {"sup": str.maketrans("0123456789+-=()n", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁼⁽⁾ⁿ"),
+            "sub": str.maketrans("0123456789+-=()", "₀₁₂₃₄₅₆₇₈₉₊₋₌₍₎")}
+_HTML = re.compile(r"<[A-Za-z/!?]")
+_WRAPPER = re.compile(r"^\s*(?:<a\b[^<>]*>|</a>)\s*$", re.I)  # a link around a logo
+_FLAT_ITEM = re.compile(r"^[-*+]\s+\S")
+# Lines that open a block a paragraph of the format cannot hold.
+_NOT_PROSE = re.compile(r"^\s*(?:\d{1,9}[.)](?:\s|$)|[=-]+\s*$)|^(?: {4}|\t)")
 _STRUCTURE = re.compile(r"^\s*(?:(?:</?div\b[^<>]*>|</?details\b[^<>]*>|</?p\b[^<>]*>|<br\s*/?>"
                         r"|\[!\[[^\[\]]*\]\([^()]*\)\s*\]\(#[^()]*\)"
                         rf"|\]\(#{re.escape(TOP_ANCHOR)}\))+\s*)?$", re.I)
@@ -168,9 +181,16 @@ def _header(head: list[str], info: dict) -> None:
         else:
             info["title"] = squash(unescape_entities(re.sub(r"<[^>]+>", "", h1.group(1))))
         text = text[: h1.start()] + text[h1.end():]
-    notes, prose = _notes_and_prose(head, info)
-    if prose:  # images in the description are part of it, not badges
-        text = "\n".join(line for line in text.split("\n") if line.strip() not in prose)
+    else:
+        md_h1 = _MD_H1.search(text)
+        if md_h1:  # "# [Awesome X](https://...)": the link's text is the title
+            info["title"] = md_unescape(squash(_MD_LINK.sub(r"\1", md_h1.group("title"))))
+            text = text[: md_h1.start()] + text[md_h1.end():]
+    notes, prose, unplaced = _notes_and_prose(text.split("\n"), info)
+    info["header_blocks"] = tuple(_blocks(unplaced))
+    # images in the description or in a kept block are part of it, not badges
+    taken = set(prose) | {line.strip() for line in unplaced}
+    text = "\n".join(line for line in text.split("\n") if line.strip() not in taken)
     badges = []
     for m in _MD_IMAGE.finditer(text):
         image = _image(m.group("src"), md_unescape(m.group("alt")), m.group("link"), "Badge")
@@ -193,13 +213,25 @@ def _header(head: list[str], info: dict) -> None:
         info["description"] = _tidy_markdown(" ".join(prose))
 
 
-def _notes_and_prose(head: list[str], info: dict) -> tuple[list[Note], list[str]]:
-    """The bold notes of the header, and its lines of prose (the description); the contact
-    line goes into ``info``."""
+def _notes_and_prose(head: list[str], info: dict
+                     ) -> tuple[list[Note], list[str], list[str]]:
+    """The bold notes of the header, its lines of prose (the description) and the lines
+    the format has no field for (kept as Markdown blocks, blank lines included); the
+    contact line goes into ``info``."""
     notes: list[Note] = []
     prose: list[str] = []
-    for line in head:
-        line = line.strip()
+    unplaced: list[str] = []
+    fence = False
+    for raw_line in head:
+        line = raw_line.strip()
+        if line.startswith(("```", "~~~")):
+            fence = not fence
+        if fence or line.startswith(("```", "~~~")) or (not line and unplaced):
+            unplaced.append(raw_line)
+            continue
+        if not _placed(line) or (unplaced and _PROSE.match(line)):
+            unplaced.append(raw_line)  # prose after a kept block stays with it, in order
+            continue
         rendered = _RENDERED_CONTACT.match(line)
         if rendered and md_unescape(rendered.group("shown")) == rendered.group("email"):
             info["contact"] = Contact(text=md_unescape(squash(rendered.group("text"))),
@@ -220,10 +252,76 @@ def _notes_and_prose(head: list[str], info: dict) -> tuple[list[Note], list[str]
         if note:
             notes.append(Note(label=md_unescape(squash(note.group("label"))),
                               text=_tidy_markdown(note.group("text"))))
-    return notes, prose
+    return notes, prose, unplaced
+
+
+def _placed(line: str) -> bool:
+    """Whether a header line is one the format reads (prose, a bold note, the contact,
+    badges, logos or a wrapper around them)."""
+    return (not line or bool(_PROSE.match(line) or _BOLD_NOTE.match(line) or
+                             _IMAGES_ONLY.match(line) or _STRUCTURE.match(line) or
+                             _WRAPPER.match(line) or _IMG_TAG.search(line) or
+                             (_CONTACT.match(line) and _EMAIL.search(line)) or
+                             _RENDERED_CONTACT.match(line)))
+
+
+def _blocks(lines: list[str]) -> list[str]:
+    """Lines as Markdown blocks: split at blank lines, except inside fenced code."""
+    blocks: list[str] = []
+    current: list[str] = []
+    fence = False
+    for line in [*lines, ""]:
+        if line.lstrip().startswith(("```", "~~~")):
+            fence = not fence
+        if line.strip() or fence:
+            current.append(line.rstrip())
+        elif current:
+            blocks.append("\n".join(current))
+            current = []
+    return blocks
+
+
+def _kind_of_block(block: str) -> str | None:
+    """What a block of an information section is in the format's own fields (image, items,
+    text, chart); None for anything else (code, table, quote, HTML, several images)."""
+    lines = block.split("\n")
+    if len(_IMG_TAG.findall(block)) == 1:
+        return "image" if all(_STRUCTURE.match(_IMG_TAG.sub("", line)) for line in lines) \
+            else None
+    if _HTML.search(block) or _IMG_TAG.search(block):
+        return None
+    if len(_MD_IMAGE.findall(block)) == 1 and all(_IMAGES_ONLY.match(line) for line in lines):
+        return "chart"
+    if _MD_IMAGE.search(block):
+        return None
+    if all(_FLAT_ITEM.match(line) for line in lines):
+        return "items"
+    if all(_PROSE.match(line) and not _NOT_PROSE.match(line) for line in lines):
+        return "text"
+    return None
+
+
+def _back_to_top(block: str) -> bool:
+    """A back-to-top banner (the footer), or only the format's wrappers."""
+    rest = "".join(m.group(0) for m in _MD_IMAGE.finditer(block)
+                   if not (m.group("link") or "").startswith("#"))
+    plain = _MD_IMAGE.sub("", block)
+    return not rest and all(_STRUCTURE.match(line) for line in plain.split("\n"))
+
+
+_ORDER = {"image": 0, "items": 1, "text": 2, "chart": 3}
 
 
 def _info_section(title: str, anchor: str | None, body: list[str]) -> Section:
+    """An information section in the format's fields when its blocks are the kinds the
+    renderer writes, in its order; otherwise its blocks as written (nothing lost)."""
+    blocks = [b for b in _blocks(body) if not _back_to_top(b)]
+    kinds = [_kind_of_block(b) for b in blocks]
+    ranks = [_ORDER.get(k or "", -1) for k in kinds]
+    simple = -1 not in ranks and ranks == sorted(ranks) and kinds.count("image") <= 1 \
+        and kinds.count("chart") <= 1
+    if not simple:
+        return Section(title=md_unescape(title), anchor=anchor, blocks=tuple(blocks))
     image = chart = None
     items: list[str] = []
     text: list[str] = []
@@ -253,6 +351,22 @@ def _info_section(title: str, anchor: str | None, body: list[str]) -> Section:
             paragraph = []
     return Section(title=plain, anchor=anchor, image=image, chart=chart, items=tuple(items),
                    text=tuple(text))
+
+
+def _title_tag(m: re.Match[str]) -> str:
+    """``<sup>3</sup>`` → ``³``; a script Unicode cannot write, and italics, as text."""
+    tag, inner = m.group(1).lower(), m.group(2)
+    table = _SCRIPTS.get(tag)
+    if table and all(ord(c) in table for c in inner):
+        return inner.translate(table)
+    return inner
+
+
+def _abstract(lines: list[str]) -> str | None:
+    """An abstract's lines as text: paragraphs (a blank line, or ``<br><br>`` as the
+    renderer writes them) kept, other whitespace collapsed."""
+    text = _PARAGRAPH_BREAK.sub("\n\n", "\n".join(lines))
+    return paragraphs(unescape_entities(text)) or None
 
 
 def _names_text(raw: str) -> str:
@@ -285,7 +399,7 @@ def _papers(body: list[str], category: str, first_line: int,
     def finish() -> None:
         if current is not None:
             if abstract is not None:  # <details> never closed: keep what was read, say so
-                current["abstract"] = squash(unescape_entities(" ".join(abstract))) or None
+                current["abstract"] = _abstract(abstract)
                 skipped.append((number, "the abstract's <details> is not closed; it was read "
                                 "up to here"))
             papers.append(current)
@@ -300,7 +414,7 @@ def _papers(body: list[str], category: str, first_line: int,
             if code and not code.lower().startswith(("http://", "https://")):
                 rest, code = f"[:octocat:]({code}) {rest}".strip(), None
             current = {
-                "title": md_unescape(entry.group("title")).strip(),
+                "title": md_unescape(_TITLE_TAG.sub(_title_tag, entry.group("title"))).strip(),
                 "venue": (vy.group("venue") or vy.group("venue2")).strip(),
                 "year": int(vy.group("year") or vy.group("year2")),
                 "url": unescape_entities(entry.group("url")),
@@ -326,7 +440,7 @@ def _papers(body: list[str], category: str, first_line: int,
             closing = re.search(r"</details>", line, re.I)
             if closing:
                 abstract.append(line[: closing.start()])
-                current["abstract"] = squash(unescape_entities(" ".join(abstract))) or None
+                current["abstract"] = _abstract(abstract)
                 abstract = None
             else:
                 abstract.append(line)
@@ -596,6 +710,7 @@ def parse_readme(text: str) -> Imported:
                       contents_title=info.get("contents_title", "Contents"),
                       numbered=any_numbered or not papers,
                       description=info.get("description"), repo=repo,
+                      header_blocks=info["header_blocks"],
                       marks=tuple(assembler.marks),
                       optional=("authors",) if any(not p.authors for p in papers) else (),
                       note_labels=tuple(NoteLabel(lang=lang, label=label)

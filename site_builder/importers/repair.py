@@ -69,10 +69,29 @@ _SPECIAL = re.compile(r"\\(ss|aa|AA|ae|AE|oe|OE|o|O|l|L|i|j)(?![A-Za-z])(?:\s*\{
 _ESCAPED = re.compile(r"\\([&%$#_])")
 
 
+_BARE_PERCENT = re.compile(r"(?<!\\)%")
+
+
 def latex_to_text(value: str) -> str:
-    """BibTeX escapes in a name to characters: ``M{\\"u}ller`` → ``Müller``."""
+    """BibTeX escapes in a name to characters: ``M{\\"u}ller`` → ``Müller``,
+    ``{\\"{\\i}}`` → ``ï``, ``\\textbf{X}`` → ``X``, through pylatexenc.
+
+    A bare ``%`` is escaped first (LaTeX would read the rest of the name as a comment);
+    should the parser fail on some input, the accent rules below do the common cases."""
     if "\\" not in value and "{" not in value:
         return value
+    from pylatexenc.latex2text import LatexNodes2Text
+
+    try:
+        text = LatexNodes2Text(math_mode="verbatim", strict_latex_spaces=True
+                               ).latex_to_text(_BARE_PERCENT.sub(r"\\%", value))
+    except Exception:  # a parser bug must not stop an import
+        return _latex_by_rules(value)
+    return " ".join(text.split())
+
+
+def _latex_by_rules(value: str) -> str:
+    """The common BibTeX accents and escapes, by pattern (the fallback)."""
 
     def base(letter: str) -> str:
         return _SPECIALS.get(letter[1:], letter[1:]) if letter.startswith("\\") else letter
