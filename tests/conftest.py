@@ -201,3 +201,18 @@ def server(local_server: HTTPServer) -> Iterator[HTTPServer]:
     local_server.clear()
     yield local_server
     local_server.clear()
+
+
+def build_site(work: Path) -> Path:
+    """Build ``work/papers`` into ``work/site`` as a repository does: from ``work``, with
+    this repository's mkdocs.yml (strict), through the CLI."""
+    from site_builder.cli import main
+
+    shutil.copy(REPO / "mkdocs.yml", work / "mkdocs.yml")
+    cwd = Path.cwd()
+    os.chdir(work)
+    try:
+        assert main(["site", "--papers", "papers", "-d", "site"]) == 0
+    finally:
+        os.chdir(cwd)
+    return work / "site"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 from pathlib import Path
 
@@ -11,10 +10,10 @@ import pytest
 from mkdocs.utils.meta import get_data
 
 from site_builder.checking import check_dir
-from site_builder.cli import main
 from site_builder.commands.site import read_sources
 from site_builder.exporters import Options
 from site_builder.site import build_pages, front_matter, nav, paper_path, text_on
+from tests.conftest import build_site
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 EXPORTS = FIXTURES / "exports"
@@ -135,13 +134,7 @@ def test_site_url_from_the_list_fills_canonical_links_and_the_sitemap(tmp_path: 
     listing = work / "papers" / "_list.yaml"
     listing.write_text(listing.read_text("utf-8") + "site_url: https://lists.example.org/ad\n",
                        encoding="utf-8")
-    shutil.copy(ROOT / "mkdocs.yml", work / "mkdocs.yml")  # strict: true
-    cwd = Path.cwd()
-    os.chdir(work)
-    try:
-        assert main(["site", "--papers", "papers", "-d", "site"]) == 0
-    finally:
-        os.chdir(cwd)
+    build_site(work)
     site = work / "site"
     sitemap = (site / "sitemap.xml").read_text("utf-8")
     assert f"<loc>https://lists.example.org/ad/papers/{HOSTILE}/</loc>" in sitemap

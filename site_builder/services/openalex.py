@@ -9,8 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
-from . import NotFound, ServiceError
-from .shape import Node, load_json
+from .shape import citation_count
 
 if TYPE_CHECKING:
     from .http import Client
@@ -34,17 +33,6 @@ def citations(client: Client, doi: str, *, mailto: str | None = None,
     if api_key:
         params["api_key"] = api_key
     reply = client.get(f"/works/doi:{quote(doi, safe='/:;()._-')}", params)
-    if reply.status_code == 404:
-        raise NotFound(f"OpenAlex has no work with DOI {doi}")
-    if reply.status_code != 200:
-        raise ServiceError(f"OpenAlex answered {reply.status_code} {reply.reason} for DOI "
-                           f"{doi} — try again later")
-
-    def fail(what: str) -> ServiceError:
-        return ServiceError(f"OpenAlex sent {what} for DOI {doi} — try again later")
-
-    data = Node(load_json(reply.content, fail), "", fail)
-    count = data.value.get("cited_by_count") if isinstance(data.value, dict) else None
-    if not isinstance(count, int) or isinstance(count, bool) or count < 0:
-        raise fail("a work without a cited_by_count")
-    return count
+    return citation_count(reply, "OpenAlex", f"DOI {doi}", "cited_by_count",
+                          "a work without a cited_by_count",
+                          f"OpenAlex has no work with DOI {doi}")

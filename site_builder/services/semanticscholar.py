@@ -10,8 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
-from . import NotFound, ServiceError
-from .shape import Node, load_json
+from .shape import citation_count
 
 if TYPE_CHECKING:
     from .http import Client
@@ -31,17 +30,6 @@ def citations(client: Client, ident: str, *, api_key: str | None = None) -> int:
     headers = {"x-api-key": api_key} if api_key else None
     reply = client.get(f"/paper/{quote(ident, safe='/:;()._-')}",
                        {"fields": "citationCount,externalIds"}, headers=headers)
-    if reply.status_code == 404:
-        raise NotFound(f"Semantic Scholar has no paper {ident}")
-    if reply.status_code != 200:
-        raise ServiceError(f"Semantic Scholar answered {reply.status_code} {reply.reason} "
-                           f"for {ident} — try again later")
-
-    def fail(what: str) -> ServiceError:
-        return ServiceError(f"Semantic Scholar sent {what} for {ident} — try again later")
-
-    data = Node(load_json(reply.content, fail), "", fail)
-    count = data.value.get("citationCount") if isinstance(data.value, dict) else None
-    if not isinstance(count, int) or isinstance(count, bool) or count < 0:
-        raise fail("a paper without a citationCount")
-    return count
+    return citation_count(reply, "Semantic Scholar", ident, "citationCount",
+                          "a paper without a citationCount",
+                          f"Semantic Scholar has no paper {ident}")

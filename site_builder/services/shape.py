@@ -14,6 +14,7 @@ import re
 from array import array
 from collections.abc import Callable, Iterator
 from itertools import accumulate
+from typing import Any
 
 from . import ServiceError
 
@@ -119,3 +120,26 @@ class Node:
                 raise self._wrong(item.path, item.value, "a text")
             out.append(item.value)
         return out
+
+
+def citation_count(reply: Any, service: str, subject: str, field: str, missing: str,
+                   absent: str) -> int:
+    """The non-negative count ``field`` of a one-record JSON answer about ``subject``:
+    NotFound (saying ``absent``) on 404, ServiceError on any other failure or shape
+    (OpenAlex and Semantic Scholar answer alike)."""
+    from . import NotFound
+
+    if reply.status_code == 404:
+        raise NotFound(absent)
+    if reply.status_code != 200:
+        raise ServiceError(f"{service} answered {reply.status_code} {reply.reason} for "
+                           f"{subject} — try again later")
+
+    def fail(what: str) -> ServiceError:
+        return ServiceError(f"{service} sent {what} for {subject} — try again later")
+
+    data = Node(load_json(reply.content, fail), "", fail)
+    count = data.value.get(field) if isinstance(data.value, dict) else None
+    if not isinstance(count, int) or isinstance(count, bool) or count < 0:
+        raise fail(missing)
+    return count

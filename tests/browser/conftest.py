@@ -13,7 +13,7 @@ from typing import ClassVar
 
 import pytest
 
-from tests.conftest import FLAGSHIP
+from tests.conftest import FLAGSHIP, build_site
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -43,18 +43,11 @@ def _need_chromium() -> None:
 @pytest.fixture(scope="session")
 def built_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The repo's list plus one hostile record, built with `site-builder site`."""
-    from site_builder.cli import main
 
     work = tmp_path_factory.mktemp("site")
     shutil.copytree(FLAGSHIP, work / "papers")
     (work / "papers" / f"{HOSTILE_KEY}.yaml").write_text(HOSTILE, encoding="utf-8")
-    shutil.copy(ROOT / "mkdocs.yml", work / "mkdocs.yml")
-    cwd = Path.cwd()
-    os.chdir(work)
-    try:
-        assert main(["site", "--papers", "papers", "-d", "site"]) == 0
-    finally:
-        os.chdir(cwd)
+    build_site(work)
     return work / "site"
 
 

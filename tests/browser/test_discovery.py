@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import functools
 import http.server
-import os
 import shutil
 import threading
 from collections.abc import Iterator
-from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 import pytest
 from playwright.sync_api import expect
+
+from tests.conftest import build_site
 
 from .conftest import ROOT, _QuietHandler
 
@@ -23,17 +23,10 @@ FIXTURE = ROOT / "tests" / "fixtures" / "discovery"
 @pytest.fixture(scope="module")
 def map_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The discovery fixture built with `site-builder site`, served on 127.0.0.1."""
-    from site_builder.cli import main
 
     work = tmp_path_factory.mktemp("discovery-site")
     shutil.copytree(FIXTURE, work / "papers")
-    shutil.copy(ROOT / "mkdocs.yml", work / "mkdocs.yml")
-    cwd = Path.cwd()
-    os.chdir(work)
-    try:
-        assert main(["site", "--papers", "papers", "-d", "site"]) == 0
-    finally:
-        os.chdir(cwd)
+    build_site(work)
     handler = functools.partial(_QuietHandler, directory=str(work / "site"))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
