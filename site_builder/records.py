@@ -190,11 +190,16 @@ def walk_sections(sections: tuple[Section, ...], at: tuple[str | int, ...] = ("s
         yield from walk_sections(section.sections, (*at, i, "sections"))
 
 
-def check_info(src: load.Source) -> tuple[ListInfo | None, list[Problem]]:
+def _file_problems(src: load.Source, empty: str, fix: str) -> list[Problem]:
+    """The problems of reading the file, plus one when it holds nothing at all."""
     problems = list(src.problems)
     if src.data is None and not problems:
-        problems.append(Problem(src.path, 0, "", "the list-level file is empty",
-                                "add title: and sections:"))
+        problems.append(Problem(src.path, 0, "", empty, fix))
+    return problems
+
+
+def check_info(src: load.Source) -> tuple[ListInfo | None, list[Problem]]:
+    problems = _file_problems(src, "the list-level file is empty", "add title: and sections:")
     if src.data is None:
         return None, problems
     info = build_record(ListInfo, src.data, src, (), problems)
@@ -260,10 +265,8 @@ def check_paper(src: load.Source, section_ids: list[str] | None,
                 info: ListInfo | None = None) -> tuple[Paper | None, list[Problem]]:
     """Check one paper file on its own (the category only when the sections are known;
     marks, further sections and optional fields only when the list-level file is)."""
-    problems = list(src.problems)
-    if src.data is None and not problems:
-        problems.append(Problem(src.path, 0, "", "the file is empty",
-                                "write the paper's fields, or delete the file"))
+    problems = _file_problems(src, "the file is empty",
+                              "write the paper's fields, or delete the file")
     if src.data is None:
         return None, problems
     optional = frozenset(info.optional) if info else frozenset()

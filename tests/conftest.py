@@ -167,6 +167,19 @@ def list_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return papers
 
 
+ONE_SECTION_LIST = "title: Test List\nsections:\n- title: Reconstruction\n  id: reconstruction\n"
+
+
+@pytest.fixture
+def one_section_list(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty ``papers/`` with a one-section list file, in a temporary working directory."""
+    folder = tmp_path / "papers"
+    folder.mkdir()
+    (folder / "_list.yaml").write_text(ONE_SECTION_LIST)
+    monkeypatch.chdir(tmp_path)
+    return folder
+
+
 # --- small helpers ---------------------------------------------------------------------
 
 PAPER = """\

@@ -14,20 +14,17 @@ from site_builder import cli, enrich
 from site_builder.checking import check_dir
 from site_builder.services import NotFound, ServiceError, openalex, semanticscholar
 from site_builder.services.http import Client
+from tests.conftest import ONE_SECTION_LIST
 
 from .conftest import write_paper
 
-LIST = "title: Test List\nsections:\n- title: Reconstruction\n  id: reconstruction\n"
+LIST = ONE_SECTION_LIST
 DAY1, DAY2 = dt.date(2026, 11, 23), dt.date(2026, 11, 30)
 
 
 @pytest.fixture
-def papers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    folder = tmp_path / "papers"
-    folder.mkdir()
-    (folder / "_list.yaml").write_text(LIST)
-    monkeypatch.chdir(tmp_path)
-    return folder
+def papers(one_section_list: Path) -> Path:
+    return one_section_list
 
 
 def services(server: HTTPServer, **kw: object) -> enrich.Services:

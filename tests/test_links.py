@@ -22,10 +22,10 @@ from site_builder import cli, links
 from site_builder.checking import check_dir
 from site_builder.services import http
 
-from .conftest import write_paper
+from .conftest import ONE_SECTION_LIST, write_paper
 
 NOW = dt.datetime(2026, 11, 30, 12, tzinfo=dt.timezone.utc)
-LIST = "title: Test List\nsections:\n- title: Reconstruction\n  id: reconstruction\n"
+LIST = ONE_SECTION_LIST
 
 
 def fast(**kw: object) -> links.Settings:
@@ -388,12 +388,8 @@ def test_github_renamed_archived_missing_and_rate_limited(server: HTTPServer) ->
 # --- the command ----------------------------------------------------------------------
 
 @pytest.fixture
-def papers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    folder = tmp_path / "papers"
-    folder.mkdir()
-    (folder / "_list.yaml").write_text(LIST)
-    monkeypatch.chdir(tmp_path)
-    return folder
+def papers(one_section_list: Path) -> Path:
+    return one_section_list
 
 
 def run(*args: str) -> int:
