@@ -29,7 +29,7 @@ from .load import display_path
 from .model import Entry, Paper, PaperList
 from .render import BUNDLED_TEMPLATES, environment, render_template
 from .stats import charts
-from .text import display_name, fold, html_title, safe_url, squash
+from .text import bare_name, display_name, fold, html_title, safe_url, squash
 from .venue_table import Venue, bundled, load_venues
 
 if TYPE_CHECKING:
@@ -228,7 +228,7 @@ def head_tags(paper: Paper, options: Options, canonical: str | None) -> list[lis
     venue = options.venue(paper.venue)
     arxiv = paper.arxiv or find_arxiv(paper.url)
     tags = [["name", "citation_title", paper.title]]
-    tags += [["name", "citation_author", a] for a in paper.authors if a != "others"]
+    tags += [["name", "citation_author", bare_name(a)] for a in paper.authors if a != "others"]
     tags.append(["name", "citation_publication_date", str(paper.year)])
     if venue and venue.kind in ("conference", "journal"):
         tags.append(["name", f"citation_{venue.kind}_title", venue.name])
@@ -264,7 +264,7 @@ def scholarly_article(paper: Paper, options: Options,
     article: dict[str, Any] = {
         "@context": "https://schema.org", "@type": "ScholarlyArticle",
         "headline": paper.title, "name": paper.title, "datePublished": str(paper.year),
-        "author": [{"@type": "Person", "name": display_name(a)}
+        "author": [{"@type": "Person", "name": display_name(bare_name(a))}
                    for a in paper.authors if a != "others"],
         "sameAs": [u for u in (paper.url, paper.doi and f"https://doi.org/{paper.doi}") if u],
         "isPartOf": {"@type": "Periodical" if venue and venue.kind == "journal"
