@@ -120,6 +120,18 @@ def relative_url(source: str, target: str, directory_urls: bool = True) -> str:
     return rel
 
 
+_MEDIA = ("![", "<img", "<picture", "<video", "<audio", "<iframe", "<object", "<embed",
+          "<image", "<svg")
+
+
+def shows_media(block: str) -> bool:
+    """Does a list's own Markdown block load something from another host?  The site
+    promises its readers that viewing it sends no request to anyone else, so such blocks
+    stay in the README."""
+    lowered = block.lower()
+    return any(marker in lowered for marker in _MEDIA)
+
+
 def build_pages(plist: PaperList, templates: Path | None = None,
                 contributing: str | None = None, *, directory_urls: bool = True,
                 exports: Options | None = None,
@@ -135,6 +147,7 @@ def build_pages(plist: PaperList, templates: Path | None = None,
     env = environment(templates, autoescape=True)
     env.filters.update(heading=md_heading, fold=fold, front_matter=front_matter,
                        text_on=text_on)
+    env.tests["showing_images"] = shows_media
     exports = exports or Options()
     groups = plist.grouped()
     section_of = {s.id: s for s, _ in groups}
