@@ -349,7 +349,8 @@ def test_citations_name_people_without_the_lists_author_marks(options: Options) 
     paper = Paper(title="Marked Authors", authors=("Xu, Ke*", "Guo, Jia†‡", "others"),
                   venue="CVPR", year=2025, url="https://example.org/p", category="methods",
                   added=dt.date(2025, 1, 2))
-    plist = PaperList(info=check_dir(HOSTILE).info, entries=(Entry("xu2025-marked", "xu2025-marked.yaml", paper),))
+    entry = Entry("xu2025-marked", "xu2025-marked.yaml", paper)
+    plist = PaperList(info=check_dir(HOSTILE).info, entries=(entry,))
     bib = _bib(export(plist, "bibtex", options)).entries[0]
     assert bib["author"] == "Xu, Ke and Guo, Jia and others"
     assert read_ris(export(plist, "ris", options))[0]["AU"] == ["Xu, Ke", "Guo, Jia"]
