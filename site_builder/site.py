@@ -29,7 +29,7 @@ from .load import display_path
 from .model import Entry, Paper, PaperList
 from .render import BUNDLED_TEMPLATES, environment, render_template
 from .stats import charts
-from .text import display_name, fold, html_title, safe_url, squash
+from .text import bare_name, display_name, fold, html_title, safe_url, squash
 from .venue_table import Venue, bundled, load_venues
 
 if TYPE_CHECKING:
@@ -120,6 +120,18 @@ def relative_url(source: str, target: str, directory_urls: bool = True) -> str:
     return rel
 
 
+_MEDIA = ("![", "<img", "<picture", "<video", "<audio", "<iframe", "<object", "<embed",
+          "<image", "<svg")
+
+
+def shows_media(block: str) -> bool:
+    """Does a list's own Markdown block load something from another host?  The site
+    promises its readers that viewing it sends no request to anyone else, so such blocks
+    stay in the README."""
+    lowered = block.lower()
+    return any(marker in lowered for marker in _MEDIA)
+
+
 def build_pages(plist: PaperList, templates: Path | None = None,
                 contributing: str | None = None, *, directory_urls: bool = True,
                 exports: Options | None = None,
@@ -135,6 +147,7 @@ def build_pages(plist: PaperList, templates: Path | None = None,
     env = environment(templates, autoescape=True)
     env.filters.update(heading=md_heading, fold=fold, front_matter=front_matter,
                        text_on=text_on)
+    env.tests["showing_images"] = shows_media
     exports = exports or Options()
     groups = plist.grouped()
     section_of = {s.id: s for s, _ in groups}
@@ -228,7 +241,7 @@ def head_tags(paper: Paper, options: Options, canonical: str | None) -> list[lis
     venue = options.venue(paper.venue)
     arxiv = paper.arxiv or find_arxiv(paper.url)
     tags = [["name", "citation_title", paper.title]]
-    tags += [["name", "citation_author", a] for a in paper.authors if a != "others"]
+    tags += [["name", "citation_author", bare_name(a)] for a in paper.authors if a != "others"]
     tags.append(["name", "citation_publication_date", str(paper.year)])
     if venue and venue.kind in ("conference", "journal"):
         tags.append(["name", f"citation_{venue.kind}_title", venue.name])
@@ -264,7 +277,7 @@ def scholarly_article(paper: Paper, options: Options,
     article: dict[str, Any] = {
         "@context": "https://schema.org", "@type": "ScholarlyArticle",
         "headline": paper.title, "name": paper.title, "datePublished": str(paper.year),
-        "author": [{"@type": "Person", "name": display_name(a)}
+        "author": [{"@type": "Person", "name": display_name(bare_name(a))}
                    for a in paper.authors if a != "others"],
         "sameAs": [u for u in (paper.url, paper.doi and f"https://doi.org/{paper.doi}") if u],
         "isPartOf": {"@type": "Periodical" if venue and venue.kind == "journal"

@@ -130,10 +130,16 @@ def slugify(value: str, max_words: int = 8) -> str:
     return "-".join(fold(value).split()[:max_words]) or "paper"
 
 
+def bare_name(name: str) -> str:
+    """``Xu, Ke*`` → ``Xu, Ke``: citations and metadata name people, not the list's
+    footnote marks (equal contribution, corresponding author)."""
+    return name.rstrip(AUTHOR_MARKS + " ")
+
+
 def display_name(name: str) -> str:
     """``Guo, Jia`` → ``Jia Guo``; ``others`` → ``et al.`` (for reading, not for citing)."""
     if name.strip().lower() == "others":
         return "et al."
-    bare = name.rstrip(AUTHOR_MARKS + " ")
+    bare = bare_name(name)
     family, _, given = bare.partition(",")
     return f"{given.strip()} {family.strip()}".strip() + name[len(bare):].strip()

@@ -9,6 +9,7 @@ cells, colliding keys, a venue override and every venue kind.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 import re
@@ -341,3 +342,17 @@ def test_the_site_serves_every_export_with_the_lists_venues() -> None:
     feed = ET.fromstring(files["feed.xml"])
     assert feed.findtext(f"{ATOM}id") == "https://lists.example.org/"
     assert all(path.endswith(".md") for item in nav(pages) for path in item.values())
+
+
+def test_citations_name_people_without_the_lists_author_marks(options: Options) -> None:
+    """``Xu, Ke*`` is footnote-marked on the list; a citation manager wants ``Xu, Ke``."""
+    paper = Paper(title="Marked Authors", authors=("Xu, Ke*", "Guo, Jia†‡", "others"),
+                  venue="CVPR", year=2025, url="https://example.org/p", category="methods",
+                  added=dt.date(2025, 1, 2))
+    entry = Entry("xu2025-marked", "xu2025-marked.yaml", paper)
+    plist = PaperList(info=check_dir(HOSTILE).info, entries=(entry,))
+    bib = _bib(export(plist, "bibtex", options)).entries[0]
+    assert bib["author"] == "Xu, Ke and Guo, Jia and others"
+    assert read_ris(export(plist, "ris", options))[0]["AU"] == ["Xu, Ke", "Guo, Jia"]
+    feed = ET.fromstring(export(plist, "atom", options))
+    assert [a.findtext(f"{ATOM}name") for a in feed.iter(f"{ATOM}author")] == ["Ke Xu", "Jia Guo"]

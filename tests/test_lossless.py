@@ -189,3 +189,16 @@ def test_header_and_section_blocks_are_kept_as_written(tmp_path: Path) -> None:
     assert cite.blocks[1].startswith("```bibtex\n@misc{example2025lossless,")
     overview = info.sections[2]
     assert overview.image is None and overview.blocks[0].count("<img ") == 2
+
+
+def test_the_site_home_shows_the_lists_own_blocks_but_no_remote_images(tmp_path: Path) -> None:
+    from site_builder.site import build_pages
+
+    home = build_pages(check_dir(_papers_of(LOSSLESS, tmp_path)))[0]
+    assert home.path == "index.md"
+    assert "> **Note:** this list is maintained by hand." in home.text
+    assert "## 📖 How to cite this list" in home.text
+    assert "```bibtex\n@misc{example2025lossless," in home.text
+    assert "| Detection | 2 |\n| Segmentation | 1 |" in home.text
+    assert "https://example.org/overview.png" not in home.text
+    assert "<!-- maintainers: keep the BibTeX in sync with CITATION.cff -->" in home.text

@@ -14,7 +14,7 @@ import uuid
 import xml.etree.ElementTree as ET
 
 from ..model import Entry, PaperList, sort_key
-from ..text import display_name, squash
+from ..text import bare_name, display_name, squash
 from .base import Options
 
 ATOM = "http://www.w3.org/2005/Atom"
@@ -76,7 +76,7 @@ def export(plist: PaperList, options: Options | None = None) -> str:
         _add(item, "published", _stamp(paper.added or updated))
         for name in paper.authors:
             if name.strip().lower() != "others":
-                _add(_add(item, "author"), "name", display_name(name))
+                _add(_add(item, "author"), "name", display_name(bare_name(name)))
         for term in dict.fromkeys((paper.category, *paper.tags)):
             _add(item, "category", term=term)
         summary = f"{paper.venue} {paper.year}"

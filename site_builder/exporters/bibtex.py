@@ -18,7 +18,7 @@ from collections.abc import Iterable
 
 from ..ids import find_arxiv
 from ..model import Entry, Paper, PaperList
-from ..text import fold, squash
+from ..text import bare_name, fold, squash
 from .base import Options, ordered
 
 HEADER = ("% Exported by site-builder: one entry per paper of the list.\n"
@@ -118,7 +118,7 @@ def fields(paper: Paper, options: Options) -> tuple[str, list[tuple[str, str]]]:
     venue = options.venue(paper.venue)
     arxiv = paper.arxiv or find_arxiv(paper.url)
     out = [("title", title_field(paper.title)),
-           ("author", " and ".join(latex(a) for a in paper.authors))]
+           ("author", " and ".join(latex(bare_name(a)) for a in paper.authors))]
     if venue and venue.kind == "conference":
         kind = "inproceedings"
         out.append(("booktitle", latex(venue.name)))

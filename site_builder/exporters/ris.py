@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from ..ids import find_arxiv
 from ..model import Paper, PaperList
-from ..text import squash
+from ..text import bare_name, squash
 from .base import Options, ordered
 
 _TYPES = {"conference": ("CONF", "T2"), "journal": ("JOUR", "JO")}
@@ -24,7 +24,7 @@ def record(paper: Paper, options: Options) -> str:
     venue = options.venue(paper.venue)
     kind, venue_tag = _TYPES.get(venue.kind if venue else "", ("GEN", "T2"))
     lines = [_line("TY", kind)]
-    lines += [_line("AU", a) for a in paper.authors if a.strip().lower() != "others"]
+    lines += [_line("AU", bare_name(a)) for a in paper.authors if a.strip().lower() != "others"]
     lines.append(_line("TI", paper.title))
     lines.append(_line("PY", str(paper.year)))
     lines.append(_line(venue_tag, venue.name if venue else paper.venue))
