@@ -8,19 +8,25 @@ import os
 import shutil
 import subprocess
 from pathlib import Path
+from xml.etree import ElementTree as ET
 
 import pytest
 
 from site_builder import cli
+from site_builder.checking import check_dir
 from site_builder.commands.dates import fill_dates
+from site_builder.commands.export import export_list
 from site_builder.commands.imports import import_file
 from site_builder.errors import UsageError
 from site_builder.importers import parse_readme
 from site_builder.importers.history import readme_history
 from site_builder.load import read
 from site_builder.records import check_paper
+from site_builder.site import _newest
 from tests.conftest import FAMILY, FLAGSHIP
 from tests.test_changed import GIT_ENV
+
+ATOM = "{http://www.w3.org/2005/Atom}"
 
 
 def git(repo: Path, *args: str, when: str = "2021-01-01T12:00:00+00:00",
@@ -277,3 +283,43 @@ def test_dates_outside_a_repository(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert capsys.readouterr().err == (
         f"error: {tmp_path / 'papers'}: not in a git repository — dates come from the git "
         "history; run this inside a clone of the list's repository\n")
+
+
+def test_the_feed_and_newest_papers_show_the_dates_from_history(
+        readme_repo: Path, tmp_path: Path) -> None:
+    """Imported with history, the feed holds the dated papers with those dates and the
+    home page lists them as newest additions; the undated paper is in neither."""
+    out = tmp_path / "papers"
+    import_file(readme_repo / "README.md", out, history=True)
+    plist = check_dir(out)
+    root = ET.fromstring(export_list(out, "atom", plist=plist).text)
+    published = {e.findtext(f"{ATOM}title"): e.findtext(f"{ATOM}published")
+                 for e in root.findall(f"{ATOM}entry")}
+    assert published == {title: f"{day}T00:00:00Z" for title, day in EXPECTED.items()}
+    assert root.findtext(f"{ATOM}updated") == "2021-09-01T00:00:00Z"
+    assert [e.paper.added for e in _newest(plist)] == sorted(EXPECTED.values(), reverse=True)
+
+
+def test_the_flagship_imported_in_one_commit_stays_undated_everywhere(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The flagship's case: all its records came in with one import commit and the
+    hand-written README's history is not at hand, so nothing may be dated; the feed then
+    has no entries and the home page lists the newest papers by year, without dates."""
+    repo = tmp_path / "flagship"
+    shutil.copytree(FLAGSHIP, repo / "papers")
+    git(repo, "init", "-q", "-b", "main")
+    commit(repo, "2026-11-29T10:00:00+00:00", "import the README")
+    monkeypatch.chdir(repo)
+    before = _snapshot(repo / "papers")
+    result = fill_dates(Path("papers"))
+    assert result.dated == [] and result.kept == 0
+    assert len(result.undated) == len(RECORDS) == 33
+    assert all("added 33 records at once" in u.reason for u in result.undated)
+    assert _snapshot(repo / "papers") == before
+    plist = check_dir(Path("papers"))
+    root = ET.fromstring(export_list(Path("papers"), "atom", plist=plist).text)
+    assert root.findall(f"{ATOM}entry") == []
+    newest = _newest(plist)
+    assert newest and all(e.paper.added is None for e in newest)
+    assert [e.paper.year for e in newest] == sorted((e.paper.year for e in newest),
+                                                    reverse=True)
