@@ -323,3 +323,28 @@ def test_the_flagship_imported_in_one_commit_stays_undated_everywhere(
     assert newest and all(e.paper.added is None for e in newest)
     assert [e.paper.year for e in newest] == sorted((e.paper.year for e in newest),
                                                     reverse=True)
+
+
+def test_records_dates_cannot_be_added_to_are_reported_and_left_alone(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    repo = tmp_path / "repo"
+    papers = repo / "papers"
+    papers.mkdir(parents=True)
+    git(repo, "init", "-q", "-b", "main")
+    (papers / "broken.yaml").write_text("title: [unclosed\n", "utf-8")
+    (papers / "empty-added.yaml").write_text("title: A Paper\nadded:\n", "utf-8")
+    (papers / "flow.yaml").write_text("{title: A Paper, year: 2024}\n", "utf-8")
+    (papers / "ended.yaml").write_text("title: A Paper\n...\n", "utf-8")
+    commit(repo, "2024-05-01T10:00:00+00:00", "odd records")
+    monkeypatch.chdir(repo)
+    before = _snapshot(papers)
+    result = fill_dates(Path("papers"))
+    assert result.dated == [] and _snapshot(papers) == before
+    reasons = {u.path.name: u.reason for u in result.undated}
+    assert reasons["broken.yaml"].startswith("cannot be read (")
+    assert reasons["broken.yaml"].endswith(") — fix it first (site-builder check)")
+    assert reasons["empty-added.yaml"] == ("has an 'added:' key without a value — give it a "
+                                           "date (YYYY-MM-DD) or delete the line")
+    for name in ("flow.yaml", "ended.yaml"):
+        assert reasons[name] == ("the date cannot be added as one line at the end — add "
+                                 "'added: 2024-05-01' by hand")

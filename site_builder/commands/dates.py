@@ -63,8 +63,9 @@ def fill_dates(papers_dir: Path, *, dry_run: bool = False, bulk: int = BULK) -> 
     for path in load.paper_files(papers_dir):
         src = load.read(path)
         if src.problems or not isinstance(src.data, dict):
-            result.undated.append(Undated(path, "the record does not read as YAML — fix it "
-                                          "first (site-builder check)"))
+            why = src.problems[0].message if src.problems else "it is not a mapping of fields"
+            result.undated.append(Undated(path, f"cannot be read ({why}) — fix it first "
+                                          "(site-builder check)"))
         elif src.data.get("added") is not None:
             result.kept += 1
         elif "added" in src.data:
