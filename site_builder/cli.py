@@ -20,6 +20,8 @@ from .errors import InvalidRecords, Problem, SiteBuilderError, UsageError, forma
 
 if TYPE_CHECKING:
     from .checking import Stats
+    from .commands.imports import ImportResult
+    from .importers.history import ReadmeHistory
     from .model import PaperList
 
 Handler = Callable[[argparse.Namespace], int]
@@ -121,9 +123,11 @@ def _cmd_import(args: argparse.Namespace) -> int:
     from .checking import check_dir
     from .commands.imports import import_file
 
-    result = import_file(args.source, args.papers, force=args.force)
+    result = import_file(args.source, args.papers, force=args.force, history=args.history)
     print(f"imported {result.papers} papers in {result.sections} sections into "
           f"{args.papers}/ ({len(result.written)} files)")
+    if result.history is not None:
+        _print_import_history(args.source, result, result.history)
     from .importers.readme import looks_like_entry
 
     lost = 0
@@ -146,6 +150,63 @@ def _cmd_import(args: argparse.Namespace) -> int:
         return 1
     _print_problems(list(plist.warnings), "text", sys.stderr)
     return 1 if lost else 0
+
+
+def _print_import_history(source: Path, result: ImportResult, history: ReadmeHistory) -> None:
+    """``import --history``: how many papers got a date, and which did not (on stderr)."""
+    print(f"dated {result.papers - len(result.undated)} of {result.papers} papers from "
+          f"{history.versions} committed version{'s' if history.versions != 1 else ''} of "
+          f"{source}", file=sys.stderr)
+    for commit in history.unparsable:
+        print(f"{source}: warning: the version of commit {commit.sha[:10]} ({commit.day}) "
+              "could not be read and was skipped — its entries are dated by the next "
+              "version that holds them", file=sys.stderr)
+    for paper in result.undated:
+        print(f"{source}: warning: no committed version holds {paper.title!r} — it was "
+              "left without 'added'; commit the README and import again, or add the date "
+              "by hand", file=sys.stderr)
+
+
+def _cmd_dates(args: argparse.Namespace) -> int:
+    from .commands.dates import fill_dates
+    from .load import display_path
+
+    result = fill_dates(args.papers, dry_run=args.dry_run, bulk=args.bulk)
+    verb = "would add" if args.dry_run else "added"
+    for path, day in result.dated:
+        print(f"{display_path(path)}: {verb} added: {day}")
+    for item in result.undated:
+        print(f"{display_path(item.path)}: not dated: {item.reason}", file=sys.stderr)
+    for hint in result.hints:
+        print(f"note: {hint}", file=sys.stderr)
+    print(f"{len(result.dated)} record{'s' if len(result.dated) != 1 else ''} "
+          f"{'to date' if args.dry_run else 'dated'}, {len(result.undated)} left undated, "
+          f"{result.kept} already dated", file=sys.stderr)
+    return 0
+
+
+def _non_negative(value: str) -> int:
+    """A count option: a whole number, 0 or more."""
+    if not value.isdigit():
+        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number (0 or more)")
+    return int(value)
+
+
+def _add_dates(sub: argparse._SubParsersAction) -> None:
+    from .commands.dates import BULK
+
+    p = sub.add_parser("dates", help="fill missing 'added' dates from the records' git "
+                       "history", description="Give each record without 'added' the day "
+                       "(UTC, committer date) of the commit that first added its file. "
+                       "Existing dates are never changed; records that came in with a bulk "
+                       "import, or are not committed, are left undated and reported.")
+    _common(p)
+    p.add_argument("--dry-run", action="store_true",
+                   help="write nothing; print the dates that would be added")
+    p.add_argument("--bulk", type=_non_negative, default=BULK, metavar="N",
+                   help="a commit that added more than N record files is a bulk import: "
+                   f"its date is not when those papers joined the list (default: {BULK})")
+    p.set_defaults(func=_cmd_dates)
 
 
 def _cmd_site(args: argparse.Namespace) -> int:
@@ -526,6 +587,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("source", type=Path, metavar="SOURCE.md", help="the README to import")
     _common(p)
     p.add_argument("--force", action="store_true", help="overwrite an existing list")
+    p.add_argument("--history", action="store_true",
+                   help="give each paper 'added': the day (UTC, committer date) its entry "
+                   "first appeared in SOURCE's git history")
     p.set_defaults(func=_cmd_import)
 
     p = sub.add_parser("site", help="build the website into SITE_DIR")
@@ -546,6 +610,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_export(sub)
     _add_links(sub)
     _add_enrich(sub)
+    _add_dates(sub)
 
     p = sub.add_parser("schema", help="write the JSON Schemas of the record files")
     p.add_argument("-o", "--output", type=_output_path, default=Path("schema"), metavar="DIR",

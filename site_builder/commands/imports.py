@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ..dump import write_list
 from ..errors import UsageError
 from ..fsio import file_error
 from ..importers import IMPORTERS
+from ..importers.history import ReadmeHistory, readme_history
 from ..load import LIST_FILE
+from ..model import Paper
 
 
 @dataclass(frozen=True)
@@ -19,11 +21,16 @@ class ImportResult:
     papers: int
     sections: int
     skipped: list[tuple[int, str]]
+    history: ReadmeHistory | None = None  # with --history: what the git history gave
+    undated: list[Paper] = field(default_factory=list)  # with --history: no committed entry
 
 
 def import_file(source: Path, papers_dir: Path, fmt: str = "readme", *,
-                force: bool = False) -> ImportResult:
-    """Write one YAML file per paper plus the list-level file into ``papers_dir``."""
+                force: bool = False, history: bool = False) -> ImportResult:
+    """Write one YAML file per paper plus the list-level file into ``papers_dir``.
+
+    With ``history``, each paper gets ``added``: the day its entry first appeared in the
+    source's git history (see :mod:`site_builder.importers.history`)."""
     if (papers_dir / LIST_FILE).exists() and not force:
         raise UsageError(f"{papers_dir / LIST_FILE} exists — import into an empty folder, "
                          "or pass --force to overwrite")
@@ -33,6 +40,7 @@ def import_file(source: Path, papers_dir: Path, fmt: str = "readme", *,
         raise UsageError(f"{source}: {err.strerror}") from err
     except UnicodeDecodeError as err:
         raise UsageError(f"{source}: not UTF-8 ({err.reason})") from err
+    dates = readme_history(source, IMPORTERS[fmt]) if history else None  # before writing
     try:
         papers_dir.mkdir(parents=True, exist_ok=True)
     except OSError as err:
@@ -41,6 +49,10 @@ def import_file(source: Path, papers_dir: Path, fmt: str = "readme", *,
     if not imported.papers:
         raise UsageError(f"{source}: no paper entries found — is it a README in the list's "
                          "format ('- [[VENUE YEAR]](url) **Title**')?")
-    written = write_list(papers_dir, imported.info, imported.papers, imported.stems)
-    return ImportResult(papers_dir, written, len(imported.papers),
-                        len(imported.info.paper_sections()), imported.skipped)
+    papers, undated = imported.papers, []
+    if dates is not None:
+        papers = [replace(p, added=dates.date_of(p)) for p in papers]
+        undated = [p for p in papers if p.added is None]
+    written = write_list(papers_dir, imported.info, papers, imported.stems)
+    return ImportResult(papers_dir, written, len(papers), len(imported.info.paper_sections()),
+                        imported.skipped, dates, undated)
