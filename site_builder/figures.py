@@ -62,6 +62,8 @@ ENV = "SITE_BUILDER_FIGURE_CACHE"
 OK, REFUSED, FAILED = "ok", "refused", "failed"
 FIX_IMAGE = "link a PNG, JPEG, GIF or WebP image file itself (not a page that shows it)"
 FIX_RETRY = "run 'site-builder figures' again later, or link a copy of the figure elsewhere"
+# One decode at a time: a picture near MAX_PIXELS takes a few hundred MB while it is drawn.
+_DECODING = threading.Lock()
 
 
 def figure_dir(override: Path | None = None) -> Path:
@@ -412,7 +414,8 @@ class _Fetcher:
         if old is not None and old.status == OK and old.sha256 == digest:
             return replace(old, fetched=now, etag=etag, last_modified=modified), None
         try:
-            encoded = reencode(reply.content, self.settings.max_pixels)
+            with _DECODING:
+                encoded = reencode(reply.content, self.settings.max_pixels)
         except NotAnImage as err:
             return Cached(REFUSED, now, str(err), err.fix, digest, etag, modified), None
         key = url_key(url)

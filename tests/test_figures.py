@@ -251,6 +251,24 @@ def test_a_tampered_index_is_ignored(tmp_path: Path) -> None:
     assert read_index(cache) == {}
 
 
+def test_the_site_reads_only_regular_webp_files_from_the_cache(
+        tmp_path: Path, httpserver: HTTPServer, images: dict[str, str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    papers = make_list(tmp_path, images)
+    cache = tmp_path / "cache"
+    fetch_figures(check_dir(papers), cache, FAST)
+    index = read_index(cache)
+    png, jpeg = index[images[STEMS[0]]], index[images[STEMS[1]]]
+    assert png.thumb is not None and jpeg.full is not None
+    secret = tmp_path / "secret.txt"
+    secret.write_text("password", "utf-8")
+    (cache / png.thumb.file).unlink()
+    (cache / png.thumb.file).symlink_to(secret)  # a link out of the cache: not published
+    (cache / jpeg.full.file).write_bytes(b"<script>alert(1)</script>")  # not WebP
+    monkeypatch.setenv("SITE_BUILDER_FIGURE_CACHE", str(cache))
+    assert set(read_sources(papers).figures) == set(images) - {STEMS[0], STEMS[1]}
+
+
 # --- the site's side ------------------------------------------------------------------
 
 def test_the_site_serves_cached_copies_and_never_fetches(
