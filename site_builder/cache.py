@@ -50,14 +50,19 @@ Signature = tuple[int, int, int, int]  # size, mtime_ns, inode, ctime_ns
 Result = tuple[Paper | None, list[Problem]]
 
 
-def cache_file(papers_dir: Path) -> Path:
-    """Where the cache of the list in ``papers_dir`` lives (see the module docstring)."""
+def cache_dir() -> Path:
+    """The tool's cache folder (see the module docstring); the figure cache lives in it."""
     base = os.environ.get("SITE_BUILDER_CACHE_DIR")
     if not base:
         xdg = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
         base = os.path.join(xdg, "site-builder")
+    return Path(base)
+
+
+def cache_file(papers_dir: Path) -> Path:
+    """Where the cache of the list in ``papers_dir`` lives (see the module docstring)."""
     key = hashlib.blake2b(str(Path(papers_dir).resolve()).encode(), digest_size=12)
-    return Path(base) / f"{key.hexdigest()}.json"
+    return cache_dir() / f"{key.hexdigest()}.json"
 
 
 @functools.cache

@@ -511,6 +511,53 @@ def _add_enrich(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=_cmd_enrich)
 
 
+# --- owned by the figures work: `figures` ---------------------------------------------
+
+def _cmd_figures(args: argparse.Namespace) -> int:
+    from .commands.figures import as_json, run_figures
+
+    report = run_figures(args)
+    _print_problems(report.problems(), "text", sys.stderr)
+    if args.json:
+        sys.stdout.write(as_json(report))
+        return 0
+    counts = report.counts()
+    print(f"figures: {counts['fetched']} fetched, {counts['unchanged']} unchanged, "
+          f"{counts['cached']} from the cache, {counts['refused']} refused, "
+          f"{counts['failed']} failed ({report.folder})")
+    return 0
+
+
+def _add_figures(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("figures", help="fetch the papers' figures into the figure cache "
+                       "(the site then serves its own copies)",
+                       description="Fetch each paper's figure once (PNG, JPEG, GIF or WebP, "
+                       "within a size cap), re-encode it as a WebP thumbnail and full-width "
+                       "copy, and keep both in the figure cache, which 'site-builder site' "
+                       "reads. Fresh entries are not asked again. Refusals are warnings; the "
+                       "exit code is 0.")
+    _common(p)
+    p.add_argument("--cache", type=_output_path, metavar="DIR",
+                   help="the figure cache (env SITE_BUILDER_FIGURE_CACHE; default: figures/ "
+                   "in the tool's cache folder, which the site build reads)")
+    p.add_argument("--refresh", action="store_true",
+                   help="ask about every figure again, fresh or not")
+    p.add_argument("--max-age", type=float, default=30.0, metavar="DAYS",
+                   help="ask again about a figure fetched DAYS ago (default: 30)")
+    p.add_argument("--max-size", type=float, default=10.0, metavar="MB",
+                   help="largest figure fetched (default: 10)")
+    p.add_argument("--deadline", type=float, default=60.0, metavar="SECONDS",
+                   help="network time per figure, retries included (default: 60)")
+    p.add_argument("--per-host", type=int, default=2, metavar="N",
+                   help="requests at once to one host, 1 or 2 (default: 2)")
+    p.add_argument("--json", action="store_true",
+                   help="print every paper's outcome as JSON instead of the summary")
+    p.add_argument("--allow-private-addresses", action="store_true",
+                   help="allow loopback and private addresses (for tests against local "
+                   "servers only; never on untrusted links)")
+    p.set_defaults(func=_cmd_figures)
+
+
 # ---------------------------------------------------------------------------------------
 
 def _cmd_schema(args: argparse.Namespace) -> int:
@@ -611,6 +658,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_links(sub)
     _add_enrich(sub)
     _add_dates(sub)
+    _add_figures(sub)
 
     p = sub.add_parser("schema", help="write the JSON Schemas of the record files")
     p.add_argument("-o", "--output", type=_output_path, default=Path("schema"), metavar="DIR",

@@ -70,13 +70,14 @@ def file_error(path: object, err: OSError, action: str = "cannot write") -> File
 
 # --- writing files -----------------------------------------------------------------------
 
-def write_atomic(path: Path, content: str) -> bool:
-    """Write ``content`` to ``path`` via a temp file and rename; False if unchanged.
+def write_atomic(path: Path, content: str | bytes) -> bool:
+    """Write ``content`` (text as UTF-8, or bytes as they are) to ``path`` via a temp file
+    and rename; False if unchanged.
 
     Raises :class:`FileError` when the file cannot be written; the old file is then intact.
     """
     path = Path(path)
-    data = content.encode("utf-8")
+    data = content.encode("utf-8") if isinstance(content, str) else content
     mode: int | None = None  # None: a new file, which gets 0o666 minus the umask
     try:
         st = os.lstat(path)

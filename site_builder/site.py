@@ -23,6 +23,7 @@ from .checking import check_dir
 from .enrich import PaperMetrics, metrics_path, paper_metrics, read_metrics
 from .exporters import FORMATS, Options
 from .exporters.bibtex import cite_keys, entry_text
+from .figures import SiteFigure, site_figures
 from .fsio import FileError, file_error, read_text, shown, write_atomic
 from .ids import find_arxiv
 from .load import display_path
@@ -49,6 +50,7 @@ class Page:
     path: str  # relative to the docs folder, posix
     title: str
     text: str
+    data: bytes | None = None  # a binary file (a figure's copy) instead of text
 
 
 def md_heading(value: str) -> Any:
@@ -132,18 +134,34 @@ def shows_media(block: str) -> bool:
     return any(marker in lowered for marker in _MEDIA)
 
 
+def relative_file(source: str, target: str, directory_urls: bool = True) -> str:
+    """A link from page ``source`` to the file ``target`` (a docs path such as
+    ``figures/x.webp``, served as it is)."""
+    here = page_url(source, directory_urls)
+    base = here.rstrip("/") if directory_urls else posixpath.dirname(here)
+    return posixpath.relpath(target, base or ".")
+
+
+def figure_path(key: str, thumb: bool = False) -> str:
+    """Where a paper's own copy of its figure is served (see :mod:`site_builder.figures`)."""
+    return f"figures/{key}.thumb.webp" if thumb else f"figures/{key}.webp"
+
+
 def build_pages(plist: PaperList, templates: Path | None = None,
                 contributing: str | None = None, *, directory_urls: bool = True,
                 exports: Options | None = None,
                 metrics: Mapping[str, Any] | None = None,
-                related: Mapping[str, Sequence[Related]] | None = None) -> list[Page]:
+                related: Mapping[str, Sequence[Related]] | None = None,
+                figures: Mapping[str, SiteFigure] | None = None) -> list[Page]:
     """Every page of the site, in navigation order, then one page per paper (not in the
     navigation), then the export files (papers.bib, feed.xml...: not pages, MkDocs copies
     them as they are); links between pages follow ``directory_urls`` (MkDocs'
     use_directory_urls).  ``metrics`` maps record keys to their stars and citations
     (:func:`site_builder.enrich.paper_metrics`); none shown without it.  ``related`` maps
     record keys to their related papers (by default the most similar ones,
-    :func:`site_builder.similar.related`), shown on cards and paper pages."""
+    :func:`site_builder.similar.related`), shown on cards and paper pages.  ``figures``
+    maps record keys to their figure's cached copies (:func:`site_builder.figures.site_figures`):
+    those are copied into the site and shown; any other figure stays behind a click."""
     env = environment(templates, autoescape=True)
     env.filters.update(heading=md_heading, fold=fold, front_matter=front_matter,
                        text_on=text_on)
@@ -158,13 +176,16 @@ def build_pages(plist: PaperList, templates: Path | None = None,
 
     index = similar.build_index(plist.entries)
     related = similar.related(index) if related is None else related
+    figures = figures or {}
     base = {"info": plist.info, "groups": groups, "numbers": numbers,
             "section_of": section_of, "section_path": section_path,
             "paper_path": paper_path, "count": len(plist.entries), "metrics": metrics or {},
-            "related_of": related, "entry_of": {e.key: e for e in plist.entries}}
+            "related_of": related, "entry_of": {e.key: e for e in plist.entries},
+            "figure_of": figures, "figure_path": figure_path}
 
     def common(path: str) -> dict[str, Any]:
-        return {**base, "url_to": lambda target: relative_url(path, target, directory_urls)}
+        return {**base, "url_to": lambda target: relative_url(path, target, directory_urls),
+                "file_url": lambda target: relative_file(path, target, directory_urls)}
 
     pages = [Page("index.md", "Home", render_template(
         env, "site/home.md.j2", **common("index.md"), stats=_stats(plist),
@@ -187,12 +208,13 @@ def build_pages(plist: PaperList, templates: Path | None = None,
     pages.append(Page("contributing.md", "Contributing", render_template(
         env, "site/contributing.md.j2", **common("contributing.md"),
         contributing=contributing and repo_links(contributing, plist.info.repo))))
-    pages += paper_pages(plist, env, common, exports, related)
-    return pages + export_files(plist, exports)
+    pages += paper_pages(plist, env, common, exports, related, figures, directory_urls)
+    return pages + export_files(plist, exports) + figure_files(figures)
 
 
 def paper_pages(plist: PaperList, env: Any, common: Any, options: Options,
-                related: Mapping[str, Sequence[Related]]) -> list[Page]:
+                related: Mapping[str, Sequence[Related]],
+                figures: Mapping[str, SiteFigure], directory_urls: bool = True) -> list[Page]:
     """One page per paper, in the list's order: the paper in full, how to cite it, and
     where it sits in the list (its sections, previous and next in its home section)."""
     keys = cite_keys(plist.entries)
@@ -209,12 +231,17 @@ def paper_pages(plist: PaperList, env: Any, common: Any, options: Options,
         previous, following = neighbours[entry.key]
         canonical = (f"{options.site_url.rstrip('/')}/{page_url(path)}"
                      if options.site_url else None)
+        image = safe_url(entry.paper.figure)
+        if entry.key in figures:  # our own copy, not the figure's host
+            image = (f"{options.site_url.rstrip('/')}/{figure_path(entry.key)}"
+                     if options.site_url else
+                     relative_file(path, figure_path(entry.key), directory_urls))
         pages.append(Page(path, entry.paper.title, template.render(
             **common(path), entry=entry, p=entry.paper,
             bibtex=entry_text(keys[entry.key], entry.paper, options),
             arxiv=entry.paper.arxiv or find_arxiv(entry.paper.url),
-            head=head_tags(entry.paper, options, canonical),
-            jsonld=scholarly_article(entry.paper, options, canonical),
+            head=head_tags(entry.paper, options, canonical, image),
+            jsonld=scholarly_article(entry.paper, options, canonical, image),
             description=html.escape(_description(entry.paper)),
             title=html_title(entry.paper.title),
             previous=previous, next=following, related=related.get(entry.key, ()))))
@@ -234,10 +261,12 @@ def _pdf_url(paper: Paper, arxiv: str | None) -> str | None:
     return f"https://arxiv.org/pdf/{arxiv}" if arxiv else None
 
 
-def head_tags(paper: Paper, options: Options, canonical: str | None) -> list[list[str]]:
+def head_tags(paper: Paper, options: Options, canonical: str | None,
+              image: str | None = None) -> list[list[str]]:
     """``[attribute, name, content]`` triples for the paper page's ``<meta>`` tags:
     Highwire Press ``citation_*`` (read by Google Scholar and Zotero), Open Graph and
-    Twitter cards.  Plain text: the theme override escapes it."""
+    Twitter cards (``image``: the figure, our own copy when the site has one).  Plain
+    text: the theme override escapes it."""
     venue = options.venue(paper.venue)
     arxiv = paper.arxiv or find_arxiv(paper.url)
     tags = [["name", "citation_title", paper.title]]
@@ -259,7 +288,7 @@ def head_tags(paper: Paper, options: Options, canonical: str | None) -> list[lis
              ["property", "og:description", description]]
     if canonical:
         tags.append(["property", "og:url", canonical])
-    figure = safe_url(paper.figure)
+    figure = image
     if figure:
         tags += [["property", "og:image", figure],
                  ["property", "og:image:alt", f"Figure of {paper.title}"]]
@@ -269,8 +298,8 @@ def head_tags(paper: Paper, options: Options, canonical: str | None) -> list[lis
     return tags
 
 
-def scholarly_article(paper: Paper, options: Options,
-                      canonical: str | None) -> dict[str, Any]:
+def scholarly_article(paper: Paper, options: Options, canonical: str | None,
+                      image: str | None = None) -> dict[str, Any]:
     """The paper as schema.org ``ScholarlyArticle`` (JSON-LD; the theme override writes it
     with ``tojson``, which escapes ``<``, ``>`` and ``&``)."""
     venue = options.venue(paper.venue)
@@ -289,8 +318,8 @@ def scholarly_article(paper: Paper, options: Options,
     if paper.doi:
         article["identifier"] = {"@type": "PropertyValue", "propertyID": "DOI",
                                  "value": paper.doi}
-    if safe_url(paper.figure):
-        article["image"] = paper.figure
+    if image:
+        article["image"] = image
     if paper.tags:
         article["keywords"] = list(paper.tags)
     return article
@@ -299,6 +328,15 @@ def scholarly_article(paper: Paper, options: Options,
 def export_files(plist: PaperList, options: Options) -> list[Page]:
     """The downloads the site offers, one per export format."""
     return [Page(f.filename, "", f.export(plist, options)) for f in FORMATS.values()]
+
+
+def figure_files(figures: Mapping[str, SiteFigure]) -> list[Page]:
+    """The papers' own figure copies, served beside the pages."""
+    files = []
+    for key, figure in sorted(figures.items()):
+        files += [Page(figure_path(key, thumb=True), "", "", figure.thumb),
+                  Page(figure_path(key), "", "", figure.full)]
+    return files
 
 
 def is_page(page: Page) -> bool:
@@ -355,7 +393,8 @@ def write_pages(pages: list[Page], docs_dir: Path) -> int:
     wanted = [p.path for p in pages] + list(ASSETS)
     before = (read_text(manifest, "page list") or "").splitlines()
     _check_docs_dir(docs_dir, set(before), wanted)
-    changed = sum(write_atomic(docs_dir / p.path, p.text) for p in pages)
+    changed = sum(write_atomic(docs_dir / p.path, p.text if p.data is None else p.data)
+                  for p in pages)
     for asset in ASSETS:
         changed += write_atomic(docs_dir / asset,
                                 (BUNDLED_TEMPLATES / "site" / asset).read_text("utf-8"))
@@ -377,24 +416,27 @@ class Sources:
     contributing: str | None
     venues: Mapping[str, Venue] = field(default_factory=bundled)
     metrics: Mapping[str, PaperMetrics] = field(default_factory=dict)
+    figures: Mapping[str, SiteFigure] = field(default_factory=dict)
 
     def pages(self, directory_urls: bool = True, site_url: str | None = None) -> list[Page]:
         return build_pages(self.plist, self.templates, self.contributing,
                            directory_urls=directory_urls,
                            exports=Options(self.venues, site_url or self.plist.info.site_url),
-                           metrics=self.metrics)
+                           metrics=self.metrics, figures=self.figures)
 
 
 def read_sources(papers: Path, templates: Path | None = None,
                  contributing: Path | None = None, plist: PaperList | None = None) -> Sources:
     """Validate the records (raises InvalidRecords; skipped when ``plist`` is given) and
     read the contributing guide (a regular file: its text is published), the list's
-    venues and the metrics file (``site-builder enrich``; none yet is fine: the pages
-    then show no stars or citations)."""
+    venues, the metrics file (``site-builder enrich``; none yet is fine: the pages
+    then show no stars or citations) and the figure cache (``site-builder figures``;
+    read only, never fetched: a figure not in it stays behind a click)."""
     plist = plist or check_dir(papers)  # not in parallel: a server's thread may call this
     text = read_text(contributing, "contributing guide") if contributing else None
     metrics = paper_metrics(plist, read_metrics(metrics_path(papers)))
-    return Sources(plist, templates, text, load_venues(papers), metrics)
+    return Sources(plist, templates, text, load_venues(papers), metrics,
+                   site_figures(plist))
 
 
 def _check_docs_dir(docs_dir: Path, ours: set[str], wanted: list[str]) -> None:

@@ -36,6 +36,15 @@ FAMILY = FIXTURES / "readmes" / "family.md"
 MARKDOWNLINT_CONFIG = REPO / ".markdownlint.jsonc"
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _no_figure_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Site builds read the figure cache: tests (session fixtures too) start with an empty
+    one, whatever the user's own cache holds."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SITE_BUILDER_FIGURE_CACHE", str(tmp_path_factory.mktemp("figures")))
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _cache_in_tmp(monkeypatch: pytest.MonkeyPatch,
                   tmp_path_factory: pytest.TempPathFactory) -> None:

@@ -18,7 +18,7 @@ from tests.conftest import REPO
 PYPROJECT = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
 PROJECT = PYPROJECT["project"]
 # Import name → distribution name, where they differ.
-DISTRIBUTIONS = {"yaml": "pyyaml"}
+DISTRIBUTIONS = {"yaml": "pyyaml", "PIL": "pillow"}
 
 
 def _requirement_names(requirements: list[str]) -> set[str]:
