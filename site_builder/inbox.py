@@ -347,7 +347,7 @@ def search(inbox: Inbox, settings: Settings, today: dt.date
             if len(found) >= cap:
                 break
     except ServiceError as err:
-        warnings.append(f"arXiv was skipped: {err}")
+        warnings.append(_skipped("arXiv", err, settings, deadline))
     finally:
         client.close()
     if settings.semantic_scholar:
@@ -374,10 +374,19 @@ def _semantic_scholar(inbox: Inbox, settings: Settings, cap: int, since: dt.date
             if len(found) >= cap:
                 break
     except ServiceError as err:
-        warnings.append(f"Semantic Scholar was skipped: {err}")
+        warnings.append(_skipped("Semantic Scholar", err, settings, deadline))
     finally:
         client.close()
     return found
+
+
+def _skipped(service: str, err: ServiceError, settings: Settings, deadline: float) -> str:
+    """The warning for a service given up on; a cut at the run's deadline says so plainly
+    (the client's own message would name the seconds that were left)."""
+    if settings.now() >= deadline:
+        return f"{service} was skipped: it did not answer within the run's " \
+            f"{settings.deadline:g} s deadline"
+    return f"{service} was skipped: {err}"
 
 
 _OPERATORS = frozenset({"AND", "OR", "ANDNOT"})
