@@ -272,6 +272,18 @@ def test_the_search_stops_at_the_look_back_window_and_the_cap(httpserver: HTTPSe
     assert len(found) == 2
 
 
+def test_a_query_arxiv_refuses_is_a_warning_naming_the_queries(httpserver: HTTPServer,
+                                                                 papers: Path) -> None:
+    error = (b'<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><entry>'
+             b'<id>http://arxiv.org/api/errors#incorrect_search_query</id><title>Error</title>'
+             b'<summary>incorrect search query</summary></entry></feed>')
+    serve(httpserver, error)
+    report = run(papers, httpserver, semantic_scholar=False)
+    assert report.candidates == ()
+    assert report.warnings == ("arXiv was skipped: arXiv: incorrect search query — check the "
+                               "search query (the inbox: block of _list.yaml)",)
+
+
 def test_a_429_with_retry_after_is_waited_out(httpserver: HTTPServer, papers: Path) -> None:
     serve(httpserver, atom([{"id": "2611.90001", "title": "Anomalies in Chest CT"}]))
     httpserver.expect_oneshot_request("/s2/paper/search").respond_with_data(

@@ -128,15 +128,15 @@ def parse_xml(data: bytes) -> ET.Element:
         raise _unreadable(f"an answer that is not Atom XML ({err})") from None
 
 
-def _feed(data: bytes) -> ET.Element:
-    """The root of an Atom answer; an error entry raises."""
+def _feed(data: bytes, fix: str = "check the id (e.g. 2403.09303)") -> ET.Element:
+    """The root of an Atom answer; an error entry raises NotFound, saying ``fix``."""
     root = parse_xml(data)
     if root.tag != f"{ATOM}feed":
         raise _unreadable(f"an answer that is not an Atom feed (<{root.tag}>)")
     first = root.find(f"{ATOM}entry")
     if first is not None and _text(first.find(f"{ATOM}id")).startswith(ERROR_ID):
         message = _text(first.find(f"{ATOM}summary")) or "unknown error"
-        raise NotFound(f"arXiv: {message} — check the id (e.g. 2403.09303)")
+        raise NotFound(f"arXiv: {message} — {fix}")
     return root
 
 
@@ -169,7 +169,8 @@ def parse_feed(data: bytes) -> ArxivEntry | None:
 
 def parse_entries(data: bytes) -> list[ArxivEntry]:
     """Every entry of an Atom answer (a search's page), in the feed's order."""
-    return [_entry(e) for e in _feed(data).findall(f"{ATOM}entry")]
+    fix = "check the search query (the inbox: block of _list.yaml)"
+    return [_entry(e) for e in _feed(data, fix).findall(f"{ATOM}entry")]
 
 
 def fetch(client: Client, arxiv_id: str) -> ArxivEntry:
