@@ -484,6 +484,53 @@ def _add_links(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=_cmd_links)
 
 
+def _cmd_inbox(args: argparse.Namespace) -> int:
+    from .commands.inbox import run_inbox
+
+    result = run_inbox(args)
+    for warning in result.report.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    if result.path is None:
+        sys.stdout.write(result.text)
+    else:
+        report = result.report
+        print(f"wrote {result.path} ({len(report.candidates)} candidates, {report.new} new)",
+              file=sys.stderr)
+    return 0
+
+
+def _add_inbox(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("inbox", help="propose recent papers on the list's topic (a Markdown "
+                       "report)",
+                       description="Search arXiv (and Semantic Scholar) with the queries of "
+                       "the inbox: block of _list.yaml; leave out papers already listed or "
+                       "dismissed (DIR/_inbox.yaml); rank the rest by similarity to the list "
+                       "and suggest a section for each.")
+    _common(p)
+    p.add_argument("-o", "--output", type=Path, metavar="FILE",
+                   help="write the report to FILE instead of standard output")
+    p.add_argument("--max", type=int, metavar="N",
+                   help="most candidates per run (default: the list's max_results)")
+    p.add_argument("--no-semantic-scholar", action="store_true",
+                   help="ask arXiv only")
+    p.add_argument("--deadline", type=float, default=300.0, metavar="SECONDS",
+                   help="time for all the searches together (default: 300)")
+    p.add_argument("--date", metavar="YYYY-MM-DD",
+                   help="the report's date, and the end of the look-back window "
+                   "(default: today)")
+    p.add_argument("--no-remember", action="store_true",
+                   help="do not record the candidates shown as seen")
+    g = p.add_argument_group("services")
+    g.add_argument("--arxiv-api", metavar="URL", help="arXiv API (env "
+                   "SITE_BUILDER_ARXIV_API; default https://export.arxiv.org/api/query)")
+    g.add_argument("--semanticscholar-api", metavar="URL", help="Semantic Scholar API (env "
+                   "SITE_BUILDER_SEMANTICSCHOLAR_API; default "
+                   "https://api.semanticscholar.org/graph/v1); key from "
+                   "SEMANTIC_SCHOLAR_API_KEY")
+    _templates_option(p)
+    p.set_defaults(func=_cmd_inbox)
+
+
 def _add_enrich(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("enrich", help="refresh GitHub stars and citation counts "
                        "(papers/_metrics.json)",
@@ -659,6 +706,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_enrich(sub)
     _add_dates(sub)
     _add_figures(sub)
+    _add_inbox(sub)
 
     p = sub.add_parser("schema", help="write the JSON Schemas of the record files")
     p.add_argument("-o", "--output", type=_output_path, default=Path("schema"), metavar="DIR",

@@ -51,6 +51,9 @@ class Kind(str, Enum):
     SYMBOL = "symbol"  # a mark's symbol in the README: a few characters, no space
     COLOUR = "colour"  # #rrggbb
     BLOCK = "block"  # one trusted Markdown block (code, table, quote, HTML...), verbatim
+    COUNT = "count"  # a whole number from 1 to MAX_COUNT (results per run, days)
+    QUERIES = "queries"  # list of one-line search queries (arXiv's search_query syntax)
+    ARXIV_CATEGORIES = "arxiv_categories"  # list of arXiv categories: cs.CV, eess.IV
 
 
 # --- limits ----------------------------------------------------------------------------
@@ -62,6 +65,7 @@ MAX_TITLE = 300
 MAX_NAME = 200
 MAX_ID = 100
 MAX_LONG_TEXT = 20000
+MAX_COUNT = 10000
 
 # Anchors the README's own template uses: no section may take them.  The templates read
 # them from here (the ``anchors`` global of :func:`site_builder.render.environment`).
@@ -107,6 +111,7 @@ SYMBOL_CORE = r"[^\s\[\]()<>`\\]{1,4}"
 # (*), equal contribution (†, #)...; a reader shows them after the whole name.
 AUTHOR_MARKS = "*†‡#§"
 COLOUR_CORE = r"#[0-9a-fA-F]{6}"
+ARXIV_CATEGORY_CORE = r"[a-z]+(?:-[a-z]+)*(?:\.[A-Za-z]{2})?"
 URL_SCHEME = anycase("http") + "[Ss]?://"
 # What may not appear in a URL: it could end a Markdown link or an HTML attribute.
 URL_UNSAFE = r"\s<>\"'`{}|\\^()\[\]"
@@ -391,6 +396,15 @@ def _year_from_text(text: str) -> int | str:
     return int(text) if text.isascii() and text.isdigit() else text
 
 
+def _count(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise Bad(f"must be a whole number, got {describe(value)}",
+                  "write a number without quotes, e.g. 100")
+    if not 1 <= value <= MAX_COUNT:
+        raise Bad(f"{value} is out of range (1–{MAX_COUNT:,})", "give a number in that range")
+    return value
+
+
 def _bool(value: Any) -> bool:
     if not isinstance(value, bool):
         raise Bad(f"must be true or false, got {describe(value)}", "write true or false")
@@ -473,6 +487,16 @@ KINDS: dict[Kind, Declaration] = {
                                  "backquote or backslash)", "e.g. '*' or '†'")),
     Kind.COLOUR: _string(7, Rule(_trimmed(COLOUR_CORE), lambda t: f"{short(t)} is not a "
                                  "colour", "write it as #rrggbb, e.g. '#7b1fa2'")),
+    Kind.COUNT: Declaration(_count, {"type": "integer", "minimum": 1, "maximum": MAX_COUNT},
+                            _year_from_text),
+    Kind.QUERIES: _list_of(_string(MAX_TEXT), "search queries",
+                           "- 'abs:\"anomaly detection\" AND abs:MRI'"),
+    Kind.ARXIV_CATEGORIES: _list_of(
+        _string(MAX_ID, Rule(_trimmed(ARXIV_CATEGORY_CORE),
+                             lambda t: f"{short(t)} is not an arXiv category",
+                             "e.g. cs.CV, eess.IV or q-bio")),
+        "arXiv categories", "- cs.CV",
+        lambda text: [t for t in re.split(r"[,;\s]+", text) if t]),
 }
 
 KINDS[Kind.BLOCK] = _string(MAX_LONG_TEXT, Rule(

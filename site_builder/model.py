@@ -34,7 +34,8 @@ def spec(kind: Kind, doc: str, *, required: bool = False, example: Any = None,
          record: type | None = None, default: Any = None) -> Any:
     """Declare a field: its kind, a one-line description and whether it is required."""
     meta = {"spec": Spec(kind, doc, required, example, record)}
-    if kind in (Kind.NAMES, Kind.TAGS, Kind.OBJECTS, Kind.STRINGS, Kind.IDS, Kind.BLOCKS):
+    if kind in (Kind.NAMES, Kind.TAGS, Kind.OBJECTS, Kind.STRINGS, Kind.IDS, Kind.BLOCKS,
+                Kind.QUERIES, Kind.ARXIV_CATEGORIES):
         return field(default_factory=tuple, metadata=meta)
     return field(default=default, metadata=meta)
 
@@ -180,6 +181,22 @@ class NoteLabel:
 
 
 @dataclass(frozen=True)
+class Inbox:
+    """What ``site-builder inbox`` searches for: the list's topic as arXiv queries."""
+
+    queries: tuple[str, ...] = spec(Kind.QUERIES, "arXiv search queries (the API's "
+                                    "search_query syntax); a paper matching any is a "
+                                    "candidate.", required=True,
+                                    example=['abs:"anomaly detection" AND abs:MRI'])
+    categories: tuple[str, ...] = spec(Kind.ARXIV_CATEGORIES, "arXiv categories a candidate "
+                                       "must be in (any of them); all when left out.",
+                                       example=["cs.CV", "eess.IV"])
+    max_results: int = spec(Kind.COUNT, "Most candidates asked for in one run.",
+                            default=100)
+    days: int = spec(Kind.COUNT, "How many days back to look.", default=30)
+
+
+@dataclass(frozen=True)
 class ListInfo:
     """The list-level file (``papers/_list.yaml``): everything that is not a paper."""
 
@@ -221,6 +238,9 @@ class ListInfo:
     show_metrics: bool = spec(Kind.BOOL, "Show GitHub stars and citation counts (from "
                               "papers/_metrics.json, written by site-builder enrich) in the "
                               "README.", default=False)
+    inbox: Inbox | None = spec(Kind.OBJECT, "Topic of the curator's inbox (site-builder "
+                               "inbox): the searches that find candidate papers.",
+                               record=Inbox)
 
     def note_label(self, lang: str) -> str:
         return next((n.label for n in self.note_labels if n.lang == lang), lang)

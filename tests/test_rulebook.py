@@ -129,7 +129,9 @@ PAPER: dict[str, Any] = {"title": "A Fine Paper", "authors": ["Doe, Jane"], "ven
 LIST: dict[str, Any] = {"title": "A List", "sections": [{"title": "Papers", "id": "papers"}],
                         "contact": {"text": "Write to", "email": "a@example.org"},
                         "marks": [{"id": "x", "symbol": "*", "label": "x",
-                                   "description": "Papers of kind x"}]}
+                                   "description": "Papers of kind x"}],
+                        "inbox": {"queries": ["abs:anomaly"], "categories": ["cs.CV"],
+                                  "max_results": 10, "days": 7}}
 
 # Where a value of each kind sits: (list-level file?, path of keys, wrap the value in a list).
 WHERE: dict[Kind, tuple[bool, tuple[str | int, ...], bool]] = {
@@ -157,6 +159,9 @@ WHERE: dict[Kind, tuple[bool, tuple[str | int, ...], bool]] = {
     Kind.COLOUR: (True, ("marks", 0, "colour"), False),
     Kind.BLOCK: (True, ("sections", 0, "blocks"), True),
     Kind.BLOCKS: (True, ("header_blocks",), False),
+    Kind.COUNT: (True, ("inbox", "max_results"), False),
+    Kind.QUERIES: (True, ("inbox", "queries"), False),
+    Kind.ARXIV_CATEGORIES: (True, ("inbox", "categories"), False),
 }
 NOT_IN_A_RECORD = {Kind.FILE_STEM: "a file's name, not a value in it: checked as a fragment"}
 STRUCTURE = {Kind.OBJECT, Kind.OBJECTS}  # nested records: the model's, not a value kind
@@ -214,6 +219,12 @@ VALUES: dict[Kind, tuple[list[Any], list[Any]]] = {
                   "> quote\n\n> more", "<!-- note -->", "`one` and ```x``` inline"],
                  [None, "", " \n ", 3, "a\x07b", "```\nnever closed", "x" * 20001]),
     Kind.BLOCKS: ([["> a", "```\nb\n```"]], [[], "> a", ["```"], [""]]),
+    Kind.COUNT: ([1, 100, kinds.MAX_COUNT],
+                 [0, -3, kinds.MAX_COUNT + 1, "100", True, 2.5, [1]]),
+    Kind.QUERIES: ([['abs:"anomaly detection" AND (abs:MRI OR abs:CT)'], ["a", "b"]],
+                   [[], "abs:x", [""], [3], ["a\x07b"], ["x" * (kinds.MAX_TEXT + 1)]]),
+    Kind.ARXIV_CATEGORIES: ([["cs.CV", "eess.IV"], ["q-bio"], ["math.GT"]],
+                            [[], "cs.CV", ["cs CV"], ["CS.cv"], ["cs.computer"], [""], [1]]),
     Kind.FILE_STEM: (["guo2025-dinomaly-the-less-is-more"],
                      ["Guo2025", "a b", "a_b", "", "x" * (kinds.MAX_ID + 1)]),
 }

@@ -8,7 +8,9 @@ know with an empty feed; the empty feed is occasionally spurious, so it is asked
 from __future__ import annotations
 
 import datetime as dt
+import time
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -26,6 +28,7 @@ ATOM = "{http://www.w3.org/2005/Atom}"
 ARXIV = "{http://arxiv.org/schemas/atom}"
 ERROR_ID = "http://arxiv.org/api/errors#"
 MAX_DEPTH = 64  # an Atom feed nests 4 deep
+PAGE = 50  # entries asked for per search request
 
 # Lower-case words that belong to the family name when they precede it ("van Gogh").
 _PARTICLES = frozenset({"van", "von", "de", "der", "den", "del", "della", "di", "da", "du",
@@ -125,19 +128,20 @@ def parse_xml(data: bytes) -> ET.Element:
         raise _unreadable(f"an answer that is not Atom XML ({err})") from None
 
 
-def parse_feed(data: bytes) -> ArxivEntry | None:
-    """The first entry of an Atom answer, None for an empty feed; an error entry raises."""
+def _feed(data: bytes, fix: str = "check the id (e.g. 2403.09303)") -> ET.Element:
+    """The root of an Atom answer; an error entry raises NotFound, saying ``fix``."""
     root = parse_xml(data)
     if root.tag != f"{ATOM}feed":
         raise _unreadable(f"an answer that is not an Atom feed (<{root.tag}>)")
-    entry = root.find(f"{ATOM}entry")
-    if entry is None:
-        return None
-    entry_id = _text(entry.find(f"{ATOM}id"))
-    if entry_id.startswith(ERROR_ID):
-        message = _text(entry.find(f"{ATOM}summary")) or "unknown error"
-        raise NotFound(f"arXiv: {message} — check the id (e.g. 2403.09303)")
-    arxiv_id = find_arxiv(entry_id)
+    first = root.find(f"{ATOM}entry")
+    if first is not None and _text(first.find(f"{ATOM}id")).startswith(ERROR_ID):
+        message = _text(first.find(f"{ATOM}summary")) or "unknown error"
+        raise NotFound(f"arXiv: {message} — {fix}")
+    return root
+
+
+def _entry(entry: ET.Element) -> ArxivEntry:
+    arxiv_id = find_arxiv(_text(entry.find(f"{ATOM}id")))
     if not arxiv_id:
         raise _unreadable("an entry without an arXiv id")
     published = _text(entry.find(f"{ATOM}published"))
@@ -157,6 +161,18 @@ def parse_feed(data: bytes) -> ArxivEntry | None:
     )
 
 
+def parse_feed(data: bytes) -> ArxivEntry | None:
+    """The first entry of an Atom answer, None for an empty feed; an error entry raises."""
+    entry = _feed(data).find(f"{ATOM}entry")
+    return None if entry is None else _entry(entry)
+
+
+def parse_entries(data: bytes) -> list[ArxivEntry]:
+    """Every entry of an Atom answer (a search's page), in the feed's order."""
+    fix = "check the search query (the inbox: block of _list.yaml)"
+    return [_entry(e) for e in _feed(data, fix).findall(f"{ATOM}entry")]
+
+
 def fetch(client: Client, arxiv_id: str) -> ArxivEntry:
     """Ask the API for one paper; an empty feed is asked again once, then is NotFound."""
     for _ in range(2):
@@ -171,3 +187,44 @@ def fetch(client: Client, arxiv_id: str) -> ArxivEntry:
                                    f"{arxiv_id} — check the id")
             return entry
     raise NotFound(f"arXiv has no paper {arxiv_id} — check the id, {MANUAL_HINT}")
+
+
+def search_query(query: str, categories: tuple[str, ...] = ()) -> str:
+    """``query`` limited to ``categories`` (any of them), in arXiv's search syntax."""
+    if not categories:
+        return query
+    return f"({query}) AND ({' OR '.join(f'cat:{c}' for c in categories)})"
+
+
+def search(client: Client, query: str, *, categories: tuple[str, ...] = (),
+           max_results: int = 100, since: dt.date | None = None, page: int = PAGE,
+           deadline: float | None = None, now: Callable[[], float] = time.monotonic
+           ) -> tuple[list[ArxivEntry], bool]:
+    """Newest submissions matching ``query``, a page at a time (the client paces them),
+    until ``max_results``, an entry older than ``since``, the end of the results or the
+    ``deadline`` (a ``now()`` time): returns the entries and whether the deadline cut the
+    search short.  A request that outlasts the time left raises ServiceError."""
+    found: list[ArxivEntry] = []
+    start = 0
+    while len(found) < max_results:
+        if deadline is not None:
+            left = deadline - now()
+            if left <= 0:
+                return found, True
+            client.deadline = min(client.deadline, left)
+        size = min(page, max_results - len(found))
+        reply = client.get("", {"search_query": search_query(query, categories),
+                                "sortBy": "submittedDate", "sortOrder": "descending",
+                                "start": str(start), "max_results": str(size)})
+        if reply.status_code != 200:
+            raise ServiceError(f"arXiv answered {reply.status_code} to a search — "
+                               "try again later")
+        entries = parse_entries(reply.content)
+        for entry in entries:
+            if since is not None and entry.published is not None and entry.published < since:
+                return found, False
+            found.append(entry)
+        if len(entries) < size:
+            break
+        start += size
+    return found[:max_results], False
