@@ -75,7 +75,8 @@ def test_a_ticked_box_runs_only_for_editors_with_write_access() -> None:
     assert workflow["on"] == {"issues": {"types": ["edited"]}}
     assert workflow["permissions"] == {"contents": "read"}
     (job,) = workflow["jobs"].values()
-    assert "'inbox'" in job["if"]
+    assert "'inbox'" in job["if"] and "github.event.changes.body != null" in job["if"]
+    assert "concurrency" not in workflow  # a queued run would be cancelled: ticks lost
     first, *rest = job["steps"]
     assert first["env"]["EDITOR_LOGIN"] == "${{ github.event.sender.login }}"
     assert "collaborators/$EDITOR_LOGIN/permission" in first["run"]

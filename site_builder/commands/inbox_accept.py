@@ -67,6 +67,7 @@ class Accepted:
     notes: tuple[str, ...] = ()
 
     def having(self, status: str) -> list[Outcome]:
+        """The outcomes of one status (``failed`` makes the exit code 1)."""
         return [o for o in self.outcomes if o.status == status]
 
 
