@@ -281,3 +281,16 @@ def test_cli_nothing_ticked_and_not_a_report(server: HTTPServer, papers: Path,
     assert not report.exists()
     assert run(papers, server, "# Add a paper\n", tmp_path) == 2
     assert "not a site-builder inbox report" in capsys.readouterr().err
+
+
+def test_cli_before_leaves_boxes_of_earlier_edits_alone(
+        server: HTTPServer, papers: Path, tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """The workflow passes the body before the edit: a box ticked then is not done again
+    (its pull request may still be open, so the list does not show it yet)."""
+    before = tmp_path / "before.md"
+    before.write_text(BODY, encoding="utf-8")
+    listing = files(papers)
+    assert run(papers, server, BODY, tmp_path, "--before", str(before)) == 0
+    assert capsys.readouterr().out == "no newly ticked box: nothing to do\n"
+    assert files(papers) == listing and not server.log
