@@ -369,6 +369,48 @@ def _add_from_issue(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=_cmd_from_issue)
 
 
+# --- owned by the inbox work: `inbox-accept` ------------------------------------------
+
+def _cmd_inbox_accept(args: argparse.Namespace) -> int:
+    from .commands.inbox_accept import accept_from_args
+
+    result = accept_from_args(args)
+    for outcome in result.outcomes:
+        if outcome.status == "failed":
+            print(f"error: {outcome.id}: {outcome.message}", file=sys.stderr)
+        else:
+            print(outcome.text())
+    for note in result.notes:
+        print(f"note: {note}", file=sys.stderr)
+    if not result.outcomes:
+        print("no newly ticked box: nothing to do")
+    return 1 if result.having("failed") else 0
+
+
+def _add_inbox_accept(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("inbox-accept", help="turn the boxes ticked in the inbox issue into "
+                       "records and dismissals",
+                       description="Read the weekly inbox issue's body: each ticked 'Add to' "
+                       "box becomes a record (as 'site-builder new --arxiv ID --category "
+                       "SECTION' makes it), each ticked 'Dismiss' box an entry of "
+                       "DIR/_inbox.yaml. Papers already listed or dismissed are skipped.")
+    p.add_argument("--body", required=True, metavar="FILE",
+                   help="the issue body ('-' reads standard input)")
+    p.add_argument("--before", metavar="FILE",
+                   help="the body before the edit: boxes already ticked there are left alone")
+    _common(p)
+    p.add_argument("--report", type=Path, metavar="FILE",
+                   help="also write a Markdown summary (for the pull request) to FILE")
+    g = p.add_argument_group("services")
+    g.add_argument("--arxiv-api", metavar="URL", help="arXiv API (env SITE_BUILDER_ARXIV_API;"
+                   " default https://export.arxiv.org/api/query)")
+    g.add_argument("--crossref-api", metavar="URL", help="Crossref API (env "
+                   "SITE_BUILDER_CROSSREF_API; default https://api.crossref.org)")
+    g.add_argument("--mailto", metavar="EMAIL", help="contact sent in the User-Agent (env "
+                   "SITE_BUILDER_MAILTO)")
+    p.set_defaults(func=_cmd_inbox_accept)
+
+
 # --- owned by the link-health work: `links` and `enrich` -------------------------------
 
 LINKS_STATE = Path(".site-builder") / "links.json"
@@ -707,6 +749,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_dates(sub)
     _add_figures(sub)
     _add_inbox(sub)
+    _add_inbox_accept(sub)
 
     p = sub.add_parser("schema", help="write the JSON Schemas of the record files")
     p.add_argument("-o", "--output", type=_output_path, default=Path("schema"), metavar="DIR",

@@ -174,18 +174,19 @@ def canonical_id(text: str) -> str | None:
     return f"arxiv:{found}" if found else None
 
 
-def read_dismissed(papers_dir: Path) -> set[str]:
-    """The ids dismissed in ``papers/_inbox.yaml`` (none when there is no such file); a
-    file that is not valid raises InvalidRecords naming the line."""
+def read_dismissals(papers_dir: Path) -> tuple[Dismissal, ...]:
+    """The entries of ``papers/_inbox.yaml`` (none when there is no such file), each id
+    in its canonical form; a file that is not valid raises InvalidRecords naming the line
+    (and is never rewritten)."""
     path = Path(papers_dir) / DISMISSED_FILE
     if not path.exists() and not path.is_symlink():
-        return set()
+        return ()
     src = load.read(path, load.display_path(path))
     problems = list(src.problems)
     if src.data is None and not problems:
-        return set()
+        return ()
     record = build_record(Dismissals, src.data, src, (), problems) if not problems else None
-    ids: set[str] = set()
+    entries: list[Dismissal] = []
     for i, item in enumerate(record.dismissed if record else ()):
         ident = canonical_id(item.id)
         if ident is None:
@@ -193,10 +194,15 @@ def read_dismissed(papers_dir: Path) -> set[str]:
                                     f"{item.id!r} is not an arXiv id or a DOI",
                                     "write it as arxiv:2401.12345 or doi:10.1234/abc"))
         else:
-            ids.add(ident)
+            entries.append(replace(item, id=ident))
     if problems:
         raise InvalidRecords(problems)
-    return ids
+    return tuple(entries)
+
+
+def read_dismissed(papers_dir: Path) -> set[str]:
+    """The ids a maintainer dismissed (see :func:`read_dismissals`)."""
+    return {d.id for d in read_dismissals(papers_dir)}
 
 
 # --- what earlier runs showed ------------------------------------------------------------

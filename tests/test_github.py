@@ -123,7 +123,7 @@ def test_a_body_rendered_from_the_yaml_form_parses() -> None:
 
 _EXPRESSION = re.compile(r"\$\{\{")
 _UNTRUSTED = re.compile(r"github\.event\.(issue\.(title|body)|pull_request\.(title|body|head\.)"
-                        r"|comment\.body|review\.body|head_commit\.)|github\.head_ref")
+                        r"|comment\.body|review\.body|head_commit\.|changes\.\w+\.from)|github\.head_ref")
 
 
 def strings(node: Any, path: tuple[str, ...] = ()) -> list[tuple[tuple[str, ...], str]]:

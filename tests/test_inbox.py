@@ -432,3 +432,24 @@ def test_the_command_without_an_inbox_block_says_what_to_add(
 def test_keywords_for_semantic_scholar() -> None:
     query = '(abs:"anomaly detection" OR ti:outlier) AND (abs:MRI OR abs:CT) AND cat:cs.CV'
     assert inbox.keywords(query) == "anomaly detection outlier MRI CT"
+
+
+def test_the_report_is_what_inbox_accept_reads(httpserver: HTTPServer, papers: Path) -> None:
+    """The two halves meet: every candidate's Add and Dismiss boxes, as the report writes
+    them, are read back by the parser behind the accept workflow, and ticking one is seen."""
+    from site_builder.importers.inbox_body import boxes, newly_ticked
+
+    serve(httpserver, (FIXTURE / "feed.xml").read_bytes())
+    report = run(papers, httpserver, semantic_scholar=False)
+    body = inbox.as_markdown(report)
+    read = boxes(body)
+    adds = {b.id: b.section for b in read if b.action == "add"}
+    dismisses = [b.id for b in read if b.action == "dismiss"]
+    assert dismisses == [r.candidate.ident for r in report.candidates]
+    assert adds == {r.candidate.ident: r.section for r in report.candidates if r.section}
+    assert not any(b.ticked for b in read)
+    first = report.candidates[0]
+    line = next(x for x in body.splitlines() if f"inbox:add id={first.candidate.ident} " in x)
+    ticked = body.replace(line, line.replace("- [ ]", "- [x]", 1))
+    assert [(b.action, b.id, b.section) for b in newly_ticked(ticked, body)] == \
+        [("add", first.candidate.ident, first.section)]

@@ -371,9 +371,14 @@ def new_from_args(args: argparse.Namespace, ask: Prompter | None) -> Scaffolded:
                   year=_option("year", Kind.YEAR, args.year), paper_url=args.paper_url,
                   code=args.code, abstract=args.abstract, marks=tuple(args.mark or ()),
                   category=args.category, fetch=not args.no_fetch)
-    services = Services(
+    return scaffold(args.papers, given, services_from_args(args), ask)
+
+
+def services_from_args(args: argparse.Namespace) -> Services:
+    """--arxiv-api, --crossref-api and --mailto, else their environment variables (every
+    verb that looks papers up takes these options)."""
+    return Services(
         arxiv_api=_setting(args.arxiv_api, "SITE_BUILDER_ARXIV_API", arxiv.DEFAULT_API),
         crossref_api=_setting(args.crossref_api, "SITE_BUILDER_CROSSREF_API",
                               crossref.DEFAULT_API),
         mailto=os.environ.get("SITE_BUILDER_MAILTO") if args.mailto is None else args.mailto)
-    return scaffold(args.papers, given, services, ask)

@@ -17,7 +17,7 @@ from collections.abc import Callable
 import pytest
 
 from site_builder import ids, kinds, load, text
-from site_builder.importers import issue_form, parse_readme, readme, repair
+from site_builder.importers import inbox_body, issue_form, parse_readme, readme, repair
 from site_builder.services import crossref, venues
 
 SIZE = 100_000
@@ -88,6 +88,12 @@ WORST: dict[str, list[str]] = {
     "_SUMMARY": [fill("<summary>")],
     "_CONTENTS_ITEM": [fill("](#a", "- ["), fill(" ", "- [a](#b)", "x")],
     "_MD_ESCAPE": [fill("\\")],
+    "_ADD": [fill("\\*", "- [x] Add to *"), fill("a", "- [x] Add to *"),
+             fill("* <!-- ", "- [x] Add to *"),
+             fill(" ", "- [x] Add to *a* <!-- inbox:add id=doi:10.1/"),
+             fill("a", "- [x] Add to *a* <!-- inbox:add id=doi:10.1/"), fill(" ", "", "- [")],
+    "_DISMISS": [fill(" ", "", "- [x] Dismiss"),
+                 fill("a", "- [x] Dismiss <!-- inbox:dismiss id=doi:10.1/")],
 }
 
 
@@ -95,7 +101,8 @@ def patterns() -> list[tuple[str, re.Pattern[str], list[str]]]:
     """Every compiled pattern of the modules that read untrusted text, with its worst
     cases (the generic ones for every pattern, plus its own)."""
     found = []
-    for module in (readme, issue_form, repair, text, ids, kinds, load, crossref, venues):
+    for module in (readme, issue_form, inbox_body, repair, text, ids, kinds, load, crossref,
+                   venues):
         for name, value in vars(module).items():
             if isinstance(value, re.Pattern):
                 found.append((f"{module.__name__}.{name}", value,
