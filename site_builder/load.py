@@ -466,6 +466,11 @@ def _bad_name(shown: str) -> Source:
 def paper_files(papers_dir: Path) -> list[Path]:
     """Every record file below ``papers_dir`` (files starting with '_' are list-level),
     in a stable order; symbolic links are listed too, so that they are reported."""
+    return [Path(f) for f in paper_paths(papers_dir)]
+
+
+def paper_paths(papers_dir: Path) -> list[str]:
+    """:func:`paper_files` as strings (a stat walk of a large list needs no Path)."""
     found: list[str] = []
     stack = [str(papers_dir)]
     while stack:
@@ -480,7 +485,7 @@ def paper_files(papers_dir: Path) -> list[Path]:
                 elif entry.name.endswith(YAML_SUFFIXES) and not entry.name.startswith("_"):
                     found.append(entry.path)
     found.sort()
-    return [Path(f) for f in found]
+    return found
 
 
 def display_paths(folder: Path, files: list[Path]) -> list[str]:
