@@ -177,6 +177,8 @@ _HINTS = (
 _KEY_LINE = re.compile(r"(?<![\w-])([A-Za-z_][\w-]*):(?:[ \t]|$)")
 _ITEM_LINE = re.compile(r"(?<! )( *)- ")
 _ITEM_NOUN = {"authors": "an author line", "tags": "a tag line"}
+# A list item indented by at least one space: what a misindented item needs (below).
+_INDENTED_ITEM = re.compile(r"\n +- ")
 
 
 def _key_above(lines: list[str], index: int) -> str:
@@ -332,7 +334,7 @@ def parse(path: str, raw: bytes, max_bytes: int = MAX_BYTES) -> Source:
         return src
     finally:
         loader.dispose()
-    if "- " in text:
+    if "- " in text and _INDENTED_ITEM.search(text):
         slip = _misindented_item(path, text)
         if slip:
             src.problems.append(slip)
