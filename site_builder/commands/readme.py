@@ -76,20 +76,23 @@ def up_to_date(papers: Path, out: Path, templates: Path | None = None, *,
 
     The pre-commit and CI path: with nothing changed it costs a stat of every file and a
     compare with the cache's keys (:func:`site_builder.checking.quick_inputs`), with no
-    record parsed and no template loaded.  Without ``check_only`` it first refuses, as
-    :func:`readme` does, an output that is not a README we generated.
+    record parsed and no template loaded.  Without ``check_only`` it refuses, as
+    :func:`readme` does, to replace a file that is not a README we generated.
     """
     stats = stats if stats is not None else Stats()
-    if not check_only:
-        check_output(out)
     quick = quick_inputs(papers, stats)
     if quick is None:
         return None
     found = cache.recalled(papers, _output_name(out), _memo(quick[0], papers, templates))
+    if found is None:
+        return None
+    # Only now (the records are those of a valid run): the refusals come in readme's order.
+    if not check_only:
+        check_output(out)
     # Bytes, not text: a README we wrote is UTF-8 without a BOM, so equal digests mean
     # equal text (any other file differs, and then the full run decides).
-    current = read_regular(out, "README") if found is not None else None
-    if found is None or current is None or found[0] != cache.bytes_digest(current):
+    current = read_regular(out, "README")
+    if current is None or found[0] != cache.bytes_digest(current):
         return None
     warnings = cache.decode_problems(found[1])
     if warnings is not None:
