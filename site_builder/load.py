@@ -22,6 +22,7 @@ from .errors import Problem
 from .fsio import shown as printable
 
 LIST_FILE = "_list.yaml"
+METRICS_FILE = "_metrics.json"  # written by `enrich`, shown in the README when asked
 MAX_BYTES = 64 * 1024
 YAML_SUFFIXES = (".yaml", ".yml")
 

@@ -11,6 +11,7 @@ from .. import cache
 from ..checking import Stats, check_dir, paused_gc, quick_inputs
 from ..errors import Problem, SiteBuilderError
 from ..fsio import FileError, read_regular, read_text, shown, write_atomic
+from ..load import METRICS_FILE
 from ..model import PaperList
 from ..render import BUNDLED_TEMPLATES, README_MARKER, render_readme
 
@@ -110,10 +111,8 @@ def _memo(inputs: str, papers: Path, templates: Path | None) -> str:
     """The key of everything a README is made of: the records and the list file
     (``inputs``), the templates, and the metrics file (shown when the list sets
     ``show_metrics``)."""
-    from ..enrich import metrics_path
-
     try:
-        metrics = cache.bytes_digest(metrics_path(papers).read_bytes())
+        metrics = cache.bytes_digest((Path(papers) / METRICS_FILE).read_bytes())
     except OSError:
         metrics = "none"
     return "-".join((inputs, cache.templates_key(templates, BUNDLED_TEMPLATES), metrics))
