@@ -87,7 +87,7 @@ def fingerprint(list_text: str) -> str:
     return f"{_code_fingerprint()}-{hashlib.blake2b(extra.encode(), digest_size=8).hexdigest()}"
 
 
-def signature(path: Path) -> Signature | None:
+def signature(path: Path | str) -> Signature | None:
     """The file's signature, or None when it is not a regular file (never cached)."""
     try:
         st = os.lstat(path)
@@ -99,7 +99,12 @@ def signature(path: Path) -> Signature | None:
 
 
 def text_digest(text: str) -> str:
-    return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
+    return bytes_digest(text.encode("utf-8"))
+
+
+def bytes_digest(raw: bytes) -> str:
+    """:func:`text_digest` of the UTF-8 text ``raw`` holds, without decoding it."""
+    return hashlib.blake2b(raw, digest_size=16).hexdigest()
 
 
 def _file_digest(path: Path) -> str | None:
@@ -211,6 +216,13 @@ def _decode_problem(path: str, data: Any) -> Problem:
     return Problem(path, line, field, message, fix, column, severity)
 
 
+def inputs_key(fingerprint: str, files: list[tuple[str, Signature, str | None]]) -> str:
+    """A key of a list's files (name, signature, text digest of a racy one) for these
+    rules: equal keys mean the files were not changed in between."""
+    parts = [fingerprint, *(f"{key}|{sig}|{digest}" for key, sig, digest in files)]
+    return text_digest("\n".join(parts))
+
+
 # --- the store -------------------------------------------------------------------------
 
 @dataclasses.dataclass
@@ -305,11 +317,8 @@ class Store:
         then nothing may be concluded from an equal key)."""
         if any(key not in self.entries for key in keys):
             return None
-        parts = [self.fingerprint]
-        for key in keys:
-            entry = self.entries[key]
-            parts.append(f"{key}|{entry.sig}|{entry.digest}")
-        return text_digest("\n".join(parts))
+        return inputs_key(self.fingerprint, [(key, self.entries[key].sig,
+                                              self.entries[key].digest) for key in keys])
 
     @staticmethod
     def _encode(e: Entry) -> tuple[Any, Any]:
@@ -334,21 +343,23 @@ def _outputs_file(papers_dir: Path) -> Path:
     return cache_file(papers_dir).with_suffix(".outputs.json")
 
 
-def recalled(papers_dir: Path, name: str, key: str) -> str | None:
-    """The digest of the text output ``name`` had when it was made from inputs ``key``."""
+def recalled(papers_dir: Path, name: str, key: str) -> tuple[str, Any] | None:
+    """The digest of the text output ``name`` had when it was made from inputs ``key``,
+    and what else was remembered with it (see :func:`remember`)."""
     try:
         data = json.loads(_outputs_file(papers_dir).read_bytes())
         found = data["outputs"][name] if data["format"] == FORMAT else None
     except (OSError, ValueError, KeyError, TypeError):
         return None
-    if type(found) is list and len(found) == 2 and found[0] == key and type(found[1]) is str:
-        return found[1]
+    if type(found) is list and len(found) == 3 and found[0] == key and type(found[1]) is str:
+        return found[1], found[2]
     return None
 
 
-def remember(papers_dir: Path, name: str, key: str, text: str) -> None:
+def remember(papers_dir: Path, name: str, key: str, text: str, extra: Any = None) -> None:
     """Keep the digest of output ``name`` as made from inputs ``key`` (a later run with
-    the same inputs and an output file of that digest need not render it again)."""
+    the same inputs and an output file of that digest need not render it again), with
+    ``extra`` (plain JSON values) to give back with it."""
     from .fsio import FileError, write_atomic
 
     path = _outputs_file(papers_dir)
@@ -359,9 +370,25 @@ def remember(papers_dir: Path, name: str, key: str, text: str) -> None:
         outputs = {}
     if type(outputs) is not dict:
         outputs = {}
-    outputs[name] = [key, text_digest(text)]
+    outputs[name] = [key, text_digest(text), extra]
     with contextlib.suppress(OSError, FileError):
         write_atomic(path, json.dumps({"format": FORMAT, "outputs": outputs}, sort_keys=True))
+
+
+def encode_problems(problems: list[Problem]) -> list[list[Any]]:
+    """Problems as plain values (for :func:`remember`), each with its path."""
+    return [[p.path, *_encode_problem(p)] for p in problems]
+
+
+def decode_problems(data: Any) -> list[Problem] | None:
+    """What :func:`encode_problems` gave, or None when ``data`` does not have its shape."""
+    if type(data) is not list:
+        return None
+    try:
+        return [_decode_problem(p[0], p[1:]) if type(p) is list and p and type(p[0]) is str
+                else _decode_problem("", None) for p in data]
+    except _Bad:
+        return None
 
 
 def templates_key(*folders: Path | None) -> str:

@@ -143,8 +143,7 @@ def _check_dir(papers_dir: Path, only: set[str] | None, parallel: bool, cache: b
         names = load.display_paths(papers_dir, files)
     results = _cached_check(papers_dir, files, names, info, info_src.text, parallel, cache,
                             stats)
-    if stats.inputs is not None:
-        stats.inputs = text_digest(f"{stats.inputs}|{info_src.text}")
+    stats.inputs = _inputs(stats.inputs, info_src.text)
     entries: list[tuple[Entry, load.Source]] = []
     with stats.stage("cross-check"):
         for path, shown, (paper, file_problems) in zip(files, names, results, strict=True):
@@ -178,8 +177,7 @@ def _cached_check(papers_dir: Path, files: list[Path], names: list[str],
                     _check_files(files, names, info, parallel, [False] * len(files))]
     with stats.stage("cache lookup"):
         store = cache.Store.open(cache.cache_file(papers_dir), cache.fingerprint(list_text))
-        root = len(str(papers_dir).rstrip("/\\")) + 1
-        keys = [str(f)[root:].replace("\\", "/") for f in files]
+        keys = _cache_keys(papers_dir, files)
         sigs = [cache.signature(f) for f in files]  # before reading: a later change shows
         results: list[tuple[Paper | None, list[Problem]] | None] = [
             store.get(key, path, shown, sig)
@@ -199,6 +197,50 @@ def _cached_check(papers_dir: Path, files: list[Path], names: list[str],
             store.save()
     stats.inputs = store.inputs_key(keys)
     return results  # type: ignore[return-value]
+
+
+def _cache_keys(papers_dir: Path, files: list[Path] | list[str]) -> list[str]:
+    root = len(str(papers_dir).rstrip("/\\")) + 1
+    return [str(f)[root:].replace("\\", "/") for f in files]
+
+
+def _inputs(key: str | None, list_text: str) -> str | None:
+    return None if key is None else text_digest(f"{key}|{list_text}")
+
+
+def quick_inputs(papers_dir: Path, stats: Stats | None = None) -> tuple[str, int] | None:
+    """The ``Stats.inputs`` key a cached :func:`check_dir` would give now (and the number
+    of record files), from the list
+    file's text and a stat of every record file, without reading or parsing a record.
+
+    None when that cannot be known this way: a file that is not a regular file, or one
+    changed so recently that its signature is ambiguous (then its text decides, which
+    only the full run reads).  An equal key means the records are those a run that
+    gave this key checked.
+    """
+    import os
+    import stat as st_mode
+    import time
+
+    stats = stats if stats is not None else Stats()
+    with stats.stage("stat walk"):
+        start_ns = time.time_ns()
+        list_path = Path(papers_dir) / load.LIST_FILE
+        try:
+            if not st_mode.S_ISREG(os.lstat(list_path).st_mode):
+                return None
+            list_text = list_path.read_bytes().decode("utf-8").removeprefix("\ufeff")
+        except (OSError, UnicodeDecodeError):
+            return None
+        files = load.paper_paths(Path(papers_dir))
+        rows: list[tuple[str, cache.Signature, str | None]] = []
+        for key, sig in zip(_cache_keys(Path(papers_dir), files), map(cache.signature, files),
+                            strict=True):
+            if sig is None or max(sig[1], sig[3]) >= start_ns - cache.RACY_NS:
+                return None
+            rows.append((key, sig, None))
+        key = cache.inputs_key(cache.fingerprint(list_text), rows)
+        return text_digest(f"{key}|{list_text}"), len(files)
 
 
 def _check_order(info: ListInfo, src: load.Source, entries: list[Entry]) -> list[Problem]:

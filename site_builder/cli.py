@@ -105,17 +105,22 @@ def _cmd_check(args: argparse.Namespace) -> int:
 
 
 def _cmd_readme(args: argparse.Namespace) -> int:
-    from .commands.readme import readme
+    from .commands.readme import readme, up_to_date
 
     out = _readme_path(args)
     with _reporting(args) as stats:
-        result = readme(args.papers, out, args.templates, check_only=args.check,
-                        force=args.force, plist=_check_list(args, stats), stats=stats)
-    _print_problems(list(result.plist.warnings), "text", sys.stderr)
+        warnings = None if args.no_cache or args.force else \
+            up_to_date(args.papers, out, args.templates, check_only=args.check, stats=stats)
+        changed = False
+        if warnings is None:
+            result = readme(args.papers, out, args.templates, check_only=args.check,
+                            force=args.force, plist=_check_list(args, stats), stats=stats)
+            warnings, changed = list(result.plist.warnings), result.changed
+    _print_problems(warnings, "text", sys.stderr)
     if args.check:
         print(f"{out} is up to date")
     else:
-        print(f"{'wrote' if result.changed else 'unchanged'} {out}")
+        print(f"{'wrote' if changed else 'unchanged'} {out}")
     return 0
 
 

@@ -32,7 +32,7 @@ from .model import Entry, PaperList
 if TYPE_CHECKING:
     from .services.http import Client
 
-METRICS_FILE = "_metrics.json"
+METRICS_FILE = load.METRICS_FILE
 
 
 def metrics_path(papers_dir: Path) -> Path:

@@ -22,6 +22,7 @@ from .errors import Problem
 from .fsio import shown as printable
 
 LIST_FILE = "_list.yaml"
+METRICS_FILE = "_metrics.json"  # written by `enrich`, shown in the README when asked
 MAX_BYTES = 64 * 1024
 YAML_SUFFIXES = (".yaml", ".yml")
 
@@ -177,6 +178,8 @@ _HINTS = (
 _KEY_LINE = re.compile(r"(?<![\w-])([A-Za-z_][\w-]*):(?:[ \t]|$)")
 _ITEM_LINE = re.compile(r"(?<! )( *)- ")
 _ITEM_NOUN = {"authors": "an author line", "tags": "a tag line"}
+# A list item indented by at least one space: what a misindented item needs (below).
+_INDENTED_ITEM = re.compile(r"\n +- ")
 
 
 def _key_above(lines: list[str], index: int) -> str:
@@ -332,7 +335,7 @@ def parse(path: str, raw: bytes, max_bytes: int = MAX_BYTES) -> Source:
         return src
     finally:
         loader.dispose()
-    if "- " in text:
+    if "- " in text and _INDENTED_ITEM.search(text):
         slip = _misindented_item(path, text)
         if slip:
             src.problems.append(slip)
@@ -466,6 +469,11 @@ def _bad_name(shown: str) -> Source:
 def paper_files(papers_dir: Path) -> list[Path]:
     """Every record file below ``papers_dir`` (files starting with '_' are list-level),
     in a stable order; symbolic links are listed too, so that they are reported."""
+    return [Path(f) for f in paper_paths(papers_dir)]
+
+
+def paper_paths(papers_dir: Path) -> list[str]:
+    """:func:`paper_files` as strings (a stat walk of a large list needs no Path)."""
     found: list[str] = []
     stack = [str(papers_dir)]
     while stack:
@@ -480,7 +488,7 @@ def paper_files(papers_dir: Path) -> list[Path]:
                 elif entry.name.endswith(YAML_SUFFIXES) and not entry.name.startswith("_"):
                     found.append(entry.path)
     found.sort()
-    return [Path(f) for f in found]
+    return found
 
 
 def display_paths(folder: Path, files: list[Path]) -> list[str]:

@@ -282,3 +282,64 @@ def test_an_unchanged_readme_is_not_rendered_again(papers: Path) -> None:
     (templates / "entry.md.j2").write_text(entry.replace("**{{", "__{{"), encoding="utf-8")
     code, err = readme_run(papers, out, "--check")
     assert code == 1 and "render:" in err
+
+
+def shortcut_run(papers: Path, out: Path, *args: str) -> tuple[int, str, bool]:
+    """``readme`` through the stat-walk shortcut when it can: the exit code, the
+    warnings it printed (without ``-v``'s lines) and whether the shortcut decided."""
+    code, err = readme_run(papers, out, *args)
+    shortcut = "stat walk:" in err and "cache lookup:" not in err
+    warnings = "\n".join(line for line in err.splitlines()
+                         if not line.startswith(("files read:", "  ")))
+    return code, warnings, shortcut
+
+
+def test_the_readme_shortcut_is_taken_only_when_every_input_is_unchanged(
+        papers: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    settled = cache.RACY_NS < 0  # else just-written files are not decided by a stat alone
+    import yaml
+
+    abstract = yaml.safe_load((papers / "guo2025-dinomaly.yaml").read_text())["abstract"]
+    (papers / "z2024-warn.yaml").write_text(  # a warning the shortcut must repeat
+        "title: Another paper\nauthors:\n- Doe, Jane\nvenue: CVPR\nyear: 2024\n"
+        "url: https://example.org/a\ncategory: benchmarks\nabstract: " + json.dumps(abstract),
+        encoding="utf-8")
+    out = papers.parent / "README.md"
+    code, cold_warnings, _ = shortcut_run(papers, out, "--no-cache")
+    assert code == 0 and "warning" in cold_warnings
+
+    def unchanged(*args: str) -> None:
+        """As a cold run; with settled files, decided by the shortcut."""
+        code, warnings, shortcut = shortcut_run(papers, out, *args)
+        assert (code, warnings) == (0, cold_warnings)
+        assert shortcut or not settled
+
+    assert shortcut_run(papers, out)[:2] == (0, cold_warnings)  # fills the cache
+    unchanged()
+    unchanged("--check")
+
+    def changed(expect_code: int) -> None:
+        code, _, shortcut = shortcut_run(papers, out, "--check")
+        assert (code, shortcut) == (expect_code, False)
+        assert readme_run(papers, out, "--check", "--no-cache")[0] == expect_code
+        assert shortcut_run(papers, out)[0] == 0  # brought up to date
+        unchanged("--check")
+
+    info = papers / "_list.yaml"  # the list file
+    info.write_text(info.read_text().replace("description: A small", "description: A tiny"),
+                    encoding="utf-8")
+    changed(1)
+    (papers / "bao2024-bmad.yaml").touch()  # a touch: not rendered differently
+    changed(0)
+    (papers / "_metrics.json").write_text('{"repos": {}, "papers": {}}', encoding="utf-8")
+    changed(0)
+    templates = papers.parent / "templates" / "readme"  # a template
+    templates.mkdir(parents=True)
+    bundled = Path(__file__).parents[1] / "site_builder" / "templates"
+    entry = (bundled / "readme" / "entry.md.j2").read_text()
+    (templates / "entry.md.j2").write_text(entry.replace("**{{", "__{{"), encoding="utf-8")
+    changed(1)
+    monkeypatch.setattr(cache, "_code_fingerprint", lambda: "another tool version")
+    changed(0)
+    out.write_text(out.read_text(encoding="utf-8") + "\n", encoding="utf-8")  # the output
+    changed(1)

@@ -8,9 +8,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import cache
-from ..checking import Stats, check_dir, paused_gc
-from ..errors import SiteBuilderError
-from ..fsio import FileError, read_text, shown, write_atomic
+from ..checking import Stats, check_dir, paused_gc, quick_inputs
+from ..errors import Problem, SiteBuilderError
+from ..fsio import FileError, read_regular, read_text, shown, write_atomic
+from ..load import METRICS_FILE
 from ..model import PaperList
 from ..render import BUNDLED_TEMPLATES, README_MARKER, render_readme
 
@@ -48,17 +49,16 @@ def readme(papers: Path, out: Path, templates: Path | None = None, *,
 
         metrics = paper_metrics(plist, read_metrics(metrics_path(papers)))
     current = None if force and os.path.islink(out) else read_text(out, "README")
-    memo = None
-    if stats.inputs is not None:
-        memo = "-".join((stats.inputs, cache.templates_key(templates, BUNDLED_TEMPLATES),
-                         cache.text_digest(repr(sorted((metrics or {}).items())))))
-        if current is not None and cache.recalled(papers, f"readme:{out.resolve()}", memo) \
-                == cache.text_digest(current):
+    memo = None if stats.inputs is None else _memo(stats.inputs, papers, templates)
+    if memo is not None and current is not None:
+        found = cache.recalled(papers, _output_name(out), memo)
+        if found is not None and found[0] == cache.text_digest(current):
             return ReadmeResult(out, False, plist)
     with stats.stage("render"), paused_gc():
         text = render_readme(plist, templates, metrics)
     if memo is not None:
-        cache.remember(papers, f"readme:{out.resolve()}", memo, text)
+        cache.remember(papers, _output_name(out), memo, text,
+                       cache.encode_problems(list(plist.warnings)))
     if check_only:
         if (current or "") != text:
             diff = difflib.unified_diff((current or "").splitlines(), text.splitlines(),
@@ -68,6 +68,54 @@ def readme(papers: Path, out: Path, templates: Path | None = None, *,
                             "the result\n" + "\n".join(lines))
         return ReadmeResult(out, False, plist)
     return ReadmeResult(out, write_atomic(out, text), plist)
+
+
+def up_to_date(papers: Path, out: Path, templates: Path | None = None, *,
+               check_only: bool = False, stats: Stats | None = None) -> list[Problem] | None:
+    """The warnings of the run that rendered ``out``, when ``out`` is still what the
+    records, list file, templates and metrics give; None when that is not known.
+
+    The pre-commit and CI path: with nothing changed it costs a stat of every file and a
+    compare with the cache's keys (:func:`site_builder.checking.quick_inputs`), with no
+    record parsed and no template loaded.  Without ``check_only`` it refuses, as
+    :func:`readme` does, to replace a file that is not a README we generated.
+    """
+    stats = stats if stats is not None else Stats()
+    quick = quick_inputs(papers, stats)
+    if quick is None:
+        return None
+    found = cache.recalled(papers, _output_name(out), _memo(quick[0], papers, templates))
+    if found is None:
+        return None
+    # Only now (the records are those of a valid run): the refusals come in readme's order.
+    if not check_only:
+        check_output(out)
+    # Bytes, not text: a README we wrote is UTF-8 without a BOM, so equal digests mean
+    # equal text (any other file differs, and then the full run decides).
+    current = read_regular(out, "README")
+    if current is None or found[0] != cache.bytes_digest(current):
+        return None
+    warnings = cache.decode_problems(found[1])
+    if warnings is not None:
+        stats.files_cached += quick[1]
+    return warnings
+
+
+def _output_name(out: Path) -> str:
+    """The output's name among the cache's outputs; the working directory is part of it,
+    because the warnings remembered with it name files as seen from there."""
+    return f"readme:{out.resolve()}:{Path.cwd()}"
+
+
+def _memo(inputs: str, papers: Path, templates: Path | None) -> str:
+    """The key of everything a README is made of: the records and the list file
+    (``inputs``), the templates, and the metrics file (shown when the list sets
+    ``show_metrics``)."""
+    try:
+        metrics = cache.bytes_digest((Path(papers) / METRICS_FILE).read_bytes())
+    except OSError:
+        metrics = "none"
+    return "-".join((inputs, cache.templates_key(templates, BUNDLED_TEMPLATES), metrics))
 
 
 def check_output(out: Path) -> None:
