@@ -17,7 +17,6 @@ from pathlib import Path
 from .. import load
 from ..errors import UsageError
 from ..fsio import write_atomic
-from ..importers.history import first_commits, repository_of
 
 BULK = 10  # more record files than this added by one commit: an import, not a paper
 
@@ -54,6 +53,9 @@ def with_added(text: str, day: dt.date) -> str | None:
 
 def fill_dates(papers_dir: Path, *, dry_run: bool = False, bulk: int = BULK) -> DatesResult:
     """Give every record without ``added`` the day its file was first committed."""
+    from ..importers.history import first_commits, repository_of  # the README importer:
+    # not for the CLI's start-up, which reads BULK
+
     if not papers_dir.is_dir():
         raise UsageError(f"{papers_dir}: no such folder — give the folder of paper records "
                          "with --papers")

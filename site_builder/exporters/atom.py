@@ -15,10 +15,10 @@ import xml.etree.ElementTree as ET
 
 from ..model import Entry, PaperList, sort_key
 from ..text import bare_name, display_name, squash
+from . import FEED_FILE
 from .base import Options
 
 ATOM = "http://www.w3.org/2005/Atom"
-FEED_FILE = "feed.xml"
 LIMIT = 50
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
