@@ -9,7 +9,8 @@ from pathlib import Path
 
 from .conftest import LIST_FIXTURE
 
-HEAVY = ("mkdocs", "material", "requests", "urllib3", "numpy", "pandas", "scipy")
+HEAVY = ("mkdocs", "material", "requests", "urllib3", "numpy", "pandas", "scipy",
+         "ftfy", "pylatexenc", "PIL")  # and the importers' repairs, and the figures' Pillow
 
 PROBE = """
 import sys
