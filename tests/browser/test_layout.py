@@ -13,20 +13,25 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-DINOMALY = "guo2025-dinomaly-the-less-is-more"
-PAGES = {"home": "", "section": "sections/benchmarks/", "paper": f"papers/{DINOMALY}/"}
+from .conftest import SECTION
+
+PAGES = {"home": "", "section": f"sections/{SECTION}/", "paper": "papers/{key}/"}
 WIDTHS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 @pytest.mark.parametrize("width", list(WIDTHS))
 @pytest.mark.parametrize("name", list(PAGES))
-def test_page_fits_the_screen(browser, base_url: str, name: str, width: str,
-                              scheme: str) -> None:
+def test_page_fits_the_screen(browser, figure_site: tuple[str, list[str]], name: str,
+                              width: str, scheme: str) -> None:
+    """On the flagship list with its figures cached (thumbnails on cards, the full figure on
+    the paper page), as readers see it."""
+    base_url, with_figures = figure_site
     context = browser.new_context(color_scheme=scheme, viewport=WIDTHS[width],
                                   device_scale_factor=1)
     pg = context.new_page()
-    pg.goto(base_url + PAGES[name])
+    pg.goto(base_url + PAGES[name].format(key=with_figures[0]))
+    pg.wait_for_load_state("networkidle")
     expect(pg.locator("h1").first).to_be_visible()
     overflow = pg.evaluate("""() => {
         const width = document.documentElement.clientWidth;
