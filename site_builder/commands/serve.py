@@ -42,47 +42,25 @@ def serve(papers: Path, templates: Path | None = None, config_file: Path | None 
     normally).  ``report`` receives the problems of every build that failed, in the
     usual ``path:line: field: what — fix`` form.  Raises UsageError when the port is
     taken or the configuration is invalid at start."""
-    from mkdocs.commands.build import build
     from mkdocs.exceptions import MkDocsException
     from mkdocs.livereload import LiveReloadServer
 
-    from ..mkdocs_plugin import Preview
-
-    templates = templates or Path("templates")
-    contributing = Path("CONTRIBUTING.md")
-    preview = Preview(report, papers, templates, contributing)
     logging.getLogger("mkdocs.commands.build").addFilter(_QuietDirty())
     site_dir = tempfile.mkdtemp(prefix="site-builder-serve-")
     scratch = tempfile.mkdtemp(prefix="site-builder-pages-")
-    url = f"http://{host}:{port}/"
-
-    def configure() -> tuple[Any, Any]:
-        config, plugin = site_config(config_file, scratch, site_dir=site_dir, strict=False,
-                                     dev_addr=f"{host}:{port}", site_url=url)
-        plugin.preview = preview
-        config.plugins.on_startup(command="serve", dirty=False)
-        return config, plugin
-
-    def rebuild() -> None:
-        """One build; errors are reported, never raised (the server must keep going)."""
-        try:
-            config, _ = configure()
-            build(config, serve_url=url, dirty=True)
-        except (MkDocsException, SiteBuilderError, OSError) as err:
-            preview.shape = None  # the next build renders everything again
-            report(f"error: the site did not build: {err} — fix it and save again")
-
+    rebuild = Rebuild(papers, templates, config_file, Path(site_dir), scratch, host, port,
+                      report)
     try:
-        config, _ = configure()
-    except MkDocsException as err:
-        raise SiteBuilderError(f"the site configuration is invalid: {err}") from err
-    server = LiveReloadServer(builder=rebuild, host=host, port=port, root=site_dir)
-    try:
-        rebuild()
-        for path in _watched(config, preview):
-            server.watch(str(path))
-        config.plugins.on_serve(server, config=config, builder=rebuild)
         try:
+            config, _ = rebuild.configure()
+        except MkDocsException as err:
+            raise SiteBuilderError(f"the site configuration is invalid: {err}") from err
+        server = LiveReloadServer(builder=rebuild, host=host, port=port, root=site_dir)
+        try:
+            rebuild()
+            for path in _watched(config, rebuild.preview):
+                server.watch(str(path))
+            config.plugins.on_serve(server, config=config, builder=rebuild)
             server.serve()
         except OSError as err:
             raise UsageError(f"cannot serve on {host}:{port}: {err.strerror or err} — "
@@ -91,10 +69,48 @@ def serve(papers: Path, templates: Path | None = None, config_file: Path | None 
             pass
         finally:
             server.shutdown()
-    finally:
         config.plugins.on_shutdown()
+    finally:
         shutil.rmtree(site_dir, ignore_errors=True)
         shutil.rmtree(scratch, ignore_errors=True)
+
+
+class Rebuild:
+    """One preview's builds into ``site_dir``: the first renders every page, the next
+    ones only the pages whose text changed.  Errors are reported, never raised: the
+    server must keep going."""
+
+    def __init__(self, papers: Path, templates: Path | None, config_file: Path | None,
+                 site_dir: Path, scratch: str, host: str, port: int,
+                 report: Callable[[str], None]) -> None:
+        from ..mkdocs_plugin import Preview
+
+        self.preview = Preview(report, papers, templates or Path("templates"),
+                               Path("CONTRIBUTING.md"))
+        self.config_file, self.site_dir, self.scratch = config_file, site_dir, scratch
+        self.dev_addr = f"{host}:{port}"
+        self.url = f"http://[{host}]:{port}/" if ":" in host else f"http://{host}:{port}/"
+
+    def configure(self) -> tuple[Any, Any]:
+        """A fresh configuration (mkdocs.yml may have changed) holding our state."""
+        config, plugin = site_config(self.config_file, self.scratch,
+                                     site_dir=str(self.site_dir), strict=False,
+                                     dev_addr=self.dev_addr, site_url=self.url)
+        plugin.preview = self.preview
+        config.plugins.on_startup(command="serve", dirty=False)
+        return config, plugin
+
+    def __call__(self) -> None:
+        from mkdocs.commands.build import build
+        from mkdocs.exceptions import MkDocsException
+
+        try:
+            config, _ = self.configure()
+            build(config, serve_url=self.url, dirty=True)
+        except (MkDocsException, SiteBuilderError, OSError) as err:
+            self.preview.shape = None  # the next build renders everything again
+            self.preview.report(f"error: the site did not build: {err} — fix it and save "
+                                "again")
 
 
 def _watched(config: Any, preview: Preview) -> list[Path]:
