@@ -18,7 +18,7 @@ import json
 import logging
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -30,9 +30,10 @@ from mkdocs.plugins import BasePlugin, event_priority
 from .checking import check_dir
 from .errors import InvalidRecords, SiteBuilderError, format_problems
 from .render import BUNDLED_TEMPLATES
-from .site import Page, Sources, nav, read_sources, site_title, write_pages
+from .site import Page, Sources, is_page, nav, read_sources, site_title, write_pages
 
 VENDORED_SHIM = "assets/iframe-worker-shim.js"
+ERRORS = "Errors"  # the title of the page that shows them
 _LOG = logging.getLogger("mkdocs.plugins.site_builder")
 
 
@@ -54,6 +55,7 @@ class Preview:
     search: dict[str, list[Any]] = field(default_factory=dict)  # page URL → its entries
     urls: list[str] = field(default_factory=list)  # this build's pages, in MkDocs' order
     rendered: set[str] = field(default_factory=set)  # ...and those it rendered
+    paths: list[str] = field(default_factory=list)  # the pages of the last good build
     full: bool = True  # whether this build renders every page
 
 
@@ -82,11 +84,16 @@ class SiteBuilderPlugin(BasePlugin[SiteBuilderConfig]):
                       else f"error: {err}")
             if self.preview is not None:
                 self.preview.report(report)
+                # every page a reader may have open shows the problems, and reloads
+                self.pages += [replace(self.pages[0], path=path)
+                               for path in self.preview.paths if path != "index.md"]
             else:  # `mkdocs serve`: information, since in strict mode a warning or error
                 # would abort the rebuild, and the error page already shows the problems
                 _LOG.info("%s", report)
         else:
             config.site_name = site_title(sources.plist.info.title)
+            if self.preview is not None:
+                self.preview.paths = [page.path for page in self.pages if is_page(page)]
         polyfills = config.extra.get("polyfills") or []
         config.extra["polyfills"] = [VENDORED_SHIM if "iframe-worker" in url else url
                                      for url in polyfills]  # never the CDN copy
@@ -95,7 +102,7 @@ class SiteBuilderPlugin(BasePlugin[SiteBuilderConfig]):
             # own custom_dir keeps precedence
             config.theme.dirs.insert(1 if config.theme.custom_dir else 0, overrides)
         write_pages(self.pages, Path(config.docs_dir))
-        config.nav = nav(self.pages)
+        config.nav = nav(self.pages[:1] if self.pages[0].title == ERRORS else self.pages)
         config.not_in_nav = _not_in_nav(config.not_in_nav)
         if self.preview is not None:
             self._plan(config)
@@ -207,6 +214,6 @@ def _error_page(err: InvalidRecords | SiteBuilderError) -> Page:
     else:
         heading, report = "The site cannot be built", f"error: {err}"
     lines = "\n".join(f"    {line}" for line in report.splitlines())
-    return Page("index.md", "Errors", f"# {md_heading(heading)}\n\n"
+    return Page("index.md", ERRORS, f"# {md_heading(heading)}\n\n"
                 "Fix these problems and save; this page reloads by itself.\n\n"
                 f"{lines}\n")

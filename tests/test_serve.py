@@ -126,6 +126,8 @@ def test_a_half_saved_record_shows_its_problems_escaped_and_the_site_recovers(
     home = (serve.site_dir / "index.html").read_text("utf-8")
     assert "The records are invalid" in home and f"{EDITED}.yaml" in home
     assert "<script>alert(1)" not in home and "&lt;script&gt;alert(1)" in home
+    open_page = serve.site_dir / "papers" / "zhou2024-anomalyclip" / "index.html"
+    assert "The records are invalid" in open_page.read_text("utf-8")  # it reloads to this
     record.write_text(good, encoding="utf-8")
     serve()
     assert len(reports) == 1
