@@ -4,6 +4,7 @@ sitemap) is what a full build of the same records gives."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import shutil
@@ -165,3 +166,20 @@ def test_write_pages_leaves_unchanged_pages_alone(tmp_path: Path) -> None:
     assert (docs / "b.md").stat().st_mtime_ns > old
     assert write_pages([Page("a.md", "A", "# A\n")], docs) == 1  # b.md removed
     assert not (docs / "b.md").exists()
+
+
+def test_the_readme_says_how_to_preview_and_links_the_website_and_contributing() -> None:
+    from site_builder.checking import check_dir
+    from site_builder.render import render_readme
+
+    plist = check_dir(FIXTURE)
+    readme = render_readme(plist)
+    assert "`.venv/bin/site-builder serve`" in readme
+    assert "[CONTRIBUTING.md](CONTRIBUTING.md)" in readme
+    assert "The same list is a website" not in readme  # no site_url: no link
+    hosted = dataclasses.replace(plist, info=dataclasses.replace(
+        plist.info, site_url="https://example.org/list/"))
+    assert "website: [https\\://example.org/list/](https://example.org/list/)" in \
+        render_readme(hosted)
+    repo = (Path(__file__).resolve().parents[1] / "README.md").read_text("utf-8")
+    assert "site-builder serve" in repo and "(CONTRIBUTING.md)" in repo
