@@ -103,7 +103,7 @@ class SiteBuilderPlugin(BasePlugin[SiteBuilderConfig]):
             config.theme.dirs.insert(1 if config.theme.custom_dir else 0, overrides)
         write_pages(self.pages, Path(config.docs_dir))
         config.nav = nav(self.pages[:1] if self.pages[0].title == ERRORS else self.pages)
-        config.not_in_nav = _not_in_nav(config.not_in_nav)
+        config.not_in_nav = _not_in_nav(config.not_in_nav, self.pages)
         if self.preview is not None:
             self._plan(config)
         return config
@@ -131,8 +131,8 @@ class SiteBuilderPlugin(BasePlugin[SiteBuilderConfig]):
 
         assert self.preview is not None
         path = config.config_file_path
-        shape = (config.nav, sorted(p.path for p in self.pages),
-                 os.stat(path).st_mtime_ns if path else None)
+        shape = (config.nav, sorted(p.path for p in self.pages), str(config.site_name),
+                 os.stat(path).st_mtime_ns if path else None, _theme_stamp(config))
         self.preview.full = shape != self.preview.shape
         self.preview.shape = shape
         self.preview.rendered = set()
@@ -179,6 +179,14 @@ def _pages(sources: Sources, config: Any) -> list[Page]:
                                "bundled one") from err
 
 
+def _theme_stamp(config: Any) -> list[tuple[str, int]]:
+    """When the theme's own templates in a project or source checkout last changed (an
+    installed theme does not change while it is served)."""
+    return [(str(f), f.stat().st_mtime_ns) for folder in config.theme.dirs
+            if not {"site-packages", "dist-packages"} & set(Path(folder).parts)
+            for f in sorted(Path(folder).rglob("*")) if f.is_file()]
+
+
 def _merge_search_index(preview: Preview, path: Path) -> None:
     """Make the index written by MkDocs' search plugin, which holds only the pages this
     build rendered, whole again: the other pages keep the entries of the build that last
@@ -196,11 +204,14 @@ def _merge_search_index(preview: Preview, path: Path) -> None:
     path.write_text(json.dumps(data, separators=(",", ":"), default=str), encoding="utf-8")
 
 
-def _not_in_nav(spec: Any) -> Any:
+def _not_in_nav(spec: Any, pages: list[Page]) -> Any:
     """The project's ``not_in_nav`` patterns plus the paper pages, which are reached from
     the cards: listed in the navigation they would bury the sections, and left out of
-    it unannounced they would fail a strict build."""
-    papers = c.PathSpec().run_validation("/papers/")  # MkDocs' own parsing of the option
+    it unannounced they would fail a strict build.  While the preview shows errors, the
+    copies of the error page are left out of it too."""
+    extra = [f"/{page.path}" for page in pages[1:] if page.title == ERRORS]
+    # MkDocs' own parsing of the option
+    papers = c.PathSpec().run_validation("\n".join(["/papers/", *extra]))
     return spec + papers if spec else papers
 
 

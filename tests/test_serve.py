@@ -112,6 +112,16 @@ def test_a_section_title_change_renders_every_page_with_the_new_navigation(root:
     _same_as_a_full_build(root, serve.site_dir)
 
 
+def test_a_new_list_title_renders_every_page_with_it(root: Path) -> None:
+    serve = _rebuild(root, "served", [])
+    serve()
+    _edit(root / "papers" / "_list.yaml", "Fixture List for", "Renamed List for")
+    serve()
+    assert serve.preview.full
+    assert "Renamed List for" in (serve.site_dir / "papers" / "zhou2024-anomalyclip" /
+                                  "index.html").read_text("utf-8")
+
+
 def test_a_half_saved_record_shows_its_problems_escaped_and_the_site_recovers(
         root: Path) -> None:
     reports: list[str] = []
