@@ -193,3 +193,10 @@ def test_the_readme_says_how_to_preview_and_links_the_website_and_contributing()
         render_readme(hosted)
     repo = (Path(__file__).resolve().parents[1] / "README.md").read_text("utf-8")
     assert "site-builder serve" in repo and "(CONTRIBUTING.md)" in repo
+
+
+def test_serve_refuses_a_missing_papers_folder(root: Path) -> None:
+    from site_builder.cli import main
+
+    assert main(["serve", "--papers", "nowhere", "--port", "8000"]) == 2
+    assert main(["serve", "--port", "0"]) == 2

@@ -45,6 +45,9 @@ def serve(papers: Path, templates: Path | None = None, config_file: Path | None 
     from mkdocs.exceptions import MkDocsException
     from mkdocs.livereload import LiveReloadServer
 
+    if not papers.is_dir():  # a typo is an error now, not a preview of nothing
+        raise UsageError(f"{papers}: no such folder — give the folder of paper records "
+                         "with --papers")
     logging.getLogger("mkdocs.commands.build").addFilter(_QuietDirty())
     site_dir = tempfile.mkdtemp(prefix="site-builder-serve-")
     scratch = tempfile.mkdtemp(prefix="site-builder-pages-")
