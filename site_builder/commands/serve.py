@@ -102,6 +102,7 @@ class Rebuild:
                                      site_dir=str(self.site_dir), strict=False,
                                      dev_addr=self.dev_addr, site_url=self.url)
         plugin.preview = self.preview
+        plugin.prepared = None  # MkDocs reuses plugin objects: not an earlier build's list
         config.plugins.on_startup(command="serve", dirty=False)
         return config, plugin
 

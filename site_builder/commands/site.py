@@ -124,6 +124,7 @@ def _build(papers: Path, site_dir: Path, templates: Path | None, config_file: Pa
                 config, plugin = site_config(config_file, scratch,
                                              site_dir=str(staging.resolve()))
                 plugin.prepared = sources
+                plugin.preview = None  # MkDocs reuses plugin objects: not a preview's state
                 config.plugins.on_startup(command="build", dirty=False)
                 build(config)
             except MkDocsException as err:
