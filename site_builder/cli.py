@@ -277,6 +277,53 @@ def _cmd_build(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_serve(args: argparse.Namespace) -> int:
+    import logging
+
+    from .commands.serve import serve
+
+    handler = logging.StreamHandler(sys.stderr)  # MkDocs' "Serving on ..." and rebuilds
+    handler.setFormatter(logging.Formatter("%(levelname)-7s -  %(message)s"))
+    mkdocs_log = logging.getLogger("mkdocs")
+    mkdocs_log.addHandler(handler)
+    mkdocs_log.setLevel(logging.INFO)
+
+    def report(text: str) -> None:
+        print(text, file=sys.stderr, flush=True)
+
+    serve(args.papers, args.templates, args.config_file, host=args.host, port=args.port,
+          report=report)
+    return 0
+
+
+def _port(value: str) -> int:
+    if not value.isdigit() or not 1 <= int(value) <= 65535:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a port number (1 to 65535)")
+    return int(value)
+
+
+LOCAL_HOST = "127.0.0.1"  # a preview shows drafts: this machine only, unless asked
+
+
+def _add_serve(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("serve", help="preview the website, rebuilt and reloaded on every save",
+                       description="Build the website and serve it on this machine; open "
+                       "pages reload by themselves when a record, the list file, a template, "
+                       "mkdocs.yml or CONTRIBUTING.md changes. A broken record shows its "
+                       "problems in the page and here, and the preview recovers once it is "
+                       "fixed. Ctrl-C stops it.")
+    _common(p)
+    _templates_option(p)
+    p.add_argument("--port", type=_port, default=8000, help="port to serve on (default: 8000)")
+    p.add_argument("--host", default=LOCAL_HOST, metavar="ADDRESS",
+                   help=f"address to serve on (default: {LOCAL_HOST}, this machine only; "
+                   "another address shows the drafts to the network)")
+    p.add_argument("--config-file", type=Path, metavar="FILE",
+                   help="MkDocs configuration (default: mkdocs.yml if there is one, else "
+                   "the bundled one)")
+    p.set_defaults(func=_cmd_serve)
+
+
 # --- owned by the contributor-workflow work: `new` and `from-issue` -------------------
 
 def _readme_path(args: argparse.Namespace) -> Path:
@@ -755,6 +802,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_figures(sub)
     _add_inbox(sub)
     _add_inbox_accept(sub)
+    _add_serve(sub)
 
     p = sub.add_parser("schema", help="write the JSON Schemas of the record files")
     p.add_argument("-o", "--output", type=_output_path, default=Path("schema"), metavar="DIR",

@@ -1,13 +1,24 @@
 """The MkDocs adapter: the only module that imports MkDocs.
 
 It generates the pages into ``docs_dir`` before each build, hands MkDocs the navigation,
-and watches the records during ``mkdocs serve``.  While serving, a broken record turns the
-home page into the list of problems instead of stopping the server.
+and watches the records during ``mkdocs serve``.  While serving, a broken record or
+template turns the home page into the list of problems instead of stopping the server.
+
+``site-builder serve`` (:mod:`commands.serve`) also hands the plugin a :class:`Preview`:
+then a rebuild re-renders only the pages whose text changed (MkDocs' dirty mode, which
+compares modification times, and :func:`site.write_pages` touches only changed files),
+everything when the navigation, the set of pages or ``mkdocs.yml`` changed, and the search
+index, which MkDocs' search plugin fills only from the pages it rendered, is merged with
+the entries kept from earlier builds.
 """
 
 from __future__ import annotations
 
+import json
 import logging
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -16,11 +27,13 @@ from mkdocs.config.base import Config
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, event_priority
 
-from .errors import InvalidRecords, format_problems
+from .checking import check_dir
+from .errors import InvalidRecords, SiteBuilderError, format_problems
 from .render import BUNDLED_TEMPLATES
-from .site import Page, nav, read_sources, site_title, write_pages
+from .site import Page, Sources, is_page, nav, read_sources, site_title, write_pages
 
 VENDORED_SHIM = "assets/iframe-worker-shim.js"
+ERRORS = "Errors"  # the title of the page that shows them
 _LOG = logging.getLogger("mkdocs.plugins.site_builder")
 
 
@@ -30,9 +43,26 @@ class SiteBuilderConfig(Config):
     contributing = c.Type(str, default="CONTRIBUTING.md")
 
 
+@dataclass
+class Preview:
+    """What a live preview keeps between rebuilds (see the module's docstring)."""
+
+    report: Callable[[str], None]  # where problems go: the terminal running the server
+    papers: Path
+    templates: Path | None
+    contributing: Path | None
+    shape: Any = None  # the last build's navigation, pages and mkdocs.yml
+    search: dict[str, list[Any]] = field(default_factory=dict)  # page URL → its entries
+    urls: list[str] = field(default_factory=list)  # this build's pages, in MkDocs' order
+    rendered: set[str] = field(default_factory=set)  # ...and those it rendered
+    paths: list[str] = field(default_factory=list)  # the pages of the last good build
+    full: bool = True  # whether this build renders every page
+
+
 class SiteBuilderPlugin(BasePlugin[SiteBuilderConfig]):
     serving = False
     prepared: Any = None  # Sources the CLI already read (then records are parsed once)
+    preview: Preview | None = None  # set by `site-builder serve`
     pages: list[Page]
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
@@ -40,24 +70,30 @@ class SiteBuilderPlugin(BasePlugin[SiteBuilderConfig]):
 
     @event_priority(-50)  # after Material's offline plugin has settled use_directory_urls
     def on_config(self, config: Any) -> Any:
-        root = Path(config.config_file_path or ".").resolve().parent
         try:
-            sources = self.prepared or read_sources(root / self.config.papers,
-                                                    root / self.config.templates,
-                                                    root / self.config.contributing)
-        except InvalidRecords as err:
-            report = format_problems(err.problems)
+            sources = self.prepared or self._read(config)
+            self.pages = _pages(sources, config)
+        except (InvalidRecords, SiteBuilderError) as err:
             if not self.serving:
-                raise PluginError(f"the records are invalid:\n{report}") from err
-            # Logged as information: in strict mode a warning or error would abort the
-            # rebuild, and the error page already shows the problems.
-            _LOG.info("the records are invalid:\n%s", report)
-            self.pages = [_error_page(report)]
+                if isinstance(err, InvalidRecords):
+                    raise PluginError("the records are invalid:\n"
+                                      f"{format_problems(err.problems)}") from err
+                raise
+            self.pages = [_error_page(err)]
+            report = (format_problems(err.problems) if isinstance(err, InvalidRecords)
+                      else f"error: {err}")
+            if self.preview is not None:
+                self.preview.report(report)
+                # every page a reader may have open shows the problems, and reloads
+                self.pages += [replace(self.pages[0], path=path)
+                               for path in self.preview.paths if path != "index.md"]
+            else:  # `mkdocs serve`: information, since in strict mode a warning or error
+                # would abort the rebuild, and the error page already shows the problems
+                _LOG.info("%s", report)
         else:
-            if not config.site_url and sources.plist.info.site_url:  # canonical links, sitemap
-                config.site_url = sources.plist.info.site_url.rstrip("/") + "/"
-            self.pages = sources.pages(config.use_directory_urls, config.site_url)
             config.site_name = site_title(sources.plist.info.title)
+            if self.preview is not None:
+                self.preview.paths = [page.path for page in self.pages if is_page(page)]
         polyfills = config.extra.get("polyfills") or []
         config.extra["polyfills"] = [VENDORED_SHIM if "iframe-worker" in url else url
                                      for url in polyfills]  # never the CDN copy
@@ -66,11 +102,62 @@ class SiteBuilderPlugin(BasePlugin[SiteBuilderConfig]):
             # own custom_dir keeps precedence
             config.theme.dirs.insert(1 if config.theme.custom_dir else 0, overrides)
         write_pages(self.pages, Path(config.docs_dir))
-        config.nav = nav(self.pages)
-        config.not_in_nav = _not_in_nav(config.not_in_nav)
+        config.nav = nav(self.pages[:1] if self.pages[0].title == ERRORS else self.pages)
+        config.not_in_nav = _not_in_nav(config.not_in_nav, self.pages)
+        if self.preview is not None:
+            self._plan(config)
         return config
 
+    def _read(self, config: Any) -> Sources:
+        """The sources, from the folders ``serve`` gave or those of the plugin's options;
+        a server reuses the records unchanged since its last build (never in parallel:
+        this runs in the server's thread)."""
+        if self.preview is not None:
+            papers, templates, contributing = (self.preview.papers, self.preview.templates,
+                                               self.preview.contributing)
+        else:
+            root = Path(config.config_file_path or ".").resolve().parent
+            papers, templates, contributing = (root / self.config.papers,
+                                               root / self.config.templates,
+                                               root / self.config.contributing)
+        plist = check_dir(papers, cache=True) if self.serving else None
+        return read_sources(papers, templates, contributing, plist)
+
+    def _plan(self, config: Any) -> None:
+        """Render everything when what every page shows (the navigation, the theme's
+        configuration) or the set of pages changed: emptying the site folder makes MkDocs'
+        dirty build a full one and drops the pages of deleted records."""
+        from mkdocs.utils import clean_directory
+
+        assert self.preview is not None
+        path = config.config_file_path
+        shape = (config.nav, sorted(p.path for p in self.pages), str(config.site_name),
+                 os.stat(path).st_mtime_ns if path else None, _theme_stamp(config))
+        self.preview.full = shape != self.preview.shape
+        self.preview.shape = shape
+        self.preview.rendered = set()
+        if self.preview.full:
+            clean_directory(config.site_dir)
+
+    def on_files(self, files: Any, config: Any) -> Any:
+        if self.preview is not None:
+            self.preview.urls = [f.url for f in files.documentation_pages()]
+        return files
+
+    def on_page_context(self, context: Any, page: Any, config: Any, nav: Any) -> Any:
+        if self.preview is not None:
+            self.preview.rendered.add(page.url)
+        return context
+
+    @event_priority(-100)  # after the search plugin wrote the index of the pages it saw
+    def on_post_build(self, config: Any) -> None:
+        if self.preview is not None:
+            _merge_search_index(self.preview, Path(config.site_dir) / "search" /
+                                "search_index.json")
+
     def on_serve(self, server: Any, config: Any, builder: Any) -> Any:
+        if self.preview is not None:  # `site-builder serve` watches what it was given
+            return server
         root = Path(config.config_file_path or ".").resolve().parent
         for folder in (self.config.papers, self.config.templates):
             if (root / folder).is_dir():
@@ -78,18 +165,66 @@ class SiteBuilderPlugin(BasePlugin[SiteBuilderConfig]):
         return server
 
 
-def _not_in_nav(spec: Any) -> Any:
+def _pages(sources: Sources, config: Any) -> list[Page]:
+    """The pages; a template Jinja cannot even parse is a one-line error like the others."""
+    import jinja2
+
+    if not config.site_url and sources.plist.info.site_url:  # canonical links, sitemap
+        config.site_url = sources.plist.info.site_url.rstrip("/") + "/"
+    try:
+        return sources.pages(config.use_directory_urls, config.site_url)
+    except jinja2.TemplateSyntaxError as err:
+        raise SiteBuilderError(f"{err.filename or err.name}:{err.lineno}: template error: "
+                               f"{err.message} — fix the template, or delete it to use the "
+                               "bundled one") from err
+
+
+def _theme_stamp(config: Any) -> list[tuple[str, int]]:
+    """When the theme's own templates in a project or source checkout last changed (an
+    installed theme does not change while it is served)."""
+    return [(str(f), f.stat().st_mtime_ns) for folder in config.theme.dirs
+            if not {"site-packages", "dist-packages"} & set(Path(folder).parts)
+            for f in sorted(Path(folder).rglob("*")) if f.is_file()]
+
+
+def _merge_search_index(preview: Preview, path: Path) -> None:
+    """Make the index written by MkDocs' search plugin, which holds only the pages this
+    build rendered, whole again: the other pages keep the entries of the build that last
+    rendered them, and deleted pages lose theirs."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):  # no search plugin, or not its format: nothing to mend
+        return
+    fresh: dict[str, list[Any]] = {url: [] for url in preview.rendered}
+    for entry in data.get("docs", []):
+        fresh.setdefault(str(entry.get("location", "")).split("#")[0], []).append(entry)
+    known = {**preview.search, **fresh} if not preview.full else fresh
+    preview.search = {url: known[url] for url in preview.urls if url in known}
+    data["docs"] = [entry for entries in preview.search.values() for entry in entries]
+    path.write_text(json.dumps(data, separators=(",", ":"), default=str), encoding="utf-8")
+
+
+def _not_in_nav(spec: Any, pages: list[Page]) -> Any:
     """The project's ``not_in_nav`` patterns plus the paper pages, which are reached from
     the cards: listed in the navigation they would bury the sections, and left out of
-    it unannounced they would fail a strict build."""
-    papers = c.PathSpec().run_validation("/papers/")  # MkDocs' own parsing of the option
+    it unannounced they would fail a strict build.  While the preview shows errors, the
+    copies of the error page are left out of it too."""
+    extra = [f"/{page.path}" for page in pages[1:] if page.title == ERRORS]
+    # MkDocs' own parsing of the option
+    papers = c.PathSpec().run_validation("\n".join(["/papers/", *extra]))
     return spec + papers if spec else papers
 
 
-def _error_page(report: str) -> Page:
+def _error_page(err: InvalidRecords | SiteBuilderError) -> Page:
+    """The home page while the records or templates are broken: the problems in a code
+    block, where Markdown shows every character as text."""
     from .site import md_heading
 
+    if isinstance(err, InvalidRecords):
+        heading, report = "The records are invalid", format_problems(err.problems)
+    else:
+        heading, report = "The site cannot be built", f"error: {err}"
     lines = "\n".join(f"    {line}" for line in report.splitlines())
-    return Page("index.md", "Errors", f"# {md_heading('The records are invalid')}\n\n"
+    return Page("index.md", ERRORS, f"# {md_heading(heading)}\n\n"
                 "Fix these problems and save; this page reloads by itself.\n\n"
                 f"{lines}\n")

@@ -8,6 +8,7 @@ import tempfile
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from ..errors import SiteBuilderError
 from ..fsio import (
@@ -84,17 +85,34 @@ def site(papers: Path, site_dir: Path, templates: Path | None = None,
         return _build(papers, site_dir, templates, config_file, offline, plist)
 
 
+def site_config(config_file: Path | None, scratch: str, **overrides: Any) -> tuple[Any, Any]:
+    """MkDocs' configuration and our plugin in it, from the project's ``mkdocs.yml`` (or
+    ``config_file``) when there is one, else the bundled one, whose pages go to ``scratch``
+    (the project's go to its ``docs/``).  Shared by ``site`` and ``serve``."""
+    config_file = config_file or Path("mkdocs.yml")
+    if read_regular(config_file, "MkDocs configuration") is None:  # refuses links
+        config_file = BUNDLED_TEMPLATES / "site" / "mkdocs.yml"
+    os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
+    from mkdocs.config import load_config
+
+    if config_file.parent == BUNDLED_TEMPLATES / "site":
+        overrides["docs_dir"] = scratch
+    else:
+        (config_file.parent / "docs").mkdir(exist_ok=True)
+    config = load_config(str(config_file), **overrides)
+    plugin = config.plugins.get("site-builder")
+    if plugin is None:
+        raise SiteBuilderError(f"{config_file}: the site-builder plugin is not listed under "
+                               "plugins: — add '- site-builder' to its plugins")
+    return config, plugin
+
+
 def _build(papers: Path, site_dir: Path, templates: Path | None, config_file: Path | None,
            offline: bool, plist: PaperList | None) -> SiteResult:
     templates = templates or Path("templates")
     sources = read_sources(papers, templates, Path("CONTRIBUTING.md"), plist)
     os.environ["SITE_BUILDER_OFFLINE"] = "true" if offline else "false"
-    config_file = config_file or Path("mkdocs.yml")
-    if read_regular(config_file, "MkDocs configuration") is None:  # refuses links
-        config_file = BUNDLED_TEMPLATES / "site" / "mkdocs.yml"
-    os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
     from mkdocs.commands.build import build
-    from mkdocs.config import load_config
     from mkdocs.exceptions import MkDocsException
 
     for leftover in siblings(site_dir, "new") + siblings(site_dir, "old"):
@@ -102,18 +120,11 @@ def _build(papers: Path, site_dir: Path, templates: Path | None, config_file: Pa
     staging = new_sibling(site_dir, "new")
     try:
         with tempfile.TemporaryDirectory() as scratch:
-            overrides: dict = {"site_dir": str(staging.resolve())}
-            if config_file.parent == BUNDLED_TEMPLATES / "site":
-                overrides["docs_dir"] = scratch
-            else:
-                (config_file.parent / "docs").mkdir(exist_ok=True)
             try:
-                config = load_config(str(config_file), **overrides)
-                plugin = config.plugins.get("site-builder")
-                if plugin is None:
-                    raise SiteBuilderError(f"{config_file}: the site-builder plugin is not "
-                                           "listed under plugins:")
+                config, plugin = site_config(config_file, scratch,
+                                             site_dir=str(staging.resolve()))
                 plugin.prepared = sources
+                plugin.preview = None  # MkDocs reuses plugin objects: not a preview's state
                 config.plugins.on_startup(command="build", dirty=False)
                 build(config)
             except MkDocsException as err:
