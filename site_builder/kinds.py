@@ -209,7 +209,13 @@ class Declaration:
 
 
 def squash(value: str) -> str:
-    """Collapse all whitespace (newlines included) to single spaces and trim."""
+    """Collapse all whitespace (newlines included) to single spaces and trim.
+
+    Checked text is mostly squashed already, and renderers squash every value again: such
+    text is returned as is without splitting it (the ASCII space is the one whitespace
+    character that ``str.isprintable`` accepts)."""
+    if value.isprintable() and "  " not in value and value[:1] != " " and value[-1:] != " ":
+        return value
     return " ".join(value.split())
 
 

@@ -151,7 +151,7 @@ def render_readme(plist: PaperList, templates: Path | None = None,
         entries_by_section={s.id: e for s, e in plist.grouped()},
         sections_by_id={s.id: s for s in plist.paper_sections()}, count=len(plist.entries),
         charts=charts(plist), metrics=metrics or {})
-    text = "\n".join(line.rstrip() for line in text.splitlines()).strip("\n") + "\n"
+    text = "\n".join(map(str.rstrip, text.splitlines())).strip("\n") + "\n"
     if README_MARKER not in text:
         text += f"\n{README_MARKER}: edit the records, not this file -->\n"
     return text
