@@ -135,7 +135,14 @@ def test_the_ascii_space_is_the_one_printable_whitespace() -> None:
     assert [c for c in map(chr, range(0x110000)) if c.isspace() and c.isprintable()] == [" "]
 
 
-@given(st.text(alphabet=SPECIAL + "a \u00a0\u2028\u3000\x0b\x1c\x85w", max_size=40))
+def test_squash_knows_every_ascii_whitespace() -> None:
+    for c in map(chr, range(128)):
+        for value in (f"a{c}b", f"{c}a", f"a{c}", c):
+            assert squash(value) == _squash_plain(value), repr(value)
+
+
+@given(st.text(alphabet=SPECIAL + "a \u00a0\u2028\u3000\x0b\x0c\r\x1c\x1f\x85w\x01",
+               max_size=40))
 def test_squash_fast_path_is_the_plain_squash(value: str) -> None:
     assert squash(value) == _squash_plain(value)
 
