@@ -403,3 +403,59 @@ def templates_key(*folders: Path | None) -> str:
                 h.update(f"{path.relative_to(folder)}\0".encode())
                 h.update(path.read_bytes())
     return h.hexdigest()
+
+
+# --- rendered fragments ------------------------------------------------------------------
+
+class Fragments:
+    """Rendered README entries kept between runs, so one changed record re-renders one
+    entry.  All fragments share one key (the code, templates, list file and metrics a
+    README is rendered with: anything else gives an empty store); each fragment is found
+    by a digest of what the entry template is given (the entry itself and its section)."""
+
+    def __init__(self, path: Path | None, key: str) -> None:
+        self.path, self.key = path, key
+        self._stored: dict[str, str] = {}
+        self.used: dict[str, str] = {}
+        self.rendered = 0
+
+    @classmethod
+    def open(cls, papers_dir: Path, key: str) -> Fragments:
+        """The stored fragments for ``key``; none when the file is missing, corrupt, of
+        another format or for another key."""
+        store = cls(cache_file(papers_dir).with_suffix(".fragments.json"), key)
+        try:
+            data = json.loads(store.path.read_bytes()) if store.path else None
+        except (OSError, ValueError):
+            return store
+        if (type(data) is dict and data.get("format") == FORMAT and data.get("key") == key
+                and type(data.get("fragments")) is dict):
+            store._stored = {k: v for k, v in data["fragments"].items() if type(v) is str}
+        return store
+
+    @staticmethod
+    def entry_key(*parts: object) -> str:
+        """The digest of a fragment's inputs (their ``repr``: frozen dataclasses, text)."""
+        return text_digest(repr(parts))
+
+    def get(self, key: str) -> str | None:
+        found = self._stored.get(key)
+        if found is not None:
+            self.used[key] = found
+        return found
+
+    def put(self, key: str, text: str) -> None:
+        self.used[key] = text
+        self.rendered += 1
+
+    def save(self) -> None:
+        """Keep the fragments this run used (when it rendered or dropped any); an
+        unwritable cache is not an error."""
+        from .fsio import FileError, write_atomic
+
+        if self.path is None or (not self.rendered and self.used.keys() == self._stored.keys()):
+            return
+        text = json.dumps({"format": FORMAT, "key": self.key, "fragments": self.used},
+                          ensure_ascii=False, separators=(",", ":"))
+        with contextlib.suppress(OSError, FileError):
+            write_atomic(self.path, text)
