@@ -16,7 +16,7 @@ from .cache import Fragments
 from .errors import UsageError
 from .fsio import FileError, read_text, shown
 from .kinds import RESERVED_ANCHORS
-from .model import Entry, PaperList, Section, anchor_of
+from .model import PAPER_FIELDS, Entry, PaperList, Section, anchor_of
 from .text import (
     display_name,
     html_attr,
@@ -164,7 +164,8 @@ def _entry_renderer(env: Any, fragments: Fragments | None) -> Any:
         name = ENTRY_TEMPLATES[entry.paper.category != section.id]
         key = None
         if fragments is not None and cached[name]:
-            key = fragments.entry_key(name, entry, section.id)
+            key = fragments.entry_key(name, entry.key, entry.path, section.id,
+                                      *[getattr(entry.paper, f) for f in PAPER_FIELDS])
             found = fragments.get(key)
             if found is not None:
                 return found

@@ -135,3 +135,11 @@ def test_a_corrupt_fragment_cache_is_ignored(papers: Path, rendered: list[str],
     for path in cache.cache_dir().glob("*.fragments*"):
         path.write_bytes(damage)
     assert_renders(papers, rendered, everything)
+
+
+def test_entry_keys_tell_every_part_apart() -> None:
+    key = cache.Fragments.entry_key
+    assert key("ab", "c") != key("a", "bc")
+    assert key("None") != key(None) and key("1") != key(1) and key("s1:a") != key("a", "")
+    assert key(("a", "b")) != key("a", "b")
+    assert key("x", 2) == key("x", 2)
