@@ -108,6 +108,13 @@ def table(rows: list[Row], clock: str) -> str:
                                "best of several runs; memory is the peak resident set size.")
 
 
+def load_note(before: tuple[float, float, float], after: tuple[float, float, float]) -> str:
+    """The machine's load while the table was measured (1-minute load average before and
+    after, and the 5-minute one at the end), so a reader can tell a busy run."""
+    return (f"Load average while this ran ({os.cpu_count()} cores): {before[0]:.1f} at the "
+            f"start, {after[0]:.1f} at the end ({after[1]:.1f} over the last 5 minutes).")
+
+
 def edit_one(papers: Path) -> Callable[[], None]:
     """A change to one record that differs at each call (a new title)."""
     target = sorted(papers.glob("*.yaml"))[1]
@@ -197,10 +204,13 @@ def main() -> None:
     ap.add_argument("--no-site", action="store_true", help="skip the site builds (slow)")
     ap.add_argument("--write", type=Path, metavar="FILE", help="also write the table here")
     args = ap.parse_args()
+    load_before = os.getloadavg()
     with tempfile.TemporaryDirectory() as tmp:
         rows = measure(args, Path(tmp))
+    load_after = os.getloadavg()
     text = table(rows, args.clock)
     print(text)
+    print(f"\n{load_note(load_before, load_after)}")
     if args.write:
         from site_builder import __version__
 
@@ -209,10 +219,10 @@ def main() -> None:
                 "ratio's baseline was measured in the same run.\n\n"
                 f"site-builder {__version__}, Python {platform.python_version()}, "
                 f"{os.cpu_count()} cores, {time.strftime('%Y-%m-%d')}.\n\n")
-        note = ("\n\nThe machine's 2 cores were shared with other work while this ran "
-                "(load average 3–8): CPU time still grows under such contention, and the "
-                "same ratio moved by up to a quarter between runs.  Compare ratios of one "
-                "run, and re-run on an idle machine before drawing a fine conclusion.\n")
+        note = (f"\n\n{load_note(load_before, load_after)}  Under contention CPU time "
+                "still grows, and the same ratio can move by up to a quarter between runs: "
+                "compare ratios of one run, and re-run on an idle machine before drawing a "
+                "fine conclusion.\n")
         args.write.write_text(head + text + note,
                               encoding="utf-8")
 

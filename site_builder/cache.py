@@ -403,3 +403,78 @@ def templates_key(*folders: Path | None) -> str:
                 h.update(f"{path.relative_to(folder)}\0".encode())
                 h.update(path.read_bytes())
     return h.hexdigest()
+
+
+# --- rendered fragments ------------------------------------------------------------------
+
+class Fragments:
+    """Rendered README entries kept between runs, so one changed record re-renders one
+    entry.  All fragments share one key (the code, templates, list file and metrics a
+    README is rendered with: anything else gives an empty store); each fragment is found
+    by a digest of what the entry template is given (the entry itself and its section).
+    They are stored in :data:`SHARDS` files by their digest's first character, so that
+    one changed entry rewrites a sixteenth of them."""
+
+    SHARDS = "0123456789abcdef"
+
+    def __init__(self, path: Path, key: str) -> None:
+        self.path, self.key = path, key
+        self._stored: dict[str, dict[str, str]] = {s: {} for s in self.SHARDS}
+        self.used: dict[str, dict[str, str]] = {s: {} for s in self.SHARDS}
+        self._rendered: set[str] = set()  # shards with a new fragment
+
+    @classmethod
+    def open(cls, papers_dir: Path, key: str) -> Fragments:
+        """The stored fragments for ``key``; a shard whose file is missing, corrupt, of
+        another format or for another key holds none."""
+        store = cls(cache_file(papers_dir).with_suffix(".fragments"), key)
+        for shard in cls.SHARDS:
+            try:
+                data = json.loads(store._file(shard).read_bytes())
+            except (OSError, ValueError):
+                continue
+            if (type(data) is dict and data.get("format") == FORMAT and data.get("key") == key
+                    and type(data.get("fragments")) is dict):
+                store._stored[shard] = {k: v for k, v in data["fragments"].items()
+                                        if type(k) is str and k[:1] == shard
+                                        and type(v) is str}
+        return store
+
+    def _file(self, shard: str) -> Path:
+        return self.path.with_name(f"{self.path.name}.{shard}.json")
+
+    @staticmethod
+    def entry_key(*parts: object) -> str:
+        """The digest of a fragment's inputs: text as it is, each with its length (so no
+        two lists of parts give the same string), anything else (numbers, dates, lists,
+        frozen dataclasses, None) by its ``repr`` — cheaper than the ``repr`` of long
+        text such as an abstract."""
+        pieces = []
+        for part in parts:
+            kind, text = ("s", part) if type(part) is str else ("r", repr(part))
+            pieces.append(f"{kind}{len(text)}:{text}")
+        return text_digest("".join(pieces))
+
+    def get(self, key: str) -> str | None:
+        found = self._stored[key[0]].get(key)
+        if found is not None:
+            self.used[key[0]][key] = found
+        return found
+
+    def put(self, key: str, text: str) -> None:
+        self.used[key[0]][key] = text
+        self._rendered.add(key[0])
+
+    def save(self) -> None:
+        """Write the shards that got a new fragment or lost one (the fragments this run
+        used); an unwritable cache is not an error."""
+        from .fsio import FileError, write_atomic
+
+        for shard in self.SHARDS:
+            used = self.used[shard]
+            if shard not in self._rendered and used.keys() == self._stored[shard].keys():
+                continue
+            text = json.dumps({"format": FORMAT, "key": self.key, "fragments": used},
+                              ensure_ascii=False, separators=(",", ":"))
+            with contextlib.suppress(OSError, FileError):
+                write_atomic(self._file(shard), text)

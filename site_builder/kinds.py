@@ -209,8 +209,20 @@ class Declaration:
 
 
 def squash(value: str) -> str:
-    """Collapse all whitespace (newlines included) to single spaces and trim."""
-    return " ".join(value.split())
+    """Collapse all whitespace (newlines included) to single spaces and trim.
+
+    Checked text is mostly squashed already, and renderers squash every value again: such
+    text is returned as is without splitting it."""
+    if "  " in value or value[:1] == " " or value[-1:] == " ":
+        return " ".join(value.split())
+    if value.isascii():
+        if ("\n" in value or "\t" in value or "\r" in value or "\x0b" in value
+                or "\x0c" in value or "\x1c" in value or "\x1d" in value or "\x1e" in value
+                or "\x1f" in value):  # ASCII's whitespace besides the space
+            return " ".join(value.split())
+        return value
+    # The ASCII space is the one whitespace character that isprintable() accepts.
+    return value if value.isprintable() else " ".join(value.split())
 
 
 def paragraphs(value: str) -> str:

@@ -22,7 +22,13 @@ _AUTOLINK = re.compile(r"(?<=[A-Za-z])(:)(?=//)|(?<![\w.-])([Ww][Ww][Ww])(\.)")
 
 def md_escape(value: str) -> str:
     """Escape text for one line of Markdown: it can only ever render as itself."""
-    escaped = _MD_SPECIAL.sub(r"\\\1", squash(value))
+    escaped = squash(value)
+    # Fast paths (most titles and names have nothing to escape): a search is cheaper than a
+    # substitution that changes nothing, and an autolink needs a ':' or a '.'.
+    if _MD_SPECIAL.search(escaped):
+        escaped = _MD_SPECIAL.sub(r"\\\1", escaped)
+    if ":" not in escaped and "." not in escaped:
+        return escaped
     return _AUTOLINK.sub(lambda m: "\\:" if m.group(1) else f"{m.group(2)}\\.", escaped)
 
 
@@ -86,7 +92,10 @@ _AMBIGUOUS_AMP = re.compile(r"&(?=#?[A-Za-z0-9]+;)")
 def html_text(value: str) -> str:
     """Escape text for HTML element content with the fewest changes: '<' always, and '&'
     only where it would start a character reference.  The text reads exactly as given."""
-    return _AMBIGUOUS_AMP.sub("&amp;", squash(value)).replace("<", "&lt;")
+    text = squash(value)
+    if "&" in text:
+        text = _AMBIGUOUS_AMP.sub("&amp;", text)
+    return text.replace("<", "&lt;")
 
 
 _FENCE_START = re.compile(r"^([`~])(?=\1\1)")  # a line that would read as a code fence
@@ -96,8 +105,14 @@ def html_paragraphs(value: str) -> str:
     """Prose of several paragraphs (split at blank lines) as HTML text inside one HTML
     block: paragraphs end in ``<br><br>``, since a blank line would end the block, and a
     paragraph that starts like a code fence has its first character as a reference."""
-    return "<br><br>\n".join(_FENCE_START.sub(lambda m: f"&#{ord(m.group(1))};", html_text(p))
-                              for p in value.split("\n\n"))
+    return "<br><br>\n".join(_no_fence(html_text(p)) for p in value.split("\n\n"))
+
+
+def _no_fence(text: str) -> str:
+    """``text`` with a leading code-fence character as a character reference."""
+    if not text.startswith(("`", "~")):
+        return text
+    return _FENCE_START.sub(lambda m: f"&#{ord(m.group(1))};", text)
 
 
 def html_attr(value: str) -> str:

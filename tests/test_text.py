@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -10,6 +12,7 @@ from markdown_it import MarkdownIt
 from site_builder.text import (
     fold,
     html_attr,
+    html_paragraphs,
     html_text,
     is_safe_url,
     md_escape,
@@ -119,3 +122,54 @@ def test_file_stems_keep_letters_readable() -> None:
     paper = Paper(title="Straße Øresund", authors=("Łukasz, Jan",), venue="X", year=2024,
                   url="https://example.org/a", category="c")
     assert file_stem(paper, set()) == "lukasz2024-strasse-oresund"
+
+
+# --- fast paths: each gives exactly what the plain definition gives ---------------------
+
+def _squash_plain(value: str) -> str:
+    return " ".join(value.split())
+
+
+def test_the_ascii_space_is_the_one_printable_whitespace() -> None:
+    """What squash's fast path relies on: any other whitespace makes a text unprintable."""
+    assert [c for c in map(chr, range(0x110000)) if c.isspace() and c.isprintable()] == [" "]
+
+
+def test_squash_knows_every_ascii_whitespace() -> None:
+    for c in map(chr, range(128)):
+        for value in (f"a{c}b", f"{c}a", f"a{c}", c):
+            assert squash(value) == _squash_plain(value), repr(value)
+
+
+@given(st.text(alphabet=SPECIAL + "a \u00a0\u2028\u3000\x0b\x0c\r\x1c\x1f\x85w\x01",
+               max_size=40))
+def test_squash_fast_path_is_the_plain_squash(value: str) -> None:
+    assert squash(value) == _squash_plain(value)
+
+
+@given(st.text(alphabet=SPECIAL + "aW\u00a0\u3000", max_size=40))
+def test_escaping_fast_paths_are_the_plain_escapes(value: str) -> None:
+    import html
+    import re
+
+    special = re.compile(r"([\\`*_\[\]<>&~|$])")
+    autolink = re.compile(r"(?<=[A-Za-z])(:)(?=//)|(?<![\w.-])([Ww][Ww][Ww])(\.)")
+    plain_md = autolink.sub(lambda m: "\\:" if m.group(1) else f"{m.group(2)}\\.",
+                            special.sub(r"\\\1", _squash_plain(value)))
+    assert md_escape(value) == plain_md
+    plain_html = re.sub(r"&(?=#?[A-Za-z0-9]+;)", "&amp;", _squash_plain(value)).replace(
+        "<", "&lt;")
+    assert html_text(value) == plain_html
+    assert html_attr(value) == html.escape(_squash_plain(value), quote=True)
+
+
+@pytest.mark.parametrize(("escape", "value", "expected"), [
+    (md_escape, "see www.example.org and https://x.org", "see www\\.example.org and https\\://x.org"),
+    (md_escape, "plain title 2", "plain title 2"),
+    (html_text, "a & b &amp; c <i>", "a & b &amp;amp; c &lt;i>"),
+    (html_paragraphs, "```code\n\n~~~more\n\n`one",
+     "&#96;``code<br><br>\n&#126;~~more<br><br>\n`one"),
+])
+def test_escaping_fast_paths_still_escape(escape: Callable[[str], str], value: str,
+                                          expected: str) -> None:
+    assert escape(value) == expected

@@ -11,7 +11,7 @@ from .. import cache
 from ..checking import Stats, check_dir, paused_gc, quick_inputs
 from ..errors import Problem, SiteBuilderError
 from ..fsio import FileError, read_regular, read_text, shown, write_atomic
-from ..load import METRICS_FILE
+from ..load import LIST_FILE, METRICS_FILE
 from ..model import PaperList
 from ..render import BUNDLED_TEMPLATES, README_MARKER, render_readme
 
@@ -49,13 +49,18 @@ def readme(papers: Path, out: Path, templates: Path | None = None, *,
 
         metrics = paper_metrics(plist, read_metrics(metrics_path(papers)))
     current = None if force and os.path.islink(out) else read_text(out, "README")
-    memo = None if stats.inputs is None else _memo(stats.inputs, papers, templates)
+    rendering = None if stats.inputs is None else _render_key(papers, templates)
+    memo = None if rendering is None else f"{stats.inputs}-{rendering}"
     if memo is not None and current is not None:
         found = cache.recalled(papers, _output_name(out), memo)
         if found is not None and found[0] == cache.text_digest(current):
             return ReadmeResult(out, False, plist)
+    fragments = None if rendering is None else cache.Fragments.open(papers, rendering)
     with stats.stage("render"), paused_gc():
-        text = render_readme(plist, templates, metrics)
+        text = render_readme(plist, templates, metrics, fragments)
+    if fragments is not None:
+        with stats.stage("cache write"):
+            fragments.save()
     if memo is not None:
         cache.remember(papers, _output_name(out), memo, text,
                        cache.encode_problems(list(plist.warnings)))
@@ -84,7 +89,8 @@ def up_to_date(papers: Path, out: Path, templates: Path | None = None, *,
     quick = quick_inputs(papers, stats)
     if quick is None:
         return None
-    found = cache.recalled(papers, _output_name(out), _memo(quick[0], papers, templates))
+    found = cache.recalled(papers, _output_name(out),
+                           f"{quick[0]}-{_render_key(papers, templates)}")
     if found is None:
         return None
     # Only now (the records are those of a valid run): the refusals come in readme's order.
@@ -107,15 +113,18 @@ def _output_name(out: Path) -> str:
     return f"readme:{out.resolve()}:{Path.cwd()}"
 
 
-def _memo(inputs: str, papers: Path, templates: Path | None) -> str:
-    """The key of everything a README is made of: the records and the list file
-    (``inputs``), the templates, and the metrics file (shown when the list sets
+def _render_key(papers: Path, templates: Path | None) -> str:
+    """The key of everything a README is made of besides the records: the code and its
+    rules, the list file, the templates, and the metrics file (shown when the list sets
     ``show_metrics``)."""
-    try:
-        metrics = cache.bytes_digest((Path(papers) / METRICS_FILE).read_bytes())
-    except OSError:
-        metrics = "none"
-    return "-".join((inputs, cache.templates_key(templates, BUNDLED_TEMPLATES), metrics))
+    digests = []
+    for name in (LIST_FILE, METRICS_FILE):
+        try:
+            digests.append(cache.bytes_digest((Path(papers) / name).read_bytes()))
+        except OSError:
+            digests.append("none")
+    return "-".join((cache.fingerprint(""), cache.templates_key(templates, BUNDLED_TEMPLATES),
+                     *digests))
 
 
 def check_output(out: Path) -> None:

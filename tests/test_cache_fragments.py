@@ -1,0 +1,145 @@
+"""The cache of rendered README entries: a warm README is byte for byte a cold one, and
+an entry is rendered again exactly when something it is made of changed (its record, the
+list file, the templates, the tool)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+import site_builder
+from site_builder import cache
+from site_builder.checking import Stats, check_dir
+from site_builder.commands.readme import readme
+
+from .conftest import LIST_FIXTURE
+
+
+@pytest.fixture
+def papers(tmp_path: Path) -> Path:
+    folder = tmp_path / "papers"
+    shutil.copytree(LIST_FIXTURE, folder)
+    return folder
+
+
+@pytest.fixture
+def rendered(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The keys of the entries rendered (not taken from the cache) since the last clear."""
+    keys: list[str] = []
+    put = cache.Fragments.put
+
+    def spy(self: cache.Fragments, key: str, text: str) -> None:
+        keys.append(key)
+        put(self, key, text)
+
+    monkeypatch.setattr(cache.Fragments, "put", spy)
+    return keys
+
+
+def warm_and_cold(papers: Path, templates: Path | None = None) -> tuple[str, str]:
+    """The README of a cached run and of a cold one (each to a new file, so the cached
+    run cannot take the unchanged-README shortcut)."""
+    outs = papers.parent / "out"
+    outs.mkdir(exist_ok=True)
+    n = len(list(outs.iterdir()))
+    stats = Stats()
+    warm = readme(papers, outs / f"warm{n}.md", templates,
+                  plist=check_dir(papers, cache=True, stats=stats), stats=stats).path
+    cold = readme(papers, outs / f"cold{n}.md", templates).path
+    return warm.read_text(encoding="utf-8"), cold.read_text(encoding="utf-8")
+
+
+def assert_renders(papers: Path, rendered: list[str], count: int | None,
+                   templates: Path | None = None) -> None:
+    """A warm run gives the cold run's README, having rendered ``count`` entries (None:
+    all of them, as a cold run does)."""
+    rendered.clear()
+    warm, cold = warm_and_cold(papers, templates)
+    assert warm == cold
+    if count is None:
+        assert rendered and len(set(rendered)) == len(rendered)
+    else:
+        assert len(rendered) == count
+
+
+def test_an_unchanged_list_renders_no_entry(papers: Path, rendered: list[str]) -> None:
+    assert_renders(papers, rendered, None)
+    assert len(rendered) >= 5
+    assert_renders(papers, rendered, 0)
+
+
+def test_an_edited_record_renders_its_entry_only(papers: Path, rendered: list[str]) -> None:
+    assert_renders(papers, rendered, None)
+    target = papers / "bao2024-bmad.yaml"
+    target.write_text(target.read_text(encoding="utf-8").replace(
+        "title: 'BMAD:", "title: 'BMAD (edited):"), encoding="utf-8")
+    assert_renders(papers, rendered, 1)
+
+
+def test_a_list_file_change_renders_every_entry(papers: Path, rendered: list[str]) -> None:
+    assert_renders(papers, rendered, None)
+    everything = len(rendered)
+    listed = papers / "_list.yaml"
+    listed.write_text(listed.read_text(encoding="utf-8").replace(
+        "- title: Benchmarks", "- title: Benchmarks and data sets"), encoding="utf-8")
+    assert_renders(papers, rendered, everything)
+
+
+def test_a_template_change_renders_every_entry(papers: Path, rendered: list[str]) -> None:
+    assert_renders(papers, rendered, None)
+    everything = len(rendered)
+    templates = papers.parent / "templates"
+    (templates / "readme").mkdir(parents=True)
+    bundled = Path(site_builder.__file__).parent / "templates" / "readme" / "entry.md.j2"
+    changed = templates / "readme" / "entry.md.j2"
+    changed.write_text(bundled.read_text(encoding="utf-8").replace("**{{", "__{{"),
+                       encoding="utf-8")
+    assert_renders(papers, rendered, everything, templates)
+    assert "__" in warm_and_cold(papers, templates)[0]
+
+
+def test_an_entry_template_reading_more_is_rendered_every_time(
+        papers: Path, rendered: list[str]) -> None:
+    """``count`` is not part of the fragments' key: a template that shows it is never
+    taken from the cache (deleting a paper changes every entry)."""
+    templates = papers.parent / "templates"
+    (templates / "readme").mkdir(parents=True)
+    (templates / "readme" / "entry.md.j2").write_text(
+        "- {{ entry.paper.title|md }} (one of {{ count }})\n", encoding="utf-8")
+    assert_renders(papers, rendered, 0, templates)
+    (papers / "bao2024-bmad.yaml").unlink()
+    warm, cold = warm_and_cold(papers, templates)
+    assert warm == cold and "(one of 4)" in warm
+
+
+def test_another_tool_version_renders_every_entry(
+        papers: Path, rendered: list[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    assert_renders(papers, rendered, None)
+    everything = len(rendered)
+    monkeypatch.setattr(site_builder, "__version__", "0.0.0-other")
+    cache._code_fingerprint.cache_clear()
+    try:
+        assert_renders(papers, rendered, everything)
+    finally:
+        cache._code_fingerprint.cache_clear()
+
+
+@pytest.mark.parametrize("damage", [b"", b"{not json", b'{"format": 1, "key": 3}',
+                                    b'{"format": 1, "key": "x", "fragments": []}'])
+def test_a_corrupt_fragment_cache_is_ignored(papers: Path, rendered: list[str],
+                                             damage: bytes) -> None:
+    assert_renders(papers, rendered, None)
+    everything = len(rendered)
+    for path in cache.cache_dir().glob("*.fragments*"):
+        path.write_bytes(damage)
+    assert_renders(papers, rendered, everything)
+
+
+def test_entry_keys_tell_every_part_apart() -> None:
+    key = cache.Fragments.entry_key
+    assert key("ab", "c") != key("a", "bc")
+    assert key("None") != key(None) and key("1") != key(1) and key("s1:a") != key("a", "")
+    assert key(("a", "b")) != key("a", "b")
+    assert key("x", 2) == key("x", 2)
