@@ -372,6 +372,17 @@ def _cmd_from_issue(args: argparse.Namespace) -> int:
     return 0
 
 
+def _metadata_services(p: argparse.ArgumentParser) -> None:
+    """Where ``new`` and ``inbox-accept`` look papers up (both through new's scaffold)."""
+    g = p.add_argument_group("services")
+    g.add_argument("--arxiv-api", metavar="URL", help="arXiv API (env SITE_BUILDER_ARXIV_API;"
+                   " default https://export.arxiv.org/api/query)")
+    g.add_argument("--crossref-api", metavar="URL", help="Crossref API (env "
+                   "SITE_BUILDER_CROSSREF_API; default https://api.crossref.org)")
+    g.add_argument("--mailto", metavar="EMAIL", help="contact sent in the User-Agent (env "
+                   "SITE_BUILDER_MAILTO)")
+
+
 def _add_new(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("new", help="scaffold a paper record from arXiv, a DOI or by hand",
                        description="Write one new, valid record into the papers folder and "
@@ -398,13 +409,7 @@ def _add_new(sub: argparse._SubParsersAction) -> None:
     g.add_argument("--abstract", metavar="TEXT", help="the abstract, as plain text")
     g.add_argument("--mark", metavar="ID", action="append",
                    help="a mark the paper carries, from marks: in _list.yaml (repeatable)")
-    g = p.add_argument_group("services")
-    g.add_argument("--arxiv-api", metavar="URL", help="arXiv API (env SITE_BUILDER_ARXIV_API;"
-                   " default https://export.arxiv.org/api/query)")
-    g.add_argument("--crossref-api", metavar="URL", help="Crossref API (env "
-                   "SITE_BUILDER_CROSSREF_API; default https://api.crossref.org)")
-    g.add_argument("--mailto", metavar="EMAIL", help="contact sent in the User-Agent (env "
-                   "SITE_BUILDER_MAILTO)")
+    _metadata_services(p)
     p.set_defaults(func=_cmd_new)
 
 
@@ -453,13 +458,7 @@ def _add_inbox_accept(sub: argparse._SubParsersAction) -> None:
     _common(p)
     p.add_argument("--report", type=Path, metavar="FILE",
                    help="also write a Markdown summary (for the pull request) to FILE")
-    g = p.add_argument_group("services")
-    g.add_argument("--arxiv-api", metavar="URL", help="arXiv API (env SITE_BUILDER_ARXIV_API;"
-                   " default https://export.arxiv.org/api/query)")
-    g.add_argument("--crossref-api", metavar="URL", help="Crossref API (env "
-                   "SITE_BUILDER_CROSSREF_API; default https://api.crossref.org)")
-    g.add_argument("--mailto", metavar="EMAIL", help="contact sent in the User-Agent (env "
-                   "SITE_BUILDER_MAILTO)")
+    _metadata_services(p)
     p.set_defaults(func=_cmd_inbox_accept)
 
 

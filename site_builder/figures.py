@@ -350,34 +350,28 @@ class _Fetcher:
     """Fetches from many threads; each thread gets its own client, hosts share limits."""
 
     def __init__(self, settings: Settings) -> None:
-        from .services.http import HostLimits
+        from .services.http import HostLimits, ThreadClients
 
         self.settings = settings
         self.limits = HostLimits(settings.per_host, settings.interval)
-        self._local = threading.local()
-        self._clients: list[Any] = []
-        self._lock = threading.Lock()
+        self._clients = ThreadClients()
 
-    def _client(self) -> Any:
+    def _make_client(self) -> Any:
         from .services.http import Client, user_agent
 
-        client = getattr(self._local, "client", None)
-        if client is None:
-            s = self.settings
-            extra: dict[str, Any] = {"sleep": s.sleep} if s.sleep else {}
-            client = Client("figure host", "", agent=s.agent or user_agent(), open_web=True,
-                            accept="image/webp,image/png,image/jpeg,image/gif;q=0.9,*/*;q=0.1",
-                            allow_private=s.allow_private, limits=self.limits,
-                            deadline=s.deadline, tries=s.tries, timeout=s.timeout,
-                            max_bytes=s.max_bytes, hint="", **extra)
-            self._local.client = client
-            with self._lock:
-                self._clients.append(client)
-        return client
+        s = self.settings
+        extra: dict[str, Any] = {"sleep": s.sleep} if s.sleep else {}
+        return Client("figure host", "", agent=s.agent or user_agent(), open_web=True,
+                      accept="image/webp,image/png,image/jpeg,image/gif;q=0.9,*/*;q=0.1",
+                      allow_private=s.allow_private, limits=self.limits,
+                      deadline=s.deadline, tries=s.tries, timeout=s.timeout,
+                      max_bytes=s.max_bytes, hint="", **extra)
+
+    def _client(self) -> Any:
+        return self._clients.get("figures", self._make_client)
 
     def close(self) -> None:
-        for client in self._clients:
-            client.close()
+        self._clients.close()
 
     def fetch(self, url: str, old: Cached | None) -> tuple[Cached, Encoded | None]:
         """The new index entry for ``url`` and, when the image changed, its copies; never

@@ -287,41 +287,34 @@ class Checker:
     """Checks links from many threads; each thread gets its own clients."""
 
     def __init__(self, settings: Settings) -> None:
-        from .services.http import HostLimits
+        from .services.http import HostLimits, ThreadClients
 
         self.settings = settings
         self.limits: HostLimits = HostLimits(settings.per_host, settings.interval)
-        self._local = threading.local()
-        self._clients: list[Client] = []
-        self._lock = threading.Lock()
+        self._clients = ThreadClients()
         self._github_stop: str | None = None  # set once GitHub's rate limit is exhausted
 
     def _client(self, kind: str) -> Client:
+        return self._clients.get(kind, lambda: self._make_client(kind))
+
+    def _make_client(self, kind: str) -> Client:
         from .services.http import Client, user_agent
 
-        client: Client | None = getattr(self._local, kind, None)
-        if client is None:
-            s = self.settings
-            extra: dict[str, Any] = {"sleep": s.sleep} if s.sleep else {}
-            if kind == "web":
-                client = Client("link check", "", agent=s.agent or user_agent(), open_web=True,
-                                allow_private=s.allow_private, limits=self.limits,
-                                deadline=s.deadline, tries=s.tries, backoff=s.backoff,
-                                max_wait=s.max_wait, timeout=s.timeout, hint="", **extra)
-            else:
-                client = Client("GitHub", s.github_api, agent=s.agent or user_agent(),
-                                accept="application/vnd.github+json", limits=self.limits,
-                                deadline=s.deadline, tries=s.tries, backoff=s.backoff,
-                                max_wait=s.max_wait, timeout=s.timeout, hint="",
-                                retry_on=frozenset({408}), **extra)
-            setattr(self._local, kind, client)
-            with self._lock:
-                self._clients.append(client)
-        return client
+        s = self.settings
+        extra: dict[str, Any] = {"sleep": s.sleep} if s.sleep else {}
+        if kind == "web":
+            return Client("link check", "", agent=s.agent or user_agent(), open_web=True,
+                          allow_private=s.allow_private, limits=self.limits,
+                          deadline=s.deadline, tries=s.tries, backoff=s.backoff,
+                          max_wait=s.max_wait, timeout=s.timeout, hint="", **extra)
+        return Client("GitHub", s.github_api, agent=s.agent or user_agent(),
+                      accept="application/vnd.github+json", limits=self.limits,
+                      deadline=s.deadline, tries=s.tries, backoff=s.backoff,
+                      max_wait=s.max_wait, timeout=s.timeout, hint="",
+                      retry_on=frozenset({408}), **extra)
 
     def close(self) -> None:
-        for client in self._clients:
-            client.close()
+        self._clients.close()
 
     def check(self, url: str) -> Result:
         """The verdict on one URL; never raises for anything the network does."""

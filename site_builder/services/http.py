@@ -336,6 +336,29 @@ class HostLimits:
             yield
 
 
+class ThreadClients:
+    """One client per thread and kind (a requests session is not thread-safe), made on
+    first use; the clients share whatever limits they were made with."""
+
+    def __init__(self) -> None:
+        self._local = threading.local()
+        self._clients: list[Client] = []
+        self._lock = threading.Lock()
+
+    def get(self, kind: str, make: Callable[[], Client]) -> Client:
+        client: Client | None = getattr(self._local, kind, None)
+        if client is None:
+            client = make()
+            setattr(self._local, kind, client)
+            with self._lock:
+                self._clients.append(client)
+        return client
+
+    def close(self) -> None:
+        for client in self._clients:
+            client.close()
+
+
 class Client:
     """A polite client for one service: ``get(path, params)`` returns the :class:`Reply`
     of the first try whose status is not worth another (408, 429, 5xx), or raises a
