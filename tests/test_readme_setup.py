@@ -36,6 +36,13 @@ def test_build_section_holds_exactly_two_one_line_commands() -> None:
     assert len(_fenced(README)) == 2  # and there is no other recipe elsewhere
 
 
+def test_the_readme_ends_with_the_two_commands() -> None:
+    """After the test command: the one line saying what it does, then only the footer."""
+    after = README[README.rindex("```") + 3:].strip().split("\n\n")
+    assert after[0].startswith("installs and runs the tests")
+    assert all(part.startswith(("[![", "<!--")) for part in after[1:]), after[1:]
+
+
 def test_ci_runs_the_readme_test_command_verbatim() -> None:
     run = (REPO / ".ci" / "run").read_text(encoding="utf-8")
     commands = [line for line in run.splitlines() if line.strip() and
