@@ -3,11 +3,16 @@
 It generates the pages into ``docs_dir`` before each build, hands MkDocs the navigation,
 and watches the records during ``mkdocs serve``.  While serving, a broken record turns the
 home page into the list of problems instead of stopping the server.
+
+MkDocs converts every page before it writes any, so a list of 10,000 papers would hold
+every page's Markdown and HTML at once: for the pages we generate, the plugin drops the
+Markdown once converted and keeps the HTML compressed until its page is written.
 """
 
 from __future__ import annotations
 
 import logging
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +23,7 @@ from mkdocs.plugins import BasePlugin, event_priority
 
 from .errors import InvalidRecords, format_problems
 from .render import BUNDLED_TEMPLATES
-from .site import Page, nav, read_sources, site_title, write_pages
+from .site import Page, is_page, nav, read_sources, site_title, write_pages
 
 VENDORED_SHIM = "assets/iframe-worker-shim.js"
 _LOG = logging.getLogger("mkdocs.plugins.site_builder")
@@ -34,6 +39,8 @@ class SiteBuilderPlugin(BasePlugin[SiteBuilderConfig]):
     serving = False
     prepared: Any = None  # Sources the CLI already read (then records are parsed once)
     pages: list[Page]
+    generated: set[str]  # the docs paths of the pages we wrote
+    packed: dict[str, bytes]  # the converted HTML of our pages, until each is written
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         self.serving = command == "serve"
@@ -56,7 +63,7 @@ class SiteBuilderPlugin(BasePlugin[SiteBuilderConfig]):
         else:
             if not config.site_url and sources.plist.info.site_url:  # canonical links, sitemap
                 config.site_url = sources.plist.info.site_url.rstrip("/") + "/"
-            self.pages = sources.pages(config.use_directory_urls, config.site_url)
+            self.pages = sources.lazy_pages(config.use_directory_urls, config.site_url)
             config.site_name = site_title(sources.plist.info.title)
         polyfills = config.extra.get("polyfills") or []
         config.extra["polyfills"] = [VENDORED_SHIM if "iframe-worker" in url else url
@@ -66,9 +73,35 @@ class SiteBuilderPlugin(BasePlugin[SiteBuilderConfig]):
             # own custom_dir keeps precedence
             config.theme.dirs.insert(1 if config.theme.custom_dir else 0, overrides)
         write_pages(self.pages, Path(config.docs_dir))
+        self.generated = {p.path for p in self.pages if is_page(p)}
+        self.packed = {}
         config.nav = nav(self.pages)
         config.not_in_nav = _not_in_nav(config.not_in_nav)
         return config
+
+    @event_priority(-100)  # the last to see the HTML: every other plugin already has
+    def on_page_content(self, html: str, *, page: Any, config: Any, files: Any) -> str:
+        if not self._ours(page):
+            return html
+        page.markdown = ""  # converted; "" (not None) keeps the page's title
+        self.packed[page.file.src_uri] = zlib.compress(html.encode("utf-8"), 1)
+        return ""
+
+    @event_priority(100)  # before every other plugin (search indexes the HTML here)
+    def on_page_context(self, context: Any, *, page: Any, config: Any, nav: Any) -> Any:
+        packed = self.packed.pop(page.file.src_uri, None)
+        if packed is not None:
+            page.content = zlib.decompress(packed).decode("utf-8")
+        return context
+
+    @event_priority(-100)
+    def on_post_page(self, output: str, *, page: Any, config: Any) -> str:
+        if self._ours(page):
+            page.content = ""  # written into the output: nothing reads it again
+        return output
+
+    def _ours(self, page: Any) -> bool:
+        return page.file.src_uri in self.generated
 
     def on_serve(self, server: Any, config: Any, builder: Any) -> Any:
         root = Path(config.config_file_path or ".").resolve().parent
