@@ -26,6 +26,7 @@ from .render import BUNDLED_TEMPLATES
 from .site import Page, is_page, nav, read_sources, site_title, write_pages
 
 VENDORED_SHIM = "assets/iframe-worker-shim.js"
+HEAD_META = ("sb_head", "sb_jsonld")  # a paper page's head tags (site/paper.md.j2)
 _LOG = logging.getLogger("mkdocs.plugins.site_builder")
 
 
@@ -98,6 +99,8 @@ class SiteBuilderPlugin(BasePlugin[SiteBuilderConfig]):
     def on_post_page(self, output: str, *, page: Any, config: Any) -> str:
         if self._ours(page):
             page.content = ""  # written into the output: nothing reads it again
+            for key in HEAD_META:  # read by our theme override only, now rendered
+                page.meta.pop(key, None)
         return output
 
     def _ours(self, page: Any) -> bool:
