@@ -10,6 +10,11 @@ compares modification times, and :func:`site.write_pages` touches only changed f
 everything when the navigation, the set of pages or ``mkdocs.yml`` changed, and the search
 index, which MkDocs' search plugin fills only from the pages it rendered, is merged with
 the entries kept from earlier builds.
+
+MkDocs converts every page before it writes any, so a list of 10,000 papers would hold
+every page's Markdown and HTML at once: a build renders our pages only as it writes them
+into ``docs_dir``, and for the pages we generate the plugin drops the Markdown once
+converted and keeps the HTML compressed until its page is written.
 """
 
 from __future__ import annotations
@@ -17,7 +22,9 @@ from __future__ import annotations
 import json
 import logging
 import os
-from collections.abc import Callable
+import zlib
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -34,6 +41,7 @@ from .site import Page, Sources, is_page, nav, read_sources, site_title, write_p
 
 VENDORED_SHIM = "assets/iframe-worker-shim.js"
 ERRORS = "Errors"  # the title of the page that shows them
+HEAD_META = ("sb_head", "sb_jsonld")  # a paper page's head tags (site/paper.md.j2)
 _LOG = logging.getLogger("mkdocs.plugins.site_builder")
 
 
@@ -64,6 +72,8 @@ class SiteBuilderPlugin(BasePlugin[SiteBuilderConfig]):
     prepared: Any = None  # Sources the CLI already read (then records are parsed once)
     preview: Preview | None = None  # set by `site-builder serve`
     pages: list[Page]
+    generated: set[str]  # the docs paths of the pages we wrote
+    packed: dict[str, bytes]  # the converted HTML of our pages, until each is written
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         self.serving = command == "serve"
@@ -72,7 +82,7 @@ class SiteBuilderPlugin(BasePlugin[SiteBuilderConfig]):
     def on_config(self, config: Any) -> Any:
         try:
             sources = self.prepared or self._read(config)
-            self.pages = _pages(sources, config)
+            self.pages = _pages(sources, config, self.serving)
         except (InvalidRecords, SiteBuilderError) as err:
             if not self.serving:
                 if isinstance(err, InvalidRecords):
@@ -101,7 +111,10 @@ class SiteBuilderPlugin(BasePlugin[SiteBuilderConfig]):
         if overrides not in config.theme.dirs:  # the feed link in every head; a project's
             # own custom_dir keeps precedence
             config.theme.dirs.insert(1 if config.theme.custom_dir else 0, overrides)
-        write_pages(self.pages, Path(config.docs_dir))
+        with _template_errors():  # a lazy page renders here
+            write_pages(self.pages, Path(config.docs_dir))
+        self.generated = {p.path for p in self.pages if is_page(p)}
+        self.packed = {}
         config.nav = nav(self.pages[:1] if self.pages[0].title == ERRORS else self.pages)
         config.not_in_nav = _not_in_nav(config.not_in_nav, self.pages)
         if self.preview is not None:
@@ -144,10 +157,33 @@ class SiteBuilderPlugin(BasePlugin[SiteBuilderConfig]):
             self.preview.urls = [f.url for f in files.documentation_pages()]
         return files
 
-    def on_page_context(self, context: Any, page: Any, config: Any, nav: Any) -> Any:
+    @event_priority(-100)  # the last to see the HTML: every other plugin already has
+    def on_page_content(self, html: str, *, page: Any, config: Any, files: Any) -> str:
+        if not self._ours(page):
+            return html
+        page.markdown = ""  # converted; "" (not None) keeps the page's title
+        self.packed[page.file.src_uri] = zlib.compress(html.encode("utf-8"), 1)
+        return ""
+
+    @event_priority(100)  # before every other plugin (search indexes the HTML here)
+    def on_page_context(self, context: Any, *, page: Any, config: Any, nav: Any) -> Any:
+        packed = self.packed.pop(page.file.src_uri, None)
+        if packed is not None:
+            page.content = zlib.decompress(packed).decode("utf-8")
         if self.preview is not None:
             self.preview.rendered.add(page.url)
         return context
+
+    @event_priority(-100)
+    def on_post_page(self, output: str, *, page: Any, config: Any) -> str:
+        if self._ours(page):
+            page.content = ""  # written into the output: nothing reads it again
+            for key in HEAD_META:  # read by our theme override only, now rendered
+                page.meta.pop(key, None)
+        return output
+
+    def _ours(self, page: Any) -> bool:
+        return page.file.src_uri in self.generated
 
     @event_priority(-100)  # after the search plugin wrote the index of the pages it saw
     def on_post_build(self, config: Any) -> None:
@@ -165,14 +201,24 @@ class SiteBuilderPlugin(BasePlugin[SiteBuilderConfig]):
         return server
 
 
-def _pages(sources: Sources, config: Any) -> list[Page]:
-    """The pages; a template Jinja cannot even parse is a one-line error like the others."""
-    import jinja2
-
+def _pages(sources: Sources, config: Any, serving: bool) -> list[Page]:
+    """The pages: rendered now while serving (a broken template becomes the error page),
+    else each when it is written (a build never holds every page's text at once)."""
     if not config.site_url and sources.plist.info.site_url:  # canonical links, sitemap
         config.site_url = sources.plist.info.site_url.rstrip("/") + "/"
-    try:
+    if not serving:
+        return sources.lazy_pages(config.use_directory_urls, config.site_url)
+    with _template_errors():
         return sources.pages(config.use_directory_urls, config.site_url)
+
+
+@contextmanager
+def _template_errors() -> Iterator[None]:
+    """A template Jinja cannot even parse is a one-line error like the others."""
+    import jinja2
+
+    try:
+        yield
     except jinja2.TemplateSyntaxError as err:
         raise SiteBuilderError(f"{err.filename or err.name}:{err.lineno}: template error: "
                                f"{err.message} — fix the template, or delete it to use the "

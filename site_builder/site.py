@@ -14,8 +14,9 @@ import json
 import os
 import posixpath
 import re
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -47,10 +48,24 @@ _FRONT_MATTER_ESCAPE = re.compile(r"[<>&\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff]
 
 @dataclass(frozen=True)
 class Page:
+    """A page or file of the site.  A lazy page (``make``) renders its text only when it
+    is written, so a build of 10,000 papers never holds every page's text at once."""
+
     path: str  # relative to the docs folder, posix
     title: str
-    text: str
+    text: str = ""
     data: bytes | None = None  # a binary file (a figure's copy) instead of text
+    make: Callable[[], str] | None = field(default=None, repr=False, compare=False)
+
+    def body(self) -> str | bytes:
+        """What is written for this page (rendered now when the page is lazy)."""
+        if self.data is not None:
+            return self.data
+        return self.make() if self.make else self.text
+
+    def rendered(self) -> Page:
+        """The page with its text (a lazy page rendered)."""
+        return replace(self, text=self.make(), make=None) if self.make else self
 
 
 def md_heading(value: str) -> Any:
@@ -153,8 +168,21 @@ def build_pages(plist: PaperList, templates: Path | None = None,
                 metrics: Mapping[str, Any] | None = None,
                 related: Mapping[str, Sequence[Related]] | None = None,
                 figures: Mapping[str, SiteFigure] | None = None) -> list[Page]:
-    """Every page of the site, in navigation order, then one page per paper (not in the
-    navigation), then the export files (papers.bib, feed.xml...: not pages, MkDocs copies
+    """Every page of the site, rendered (see :func:`lazy_pages`)."""
+    return [page.rendered() for page in lazy_pages(
+        plist, templates, contributing, directory_urls=directory_urls, exports=exports,
+        metrics=metrics, related=related, figures=figures)]
+
+
+def lazy_pages(plist: PaperList, templates: Path | None = None,
+               contributing: str | None = None, *, directory_urls: bool = True,
+               exports: Options | None = None,
+               metrics: Mapping[str, Any] | None = None,
+               related: Mapping[str, Sequence[Related]] | None = None,
+               figures: Mapping[str, SiteFigure] | None = None) -> list[Page]:
+    """Every page of the site, each rendered when it is written (:meth:`Page.body`): the
+    pages in navigation order, then one page per paper (not in the navigation), then the
+    export files (papers.bib, feed.xml...: not pages, MkDocs copies
     them as they are); links between pages follow ``directory_urls`` (MkDocs'
     use_directory_urls).  ``metrics`` maps record keys to their stars and citations
     (:func:`site_builder.enrich.paper_metrics`); none shown without it.  ``related`` maps
@@ -187,26 +215,28 @@ def build_pages(plist: PaperList, templates: Path | None = None,
         return {**base, "url_to": lambda target: relative_url(path, target, directory_urls),
                 "file_url": lambda target: relative_file(path, target, directory_urls)}
 
-    pages = [Page("index.md", "Home", render_template(
-        env, "site/home.md.j2", **common("index.md"), stats=_stats(plist),
-        newest=_newest(plist),
+    def later(template: str, path: str, **values: Any) -> Callable[[], str]:
+        return lambda: render_template(env, template, **common(path), **values)
+
+    pages = [Page("index.md", "Home", make=later(
+        "site/home.md.j2", "index.md", stats=_stats(plist), newest=_newest(plist),
         downloads=FORMATS.values(), charts=charts(plist)))]
     for section, entries in groups:
         path = section_path(section.id or "")
-        pages.append(Page(path, f"{numbers[section.id or '']}{section.title}", render_template(
-            env, "site/section.md.j2", **common(path), section=section, entries=entries)))
+        pages.append(Page(path, f"{numbers[section.id or '']}{section.title}", make=later(
+            "site/section.md.j2", path, section=section, entries=entries)))
     everything = sorted(plist.entries, key=lambda e: (-e.paper.year, e.paper.title.casefold(),
                                                       e.key))
-    pages.append(Page("explore.md", "Explore", render_template(
-        env, "site/explore.md.j2", **common("explore.md"), entries=everything,
+    pages.append(Page("explore.md", "Explore", make=later(
+        "site/explore.md.j2", "explore.md", entries=everything,
         venues=sorted({e.paper.venue for e in plist.entries}, key=str.casefold),
         years=sorted({e.paper.year for e in plist.entries}),
         tags=sorted({t for e in plist.entries for t in e.paper.tags}, key=str.casefold))))
-    pages.append(Page("map.md", "Map", render_template(
-        env, "site/map.md.j2", **common("map.md"), positions=similar.project(index),
+    pages.append(Page("map.md", "Map", make=later(
+        "site/map.md.j2", "map.md", positions=similar.project(index),
         entries=sorted(plist.entries, key=lambda e: e.key))))
-    pages.append(Page("contributing.md", "Contributing", render_template(
-        env, "site/contributing.md.j2", **common("contributing.md"),
+    pages.append(Page("contributing.md", "Contributing", make=later(
+        "site/contributing.md.j2", "contributing.md",
         contributing=contributing and repo_links(contributing, plist.info.repo))))
     pages += paper_pages(plist, env, common, exports, related, figures, directory_urls)
     return pages + export_files(plist, exports) + figure_files(figures)
@@ -225,8 +255,8 @@ def paper_pages(plist: PaperList, env: Any, common: Any, options: Options,
             neighbours[entry.key] = (home[i - 1] if i else None,
                                      home[i + 1] if i + 1 < len(home) else None)
     template = env.get_template("site/paper.md.j2")
-    pages = []
-    for entry in sorted(plist.entries, key=lambda e: e.key):
+
+    def render(entry: Entry) -> str:
         path = paper_path(entry.key)
         previous, following = neighbours[entry.key]
         canonical = (f"{options.site_url.rstrip('/')}/{page_url(path)}"
@@ -236,7 +266,7 @@ def paper_pages(plist: PaperList, env: Any, common: Any, options: Options,
             image = (f"{options.site_url.rstrip('/')}/{figure_path(entry.key)}"
                      if options.site_url else
                      relative_file(path, figure_path(entry.key), directory_urls))
-        pages.append(Page(path, entry.paper.title, template.render(
+        return template.render(
             **common(path), entry=entry, p=entry.paper,
             bibtex=entry_text(keys[entry.key], entry.paper, options),
             arxiv=entry.paper.arxiv or find_arxiv(entry.paper.url),
@@ -244,8 +274,10 @@ def paper_pages(plist: PaperList, env: Any, common: Any, options: Options,
             jsonld=scholarly_article(entry.paper, options, canonical, image),
             description=html.escape(_description(entry.paper)),
             title=html_title(entry.paper.title),
-            previous=previous, next=following, related=related.get(entry.key, ()))))
-    return pages
+            previous=previous, next=following, related=related.get(entry.key, ()))
+
+    return [Page(paper_path(entry.key), entry.paper.title, make=partial(render, entry))
+            for entry in sorted(plist.entries, key=lambda e: e.key)]
 
 
 def _description(paper: Paper) -> str:
@@ -327,7 +359,8 @@ def scholarly_article(paper: Paper, options: Options, canonical: str | None,
 
 def export_files(plist: PaperList, options: Options) -> list[Page]:
     """The downloads the site offers, one per export format."""
-    return [Page(f.filename, "", f.export(plist, options)) for f in FORMATS.values()]
+    return [Page(f.filename, "", make=partial(f.export, plist, options))
+            for f in FORMATS.values()]
 
 
 def figure_files(figures: Mapping[str, SiteFigure]) -> list[Page]:
@@ -377,7 +410,7 @@ def site_title(value: str) -> Any:
     return Markup(html_title(value))
 
 
-def write_pages(pages: list[Page], docs_dir: Path) -> int:
+def write_pages(pages: Sequence[Page], docs_dir: Path) -> int:
     """Write pages and assets into ``docs_dir``; only changed files are touched (so a
     watching server does not rebuild in a loop) and pages no longer generated are removed.
     Returns how many files changed.
@@ -393,8 +426,7 @@ def write_pages(pages: list[Page], docs_dir: Path) -> int:
     wanted = [p.path for p in pages] + list(ASSETS)
     before = (read_text(manifest, "page list") or "").splitlines()
     _check_docs_dir(docs_dir, set(before), wanted)
-    changed = sum(write_atomic(docs_dir / p.path, p.text if p.data is None else p.data)
-                  for p in pages)
+    changed = sum(write_atomic(docs_dir / p.path, p.body()) for p in pages)
     for asset in ASSETS:
         changed += write_atomic(docs_dir / asset,
                                 (BUNDLED_TEMPLATES / "site" / asset).read_text("utf-8"))
@@ -419,10 +451,16 @@ class Sources:
     figures: Mapping[str, SiteFigure] = field(default_factory=dict)
 
     def pages(self, directory_urls: bool = True, site_url: str | None = None) -> list[Page]:
-        return build_pages(self.plist, self.templates, self.contributing,
-                           directory_urls=directory_urls,
-                           exports=Options(self.venues, site_url or self.plist.info.site_url),
-                           metrics=self.metrics, figures=self.figures)
+        """The pages, rendered."""
+        return [page.rendered() for page in self.lazy_pages(directory_urls, site_url)]
+
+    def lazy_pages(self, directory_urls: bool = True,
+                   site_url: str | None = None) -> list[Page]:
+        """The pages, each rendered when written (:func:`write_pages`)."""
+        return lazy_pages(self.plist, self.templates, self.contributing,
+                          directory_urls=directory_urls,
+                          exports=Options(self.venues, site_url or self.plist.info.site_url),
+                          metrics=self.metrics, figures=self.figures)
 
 
 def read_sources(papers: Path, templates: Path | None = None,

@@ -158,3 +158,28 @@ def test_home_shows_the_readme_header_with_images_on_demand() -> None:
     assert 'loading="lazy" alt="Overview of Medical Imaging Anomaly Detection"' in overview
     logos = home.split('<details class="sb-figure sb-logos">', 1)[1].split("</details>")[0]
     assert logos.count("<img ") == 8 and "HDU, ITMO, SEU" in logos
+
+
+def test_lazy_pages_render_when_written(tmp_path: Path,
+                                        pages: dict[str, str]) -> None:
+    """The site build holds no page text before writing it (10,000 papers' pages would
+    not fit the memory budget), and what it writes is exactly the rendered page."""
+    from site_builder.site import write_pages
+
+    lazy = read_sources(EXPORTS).lazy_pages(site_url="https://lists.example.org/ad")
+    assert [p.path for p in lazy] == list(pages)
+    assert all(p.text == "" and (p.make or p.data is not None) for p in lazy)
+    write_pages(lazy, tmp_path)
+    for path, text in pages.items():
+        assert (tmp_path / path).read_bytes() == text.encode("utf-8"), path
+
+
+def test_paper_page_html_survives_the_memory_hooks(tmp_path: Path) -> None:
+    """The plugin keeps paper pages' HTML compressed between conversion and writing:
+    the built page still holds the abstract, its title and its search entry."""
+    shutil.copytree(EXPORTS, tmp_path / "papers")
+    site = build_site(tmp_path)
+    page = next((site / "papers").glob("*/index.html")).read_text(encoding="utf-8")
+    assert "<h1" in page and "<title>" in page and "citation_title" in page
+    index = json.loads((site / "search" / "search_index.json").read_text(encoding="utf-8"))
+    assert any(d["location"].startswith("papers/") and d["text"] for d in index["docs"])
