@@ -8,14 +8,19 @@ so every record file is returned.
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .. import load
 from ..errors import UsageError
 
+if TYPE_CHECKING:
+    import subprocess
+
 
 def _git(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    import subprocess  # only when git is asked: check imports this module at start-up
+
     try:
         return subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True,
                               encoding="utf-8", errors="surrogateescape", check=False)
