@@ -356,10 +356,10 @@ def recalled(papers_dir: Path, name: str, key: str) -> tuple[str, Any] | None:
     return None
 
 
-def remember(papers_dir: Path, name: str, key: str, text: str, extra: Any = None) -> None:
-    """Keep the digest of output ``name`` as made from inputs ``key`` (a later run with
-    the same inputs and an output file of that digest need not render it again), with
-    ``extra`` (plain JSON values) to give back with it."""
+def remember(papers_dir: Path, name: str, key: str, digest: str, extra: Any = None) -> None:
+    """Keep the digest (:func:`text_digest`) of output ``name`` as made from inputs
+    ``key`` (a later run with the same inputs and an output file of that digest need not
+    render it again), with ``extra`` (plain JSON values) to give back with it."""
     from .fsio import FileError, write_atomic
 
     path = _outputs_file(papers_dir)
@@ -370,7 +370,7 @@ def remember(papers_dir: Path, name: str, key: str, text: str, extra: Any = None
         outputs = {}
     if type(outputs) is not dict:
         outputs = {}
-    outputs[name] = [key, text_digest(text), extra]
+    outputs[name] = [key, digest, extra]
     with contextlib.suppress(OSError, FileError):
         write_atomic(path, json.dumps({"format": FORMAT, "outputs": outputs}, sort_keys=True))
 

@@ -343,3 +343,32 @@ def test_the_readme_shortcut_is_taken_only_when_every_input_is_unchanged(
     changed(0)
     out.write_text(out.read_text(encoding="utf-8") + "\n", encoding="utf-8")  # the output
     changed(1)
+
+
+def test_an_unchanged_readme_is_not_read_again_and_a_forged_edit_is_seen(
+        papers: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The README's own signature (size, mtime, inode, ctime) spares reading and hashing
+    it; an edit that keeps its size and sets its mtime back still changes its ctime."""
+    import os
+
+    from site_builder.commands import readme as readme_command
+
+    out = papers.parent / "README.md"
+    assert readme_run(papers, out)[0] == 0
+    reads: list[Path] = []
+    real = readme_command.read_regular
+    monkeypatch.setattr(readme_command, "read_regular",
+                        lambda path, what: reads.append(path) or real(path, what))
+    for _ in range(2):
+        code, _, shortcut = shortcut_run(papers, out, "--check")
+        assert code == 0 and shortcut is (cache.RACY_NS < 0)
+    if cache.RACY_NS < 0:  # settled: the stat walk and the README's signature decided
+        assert reads == []
+
+    before = os.stat(out)
+    text = out.read_text(encoding="utf-8")
+    forged = text.replace("Dinomaly", "Dinomalx", 1)
+    assert forged != text and len(forged) == len(text)
+    out.write_text(forged, encoding="utf-8")
+    os.utime(out, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert shortcut_run(papers, out, "--check")[0] == 1

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import difflib
 import os
+import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from .. import cache
 from ..checking import Stats, check_dir, paused_gc, quick_inputs
@@ -61,18 +63,28 @@ def readme(papers: Path, out: Path, templates: Path | None = None, *,
     if fragments is not None:
         with stats.stage("cache write"):
             fragments.save()
-    if memo is not None:
-        cache.remember(papers, _output_name(out), memo, text,
-                       cache.encode_problems(list(plist.warnings)))
+    warnings = cache.encode_problems(list(plist.warnings))
     if check_only:
         if (current or "") != text:
+            if memo is not None:
+                cache.remember(papers, _output_name(out), memo, cache.text_digest(text),
+                               {"warnings": warnings})
             diff = difflib.unified_diff((current or "").splitlines(), text.splitlines(),
                                         str(out), f"{out} (rendered)", lineterm="", n=1)
             lines = list(diff)[:60]
             raise OutOfDate(f"{out} is out of date — run 'site-builder readme' and commit "
                             "the result\n" + "\n".join(lines))
-        return ReadmeResult(out, False, plist)
-    return ReadmeResult(out, write_atomic(out, text), plist)
+        result = ReadmeResult(out, False, plist)
+    else:
+        result = ReadmeResult(out, write_atomic(out, text), plist)
+    if memo is not None:  # the file holds this output now: its signature says so next time
+        _remember(papers, out, memo, cache.text_digest(text), warnings)
+    return result
+
+
+def _remember(papers: Path, out: Path, memo: str, digest: str, warnings: Any) -> None:
+    cache.remember(papers, _output_name(out), memo, digest,
+                   {"warnings": warnings, "file": cache.signature(out), "at": time.time_ns()})
 
 
 def up_to_date(papers: Path, out: Path, templates: Path | None = None, *,
@@ -89,22 +101,36 @@ def up_to_date(papers: Path, out: Path, templates: Path | None = None, *,
     quick = quick_inputs(papers, stats)
     if quick is None:
         return None
-    found = cache.recalled(papers, _output_name(out),
-                           f"{quick[0]}-{_render_key(papers, templates)}")
+    key = f"{quick[0]}-{_render_key(papers, templates)}"
+    found = cache.recalled(papers, _output_name(out), key)
     if found is None:
         return None
     # Only now (the records are those of a valid run): the refusals come in readme's order.
     if not check_only:
         check_output(out)
-    # Bytes, not text: a README we wrote is UTF-8 without a BOM, so equal digests mean
-    # equal text (any other file differs, and then the full run decides).
-    current = read_regular(out, "README")
-    if current is None or found[0] != cache.bytes_digest(current):
-        return None
-    warnings = cache.decode_problems(found[1])
+    extra = found[1] if type(found[1]) is dict else {}
+    if not _unchanged_since(out, extra.get("file"), extra.get("at")):
+        # Bytes, not text: a README we wrote is UTF-8 without a BOM, so equal digests
+        # mean equal text (any other file differs, and then the full run decides).
+        current = read_regular(out, "README")
+        if current is None or found[0] != cache.bytes_digest(current):
+            return None
+        _remember(papers, out, key, found[0],
+                  extra.get("warnings"))  # later runs, once not racy, need not hash
+    warnings = cache.decode_problems(extra.get("warnings"))
     if warnings is not None:
         stats.files_cached += quick[1]
     return warnings
+
+
+def _unchanged_since(out: Path, stored: Any, at: Any) -> bool:
+    """Whether ``out`` is the very file that held the output when it was remembered: the
+    same size, mtime, inode and ctime (git's index test; ctime cannot be set back), and
+    not changed within :data:`cache.RACY_NS` of that moment, when a timestamp cannot tell
+    a later edit apart.  Then it need not be read and hashed again."""
+    sig = cache.signature(out)
+    return (sig is not None and type(at) is int and stored == list(sig)
+            and max(sig[1], sig[3]) < at - cache.RACY_NS)
 
 
 def _output_name(out: Path) -> str:
