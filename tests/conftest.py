@@ -238,3 +238,19 @@ def build_site(work: Path) -> Path:
     finally:
         os.chdir(cwd)
     return work / "site"
+
+
+class FakeTime:
+    """A clock that only moves when something sleeps; records every sleep (pacing is
+    visible without waiting)."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.sleeps: list[float] = []
+
+    def clock(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds

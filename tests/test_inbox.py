@@ -29,27 +29,13 @@ from site_builder.errors import InvalidRecords
 from site_builder.services import arxiv
 from site_builder.services.http import Client
 
-from .conftest import FIXTURES
+from .conftest import FIXTURES, FakeTime
 
 FIXTURE = FIXTURES / "inbox"
 TODAY = dt.date(2026, 11, 30)
 ADD = re.compile(r"^- \[ \] Add to \*(.+)\* <!-- inbox:add id=(\S+) section=([a-z0-9-]+) -->$")
 DISMISS = re.compile(r"^- \[ \] Dismiss <!-- inbox:dismiss id=(\S+) -->$")
 
-
-class FakeTime:
-    """A clock that only moves when something sleeps; records every sleep."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.sleeps: list[float] = []
-
-    def clock(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
 
 
 def atom(entries: list[dict[str, Any]]) -> bytes:

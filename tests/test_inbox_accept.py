@@ -17,6 +17,7 @@ from site_builder.commands.inbox_accept import Accepted, accept, read_dismissed
 from site_builder.commands.new import Services
 from site_builder.errors import InvalidRecords, UsageError
 from site_builder.importers.inbox_body import MARKER, boxes, newly_ticked
+from tests.conftest import FakeTime
 
 FIXTURES = Path(__file__).parent / "fixtures"
 ISSUE = FIXTURES / "inbox_issue"
@@ -36,20 +37,6 @@ def papers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setattr("sys.stdin", io.StringIO())
     return Path(shutil.copytree(SERVICES / "papers", tmp_path / "papers"))
 
-
-class FakeTime:
-    """A clock that only moves when slept on: pacing is visible without waiting."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.slept: list[float] = []
-
-    def clock(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        self.now += seconds
 
 
 def services(srv: HTTPServer, time: FakeTime | None = None) -> Services:
@@ -138,7 +125,7 @@ def test_ticking_boxes_yields_the_expected_records(server: HTTPServer, papers: P
         assert written[path.name] == path.read_text(encoding="utf-8"), path.name
     assert set(written) == {"_list.yaml", EXISTING} | {p.name for p in expected.iterdir()}
     # One arXiv client for the run: the dismissal's lookup waited for arXiv's 3 s.
-    assert any(2.9 < s <= 3.0 for s in time.slept), time.slept
+    assert any(2.9 < s <= 3.0 for s in time.sleeps), time.sleeps
     assert cli.main(["check", "--papers", str(papers)]) == 0
 
 

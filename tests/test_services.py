@@ -25,25 +25,12 @@ from site_builder.services import (
     venues,
 )
 from site_builder.services.http import Client, retry_after, user_agent
+from tests.conftest import FakeTime
 
 FIXTURES = Path(__file__).parent / "fixtures" / "services"
 
 
 
-
-class FakeTime:
-    """A clock that only moves when something sleeps; records every sleep."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.sleeps: list[float] = []
-
-    def clock(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
 
 
 def client(srv: HTTPServer, fake: FakeTime, path: str = "/api", **kw: object) -> Client:
