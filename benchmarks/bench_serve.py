@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import functools
 import os
-import shutil
 import socket
 import statistics
 import subprocess
@@ -26,7 +25,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from synthetic import make_list
+from synthetic import make_repo
 
 ROOT = Path(__file__).resolve().parents[1]
 DEADLINE = 600.0
@@ -107,9 +106,7 @@ def main() -> None:
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        make_list(work / "papers", args.papers)
-        shutil.copy(ROOT / "mkdocs.yml", work / "mkdocs.yml")
-        (work / "docs").mkdir()
+        make_repo(work, args.papers)
         port = _port()
         ours = measure(work, [sys.executable, "-m", "site_builder", "serve", "--port",
                               str(port)], port, args.repeat, "serve")

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -19,7 +18,7 @@ from pathlib import Path
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from synthetic import best_of, make_list
+from synthetic import best_of, make_repo
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -38,9 +37,7 @@ def main() -> None:
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        make_list(work / "papers", args.papers)
-        shutil.copy(ROOT / "mkdocs.yml", work / "mkdocs.yml")
-        (work / "docs").mkdir()
+        make_repo(work, args.papers)
         ours = best_of([sys.executable, "-m", "site_builder", "site", "-d", "site"],
                        args.repeat, work)
         config = yaml.load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"), _ConfigLoader)

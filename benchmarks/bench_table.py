@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -33,7 +32,7 @@ import yaml
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_check import BARE
 from bench_site import ROOT, _ConfigLoader
-from synthetic import make_list
+from synthetic import make_repo
 
 SITE_BUILDER = [sys.executable, "-m", "site_builder"]
 
@@ -149,9 +148,7 @@ def measure(args: argparse.Namespace, tmp: Path) -> list[Row]:
     lists = {}
     for n in (1, 1000, args.papers):
         work = tmp / f"list-{n}"
-        make_list(work / "papers", n, sections=min(10, n))
-        shutil.copy(ROOT / "mkdocs.yml", work / "mkdocs.yml")
-        (work / "docs").mkdir()
+        make_repo(work, n, sections=min(10, n))
         lists[n] = work
     time.sleep(2.1)  # the files are now older than the cache's racy window
     big = lists[args.papers]

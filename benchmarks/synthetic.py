@@ -49,6 +49,15 @@ def make_list(folder: Path, papers: int, sections: int = 10, seed: int = 1) -> P
     return folder
 
 
+def make_repo(work: Path, papers: int, sections: int = 10) -> Path:
+    """A repository as a site build sees it: a synthetic list in ``work/papers``, this
+    repository's mkdocs.yml and an empty docs folder."""
+    make_list(work / "papers", papers, sections=sections)
+    shutil.copy(Path(__file__).resolve().parents[1] / "mkdocs.yml", work / "mkdocs.yml")
+    (work / "docs").mkdir()
+    return work
+
+
 def best_of(cmd: list[str], repeat: int, cwd: Path | None = None) -> float:
     """The fastest of ``repeat`` runs of a command, in seconds (its output is discarded)."""
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
