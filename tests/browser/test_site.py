@@ -46,6 +46,23 @@ def _visible_rows(page) -> int:
     return page.locator("#sb-results > li:not([hidden])").count()
 
 
+def test_a_filter_chosen_while_the_page_loads_is_kept(page, base_url: str) -> None:
+    """A reader quicker than the script (slow network) keeps the section they chose."""
+    held = []
+    page.route(re.compile(r"explore\.js"), lambda route: held.append(route))
+    page.goto(base_url + "explore/", wait_until="commit")
+    page.wait_for_selector("#sb-f-section")
+    page.select_option("#sb-f-section", "benchmarks")
+    page.wait_for_timeout(50)
+    assert held, "explore.js was not requested"
+    held[0].continue_()
+    page.wait_for_selector("#sb-filters[data-ready]", state="attached")
+    assert page.locator("#sb-f-section").input_value() == "benchmarks"
+    in_section = page.locator("#sb-results > li[data-sections*=' benchmarks ']").count()
+    assert 0 < _visible_rows(page) == in_section < page.locator("#sb-results > li").count()
+    assert "section=benchmarks" in page.url
+
+
 def test_explore_filters_narrow_the_list_and_the_url_restores_them(page, base_url: str) -> None:
     page.goto(base_url + "explore/")
     total = _visible_rows(page)
@@ -217,6 +234,7 @@ def test_the_offline_build_works_from_the_file_system(page, offline_site: Path) 
     page.goto((offline_site / "index.html").as_uri())
     page.click("text=Explore and filter all papers")
     assert page.url.endswith("/explore.html")
+    page.wait_for_selector("#sb-filters[data-ready]", state="attached")
     page.select_option("#sb-f-section", "benchmarks")
     assert _visible_rows(page) == 4
     page.locator("#sb-results > li:not([hidden]) a[href*='sections/']").first.click()

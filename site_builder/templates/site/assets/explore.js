@@ -99,17 +99,24 @@
       }
     }
 
-    var initial = {};
+    /* A shared link sets the filters; without one, keep what the form already holds (a
+       choice made while the page loaded, or the browser's restored form on Back). */
     var params = new URLSearchParams(location.search);
-    FIELDS.forEach(function (name) { initial[name] = params.get(name) || ""; });
-    write(initial);
-    apply(false);
+    if (FIELDS.some(function (name) { return params.has(name); })) {
+      var initial = {};
+      FIELDS.forEach(function (name) { initial[name] = params.get(name) || ""; });
+      write(initial);
+      apply(false);
+    } else {
+      apply(true);
+    }
     form.addEventListener("input", function () { apply(true); });
     form.addEventListener("change", function () { apply(true); });
     document.getElementById("sb-f-reset").addEventListener("click", function () {
       write({});
       apply(true);
     });
+    form.dataset.ready = "1";
   }
 
   /* Copy BibTeX: the clipboard API where the browser allows it, else the entry is
