@@ -32,6 +32,8 @@ import json
 import os
 import stat
 import sys
+import zlib
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -39,11 +41,13 @@ from .errors import Problem
 from .kinds import Kind, max_year
 from .model import Paper
 
-FORMAT = 1
+Keys = list[tuple[str, str]]  # a record's duplicate keys (crosscheck.duplicate_keys)
+
+FORMAT = 2
 RACY_NS = 2_000_000_000  # timestamps closer than this to the run that stored them are ambiguous
 # The modules whose code decides what checking one file gives.
 _RULE_MODULES = ("load", "kinds", "model", "records", "ids", "text", "errors", "cache",
-                 "checking")
+                 "checking", "crosscheck")
 _SEVERITIES = ("error", "warning")
 
 Signature = tuple[int, int, int, int]  # size, mtime_ns, inode, ctime_ns
@@ -181,6 +185,12 @@ def _decode_nested(record: type, value: Any) -> tuple[Any, ...]:
         raise _Bad from None
 
 
+_DEFAULTS = {f.name: f.default if f.default_factory is dataclasses.MISSING
+             else f.default_factory() for f in dataclasses.fields(Paper)
+             if f.default is not dataclasses.MISSING
+             or f.default_factory is not dataclasses.MISSING}
+
+
 def _decode_paper(data: Any) -> Paper:
     if type(data) is not dict:
         raise _Bad
@@ -196,10 +206,16 @@ def _decode_paper(data: Any) -> Paper:
             values[name] = _decode_value(_OTHER_FIELDS[name], value)
         else:
             raise _Bad
-    try:
-        return Paper(**values)
-    except TypeError:  # a required field is missing
-        raise _Bad from None
+    if len(_DEFAULTS) != len(_FIELDS):  # a field without a default: __init__ decides
+        try:
+            return Paper(**values)
+        except TypeError:  # a required field is missing
+            raise _Bad from None
+    # Every field checked above: set them as the frozen dataclass's __init__ would, at a
+    # tenth of its cost (it assigns each field through object.__setattr__).
+    paper = object.__new__(Paper)
+    paper.__dict__.update(_DEFAULTS, **values)
+    return paper
 
 
 def _encode_problem(p: Problem) -> list[Any]:
@@ -227,17 +243,32 @@ def inputs_key(fingerprint: str, files: list[tuple[str, Signature, str | None]])
 
 @dataclasses.dataclass
 class Entry:
-    """One file's cached result and the signature it was taken with."""
+    """One file's cached result and the signature it was taken with, with what later runs
+    need of the paper without decoding it again: a digest of the record (a rendered
+    entry's key) and its duplicate keys (:func:`site_builder.crosscheck.duplicate_keys`)."""
 
     sig: Signature
     digest: str | None  # set only for a racy entry: then the text must match too
     shown: str
     result: Result
-    stored: tuple[Any, Any] | None = None  # the result as read from the cache file
+    record: str | None = None  # the digest of the encoded paper
+    keys: Keys = dataclasses.field(default_factory=list)
+    stored: list[Any] | None = None  # the entry as read from the cache file
+
+
+def _shard(key: str) -> str:
+    """Which of :data:`Store.SHARDS` files keeps the file ``key`` (stable across runs)."""
+    return Store.SHARDS[zlib.crc32(key.encode()) & 15]
 
 
 class Store:
-    """The cache of one list for one fingerprint: look entries up, add, save."""
+    """The cache of one list for one fingerprint: look entries up, add, save.
+
+    Entries are kept in :data:`SHARDS` files by a hash of the file's name, and only the
+    shards that changed are written again: one edited record rewrites a sixteenth of the
+    cache."""
+
+    SHARDS = "0123456789abcdef"
 
     def __init__(self, path: Path, fingerprint: str) -> None:
         self.path = path
@@ -245,25 +276,34 @@ class Store:
         self.start_ns = 0
         self._raw: dict[str, Any] = {}
         self.entries: dict[str, Entry] = {}
-        self.changed = False
+        self._dirty: set[str] = set()  # shards with an entry not written as it was read
+
+    def shard_file(self, shard: str) -> Path:
+        return self.path.with_name(f"{self.path.stem}.records.{shard}.json")
 
     @classmethod
     def open(cls, path: Path, fingerprint: str) -> Store:
-        """The stored cache, or an empty one when the file is missing or not to be trusted."""
+        """The stored cache; a shard whose file is missing or not to be trusted holds no
+        entries."""
         import time
 
         store = cls(path, fingerprint)
         # Taken before any file is looked at: a change after it makes a newer timestamp.
         store.start_ns = time.time_ns()
-        try:
-            data = json.loads(path.read_bytes())
-        except (OSError, ValueError):
-            return store
-        if (type(data) is dict and data.get("format") == FORMAT
-                and data.get("fingerprint") == fingerprint
-                and type(data.get("entries")) is dict):
-            store._raw = data["entries"]
+        for shard in cls.SHARDS:
+            try:
+                data = json.loads(store.shard_file(shard).read_bytes())
+            except (OSError, ValueError):
+                continue
+            if (type(data) is dict and data.get("format") == FORMAT
+                    and data.get("fingerprint") == fingerprint
+                    and type(data.get("entries")) is dict):
+                store._raw.update(data["entries"])
         return store
+
+    @property
+    def changed(self) -> bool:
+        return bool(self._dirty)
 
     def get(self, key: str, path: Path, shown: str, sig: Signature | None) -> Result | None:
         """The cached result for the file when its signature (and, for a racy entry, its
@@ -272,9 +312,9 @@ class Store:
         if raw is None or sig is None:
             return None
         try:
-            if type(raw) is not list or len(raw) != 5:
+            if type(raw) is not list or len(raw) != 7:
                 raise _Bad
-            stored, digest, was_shown, paper, problems = raw
+            stored, digest, was_shown, paper, problems, record, keys = raw
             if (type(stored) is not list or tuple(stored) != sig or was_shown != shown
                     or not (digest is None or type(digest) is str)
                     or type(problems) is not list):
@@ -283,13 +323,18 @@ class Store:
                 return None
             result = (None if paper is None else _decode_paper(paper),
                       [_decode_problem(shown, p) for p in problems])
+            if (paper is None) != (record is None) or not (
+                    record is None or type(record) is str) or type(keys) is not list:
+                raise _Bad
+            pairs = [_decode_key(k) for k in keys]
         except _Bad:
             return None
         # A racy entry whose text matched now is as good as one stored now.
-        self.put(key, sig, shown, result, None if digest is None else digest)
-        if key in self.entries:  # written back as read, not encoded again
-            self.entries[key].stored = (paper, problems)
-        self.changed = self.changed or (digest is not None and not self.racy(sig))
+        if digest is not None and not self.racy(sig):  # settled now: no hash needed
+            raw = [stored, None, *raw[2:]]
+            self._dirty.add(_shard(key))
+        self.entries[key] = Entry(sig, digest if self.racy(sig) else None, shown, result,
+                                  record, pairs, raw)
         return result
 
     def stored_keys(self) -> set[str]:
@@ -310,7 +355,13 @@ class Store:
         racy = self.racy(sig)
         if racy and text_digest is None:
             return
-        self.entries[key] = Entry(sig, text_digest if racy else None, shown, result)
+        from .crosscheck import duplicate_keys
+
+        paper = result[0]
+        self.entries[key] = Entry(
+            sig, text_digest if racy else None, shown, result,
+            None if paper is None else record_digest(paper),
+            [] if paper is None else duplicate_keys(paper))
 
     def inputs_key(self, keys: list[str]) -> str | None:
         """A key of these files as they were checked (None when one could not be kept:
@@ -321,20 +372,44 @@ class Store:
                                               self.entries[key].digest) for key in keys])
 
     @staticmethod
-    def _encode(e: Entry) -> tuple[Any, Any]:
-        return (None if e.result[0] is None else _encode_paper(e.result[0]),
-                [_encode_problem(p) for p in e.result[1]])
+    def _encode(e: Entry) -> list[Any]:
+        return [list(e.sig), e.digest, e.shown,
+                None if e.result[0] is None else _encode_paper(e.result[0]),
+                [_encode_problem(p) for p in e.result[1]], e.record,
+                [list(k) for k in e.keys]]
 
     def save(self) -> None:
-        """Write the cache atomically; an unwritable cache is not an error (just slower)."""
+        """Write the shards whose entries differ from those read (new, changed, gone);
+        an unwritable cache is not an error (just slower)."""
         from .fsio import FileError, write_atomic
 
-        entries = {key: [list(e.sig), e.digest, e.shown, *(e.stored or self._encode(e))]
-                   for key, e in sorted(self.entries.items())}
-        text = json.dumps({"format": FORMAT, "fingerprint": self.fingerprint,
-                           "entries": entries}, ensure_ascii=False, separators=(",", ":"))
-        with contextlib.suppress(OSError, FileError):  # the next run is slower, not wrong
-            write_atomic(self.path, text)
+        shards: dict[str, dict[str, Any]] = {s: {} for s in self.SHARDS}
+        dirty = set(self._dirty)
+        for key, e in self.entries.items():
+            shard = _shard(key)
+            shards[shard][key] = e.stored
+            if e.stored is None:
+                dirty.add(shard)
+        dirty.update(_shard(key) for key in self._raw.keys() - self.entries.keys())
+        for shard in sorted(dirty):
+            entries = {key: self._encode(self.entries[key]) if raw is None else raw
+                       for key, raw in sorted(shards[shard].items())}
+            text = json.dumps({"format": FORMAT, "fingerprint": self.fingerprint,
+                               "entries": entries}, ensure_ascii=False, separators=(",", ":"))
+            with contextlib.suppress(OSError, FileError):  # the next run is slower, not wrong
+                write_atomic(self.shard_file(shard), text)
+
+
+def record_digest(paper: Paper) -> str:
+    """A digest of every field of the paper (equal digests: equal papers)."""
+    return text_digest(json.dumps(_encode_paper(paper), ensure_ascii=False,
+                                  separators=(",", ":")))
+
+
+def _decode_key(data: Any) -> tuple[str, str]:
+    if type(data) is not list or len(data) != 2 or not all(type(v) is str for v in data):
+        raise _Bad
+    return data[0], data[1]
 
 
 # --- outputs ---------------------------------------------------------------------------
@@ -417,17 +492,22 @@ class Fragments:
 
     SHARDS = "0123456789abcdef"
 
-    def __init__(self, path: Path, key: str) -> None:
+    def __init__(self, path: Path, key: str,
+                 records: Mapping[str, tuple[Paper, str]] | None = None) -> None:
         self.path, self.key = path, key
+        # Papers whose digest is known (``checking.Stats.records``): by display path.
+        self.records = records or {}
         self._stored: dict[str, dict[str, str]] = {s: {} for s in self.SHARDS}
         self.used: dict[str, dict[str, str]] = {s: {} for s in self.SHARDS}
         self._rendered: set[str] = set()  # shards with a new fragment
 
     @classmethod
-    def open(cls, papers_dir: Path, key: str) -> Fragments:
+    def open(cls, papers_dir: Path, key: str,
+             records: Mapping[str, tuple[Paper, str]] | None = None) -> Fragments:
         """The stored fragments for ``key``; a shard whose file is missing, corrupt, of
-        another format or for another key holds none."""
-        store = cls(cache_file(papers_dir).with_suffix(".fragments"), key)
+        another format or for another key holds none.  ``records``: see
+        :meth:`paper_digest`."""
+        store = cls(cache_file(papers_dir).with_suffix(".fragments"), key, records)
         for shard in cls.SHARDS:
             try:
                 data = json.loads(store._file(shard).read_bytes())
@@ -454,6 +534,12 @@ class Fragments:
             kind, text = ("s", part) if type(part) is str else ("r", repr(part))
             pieces.append(f"{kind}{len(text)}:{text}")
         return text_digest("".join(pieces))
+
+    def paper_digest(self, path: str, paper: Paper) -> str | None:
+        """The :func:`record_digest` of this very paper (the object ``records`` holds for
+        its path), known from the cache without hashing its fields; None otherwise."""
+        found = self.records.get(path)
+        return found[1] if found is not None and found[0] is paper else None
 
     def get(self, key: str) -> str | None:
         found = self._stored[key[0]].get(key)

@@ -171,10 +171,12 @@ def test_another_working_directory_names_files_as_a_cold_run(
     assert_as_cold(Path("."))
 
 
-def cache_path(folder: Path) -> Path:
-    path = cache.cache_file(folder)
-    assert path.is_file()
-    return path
+def cache_paths(folder: Path) -> list[Path]:
+    """The record cache's shard files (each holds the entries of some of the files)."""
+    store = cache.Store(cache.cache_file(folder), "")
+    paths = [store.shard_file(s) for s in store.SHARDS if store.shard_file(s).is_file()]
+    assert paths
+    return paths
 
 
 @pytest.mark.parametrize("damage", [
@@ -184,22 +186,22 @@ def cache_path(folder: Path) -> Path:
     lambda raw: b"[1, 2, 3]",
     lambda raw: raw.replace(b'"year":2024', b'"year":"2024"'),  # wrong type in an entry
     lambda raw: raw.replace(b'"year":2024', b'"yaer":2024'),  # unknown field
-    lambda raw: raw.replace(b'"format":1', b'"format":99'),
+    lambda raw: raw.replace(b'"format":2', b'"format":99'),
 ], ids=["empty", "truncated", "garbage", "not-a-mapping", "wrong-type", "unknown-field",
         "other-format"])
 def test_a_corrupt_cache_is_ignored_and_rebuilt(papers: Path, damage: Any) -> None:
-    path = cache_path(papers)
-    path.write_bytes(damage(path.read_bytes()))
+    for path in cache_paths(papers):
+        path.write_bytes(damage(path.read_bytes()))
     assert_as_cold(papers)
     assert_as_cold(papers, read=0)  # rebuilt
 
 
 def test_a_cache_from_another_version_or_other_rules_is_not_used(
         papers: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    path = cache_path(papers)
-    data = json.loads(path.read_bytes())
-    data["fingerprint"] = "0.0.1-" + data["fingerprint"]
-    path.write_text(json.dumps(data), encoding="utf-8")
+    for path in cache_paths(papers):
+        data = json.loads(path.read_bytes())
+        data["fingerprint"] = "0.0.1-" + data["fingerprint"]
+        path.write_text(json.dumps(data), encoding="utf-8")
     assert_as_cold(papers, read=5)
     import site_builder
 
@@ -231,14 +233,15 @@ def test_an_unwritable_cache_is_only_slower(papers: Path, tmp_path: Path,
 
 
 def test_cli_no_cache_and_verbose(papers: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    path = cache_path(papers)
-    path.unlink()
+    paths = cache_paths(papers)
+    for path in paths:
+        path.unlink()
     assert main(["check", "--papers", str(papers), "--no-cache", "--verbose"]) == 0
     err = capsys.readouterr().err
     assert "files read: 5, from cache: 0" in err and "read and check:" in err
-    assert not path.exists()
+    assert not any(path.exists() for path in paths)
     assert main(["check", "--papers", str(papers)]) == 0
-    assert path.exists()
+    assert all(path.exists() for path in paths)
     out_file = papers.parent / "R.md"
     assert main(["readme", "--papers", str(papers), "-o", str(out_file), "-v"]) == 0
     err = capsys.readouterr().err

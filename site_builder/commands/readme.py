@@ -57,7 +57,8 @@ def readme(papers: Path, out: Path, templates: Path | None = None, *,
         found = cache.recalled(papers, _output_name(out), memo)
         if found is not None and found[0] == cache.text_digest(current):
             return ReadmeResult(out, False, plist)
-    fragments = None if rendering is None else cache.Fragments.open(papers, rendering)
+    fragments = None if rendering is None else cache.Fragments.open(papers, rendering,
+                                                                     stats.records)
     with stats.stage("render"), paused_gc():
         text = render_readme(plist, templates, metrics, fragments)
     if fragments is not None:
