@@ -33,11 +33,11 @@ import os
 import stat
 import sys
 import zlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from .errors import Problem
+from .errors import Problem, UsageError
 from .kinds import Kind, max_year
 from .model import Paper
 
@@ -241,6 +241,53 @@ def inputs_key(fingerprint: str, files: list[tuple[str, Signature, str | None]])
 
 # --- the store -------------------------------------------------------------------------
 
+# The fields a list's README and checks read of every paper (sections, order, statistics):
+# kept in the index, so that a warm run decodes the full record only of a paper it shows.
+_SUMMARY = ("title", "venue", "year", "category", "also_in")
+
+
+class StoredPaper(Paper):
+    """A paper from the cache: its :data:`_SUMMARY` fields are set, the others are
+    decoded from the cache's record shards when one of them is first read.  It equals
+    (and hashes as) the :class:`Paper` with the same fields."""
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Paper):
+            return NotImplemented
+        return all(getattr(self, name) == getattr(other, name) for name, _ in _FIELDS)
+
+    __hash__ = Paper.__hash__
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Copied or pickled as the plain paper (its loader stays behind)."""
+        return _plain_paper, ({name: getattr(self, name) for name, _ in _FIELDS},)
+
+
+def _plain_paper(fields: dict[str, Any]) -> Paper:
+    return Paper(**fields)
+
+
+class _Deferred:
+    """A field of a :class:`StoredPaper` that is read from the cache on first use (then
+    the instance's own value hides this descriptor)."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __get__(self, paper: StoredPaper | None, owner: type | None = None) -> Any:
+        if paper is None:
+            return getattr(Paper, self.name, None)
+        fill = paper.__dict__.pop("_fill", None)
+        if fill is not None:
+            paper.__dict__.update(fill())
+        return paper.__dict__[self.name]
+
+
+for _name, _ in _FIELDS:
+    if _name not in _SUMMARY:
+        setattr(StoredPaper, _name, _Deferred(_name))
+
+
 @dataclasses.dataclass
 class Entry:
     """One file's cached result and the signature it was taken with, with what later runs
@@ -253,7 +300,7 @@ class Entry:
     result: Result
     record: str | None = None  # the digest of the encoded paper
     keys: Keys = dataclasses.field(default_factory=list)
-    stored: list[Any] | None = None  # the entry as read from the cache file
+    stored: list[Any] | None = None  # the index entry as read from the cache file
 
 
 def _shard(key: str) -> str:
@@ -264,9 +311,16 @@ def _shard(key: str) -> str:
 class Store:
     """The cache of one list for one fingerprint: look entries up, add, save.
 
-    Entries are kept in :data:`SHARDS` files by a hash of the file's name, and only the
-    shards that changed are written again: one edited record rewrites a sixteenth of the
-    cache."""
+    Each file's entry is in one of :data:`SHARDS` index files (signature, problems,
+    :data:`_SUMMARY` fields, record digest, duplicate keys: small) and its full record in
+    the matching records file, read only when a paper's other fields are asked for.
+    Only the shards that changed are written again: one edited record rewrites a
+    sixteenth of the cache.
+
+    ``reread(key)`` gives the fields of a file's paper checked again from the file (the
+    :class:`Store`'s owner provides it): used when a record is missing from its shard,
+    e.g. after a run was stopped between writing the two files of a shard.
+    """
 
     SHARDS = "0123456789abcdef"
 
@@ -277,28 +331,38 @@ class Store:
         self._raw: dict[str, Any] = {}
         self.entries: dict[str, Entry] = {}
         self._dirty: set[str] = set()  # shards with an entry not written as it was read
+        self._records: dict[str, dict[str, Any]] = {}  # shard → key → [digest, record]
+        self.reread: Callable[[str], Paper] = _no_reread
 
-    def shard_file(self, shard: str) -> Path:
-        return self.path.with_name(f"{self.path.stem}.records.{shard}.json")
+    def shard_file(self, shard: str, kind: str = "index") -> Path:
+        return self.path.with_name(f"{self.path.stem}.{kind}.{shard}.json")
+
+    def _read(self, shard: str, kind: str) -> dict[str, Any]:
+        """A shard's entries, or none when its file is missing or not to be trusted.  An
+        index is trusted only with the very records file it was written with (the same
+        signature: any later change to that file, or its loss, drops the shard)."""
+        try:
+            data = json.loads(self.shard_file(shard, kind).read_bytes())
+        except (OSError, ValueError):
+            return {}
+        if (type(data) is dict and data.get("format") == FORMAT
+                and data.get("fingerprint") == self.fingerprint
+                and type(data.get("entries")) is dict
+                and (kind != "index" or data.get("records") == list(
+                    signature(self.shard_file(shard, "records")) or ()))):
+            return data["entries"]
+        return {}
 
     @classmethod
     def open(cls, path: Path, fingerprint: str) -> Store:
-        """The stored cache; a shard whose file is missing or not to be trusted holds no
-        entries."""
+        """The stored cache (its index; records are read when needed)."""
         import time
 
         store = cls(path, fingerprint)
         # Taken before any file is looked at: a change after it makes a newer timestamp.
         store.start_ns = time.time_ns()
         for shard in cls.SHARDS:
-            try:
-                data = json.loads(store.shard_file(shard).read_bytes())
-            except (OSError, ValueError):
-                continue
-            if (type(data) is dict and data.get("format") == FORMAT
-                    and data.get("fingerprint") == fingerprint
-                    and type(data.get("entries")) is dict):
-                store._raw.update(data["entries"])
+            store._raw.update(store._read(shard, "index"))
         return store
 
     @property
@@ -314,28 +378,49 @@ class Store:
         try:
             if type(raw) is not list or len(raw) != 7:
                 raise _Bad
-            stored, digest, was_shown, paper, problems, record, keys = raw
+            stored, digest, was_shown, summary, problems, record, keys = raw
             if (type(stored) is not list or tuple(stored) != sig or was_shown != shown
                     or not (digest is None or type(digest) is str)
                     or type(problems) is not list):
                 return None
             if digest is not None and _file_digest(path) != digest:
                 return None
-            result = (None if paper is None else _decode_paper(paper),
-                      [_decode_problem(shown, p) for p in problems])
-            if (paper is None) != (record is None) or not (
+            if (summary is None) != (record is None) or not (
                     record is None or type(record) is str) or type(keys) is not list:
                 raise _Bad
+            paper = None if summary is None or record is None else \
+                self._stored_paper(key, summary, record)
+            result = (paper, [_decode_problem(shown, p) for p in problems])
             pairs = [_decode_key(k) for k in keys]
         except _Bad:
             return None
-        # A racy entry whose text matched now is as good as one stored now.
         if digest is not None and not self.racy(sig):  # settled now: no hash needed
             raw = [stored, None, *raw[2:]]
             self._dirty.add(_shard(key))
         self.entries[key] = Entry(sig, digest if self.racy(sig) else None, shown, result,
                                   record, pairs, raw)
         return result
+
+    def _stored_paper(self, key: str, summary: Any, record: str) -> StoredPaper:
+        if type(summary) is not list or len(summary) != len(_SUMMARY):
+            raise _Bad
+        paper = object.__new__(StoredPaper)
+        paper.__dict__.update({name: _decode_value(_OTHER_FIELDS.get(name, Kind.TEXT), value)
+                               for name, value in zip(_SUMMARY, summary, strict=True)})
+        paper.__dict__["_fill"] = lambda: self._record(key, record)
+        return paper
+
+    def _record(self, key: str, record: str) -> dict[str, Any]:
+        """The fields of the paper stored as ``record`` for file ``key``: from its records
+        shard, or (when that does not hold it) checked again from the file."""
+        shard = _shard(key)
+        if shard not in self._records:
+            self._records[shard] = self._read(shard, "records")
+        found = self._records[shard].get(key)
+        if type(found) is list and len(found) == 2 and found[0] == record:
+            with contextlib.suppress(_Bad):
+                return _decode_paper(found[1]).__dict__
+        return dict(self.reread(key).__dict__)
 
     def stored_keys(self) -> set[str]:
         """The files the cache on disk has entries for."""
@@ -373,31 +458,58 @@ class Store:
 
     @staticmethod
     def _encode(e: Entry) -> list[Any]:
+        paper = e.result[0]
         return [list(e.sig), e.digest, e.shown,
-                None if e.result[0] is None else _encode_paper(e.result[0]),
+                None if paper is None else [_encode_field(paper, name) for name in _SUMMARY],
                 [_encode_problem(p) for p in e.result[1]], e.record,
                 [list(k) for k in e.keys]]
 
     def save(self) -> None:
-        """Write the shards whose entries differ from those read (new, changed, gone);
-        an unwritable cache is not an error (just slower)."""
+        """Write the shards whose entries differ from those read (new, changed, gone),
+        records first; an unwritable cache is not an error (just slower)."""
         from .fsio import FileError, write_atomic
 
-        shards: dict[str, dict[str, Any]] = {s: {} for s in self.SHARDS}
+        shards: dict[str, dict[str, Entry]] = {s: {} for s in self.SHARDS}
         dirty = set(self._dirty)
         for key, e in self.entries.items():
-            shard = _shard(key)
-            shards[shard][key] = e.stored
+            shards[_shard(key)][key] = e
             if e.stored is None:
-                dirty.add(shard)
+                dirty.add(_shard(key))
         dirty.update(_shard(key) for key in self._raw.keys() - self.entries.keys())
         for shard in sorted(dirty):
-            entries = {key: self._encode(self.entries[key]) if raw is None else raw
-                       for key, raw in sorted(shards[shard].items())}
-            text = json.dumps({"format": FORMAT, "fingerprint": self.fingerprint,
-                               "entries": entries}, ensure_ascii=False, separators=(",", ":"))
+            entries = dict(sorted(shards[shard].items()))
+            if shard not in self._records:
+                self._records[shard] = self._read(shard, "records")
+            old = self._records[shard]
+            records = {}
+            for key, e in entries.items():
+                if e.record is None:
+                    continue
+                found = old.get(key)
+                records[key] = found if e.stored is not None and type(found) is list \
+                    and len(found) == 2 and found[0] == e.record else \
+                    [e.record, _encode_paper(e.result[0])]  # type: ignore[arg-type]
+            index = {key: self._encode(e) if e.stored is None else e.stored
+                     for key, e in entries.items()}
             with contextlib.suppress(OSError, FileError):  # the next run is slower, not wrong
-                write_atomic(self.shard_file(shard), text)
+                head = {"format": FORMAT, "fingerprint": self.fingerprint}
+                write_atomic(self.shard_file(shard, "records"), json.dumps(
+                    {**head, "entries": records}, ensure_ascii=False, separators=(",", ":")))
+                sig = signature(self.shard_file(shard, "records"))
+                if sig is not None:
+                    write_atomic(self.shard_file(shard, "index"), json.dumps(
+                        {**head, "records": list(sig), "entries": index},
+                        ensure_ascii=False, separators=(",", ":")))
+
+
+def _no_reread(key: str) -> Paper:
+    raise UsageError(f"{key}: its record is missing from the cache — run again with "
+                     "--no-cache")
+
+
+def _encode_field(paper: Paper, name: str) -> Any:
+    value = getattr(paper, name)
+    return list(value) if type(value) is tuple else value
 
 
 def record_digest(paper: Paper) -> str:

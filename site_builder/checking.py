@@ -12,7 +12,7 @@ files run every time.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -192,6 +192,7 @@ def _cached_check(papers_dir: Path, files: list[Path], names: list[str],
     with stats.stage("cache lookup"):
         store = cache.Store.open(cache.cache_file(papers_dir), cache.fingerprint(list_text))
         keys = _cache_keys(papers_dir, files)
+        store.reread = _rereader(keys, files, names, info)
         sigs = [cache.signature(f) for f in files]  # before reading: a later change shows
         results: list[tuple[Paper | None, list[Problem]] | None] = [
             store.get(key, path, shown, sig)
@@ -211,6 +212,24 @@ def _cached_check(papers_dir: Path, files: list[Path], names: list[str],
             store.save()
     stats.inputs = store.inputs_key(keys)
     return results, [store.entries.get(key) for key in keys]  # type: ignore[return-value]
+
+
+def _rereader(keys: list[str], files: list[Path], names: list[str],
+              info: ListInfo | None) -> Callable[[str], Paper]:
+    """For the cache: a file's paper checked again, when its record cannot be read from
+    the cache (whose index entry, which says the file is valid, could)."""
+    where = {key: i for i, key in enumerate(keys)}
+
+    def reread(key: str) -> Paper:
+        i = where[key]
+        paper = _check_chunk([files[i]], [names[i]], info, [False])[0][0]
+        if paper is None:
+            from .errors import UsageError
+
+            raise UsageError(f"{names[i]}: changed while site-builder ran — run it again")
+        return paper
+
+    return reread
 
 
 def _cache_keys(papers_dir: Path, files: list[Path] | list[str]) -> list[str]:

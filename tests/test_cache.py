@@ -171,10 +171,11 @@ def test_another_working_directory_names_files_as_a_cold_run(
     assert_as_cold(Path("."))
 
 
-def cache_paths(folder: Path) -> list[Path]:
+def cache_paths(folder: Path, kinds: tuple[str, ...] = ("index", "records")) -> list[Path]:
     """The record cache's shard files (each holds the entries of some of the files)."""
     store = cache.Store(cache.cache_file(folder), "")
-    paths = [store.shard_file(s) for s in store.SHARDS if store.shard_file(s).is_file()]
+    paths = [store.shard_file(s, kind) for s in store.SHARDS for kind in kinds
+             if store.shard_file(s, kind).is_file()]
     assert paths
     return paths
 
