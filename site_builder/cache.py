@@ -404,10 +404,14 @@ class Store:
     def _stored_paper(self, key: str, summary: Any, record: str) -> StoredPaper:
         if type(summary) is not list or len(summary) != len(_SUMMARY):
             raise _Bad
+        title, venue, year, category, also_in = summary
+        if not (type(title) is str and type(venue) is str and type(year) is int
+                and type(category) is str and type(also_in) is list
+                and all(type(v) is str for v in also_in)):
+            raise _Bad
         paper = object.__new__(StoredPaper)
-        paper.__dict__.update({name: _decode_value(_OTHER_FIELDS.get(name, Kind.TEXT), value)
-                               for name, value in zip(_SUMMARY, summary, strict=True)})
-        paper.__dict__["_fill"] = lambda: self._record(key, record)
+        paper.__dict__.update(title=title, venue=venue, year=year, category=category,
+                              also_in=tuple(also_in), _fill=lambda: self._record(key, record))
         return paper
 
     def _record(self, key: str, record: str) -> dict[str, Any]:
@@ -621,19 +625,34 @@ class Fragments:
         :meth:`paper_digest`."""
         store = cls(cache_file(papers_dir).with_suffix(".fragments"), key, records)
         for shard in cls.SHARDS:
-            try:
-                data = json.loads(store._file(shard).read_bytes())
-            except (OSError, ValueError):
-                continue
-            if (type(data) is dict and data.get("format") == FORMAT and data.get("key") == key
-                    and type(data.get("fragments")) is dict):
-                store._stored[shard] = {k: v for k, v in data["fragments"].items()
-                                        if type(k) is str and k[:1] == shard
-                                        and type(v) is str}
+            with contextlib.suppress(OSError, ValueError, _Bad):
+                store._stored[shard] = store._read(shard)
         return store
 
+    def _read(self, shard: str) -> dict[str, str]:
+        """A shard's fragments.  The file is a line of JSON (format, key, and each
+        fragment's key and length) followed by the fragments' text, one after the other:
+        reading it is decoding its bytes, where JSON would unescape every fragment."""
+        with open(self._file(shard), "rb") as fh:
+            head = json.loads(fh.readline())
+            text = fh.read().decode("utf-8")
+        if not (type(head) is dict and head.get("format") == FORMAT
+                and head.get("key") == self.key and type(head.get("fragments")) is list):
+            raise _Bad
+        found: dict[str, str] = {}
+        at = 0
+        for item in head["fragments"]:
+            if not (type(item) is list and len(item) == 2 and type(item[0]) is str
+                    and item[0][:1] == shard and type(item[1]) is int and item[1] >= 0):
+                raise _Bad
+            found[item[0]] = text[at:at + item[1]]
+            at += item[1]
+        if at != len(text):
+            raise _Bad
+        return found
+
     def _file(self, shard: str) -> Path:
-        return self.path.with_name(f"{self.path.name}.{shard}.json")
+        return self.path.with_name(f"{self.path.name}.{shard}.txt")
 
     @staticmethod
     def entry_key(*parts: object) -> str:
@@ -652,6 +671,12 @@ class Fragments:
         its path), known from the cache without hashing its fields; None otherwise."""
         found = self.records.get(path)
         return found[1] if found is not None and found[0] is paper else None
+
+    @staticmethod
+    def record_key(name: str, entry_key: str, path: str, section: str, digest: str) -> str:
+        """:meth:`entry_key` for a paper known by its :func:`record_digest`: a digest of
+        names, which hold no NUL (file names, ids), and the record's digest."""
+        return text_digest(f"record\0{name}\0{entry_key}\0{path}\0{section}\0{digest}")
 
     def get(self, key: str) -> str | None:
         found = self._stored[key[0]].get(key)
@@ -672,7 +697,7 @@ class Fragments:
             used = self.used[shard]
             if shard not in self._rendered and used.keys() == self._stored[shard].keys():
                 continue
-            text = json.dumps({"format": FORMAT, "key": self.key, "fragments": used},
-                              ensure_ascii=False, separators=(",", ":"))
+            head = json.dumps({"format": FORMAT, "key": self.key,
+                               "fragments": [[k, len(v)] for k, v in used.items()]})
             with contextlib.suppress(OSError, FileError):
-                write_atomic(self._file(shard), text)
+                write_atomic(self._file(shard), head + "\n" + "".join(used.values()))

@@ -165,9 +165,10 @@ def _entry_renderer(env: Any, fragments: Fragments | None) -> Any:
         key = None
         if fragments is not None and cached[name]:
             digest = fragments.paper_digest(entry.path, entry.paper)
-            key = fragments.entry_key(name, entry.key, entry.path, section.id,
-                                      *(("record", digest) if digest is not None else
-                                        [getattr(entry.paper, f) for f in PAPER_FIELDS]))
+            key = fragments.record_key(name, entry.key, entry.path, str(section.id), digest) \
+                if digest is not None else fragments.entry_key(
+                    name, entry.key, entry.path, section.id,
+                    *[getattr(entry.paper, f) for f in PAPER_FIELDS])
             found = fragments.get(key)
             if found is not None:
                 return found
