@@ -391,7 +391,9 @@ class Store:
             paper = None if summary is None or record is None else \
                 self._stored_paper(key, summary, record)
             result = (paper, [_decode_problem(shown, p) for p in problems])
-            pairs = [_decode_key(k) for k in keys]
+            if len(keys) % 2 or not all(type(k) is str for k in keys):
+                raise _Bad
+            pairs = list(zip(keys[::2], keys[1::2], strict=True))
         except _Bad:
             return None
         if digest is not None and not self.racy(sig):  # settled now: no hash needed
@@ -466,7 +468,7 @@ class Store:
         return [list(e.sig), e.digest, e.shown,
                 None if paper is None else [_encode_field(paper, name) for name in _SUMMARY],
                 [_encode_problem(p) for p in e.result[1]], e.record,
-                [list(k) for k in e.keys]]
+                [part for key in e.keys for part in key]]  # flat: field, value, ...
 
     def save(self) -> None:
         """Write the shards whose entries differ from those read (new, changed, gone),
@@ -520,12 +522,6 @@ def record_digest(paper: Paper) -> str:
     """A digest of every field of the paper (equal digests: equal papers)."""
     return text_digest(json.dumps(_encode_paper(paper), ensure_ascii=False,
                                   separators=(",", ":")))
-
-
-def _decode_key(data: Any) -> tuple[str, str]:
-    if type(data) is not list or len(data) != 2 or not all(type(v) is str for v in data):
-        raise _Bad
-    return data[0], data[1]
 
 
 # --- outputs ---------------------------------------------------------------------------

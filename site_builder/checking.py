@@ -67,6 +67,11 @@ def paused_gc() -> Iterator[None]:
         yield
     finally:
         if was:
+            # The objects made meanwhile join the oldest generation at once (freeze, then
+            # unfreeze, moves them there): left in the youngest, the first collection
+            # after this would walk them all, which costs as much as the pause saved.
+            gc.freeze()
+            gc.unfreeze()
             gc.enable()
 
 
