@@ -422,7 +422,7 @@ class Store:
         shard = _shard(key)
         if shard not in self._records:
             self._records[shard] = self._read(shard, "records")
-        found = self._records[shard].get(key)
+        found = self._records[shard].pop(key, None)  # kept once, in the paper itself
         if type(found) is list and len(found) == 2 and found[0] == record:
             with contextlib.suppress(_Bad):
                 return _decode_paper(found[1]).__dict__

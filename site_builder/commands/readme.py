@@ -77,10 +77,13 @@ def readme(papers: Path, out: Path, templates: Path | None = None, *,
             raise OutOfDate(f"{out} is out of date — run 'site-builder readme' and commit "
                             "the result\n" + "\n".join(lines))
         result = ReadmeResult(out, False, plist)
+        data = None
     else:
-        result = ReadmeResult(out, write_atomic(out, text), plist)
+        data = text.encode("utf-8")  # once, for the file and its digest
+        result = ReadmeResult(out, write_atomic(out, data), plist)
     if memo is not None:  # the file holds this output now: its signature says so next time
-        _remember(papers, out, memo, cache.text_digest(text), warnings)
+        _remember(papers, out, memo, cache.text_digest(text) if data is None
+                  else cache.bytes_digest(data), warnings)
     return result
 
 
