@@ -1,9 +1,13 @@
 """Checked records kept between runs, so an unchanged list is not parsed again.
 
-One JSON file per papers folder holds, for every record file, what checking it gave (the
-typed paper, or its problems) and the file's signature, as git's index does: size, mtime
-in nanoseconds, inode and ctime.  A file whose signature differs is read and checked
-again.  A signature taken less than :data:`RACY_NS` before the run that stored it is
+For every record file the cache holds what checking it gave (the typed paper, or its
+problems) and the file's signature, as git's index does: size, mtime in nanoseconds,
+inode and ctime.  A file whose signature differs is read and checked again.  The entries
+are spread over 16 shards by a hash of the file's name, each shard two JSON files: a small
+index (signature, problems, the few fields every run reads of every paper, a digest of
+the record and its duplicate keys) and the full records, read only for a paper whose
+other fields are used (:class:`StoredPaper`).  A run writes only the shards that
+changed.  A signature taken less than :data:`RACY_NS` before the run that stored it is
 ambiguous (the file may change again within the same timestamp tick, "racy git"): such an
 entry also keeps a hash of the text, and is used only when the text still matches.
 
@@ -15,7 +19,7 @@ is checked for shape and type before a record is rebuilt from it, and JSON holds
 values only (no pickle): nothing in it can run code.
 
 Where: ``$SITE_BUILDER_CACHE_DIR``, else ``$XDG_CACHE_HOME/site-builder``, else
-``~/.cache/site-builder``; one file per absolute papers path.  It is outside the
+``~/.cache/site-builder``; one set of files per absolute papers path.  It is outside the
 repository on purpose: a pull request cannot bring its own cache into CI.  (A CI job that
 keeps the cache between runs can set ``SITE_BUILDER_CACHE_DIR=.site-builder-cache``, which
 ``.gitignore`` lists.)  ``--no-cache`` neither reads nor writes it.
