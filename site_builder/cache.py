@@ -85,6 +85,7 @@ def _code_fingerprint() -> str:
     here = Path(__file__).resolve().parent
     for name in _RULE_MODULES:
         h.update((here / f"{name}.py").read_bytes())
+    h.update((here / "confusables.tsv").read_bytes())  # title skeletons: duplicate keys
     return h.hexdigest()
 
 
