@@ -1,9 +1,13 @@
 """Checked records kept between runs, so an unchanged list is not parsed again.
 
-One JSON file per papers folder holds, for every record file, what checking it gave (the
-typed paper, or its problems) and the file's signature, as git's index does: size, mtime
-in nanoseconds, inode and ctime.  A file whose signature differs is read and checked
-again.  A signature taken less than :data:`RACY_NS` before the run that stored it is
+For every record file the cache holds what checking it gave (the typed paper, or its
+problems) and the file's signature, as git's index does: size, mtime in nanoseconds,
+inode and ctime.  A file whose signature differs is read and checked again.  The entries
+are spread over 16 shards by a hash of the file's name, each shard two JSON files: a small
+index (signature, problems, the few fields every run reads of every paper, a digest of
+the record and its duplicate keys) and the full records, read only for a paper whose
+other fields are used (:class:`StoredPaper`).  A run writes only the shards that
+changed.  A signature taken less than :data:`RACY_NS` before the run that stored it is
 ambiguous (the file may change again within the same timestamp tick, "racy git"): such an
 entry also keeps a hash of the text, and is used only when the text still matches.
 
@@ -15,7 +19,7 @@ is checked for shape and type before a record is rebuilt from it, and JSON holds
 values only (no pickle): nothing in it can run code.
 
 Where: ``$SITE_BUILDER_CACHE_DIR``, else ``$XDG_CACHE_HOME/site-builder``, else
-``~/.cache/site-builder``; one file per absolute papers path.  It is outside the
+``~/.cache/site-builder``; one set of files per absolute papers path.  It is outside the
 repository on purpose: a pull request cannot bring its own cache into CI.  (A CI job that
 keeps the cache between runs can set ``SITE_BUILDER_CACHE_DIR=.site-builder-cache``, which
 ``.gitignore`` lists.)  ``--no-cache`` neither reads nor writes it.
@@ -32,18 +36,22 @@ import json
 import os
 import stat
 import sys
+import zlib
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from .errors import Problem
+from .errors import Problem, UsageError
 from .kinds import Kind, max_year
 from .model import Paper
 
-FORMAT = 1
+Keys = list[tuple[str, str]]  # a record's duplicate keys (crosscheck.duplicate_keys)
+
+FORMAT = 2
 RACY_NS = 2_000_000_000  # timestamps closer than this to the run that stored them are ambiguous
 # The modules whose code decides what checking one file gives.
 _RULE_MODULES = ("load", "kinds", "model", "records", "ids", "text", "errors", "cache",
-                 "checking")
+                 "checking", "crosscheck")
 _SEVERITIES = ("error", "warning")
 
 Signature = tuple[int, int, int, int]  # size, mtime_ns, inode, ctime_ns
@@ -77,6 +85,7 @@ def _code_fingerprint() -> str:
     here = Path(__file__).resolve().parent
     for name in _RULE_MODULES:
         h.update((here / f"{name}.py").read_bytes())
+    h.update((here / "confusables.tsv").read_bytes())  # title skeletons: duplicate keys
     return h.hexdigest()
 
 
@@ -181,6 +190,12 @@ def _decode_nested(record: type, value: Any) -> tuple[Any, ...]:
         raise _Bad from None
 
 
+_DEFAULTS = {f.name: f.default if f.default_factory is dataclasses.MISSING
+             else f.default_factory() for f in dataclasses.fields(Paper)
+             if f.default is not dataclasses.MISSING
+             or f.default_factory is not dataclasses.MISSING}
+
+
 def _decode_paper(data: Any) -> Paper:
     if type(data) is not dict:
         raise _Bad
@@ -196,10 +211,16 @@ def _decode_paper(data: Any) -> Paper:
             values[name] = _decode_value(_OTHER_FIELDS[name], value)
         else:
             raise _Bad
-    try:
-        return Paper(**values)
-    except TypeError:  # a required field is missing
-        raise _Bad from None
+    if len(_DEFAULTS) != len(_FIELDS):  # a field without a default: __init__ decides
+        try:
+            return Paper(**values)
+        except TypeError:  # a required field is missing
+            raise _Bad from None
+    # Every field checked above: set them as the frozen dataclass's __init__ would, at a
+    # tenth of its cost (it assigns each field through object.__setattr__).
+    paper = object.__new__(Paper)
+    paper.__dict__.update(_DEFAULTS, **values)
+    return paper
 
 
 def _encode_problem(p: Problem) -> list[Any]:
@@ -225,19 +246,88 @@ def inputs_key(fingerprint: str, files: list[tuple[str, Signature, str | None]])
 
 # --- the store -------------------------------------------------------------------------
 
+# The fields a list's README and checks read of every paper (sections, order, statistics):
+# kept in the index, so that a warm run decodes the full record only of a paper it shows.
+_SUMMARY = ("title", "venue", "year", "category", "also_in")
+
+
+class StoredPaper(Paper):
+    """A paper from the cache: its :data:`_SUMMARY` fields are set, the others are
+    decoded from the cache's record shards when one of them is first read.  It equals
+    (and hashes as) the :class:`Paper` with the same fields."""
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Paper):
+            return NotImplemented
+        return all(getattr(self, name) == getattr(other, name) for name, _ in _FIELDS)
+
+    __hash__ = Paper.__hash__
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Copied or pickled as the plain paper (its loader stays behind)."""
+        return _plain_paper, ({name: getattr(self, name) for name, _ in _FIELDS},)
+
+
+def _plain_paper(fields: dict[str, Any]) -> Paper:
+    return Paper(**fields)
+
+
+class _Deferred:
+    """A field of a :class:`StoredPaper` that is read from the cache on first use (then
+    the instance's own value hides this descriptor)."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __get__(self, paper: StoredPaper | None, owner: type | None = None) -> Any:
+        if paper is None:
+            return getattr(Paper, self.name, None)
+        fill = paper.__dict__.pop("_fill", None)
+        if fill is not None:
+            paper.__dict__.update(fill())
+        return paper.__dict__[self.name]
+
+
+for _name, _ in _FIELDS:
+    if _name not in _SUMMARY:
+        setattr(StoredPaper, _name, _Deferred(_name))
+
+
 @dataclasses.dataclass
 class Entry:
-    """One file's cached result and the signature it was taken with."""
+    """One file's cached result and the signature it was taken with, with what later runs
+    need of the paper without decoding it again: a digest of the record (a rendered
+    entry's key) and its duplicate keys (:func:`site_builder.crosscheck.duplicate_keys`)."""
 
     sig: Signature
     digest: str | None  # set only for a racy entry: then the text must match too
     shown: str
     result: Result
-    stored: tuple[Any, Any] | None = None  # the result as read from the cache file
+    record: str | None = None  # the digest of the encoded paper
+    keys: Keys = dataclasses.field(default_factory=list)
+    stored: list[Any] | None = None  # the index entry as read from the cache file
+
+
+def _shard(key: str) -> str:
+    """Which of :data:`Store.SHARDS` files keeps the file ``key`` (stable across runs)."""
+    return Store.SHARDS[zlib.crc32(key.encode()) & 15]
 
 
 class Store:
-    """The cache of one list for one fingerprint: look entries up, add, save."""
+    """The cache of one list for one fingerprint: look entries up, add, save.
+
+    Each file's entry is in one of :data:`SHARDS` index files (signature, problems,
+    :data:`_SUMMARY` fields, record digest, duplicate keys: small) and its full record in
+    the matching records file, read only when a paper's other fields are asked for.
+    Only the shards that changed are written again: one edited record rewrites a
+    sixteenth of the cache.
+
+    ``reread(key)`` gives the fields of a file's paper checked again from the file (the
+    :class:`Store`'s owner provides it): used when a record is missing from its shard,
+    e.g. after a run was stopped between writing the two files of a shard.
+    """
+
+    SHARDS = "0123456789abcdef"
 
     def __init__(self, path: Path, fingerprint: str) -> None:
         self.path = path
@@ -245,25 +335,44 @@ class Store:
         self.start_ns = 0
         self._raw: dict[str, Any] = {}
         self.entries: dict[str, Entry] = {}
-        self.changed = False
+        self._dirty: set[str] = set()  # shards with an entry not written as it was read
+        self._records: dict[str, dict[str, Any]] = {}  # shard → key → [digest, record]
+        self.reread: Callable[[str], Paper] = _no_reread
+
+    def shard_file(self, shard: str, kind: str = "index") -> Path:
+        return self.path.with_name(f"{self.path.stem}.{kind}.{shard}.json")
+
+    def _read(self, shard: str, kind: str) -> dict[str, Any]:
+        """A shard's entries, or none when its file is missing or not to be trusted.  An
+        index is trusted only with the very records file it was written with (the same
+        signature: any later change to that file, or its loss, drops the shard)."""
+        try:
+            data = json.loads(self.shard_file(shard, kind).read_bytes())
+        except (OSError, ValueError):
+            return {}
+        if (type(data) is dict and data.get("format") == FORMAT
+                and data.get("fingerprint") == self.fingerprint
+                and type(data.get("entries")) is dict
+                and (kind != "index" or data.get("records") == list(
+                    signature(self.shard_file(shard, "records")) or ()))):
+            return data["entries"]
+        return {}
 
     @classmethod
     def open(cls, path: Path, fingerprint: str) -> Store:
-        """The stored cache, or an empty one when the file is missing or not to be trusted."""
+        """The stored cache (its index; records are read when needed)."""
         import time
 
         store = cls(path, fingerprint)
         # Taken before any file is looked at: a change after it makes a newer timestamp.
         store.start_ns = time.time_ns()
-        try:
-            data = json.loads(path.read_bytes())
-        except (OSError, ValueError):
-            return store
-        if (type(data) is dict and data.get("format") == FORMAT
-                and data.get("fingerprint") == fingerprint
-                and type(data.get("entries")) is dict):
-            store._raw = data["entries"]
+        for shard in cls.SHARDS:
+            store._raw.update(store._read(shard, "index"))
         return store
+
+    @property
+    def changed(self) -> bool:
+        return bool(self._dirty)
 
     def get(self, key: str, path: Path, shown: str, sig: Signature | None) -> Result | None:
         """The cached result for the file when its signature (and, for a racy entry, its
@@ -272,25 +381,57 @@ class Store:
         if raw is None or sig is None:
             return None
         try:
-            if type(raw) is not list or len(raw) != 5:
+            if type(raw) is not list or len(raw) != 7:
                 raise _Bad
-            stored, digest, was_shown, paper, problems = raw
+            stored, digest, was_shown, summary, problems, record, keys = raw
             if (type(stored) is not list or tuple(stored) != sig or was_shown != shown
                     or not (digest is None or type(digest) is str)
                     or type(problems) is not list):
                 return None
             if digest is not None and _file_digest(path) != digest:
                 return None
-            result = (None if paper is None else _decode_paper(paper),
-                      [_decode_problem(shown, p) for p in problems])
+            if (summary is None) != (record is None) or not (
+                    record is None or type(record) is str) or type(keys) is not list:
+                raise _Bad
+            paper = None if summary is None or record is None else \
+                self._stored_paper(key, summary, record)
+            result = (paper, [_decode_problem(shown, p) for p in problems])
+            if len(keys) % 2 or not all(type(k) is str for k in keys):
+                raise _Bad
+            pairs = list(zip(keys[::2], keys[1::2], strict=True))
         except _Bad:
             return None
-        # A racy entry whose text matched now is as good as one stored now.
-        self.put(key, sig, shown, result, None if digest is None else digest)
-        if key in self.entries:  # written back as read, not encoded again
-            self.entries[key].stored = (paper, problems)
-        self.changed = self.changed or (digest is not None and not self.racy(sig))
+        if digest is not None and not self.racy(sig):  # settled now: no hash needed
+            raw = [stored, None, *raw[2:]]
+            self._dirty.add(_shard(key))
+        self.entries[key] = Entry(sig, digest if self.racy(sig) else None, shown, result,
+                                  record, pairs, raw)
         return result
+
+    def _stored_paper(self, key: str, summary: Any, record: str) -> StoredPaper:
+        if type(summary) is not list or len(summary) != len(_SUMMARY):
+            raise _Bad
+        title, venue, year, category, also_in = summary
+        if not (type(title) is str and type(venue) is str and type(year) is int
+                and type(category) is str and type(also_in) is list
+                and all(type(v) is str for v in also_in)):
+            raise _Bad
+        paper = object.__new__(StoredPaper)
+        paper.__dict__.update(title=title, venue=venue, year=year, category=category,
+                              also_in=tuple(also_in), _fill=lambda: self._record(key, record))
+        return paper
+
+    def _record(self, key: str, record: str) -> dict[str, Any]:
+        """The fields of the paper stored as ``record`` for file ``key``: from its records
+        shard, or (when that does not hold it) checked again from the file."""
+        shard = _shard(key)
+        if shard not in self._records:
+            self._records[shard] = self._read(shard, "records")
+        found = self._records[shard].pop(key, None)  # kept once, in the paper itself
+        if type(found) is list and len(found) == 2 and found[0] == record:
+            with contextlib.suppress(_Bad):
+                return _decode_paper(found[1]).__dict__
+        return dict(self.reread(key).__dict__)
 
     def stored_keys(self) -> set[str]:
         """The files the cache on disk has entries for."""
@@ -310,7 +451,13 @@ class Store:
         racy = self.racy(sig)
         if racy and text_digest is None:
             return
-        self.entries[key] = Entry(sig, text_digest if racy else None, shown, result)
+        from .crosscheck import duplicate_keys
+
+        paper = result[0]
+        self.entries[key] = Entry(
+            sig, text_digest if racy else None, shown, result,
+            None if paper is None else record_digest(paper),
+            [] if paper is None else duplicate_keys(paper))
 
     def inputs_key(self, keys: list[str]) -> str | None:
         """A key of these files as they were checked (None when one could not be kept:
@@ -321,20 +468,65 @@ class Store:
                                               self.entries[key].digest) for key in keys])
 
     @staticmethod
-    def _encode(e: Entry) -> tuple[Any, Any]:
-        return (None if e.result[0] is None else _encode_paper(e.result[0]),
-                [_encode_problem(p) for p in e.result[1]])
+    def _encode(e: Entry) -> list[Any]:
+        paper = e.result[0]
+        return [list(e.sig), e.digest, e.shown,
+                None if paper is None else [_encode_field(paper, name) for name in _SUMMARY],
+                [_encode_problem(p) for p in e.result[1]], e.record,
+                [part for key in e.keys for part in key]]  # flat: field, value, ...
 
     def save(self) -> None:
-        """Write the cache atomically; an unwritable cache is not an error (just slower)."""
+        """Write the shards whose entries differ from those read (new, changed, gone),
+        records first; an unwritable cache is not an error (just slower)."""
         from .fsio import FileError, write_atomic
 
-        entries = {key: [list(e.sig), e.digest, e.shown, *(e.stored or self._encode(e))]
-                   for key, e in sorted(self.entries.items())}
-        text = json.dumps({"format": FORMAT, "fingerprint": self.fingerprint,
-                           "entries": entries}, ensure_ascii=False, separators=(",", ":"))
-        with contextlib.suppress(OSError, FileError):  # the next run is slower, not wrong
-            write_atomic(self.path, text)
+        shards: dict[str, dict[str, Entry]] = {s: {} for s in self.SHARDS}
+        dirty = set(self._dirty)
+        for key, e in self.entries.items():
+            shards[_shard(key)][key] = e
+            if e.stored is None:
+                dirty.add(_shard(key))
+        dirty.update(_shard(key) for key in self._raw.keys() - self.entries.keys())
+        for shard in sorted(dirty):
+            entries = dict(sorted(shards[shard].items()))
+            if shard not in self._records:
+                self._records[shard] = self._read(shard, "records")
+            old = self._records[shard]
+            records = {}
+            for key, e in entries.items():
+                if e.record is None:
+                    continue
+                found = old.get(key)
+                records[key] = found if e.stored is not None and type(found) is list \
+                    and len(found) == 2 and found[0] == e.record else \
+                    [e.record, _encode_paper(e.result[0])]  # type: ignore[arg-type]
+            index = {key: self._encode(e) if e.stored is None else e.stored
+                     for key, e in entries.items()}
+            with contextlib.suppress(OSError, FileError):  # the next run is slower, not wrong
+                head = {"format": FORMAT, "fingerprint": self.fingerprint}
+                write_atomic(self.shard_file(shard, "records"), json.dumps(
+                    {**head, "entries": records}, ensure_ascii=False, separators=(",", ":")))
+                sig = signature(self.shard_file(shard, "records"))
+                if sig is not None:
+                    write_atomic(self.shard_file(shard, "index"), json.dumps(
+                        {**head, "records": list(sig), "entries": index},
+                        ensure_ascii=False, separators=(",", ":")))
+
+
+def _no_reread(key: str) -> Paper:
+    raise UsageError(f"{key}: its record is missing from the cache — run again with "
+                     "--no-cache")
+
+
+def _encode_field(paper: Paper, name: str) -> Any:
+    value = getattr(paper, name)
+    return list(value) if type(value) is tuple else value
+
+
+def record_digest(paper: Paper) -> str:
+    """A digest of every field of the paper (equal digests: equal papers)."""
+    return text_digest(json.dumps(_encode_paper(paper), ensure_ascii=False,
+                                  separators=(",", ":")))
 
 
 # --- outputs ---------------------------------------------------------------------------
@@ -417,31 +609,51 @@ class Fragments:
 
     SHARDS = "0123456789abcdef"
 
-    def __init__(self, path: Path, key: str) -> None:
+    def __init__(self, path: Path, key: str,
+                 records: Mapping[str, tuple[Paper, str]] | None = None) -> None:
         self.path, self.key = path, key
+        # Papers whose digest is known (``checking.Stats.records``): by display path.
+        self.records = records or {}
         self._stored: dict[str, dict[str, str]] = {s: {} for s in self.SHARDS}
         self.used: dict[str, dict[str, str]] = {s: {} for s in self.SHARDS}
         self._rendered: set[str] = set()  # shards with a new fragment
 
     @classmethod
-    def open(cls, papers_dir: Path, key: str) -> Fragments:
+    def open(cls, papers_dir: Path, key: str,
+             records: Mapping[str, tuple[Paper, str]] | None = None) -> Fragments:
         """The stored fragments for ``key``; a shard whose file is missing, corrupt, of
-        another format or for another key holds none."""
-        store = cls(cache_file(papers_dir).with_suffix(".fragments"), key)
+        another format or for another key holds none.  ``records``: see
+        :meth:`paper_digest`."""
+        store = cls(cache_file(papers_dir).with_suffix(".fragments"), key, records)
         for shard in cls.SHARDS:
-            try:
-                data = json.loads(store._file(shard).read_bytes())
-            except (OSError, ValueError):
-                continue
-            if (type(data) is dict and data.get("format") == FORMAT and data.get("key") == key
-                    and type(data.get("fragments")) is dict):
-                store._stored[shard] = {k: v for k, v in data["fragments"].items()
-                                        if type(k) is str and k[:1] == shard
-                                        and type(v) is str}
+            with contextlib.suppress(OSError, ValueError, _Bad):
+                store._stored[shard] = store._read(shard)
         return store
 
+    def _read(self, shard: str) -> dict[str, str]:
+        """A shard's fragments.  The file is a line of JSON (format, key, and each
+        fragment's key and length) followed by the fragments' text, one after the other:
+        reading it is decoding its bytes, where JSON would unescape every fragment."""
+        with open(self._file(shard), "rb") as fh:
+            head = json.loads(fh.readline())
+            text = fh.read().decode("utf-8")
+        if not (type(head) is dict and head.get("format") == FORMAT
+                and head.get("key") == self.key and type(head.get("fragments")) is list):
+            raise _Bad
+        found: dict[str, str] = {}
+        at = 0
+        for item in head["fragments"]:
+            if not (type(item) is list and len(item) == 2 and type(item[0]) is str
+                    and item[0][:1] == shard and type(item[1]) is int and item[1] >= 0):
+                raise _Bad
+            found[item[0]] = text[at:at + item[1]]
+            at += item[1]
+        if at != len(text):
+            raise _Bad
+        return found
+
     def _file(self, shard: str) -> Path:
-        return self.path.with_name(f"{self.path.name}.{shard}.json")
+        return self.path.with_name(f"{self.path.name}.{shard}.txt")
 
     @staticmethod
     def entry_key(*parts: object) -> str:
@@ -454,6 +666,18 @@ class Fragments:
             kind, text = ("s", part) if type(part) is str else ("r", repr(part))
             pieces.append(f"{kind}{len(text)}:{text}")
         return text_digest("".join(pieces))
+
+    def paper_digest(self, path: str, paper: Paper) -> str | None:
+        """The :func:`record_digest` of this very paper (the object ``records`` holds for
+        its path), known from the cache without hashing its fields; None otherwise."""
+        found = self.records.get(path)
+        return found[1] if found is not None and found[0] is paper else None
+
+    @staticmethod
+    def record_key(name: str, entry_key: str, path: str, section: str, digest: str) -> str:
+        """:meth:`entry_key` for a paper known by its :func:`record_digest`: a digest of
+        names, which hold no NUL (file names, ids), and the record's digest."""
+        return text_digest(f"record\0{name}\0{entry_key}\0{path}\0{section}\0{digest}")
 
     def get(self, key: str) -> str | None:
         found = self._stored[key[0]].get(key)
@@ -474,7 +698,7 @@ class Fragments:
             used = self.used[shard]
             if shard not in self._rendered and used.keys() == self._stored[shard].keys():
                 continue
-            text = json.dumps({"format": FORMAT, "key": self.key, "fragments": used},
-                              ensure_ascii=False, separators=(",", ":"))
+            head = json.dumps({"format": FORMAT, "key": self.key,
+                               "fragments": [[k, len(v)] for k, v in used.items()]})
             with contextlib.suppress(OSError, FileError):
-                write_atomic(self._file(shard), text)
+                write_atomic(self._file(shard), head + "\n" + "".join(used.values()))

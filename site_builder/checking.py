@@ -12,7 +12,7 @@ files run every time.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,6 +38,9 @@ class Stats:
     # With the cache on: a key of everything the list was built from (rules, list file,
     # every record's signature), equal only for equal lists; None when it is not known.
     inputs: str | None = None
+    # With the cache on: each paper's display path → the paper and a digest of all its
+    # fields (cache.record_digest), so that a rendered entry is found without hashing it.
+    records: dict[str, tuple[Paper, str]] = field(default_factory=dict)
 
     @contextmanager
     def stage(self, name: str) -> Iterator[None]:
@@ -64,6 +67,11 @@ def paused_gc() -> Iterator[None]:
         yield
     finally:
         if was:
+            # The objects made meanwhile join the oldest generation at once (freeze, then
+            # unfreeze, moves them there): left in the youngest, the first collection
+            # after this would walk them all, which costs as much as the pause saved.
+            gc.freeze()
+            gc.unfreeze()
             gc.enable()
 
 
@@ -121,7 +129,7 @@ def check_dir(papers_dir: Path, only: set[str] | None = None, *,
                           stats if stats is not None else Stats())
 
 
-def _check_dir(papers_dir: Path, only: set[str] | None, parallel: bool, cache: bool,
+def _check_dir(papers_dir: Path, only: set[str] | None, parallel: bool, use_cache: bool,
                stats: Stats) -> PaperList:
     list_path = papers_dir / load.LIST_FILE
     problems: list[Problem] = []
@@ -141,20 +149,29 @@ def _check_dir(papers_dir: Path, only: set[str] | None, parallel: bool, cache: b
     with stats.stage("scan"):
         files = load.paper_files(papers_dir)
         names = load.display_paths(papers_dir, files)
-    results = _cached_check(papers_dir, files, names, info, info_src.text, parallel, cache,
-                            stats)
+    results, cached = _cached_check(papers_dir, files, names, info, info_src.text, parallel,
+                                    use_cache, stats)
     stats.inputs = _inputs(stats.inputs, info_src.text)
     entries: list[tuple[Entry, load.Source]] = []
+    keys: list[cache.Keys] | None = [] if cached is not None else None
     with stats.stage("cross-check"):
-        for path, shown, (paper, file_problems) in zip(files, names, results, strict=True):
+        for i, (path, shown, (paper, file_problems)) in enumerate(
+                zip(files, names, results, strict=True)):
             if only is None or shown in only:
                 problems += file_problems
             if paper is not None:
                 entries.append((Entry(path.stem, shown, paper), load.Source(shown, file=path)))
+                found = cached[i] if cached is not None else None
+                if found is None or keys is None:
+                    keys = None
+                else:
+                    keys.append(found.keys)
+                    if found.record is not None:
+                        stats.records[shown] = (paper, found.record)
         problems += same_names(files, names)
         from .commands.changed import joined_times  # git, asked only about duplicates
 
-        cross = cross_check(entries, only, joined_times)
+        cross = cross_check(entries, only, joined_times, keys)
         problems += [p for p in cross if only is None or p.path in only]
         if info is not None:
             problems += _check_order(info, info_src, [e for e, _ in entries])
@@ -165,19 +182,22 @@ def _check_dir(papers_dir: Path, only: set[str] | None, parallel: bool, cache: b
 
 def _cached_check(papers_dir: Path, files: list[Path], names: list[str],
                   info: ListInfo | None, list_text: str, parallel: bool, use_cache: bool,
-                  stats: Stats) -> list[tuple[Paper | None, list[Problem]]]:
-    """Each file's result, from the cache when the file is unchanged, else checked now.
-    A record's result depends on the list file too (sections, marks, optional fields):
-    the cache is keyed by its text."""
+                  stats: Stats) -> tuple[list[cache.Result],
+                                          list[cache.Entry | None] | None]:
+    """Each file's result, from the cache when the file is unchanged, else checked now,
+    and with the cache on, each file's cache entry (None for a file that could not be
+    kept).  A record's result depends on the list file too (sections, marks, optional
+    fields): the cache is keyed by its text."""
     if not use_cache:
         stats.inputs = None  # nothing is known of these files between runs
         with stats.stage("read and check"):
             stats.files_read += len(files)
             return [(paper, problems) for paper, problems, _ in
-                    _check_files(files, names, info, parallel, [False] * len(files))]
+                    _check_files(files, names, info, parallel, [False] * len(files))], None
     with stats.stage("cache lookup"):
         store = cache.Store.open(cache.cache_file(papers_dir), cache.fingerprint(list_text))
         keys = _cache_keys(papers_dir, files)
+        store.reread = _rereader(keys, files, names, info)
         sigs = [cache.signature(f) for f in files]  # before reading: a later change shows
         results: list[tuple[Paper | None, list[Problem]] | None] = [
             store.get(key, path, shown, sig)
@@ -196,7 +216,25 @@ def _cached_check(papers_dir: Path, files: list[Path], names: list[str],
         with stats.stage("cache write"):
             store.save()
     stats.inputs = store.inputs_key(keys)
-    return results  # type: ignore[return-value]
+    return results, [store.entries.get(key) for key in keys]  # type: ignore[return-value]
+
+
+def _rereader(keys: list[str], files: list[Path], names: list[str],
+              info: ListInfo | None) -> Callable[[str], Paper]:
+    """For the cache: a file's paper checked again, when its record cannot be read from
+    the cache (whose index entry, which says the file is valid, could)."""
+    where = {key: i for i, key in enumerate(keys)}
+
+    def reread(key: str) -> Paper:
+        i = where[key]
+        paper = _check_chunk([files[i]], [names[i]], info, [False])[0][0]
+        if paper is None:
+            from .errors import UsageError
+
+            raise UsageError(f"{names[i]}: changed while site-builder ran — run it again")
+        return paper
+
+    return reread
 
 
 def _cache_keys(papers_dir: Path, files: list[Path] | list[str]) -> list[str]:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import hashlib
 import unicodedata
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Mapping, Sequence
 from importlib import resources
 from pathlib import Path
 
@@ -77,26 +78,45 @@ def _ages(group: list[tuple[int, Entry, load.Source]], changed: Collection[str] 
     return sorted(group, key=age)
 
 
+Keys = list[tuple[str, str]]
+
+
+def duplicate_keys(p: Paper) -> Keys:
+    """What two records share when they hold the same paper: DOI, arXiv id, title skeleton
+    and (for an abstract long enough to be telling) a digest of the case-folded abstract.
+    Plain strings, so that the cache keeps them with the record and a later run compares
+    them without the records (equal digests stand for equal abstracts)."""
+    keys: Keys = []
+    doi = effective_doi(p)
+    if doi:
+        keys.append(("doi", doi))
+    arxiv = effective_arxiv(p)
+    if arxiv:
+        keys.append(("arxiv", arxiv))
+    title = title_skeleton(p.title)
+    if title:
+        keys.append(("title", title))
+    # Abstracts are already whitespace-squashed by validation: count spaces for words.
+    if p.abstract and p.abstract.count(" ") + 1 >= MIN_ABSTRACT_WORDS:
+        digest = hashlib.blake2b(p.abstract.casefold().encode(), digest_size=16).hexdigest()
+        keys.append(("abstract", digest))
+    return keys
+
+
 def cross_check(entries: list[tuple[Entry, load.Source]], changed: Collection[str] | None = None,
-                history: History | None = None) -> list[Problem]:
+                history: History | None = None, keys: Sequence[Keys] | None = None
+                ) -> list[Problem]:
     """Duplicates across files: same DOI, arXiv id or title; copied abstracts.
 
     The newer file of each pair is the one reported; ``changed`` (the files a branch
     changed) and ``history`` (when each file joined the list, asked only for files that
-    have a duplicate) decide which one that is.
+    have a duplicate) decide which one that is.  ``keys`` (each entry's
+    :func:`duplicate_keys`, e.g. from the cache) spare computing them again.
     """
     groups: dict[tuple[str, str], list[tuple[int, Entry, load.Source]]] = {}
     for index, (entry, src) in enumerate(entries):
-        p = entry.paper
-        keys: list[tuple[str, str | None]] = [
-            ("doi", effective_doi(p)), ("arxiv", effective_arxiv(p)),
-            ("title", title_skeleton(p.title))]
-        # Abstracts are already whitespace-squashed by validation: count spaces for words.
-        if p.abstract and p.abstract.count(" ") + 1 >= MIN_ABSTRACT_WORDS:
-            keys.append(("abstract", p.abstract.casefold()))
-        for field, value in keys:
-            if value:
-                groups.setdefault((field, value), []).append((index, entry, src))
+        for key in (keys[index] if keys is not None else duplicate_keys(entry.paper)):
+            groups.setdefault(key, []).append((index, entry, src))
     clashes = {key: group for key, group in groups.items() if len(group) > 1}
     if not clashes:
         return []

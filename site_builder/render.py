@@ -150,30 +150,52 @@ def _cacheable(env: Any, name: str) -> bool:
             and jinja2.meta.find_undeclared_variables(ast) <= _FRAGMENT_INPUTS)
 
 
-def _entry_renderer(env: Any, fragments: Fragments | None) -> Any:
+def _tidy(text: str) -> str:
+    """Each line without trailing whitespace, every line break a ``\n``."""
+    return "\n".join(map(str.rstrip, text.splitlines()))
+
+
+def _entry_renderer(env: Any, fragments: Fragments | None, slots: list[str] | None) -> Any:
     """``paper_entry(entry, section)`` for the README template: the entry rendered by
     entry.md.j2 (cross_listed.md.j2 outside its home section) with the README's context,
-    as an include would; from ``fragments`` when it rendered the same entry before."""
+    as an include would; from ``fragments`` when it rendered the same entry before.
+
+    With ``slots``, an entry that is already tidy (:func:`_tidy`, but for the line breaks
+    it ends with; only such entries are kept in ``fragments``) is appended there without
+    those line breaks, and stands in the output as ``\\0n\\0`` followed by them (see
+    :func:`render_readme`)."""
     import jinja2
 
     cached = {name: fragments is not None and _cacheable(env, name)
               for name in ENTRY_TEMPLATES}
+
+    def slot(text: str) -> str:
+        if slots is None:
+            return text
+        body = text.rstrip("\n")
+        slots.append(body)
+        return f"\0{len(slots) - 1}\0{text[len(body):]}"
 
     @jinja2.pass_context
     def paper_entry(context: Any, entry: Entry, section: Section) -> str:
         name = ENTRY_TEMPLATES[entry.paper.category != section.id]
         key = None
         if fragments is not None and cached[name]:
-            key = fragments.entry_key(name, entry.key, entry.path, section.id,
-                                      *[getattr(entry.paper, f) for f in PAPER_FIELDS])
+            digest = fragments.paper_digest(entry.path, entry.paper)
+            key = fragments.record_key(name, entry.key, entry.path, str(section.id), digest) \
+                if digest is not None else fragments.entry_key(
+                    name, entry.key, entry.path, section.id,
+                    *[getattr(entry.paper, f) for f in PAPER_FIELDS])
             found = fragments.get(key)
             if found is not None:
-                return found
+                return slot(found)
         template = context.environment.get_template(name)
         text = "".join(template.root_render_func(template.new_context(
             context.get_all(), True, {"entry": entry, "section": section})))
-        if key is not None and fragments is not None:
+        if key is not None and fragments is not None and _tidy(text.rstrip("\n")) == \
+                text.rstrip("\n"):
             fragments.put(key, text)
+            return slot(text)
         return text
 
     return paper_entry
@@ -190,17 +212,48 @@ def render_readme(plist: PaperList, templates: Path | None = None,
     tables of counts (the site's statistics charts as text: a README can only show a
     committed image).  ``metrics`` (record key → stars and citations) are shown when the
     list file sets ``show_metrics``.  ``fragments`` (whose key the caller checked) hold
-    entries rendered before."""
+    entries rendered before.
+
+    Every line of the output is made tidy (:func:`_tidy`).  With ``fragments``, tidy
+    entries are left out of that pass, which otherwise walks every line of every
+    abstract: each stands in the template's output as a line of its own ``\0n\0``, and
+    comes back after it.  Where a template puts an entry elsewhere on a line, the
+    entries are put back first and the whole text made tidy (as without ``fragments``).
+    """
     from .stats import charts
 
+    slots: list[str] | None = None if fragments is None else []
     env = environment(templates)
-    env.globals["paper_entry"] = _entry_renderer(env, fragments)
+    env.globals["paper_entry"] = _entry_renderer(env, fragments, slots)
     text = render_template(
         env, "readme/README.md.j2", info=plist.info,
         entries_by_section={s.id: e for s, e in plist.grouped()},
         sections_by_id={s.id: s for s in plist.paper_sections()}, count=len(plist.entries),
         charts=charts(plist), metrics=metrics or {})
-    text = "\n".join(map(str.rstrip, text.splitlines())).strip("\n") + "\n"
+    if slots:
+        pieces = text.split("\0")
+        if len(pieces) != 2 * len(slots) + 1 or \
+                pieces[1::2] != [str(n) for n in range(len(slots))]:
+            # A NUL of the template's own: the slots cannot be told apart from it.
+            return render_readme(plist, templates, metrics, None)
+        if _own_lines(pieces[0::2]):
+            pieces = _tidy(text).split("\0")  # the slots' lines stay as they are
+            pieces[1::2] = slots
+            text = "".join(pieces)
+        else:
+            pieces[1::2] = slots
+            text = _tidy("".join(pieces))
+    else:
+        text = _tidy(text)
+    text = text.strip("\n") + "\n"
     if README_MARKER not in text:
         text += f"\n{README_MARKER}: edit the records, not this file -->\n"
     return text
+
+
+def _own_lines(texts: list[str]) -> bool:
+    """Whether each slot between these texts is on a line of its own."""
+    return all((texts[n].endswith("\n") or (n == 0 and texts[n] == ""))
+               and (texts[n + 1].startswith("\n") or (n == len(texts) - 2
+                    and texts[n + 1] == ""))
+               for n in range(len(texts) - 1))

@@ -171,10 +171,13 @@ def test_another_working_directory_names_files_as_a_cold_run(
     assert_as_cold(Path("."))
 
 
-def cache_path(folder: Path) -> Path:
-    path = cache.cache_file(folder)
-    assert path.is_file()
-    return path
+def cache_paths(folder: Path, kinds: tuple[str, ...] = ("index", "records")) -> list[Path]:
+    """The record cache's shard files (each holds the entries of some of the files)."""
+    store = cache.Store(cache.cache_file(folder), "")
+    paths = [store.shard_file(s, kind) for s in store.SHARDS for kind in kinds
+             if store.shard_file(s, kind).is_file()]
+    assert paths
+    return paths
 
 
 @pytest.mark.parametrize("damage", [
@@ -184,22 +187,22 @@ def cache_path(folder: Path) -> Path:
     lambda raw: b"[1, 2, 3]",
     lambda raw: raw.replace(b'"year":2024', b'"year":"2024"'),  # wrong type in an entry
     lambda raw: raw.replace(b'"year":2024', b'"yaer":2024'),  # unknown field
-    lambda raw: raw.replace(b'"format":1', b'"format":99'),
+    lambda raw: raw.replace(b'"format":2', b'"format":99'),
 ], ids=["empty", "truncated", "garbage", "not-a-mapping", "wrong-type", "unknown-field",
         "other-format"])
 def test_a_corrupt_cache_is_ignored_and_rebuilt(papers: Path, damage: Any) -> None:
-    path = cache_path(papers)
-    path.write_bytes(damage(path.read_bytes()))
+    for path in cache_paths(papers):
+        path.write_bytes(damage(path.read_bytes()))
     assert_as_cold(papers)
     assert_as_cold(papers, read=0)  # rebuilt
 
 
 def test_a_cache_from_another_version_or_other_rules_is_not_used(
         papers: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    path = cache_path(papers)
-    data = json.loads(path.read_bytes())
-    data["fingerprint"] = "0.0.1-" + data["fingerprint"]
-    path.write_text(json.dumps(data), encoding="utf-8")
+    for path in cache_paths(papers):
+        data = json.loads(path.read_bytes())
+        data["fingerprint"] = "0.0.1-" + data["fingerprint"]
+        path.write_text(json.dumps(data), encoding="utf-8")
     assert_as_cold(papers, read=5)
     import site_builder
 
@@ -231,14 +234,15 @@ def test_an_unwritable_cache_is_only_slower(papers: Path, tmp_path: Path,
 
 
 def test_cli_no_cache_and_verbose(papers: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    path = cache_path(papers)
-    path.unlink()
+    paths = cache_paths(papers)
+    for path in paths:
+        path.unlink()
     assert main(["check", "--papers", str(papers), "--no-cache", "--verbose"]) == 0
     err = capsys.readouterr().err
     assert "files read: 5, from cache: 0" in err and "read and check:" in err
-    assert not path.exists()
+    assert not any(path.exists() for path in paths)
     assert main(["check", "--papers", str(papers)]) == 0
-    assert path.exists()
+    assert all(path.exists() for path in paths)
     out_file = papers.parent / "R.md"
     assert main(["readme", "--papers", str(papers), "-o", str(out_file), "-v"]) == 0
     err = capsys.readouterr().err
@@ -372,3 +376,92 @@ def test_an_unchanged_readme_is_not_read_again_and_a_forged_edit_is_seen(
     out.write_text(forged, encoding="utf-8")
     os.utime(out, ns=(before.st_atime_ns, before.st_mtime_ns))
     assert shortcut_run(papers, out, "--check")[0] == 1
+
+
+def _abstract_of(path: Path) -> str:
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    start = next(i for i, line in enumerate(lines) if line.startswith("abstract:"))
+    end = next(i for i in range(start + 1, len(lines)) if not lines[i].startswith(" "))
+    return "".join(lines[start:end])
+
+
+@pytest.mark.parametrize("field", ["title", "doi", "arxiv", "abstract"])
+def test_a_duplicate_made_or_undone_in_one_file_is_found_as_cold(
+        papers: Path, field: str) -> None:
+    """The other file of the pair is served from the cache (its duplicate keys too): the
+    duplicate is reported, and then no longer reported, exactly as a cold run does."""
+    target = papers / "bao2024-bmad.yaml"
+    original = target.read_text(encoding="utf-8")
+    # The title of the cached zhou2024-anomalyclip, upper-cased: the same skeleton.
+    title = next(line for line in (papers / "zhou2024-anomalyclip.yaml").read_text(
+        encoding="utf-8").splitlines() if line.startswith("title:"))
+    edited = {
+        "title": original.replace(original.splitlines()[0], "title:" + title[6:].upper()),
+        "doi": original + "doi: 10.1109/cvpr52734.2025.01234\n",
+        "arxiv": original + "arxiv: '2310.18961'\n",
+        "abstract": original + _abstract_of(papers / "guo2025-dinomaly.yaml"),
+    }[field]
+    target.write_text(edited, encoding="utf-8")
+    os.utime(target, ns=(OLD_NS + 10**9, OLD_NS + 10**9))
+    kind, found = warm(papers)[0]
+    problems = found if kind == "invalid" else found.warnings
+    assert [p.field for p in problems] == [field]  # the pair's newer file is blamed
+    assert_as_cold(papers, read=0)  # the duplicate is found again from the cache's keys
+    target.write_text(original, encoding="utf-8")
+    os.utime(target, ns=(OLD_NS + 2 * 10**9, OLD_NS + 2 * 10**9))
+    stats = assert_as_cold(papers, read=1)
+    assert warm(papers)[0][0] == "ok" and not warm(papers)[0][1].warnings
+    assert stats.files_cached == 4
+
+
+def test_a_warm_run_decodes_no_record_it_does_not_show(papers: Path, tmp_path: Path) -> None:
+    """A cached paper carries only what the list's checks and README read of every paper;
+    the rest of its record is read from the cache when one of those fields is used, and
+    it then equals (and hashes as, copies as, pickles as) the cold run's paper."""
+    import copy
+    import dataclasses
+    import pickle
+
+    from site_builder.commands.readme import readme
+
+    out = tmp_path / "R.md"
+    readme(papers, out, plist=check_dir(papers, cache=True, stats=(stats := Stats())),
+           stats=stats)
+    target = papers / "bao2024-bmad.yaml"
+    target.write_text(target.read_text(encoding="utf-8").replace("2024", "2019"),
+                      encoding="utf-8")
+    stats = Stats()
+    plist = check_dir(papers, cache=True, stats=stats)
+    readme(papers, out, plist=plist, stats=stats)
+    cold = {e.key: e.paper for e in check_dir(papers).entries}
+    stored = {e.key: e.paper for e in plist.entries if isinstance(e.paper, cache.StoredPaper)}
+    assert sorted(stored) == sorted(set(cold) - {"bao2024-bmad"})
+    assert all("_fill" in vars(p) for p in stored.values())  # nothing else was decoded
+    paper = stored["guo2025-dinomaly"]
+    assert paper == cold["guo2025-dinomaly"] and cold["guo2025-dinomaly"] == paper
+    assert "_fill" not in vars(paper) and paper.doi == "10.1109/CVPR52734.2025.01234"
+    assert hash(stored["zhou2024-anomalyclip"]) == hash(cold["zhou2024-anomalyclip"])
+    for twin in (copy.copy(paper), pickle.loads(pickle.dumps(paper)),
+                 dataclasses.replace(paper, year=paper.year)):
+        assert twin == cold["guo2025-dinomaly"]
+    assert dataclasses.replace(paper, year=1999).year == 1999
+
+
+def test_a_record_missing_from_its_shard_is_read_from_its_file(
+        papers: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Should a records shard not hold a record its index names, the paper is checked
+    again from its file, and the result is a cold run's."""
+    read = cache.Store._read
+
+    def no_records(self: cache.Store, shard: str, kind: str) -> dict[str, Any]:
+        return {} if kind == "records" else read(self, shard, kind)
+
+    monkeypatch.setattr(cache.Store, "_read", no_records)
+    assert_as_cold(papers, read=0)
+
+
+def test_a_records_file_changed_after_its_index_drops_the_shard(papers: Path) -> None:
+    for path in cache_paths(papers, ("records",)):
+        path.write_bytes(path.read_bytes())  # same bytes, a new signature
+    assert_as_cold(papers, read=5)
+    assert_as_cold(papers, read=0)

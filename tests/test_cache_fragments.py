@@ -143,3 +143,37 @@ def test_entry_keys_tell_every_part_apart() -> None:
     assert key("None") != key(None) and key("1") != key(1) and key("s1:a") != key("a", "")
     assert key(("a", "b")) != key("a", "b")
     assert key("x", 2) == key("x", 2)
+
+
+@pytest.mark.parametrize("readme_line, entry_text", [
+    # An entry on a line of its own, as the bundled template puts it.
+    ("\n{{ paper_entry(entry, section) }}\n", None),
+    # An entry within a line: the text around it is made tidy with it.
+    ("\n> {{ paper_entry(entry, section) }} \t\n", None),
+    # ... and one that starts with a blank line (the quote's line loses its space).
+    ("\n> {{ paper_entry(entry, section) }} x\n", "\n- {{ entry.paper.title|md }}\n"),
+    # Entries with trailing whitespace and other line breaks: never kept, made tidy.
+    ("\n{{ paper_entry(entry, section) }}\n", "- {{ entry.paper.title|md }}  \r\n  x \v\n"),
+    # Entries that start and end with blank lines.
+    ("{{ paper_entry(entry, section) }}", "\n\n- {{ entry.paper.title|md }}\n\n\n"),
+])
+def test_entries_anywhere_on_a_line_give_the_cold_readme(
+        papers: Path, rendered: list[str], readme_line: str, entry_text: str | None) -> None:
+    """A warm README leaves the entries out of the pass that makes every line tidy only
+    where that gives the same text: byte for byte the cold README, in every case."""
+    templates = papers.parent / "templates"
+    (templates / "readme").mkdir(parents=True)
+    bundled = Path(site_builder.__file__).parent / "templates" / "readme"
+    text = (bundled / "README.md.j2").read_text(encoding="utf-8")
+    old = "\n{{ paper_entry(entry, section) }}"
+    assert old in text
+    (templates / "readme" / "README.md.j2").write_text(
+        text.replace(old + text[text.index(old) + len(old):].split("\n")[0] + "\n",
+                     readme_line), encoding="utf-8")
+    if entry_text is not None:
+        for name in ("entry.md.j2", "cross_listed.md.j2"):
+            (templates / "readme" / name).write_text(entry_text, encoding="utf-8")
+    for _ in range(2):  # cold fragments, then warm ones
+        warm, cold = warm_and_cold(papers, templates)
+        assert warm == cold
+        assert readme_line.strip() == "{{ paper_entry(entry, section) }}" or ">" in warm
