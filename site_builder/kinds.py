@@ -206,6 +206,9 @@ class Declaration:
     check: Callable[[Any], Any]
     schema: dict[str, Any]
     parse: Callable[[str], Any] = str.strip
+    # The check without its shortcuts for values written squashed: the same results
+    # (tests/test_fast_checks.py), for the tests to compare with.
+    careful: Callable[[Any], Any] | None = None
 
 
 def squash(value: str) -> str:
@@ -262,14 +265,34 @@ def _text(value: Any, limit: int) -> str:
 
 def _string(limit: int, *rules: Rule, normalise: Callable[[str], str] | None = None,
             extra: Callable[[str], Any] | None = None, fmt: str | None = None,
-            raw: bool = False) -> Declaration:
+            raw: bool = False, accept: Callable[[str], Any] | None = None) -> Declaration:
     """A text kind: shared checks, then ``rules`` in order, then ``normalise`` (and an
     ``extra`` check that JSON Schema states as ``fmt``); with ``raw``, ``normalise`` gets
-    the value as written instead of with its whitespace collapsed."""
+    the value as written instead of with its whitespace collapsed.
+
+    Most values are written squashed already (one line, single spaces): they skip the
+    shared checks' rewriting, and ``accept``, a cheap test that is true only of squashed
+    values every rule accepts, spares the rules' searches.  A raw ``normalise`` keeps
+    such a value as it is (it has no line to split and no space to trim)."""
 
     searches = [(rule.regex.search, rule.refuse, rule) for rule in rules]  # Rule.broken, inlined
 
     def check(value: Any) -> Any:
+        # Squashed: not empty, no control character, no whitespace but single spaces
+        # between words (printable text holds no whitespace but the ASCII space).
+        if type(value) is str and value.isprintable() and value[:1] != " " != value[-1:] \
+                and "  " not in value and value and len(value) <= limit:
+            text = value  # what _text() returns for it
+            if accept is None or not accept(value):
+                for search, refuse, rule in searches:
+                    if (search(value) is not None) is refuse:
+                        raise rule.bad(text)
+            if extra is not None:
+                return extra(text)
+            return normalise(text) if normalise and not raw else text
+        return careful(value)
+
+    def careful(value: Any) -> Any:
         text = _text(value, limit)
         if raw and normalise:
             text = normalise(value)
@@ -291,7 +314,7 @@ def _string(limit: int, *rules: Rule, normalise: Callable[[str], str] | None = N
         schema["not"] = refusals[0] if len(refusals) == 1 else {"anyOf": refusals}
     if fmt:
         schema["format"] = fmt
-    return Declaration(check, schema)
+    return Declaration(check, schema, careful=careful)
 
 
 def _list_of(item: Declaration, what: str, example: str,
@@ -324,6 +347,8 @@ def _as_slug(text: str) -> str:
 
 def _lower_scheme(text: str) -> str:
     """``HTTPS://x`` → ``https://x``: schemes are case-insensitive; links read the same."""
+    if text.startswith(("https://", "http://")):
+        return text
     scheme, sep, rest = text.partition("://")
     return f"{scheme.lower()}{sep}{rest}"
 
@@ -365,13 +390,24 @@ _URL = _string(
          "percent-encode them (space %20, ( %28, ) %29)"),
     Rule(rf"^\s*{URL_SCHEME}[^/]", lambda t: f"{short(t)} has no host name",
          "give the full address, e.g. https://example.org/paper"),
-    normalise=_lower_scheme)
+    normalise=_lower_scheme,
+    accept=_SAFE_URL.match)  # scheme, host, no unsafe character: every rule above holds
 
 _MARKDOWN = _string(
     MAX_TEXT,
     Rule(_HTML_TAG, "contains HTML", "use Markdown only, e.g. [text](https://...)",
          refuse=True),
     Rule(_BAD_LINK, _link_target, "link to an https:// address", refuse=True))
+
+def _plain_person(value: str) -> bool:
+    """A squashed name the three rules below accept: at most one comma, with a name on
+    both sides, and no word 'and' (the only whitespace of squashed text is the space)."""
+    commas = value.count(",")
+    if commas > 1 or (commas == 1 and not 0 < value.index(",") < len(value) - 1):
+        return False
+    return "and" not in value or not (value == "and" or value.startswith("and ")
+                                      or value.endswith(" and") or " and " in value)
+
 
 _PERSON = _string(
     MAX_NAME,
@@ -383,14 +419,20 @@ _PERSON = _string(
          "form or option, separate authors with ';')"),
     Rule(r"^\s*[^,\s][^,]*(?:,\s*[^,\s][^,]*)?$",
          lambda t: f"{short(t)} has no name on one side of the comma",
-         "write it as 'Family, Given'"))
+         "write it as 'Family, Given'"),
+    accept=_plain_person)
 
 _TAG = _string(MAX_ID, Rule(_trimmed(SLUG_CORE),
                             lambda t: f"tag {short(t)} is not lowercase words joined by '-'",
                             _as_slug))
 
 
+_PAST_YEAR = min(MAX_YEAR, dt.date.today().year)  # never past max_year(): no date to ask
+
+
 def _year(value: Any) -> int:
+    if type(value) is int and MIN_YEAR <= value <= _PAST_YEAR:
+        return value
     if isinstance(value, bool) or not isinstance(value, int):
         digits = isinstance(value, str) and value.strip().isascii() and value.strip().isdigit()
         fix = "write the year as a number, without quotes" if digits else \

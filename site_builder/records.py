@@ -55,6 +55,16 @@ class _Flat:
     allowed: frozenset[str]
     required: frozenset[str]
     checks: dict[str, Callable[[Any], Any]]
+    defaults: dict[str, Any]  # every field's default, in field order
+
+    def make(self, cls: type, values: dict[str, Any]) -> Any:
+        """``cls(**values)`` for checked values, without the frozen ``__init__``'s one
+        ``object.__setattr__`` call per field (record types have no ``__post_init__``)."""
+        record: Any = object.__new__(cls)
+        fields = record.__dict__
+        fields.update(self.defaults)
+        fields.update(values)
+        return record
 
 
 @functools.cache
@@ -71,8 +81,13 @@ def _flat(cls: type) -> _Flat | None:
         if item is None:
             return None
         checks[name] = functools.partial(_fast_items, item, sp.record)
+    if hasattr(cls, "__post_init__") or hasattr(cls, "__slots__") or \
+            len(specs) != len(dataclasses.fields(cls)):
+        return None  # make() would not be what the constructor does
+    defaults = {f.name: f.default_factory() if f.default_factory is not dataclasses.MISSING
+                else f.default for f in dataclasses.fields(cls)}
     return _Flat(frozenset(specs), frozenset(n for n, sp in specs.items() if sp.required),
-                 checks)
+                 checks, defaults)
 
 
 def _fast_items(flat: _Flat, cls: type, value: Any) -> tuple:
@@ -94,7 +109,8 @@ def _fast(flat: _Flat, cls: type, data: dict, optional: frozenset[str] = frozens
         values = {k: checks[k](v) for k, v in data.items() if v is not None}
     except Bad:
         return None
-    return cls(**values) if flat.required - optional <= values.keys() else None
+    required = flat.required - optional if optional else flat.required
+    return flat.make(cls, values) if required <= values.keys() else None
 
 
 def build_record(cls: type, data: Any, src: load.Source, at: tuple[str | int, ...] = (),
