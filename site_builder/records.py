@@ -277,6 +277,17 @@ def _known(src: load.Source, problems: list[Problem], field: str, values: tuple[
                                 f"{hint + ' ' if hint else ''}{fix}"))
 
 
+_NONE: frozenset[str] = frozenset()
+
+
+def _same_text(a: str, b: str) -> bool:
+    """``a.casefold() == b.casefold()``; ASCII texts of different lengths (a title and its
+    abstract) differ without folding either."""
+    if len(a) != len(b) and a.isascii() and b.isascii():
+        return False
+    return a.casefold() == b.casefold()
+
+
 def check_paper(src: load.Source, section_ids: list[str] | None,
                 info: ListInfo | None = None) -> tuple[Paper | None, list[Problem]]:
     """Check one paper file on its own (the category only when the sections are known;
@@ -285,9 +296,9 @@ def check_paper(src: load.Source, section_ids: list[str] | None,
                               "write the paper's fields, or delete the file")
     if src.data is None:
         return None, problems
-    optional = frozenset(info.optional) if info else frozenset()
+    optional = frozenset(info.optional) if info and info.optional else _NONE
     paper = build_record(Paper, src.data, src, (), problems, optional)
-    if paper is not None and info is not None:
+    if paper is not None and info is not None and (paper.marks or paper.also_in):
         _known(src, problems, "marks", paper.marks, [m.id for m in info.marks], "mark")
         ids = section_ids if section_ids is not None else \
             [s.id for s in info.paper_sections() if s.id]
@@ -302,7 +313,7 @@ def check_paper(src: load.Source, section_ids: list[str] | None,
                                     "names a mark twice", "name each mark once"))
     if problems:
         paper = None
-    if section_ids:  # the example category is one of this list's sections, not a fixed word
+    if section_ids and problems:  # the example category: one of this list's sections
         problems = [dataclasses.replace(p, fix=f"add the line 'category: ...', e.g. category: "
                                         f"{section_ids[0]}")
                     if p.field == "category" and p.message == "is missing" else p
@@ -314,8 +325,7 @@ def check_paper(src: load.Source, section_ids: list[str] | None,
                                 f"{hint + ' ' if hint else ''}use one of: "
                                 f"{', '.join(section_ids)}"))
         paper = None
-    if paper is not None and paper.abstract and paper.title.casefold() == \
-            paper.abstract.casefold():
+    if paper is not None and paper.abstract and _same_text(paper.title, paper.abstract):
         problems.append(Problem(src.path, src.line("abstract"), "abstract",
                                 "is the same as the title", "copy the paper's abstract"))
     return paper, problems
