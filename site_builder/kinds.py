@@ -12,9 +12,10 @@ value as written), so the editor's schema and ``check`` cannot drift apart;
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
@@ -179,10 +180,12 @@ class Rule:
     message: Say
     fix: Say
     refuse: bool = False
-    regex: re.Pattern[str] = field(init=False, repr=False, compare=False)
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "regex", re.compile(self.pattern))
+    @functools.cached_property
+    def regex(self) -> re.Pattern[str]:
+        """Compiled on first use: a valid record needs few of the rules' patterns (see
+        ``accept`` in :func:`_string`), and start-up is part of every run."""
+        return re.compile(self.pattern)
 
     def broken(self, value: str) -> bool:
         return bool(self.regex.search(value)) is self.refuse
@@ -275,8 +278,6 @@ def _string(limit: int, *rules: Rule, normalise: Callable[[str], str] | None = N
     values every rule accepts, spares the rules' searches.  A raw ``normalise`` keeps
     such a value as it is (it has no line to split and no space to trim)."""
 
-    searches = [(rule.regex.search, rule.refuse, rule) for rule in rules]  # Rule.broken, inlined
-
     def check(value: Any) -> Any:
         # Squashed: not empty, no control character, no whitespace but single spaces
         # between words (printable text holds no whitespace but the ASCII space).
@@ -284,8 +285,8 @@ def _string(limit: int, *rules: Rule, normalise: Callable[[str], str] | None = N
                 and "  " not in value and value and len(value) <= limit:
             text = value  # what _text() returns for it
             if accept is None or not accept(value):
-                for search, refuse, rule in searches:
-                    if (search(value) is not None) is refuse:
+                for rule in rules:  # Rule.broken, inlined
+                    if (rule.regex.search(value) is not None) is rule.refuse:
                         raise rule.bad(text)
             if extra is not None:
                 return extra(text)
@@ -296,8 +297,8 @@ def _string(limit: int, *rules: Rule, normalise: Callable[[str], str] | None = N
         text = _text(value, limit)
         if raw and normalise:
             text = normalise(value)
-        for search, refuse, rule in searches:
-            if (search(value) is not None) is refuse:
+        for rule in rules:
+            if (rule.regex.search(value) is not None) is rule.refuse:
                 raise rule.bad(text)
         if extra is not None:
             return extra(text)
