@@ -12,10 +12,8 @@ value as written), so the editor's schema and ``check`` cannot drift apart;
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
@@ -170,22 +168,25 @@ def describe(value: Any) -> str:
 Say = str | Callable[[str], str]  # a message or fix, or one made from the (squashed) value
 
 
-@dataclass(frozen=True)
 class Rule:
     """One pattern a text value must match (or, with ``refuse``, must not), and what to say
     when it does not.  Matched with ``re.search`` on the value as written, as JSON Schema's
-    ``pattern`` is."""
+    ``pattern`` is.  (Rules and declarations are plain classes, not dataclasses: each
+    dataclass costs start-up time, and these are only ever read.)"""
 
-    pattern: str
-    message: Say
-    fix: Say
-    refuse: bool = False
+    __slots__ = ("_regex", "fix", "message", "pattern", "refuse")
 
-    @functools.cached_property
+    def __init__(self, pattern: str, message: Say, fix: Say, refuse: bool = False) -> None:
+        self.pattern, self.message, self.fix, self.refuse = pattern, message, fix, refuse
+        self._regex: re.Pattern[str] | None = None
+
+    @property
     def regex(self) -> re.Pattern[str]:
         """Compiled on first use: a valid record needs few of the rules' patterns (see
         ``accept`` in :func:`_string`), and start-up is part of every run."""
-        return re.compile(self.pattern)
+        if self._regex is None:
+            self._regex = re.compile(self.pattern)
+        return self._regex
 
     def broken(self, value: str) -> bool:
         return bool(self.regex.search(value)) is self.refuse
@@ -202,16 +203,17 @@ class Rule:
         return {"pattern": self.pattern}
 
 
-@dataclass(frozen=True)
 class Declaration:
-    """Everything about one kind: parse typed text, check a raw value, its JSON Schema."""
+    """Everything about one kind: parse typed text, check a raw value, its JSON Schema.
+    ``careful`` is the check without its shortcuts for values written squashed: the same
+    results (tests/test_fast_checks.py), for the tests to compare with."""
 
-    check: Callable[[Any], Any]
-    schema: dict[str, Any]
-    parse: Callable[[str], Any] = str.strip
-    # The check without its shortcuts for values written squashed: the same results
-    # (tests/test_fast_checks.py), for the tests to compare with.
-    careful: Callable[[Any], Any] | None = None
+    __slots__ = ("careful", "check", "parse", "schema")
+
+    def __init__(self, check: Callable[[Any], Any], schema: dict[str, Any],
+                 parse: Callable[[str], Any] = str.strip,
+                 careful: Callable[[Any], Any] | None = None) -> None:
+        self.check, self.schema, self.parse, self.careful = check, schema, parse, careful
 
 
 def squash(value: str) -> str:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import dataclasses
 import functools
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
 from typing import Any
 
 from . import load
@@ -48,14 +47,15 @@ def _fields(cls: type) -> dict[str, dataclasses.Field]:
     return {f.name: f for f in dataclasses.fields(cls) if "spec" in f.metadata}
 
 
-@dataclass(frozen=True)
 class _Flat:
     """What the fast path needs to know of a record type without nested records."""
 
-    allowed: frozenset[str]
-    required: frozenset[str]
-    checks: dict[str, Callable[[Any], Any]]
-    defaults: dict[str, Any]  # every field's default, in field order
+    __slots__ = ("allowed", "checks", "defaults", "required")
+
+    def __init__(self, allowed: frozenset[str], required: frozenset[str],
+                 checks: dict[str, Callable[[Any], Any]], defaults: dict[str, Any]) -> None:
+        self.allowed, self.required, self.checks = allowed, required, checks
+        self.defaults = defaults  # every field's default, in field order
 
     def make(self, cls: type, values: dict[str, Any]) -> Any:
         """``cls(**values)`` for checked values, without the frozen ``__init__``'s one
