@@ -400,6 +400,27 @@ def _anchor_line(text: str) -> int:
     return 0
 
 
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+
+
+def _read_fd(fd: int, limit: int, size: int) -> bytes:
+    """Up to ``limit`` bytes of an open file (fewer only at its end), read without a
+    buffered file object: a list reads thousands of small files.  ``size`` (from fstat)
+    spares asking again for more of a file that was read whole."""
+    raw = os.read(fd, limit)
+    if not raw or len(raw) >= min(limit, size):
+        return raw
+    chunks = [raw]
+    got = len(raw)
+    while got < limit:
+        chunk = os.read(fd, limit - got)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        got += len(chunk)
+    return b"".join(chunks)
+
+
 def read(path: Path, display: str | None = None, max_bytes: int = MAX_BYTES) -> Source:
     """Read and parse one file; an unreadable file becomes a problem, not an exception.
 
@@ -419,14 +440,15 @@ def read(path: Path, display: str | None = None, max_bytes: int = MAX_BYTES) -> 
     if not stat.S_ISREG(mode):
         return _not_regular(shown, mode)
     try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0)
-                     | getattr(os, "O_NONBLOCK", 0))
-        with open(fd, "rb") as fh:
-            st = os.fstat(fh.fileno())
+        fd = os.open(path, _OPEN_FLAGS)
+        try:
+            st = os.fstat(fd)
             if not stat.S_ISREG(st.st_mode):  # replaced since the lstat
                 return _not_regular(shown, st.st_mode)
-            raw = fh.read(max_bytes + 1)
-            size = max(len(raw), st.st_size)
+            raw = _read_fd(fd, max_bytes + 1, st.st_size)
+        finally:
+            os.close(fd)
+        size = max(len(raw), st.st_size)
     except OSError as err:
         if err.errno == errno.ELOOP or os.path.islink(path):
             return _symlink(shown)
