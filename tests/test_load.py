@@ -205,3 +205,16 @@ def test_a_file_is_read_whole_in_pieces_and_up_to_the_limit(tmp_path: Path,
     big = tmp_path / "big.yaml"
     big.write_bytes(b"a" * (load.MAX_BYTES + 10))
     assert "is 65,546 bytes, over the limit" in load.read(big).problems[0].message
+
+
+def test_control_characters_are_found_through_the_bytes_as_by_the_search() -> None:
+    """parse() asks the bytes whether a control character is there before searching the
+    text: the same characters are reported, at the same place."""
+    for code in [*range(0x100), 0x2028, 0x202E, 0xFEFF, 0x1F600]:
+        text = f"title: a{chr(code)}b\n"
+        src = load.parse("p.yaml", text.encode("utf-8", "surrogatepass"))
+        found = [p.message for p in src.problems if p.message.startswith("file contains")]
+        expected = load._CONTROL.search(text)
+        assert bool(found) == bool(expected), hex(code)
+        if expected:
+            assert found[0].endswith("at column 9") and src.problems[0].line == 1
