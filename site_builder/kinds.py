@@ -402,6 +402,7 @@ _MARKDOWN = _string(
          refuse=True),
     Rule(_BAD_LINK, _link_target, "link to an https:// address", refuse=True))
 
+
 def _plain_person(value: str) -> bool:
     """A squashed name the three rules below accept: at most one comma, with a name on
     both sides, and no word 'and' (the only whitespace of squashed text is the space)."""
