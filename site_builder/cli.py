@@ -737,14 +737,7 @@ def _site_options(p: argparse.ArgumentParser) -> None:
     _templates_option(p)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="site-builder", description="Validate a paper list kept as one "
-                     "YAML file per paper, and render its README and website.")
-    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    parser.add_argument("--debug", action="store_true",
-                        help="show the Python traceback of an unexpected error")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-
+def _add_check(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("check", help="validate every record and report all problems")
     _common(p)
     p.add_argument("--format", choices=("text", "github", "json"), default="text",
@@ -761,6 +754,8 @@ def build_parser() -> argparse.ArgumentParser:
     _run_options(p)
     p.set_defaults(func=_cmd_check)
 
+
+def _add_readme(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("readme", help="render README.md from the records")
     _common(p)
     _readme_options(p, "file to write")
@@ -770,6 +765,8 @@ def build_parser() -> argparse.ArgumentParser:
     _run_options(p)
     p.set_defaults(func=_cmd_readme)
 
+
+def _add_import(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("import", help="turn a README in the list's format into records")
     p.add_argument("source", type=Path, metavar="SOURCE.md", help="the README to import")
     _common(p)
@@ -779,12 +776,16 @@ def build_parser() -> argparse.ArgumentParser:
                    "first appeared in SOURCE's git history")
     p.set_defaults(func=_cmd_import)
 
+
+def _add_site(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("site", help="build the website into SITE_DIR")
     _common(p)
     _site_options(p)
     _run_options(p)
     p.set_defaults(func=_cmd_site)
 
+
+def _add_build(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("build", help="render README.md and build the website (the main job)")
     _common(p)
     _readme_options(p, "README to write")
@@ -792,22 +793,49 @@ def build_parser() -> argparse.ArgumentParser:
     _run_options(p)
     p.set_defaults(func=_cmd_build)
 
-    _add_new(sub)
-    _add_from_issue(sub)
-    _add_export(sub)
-    _add_links(sub)
-    _add_enrich(sub)
-    _add_dates(sub)
-    _add_figures(sub)
-    _add_inbox(sub)
-    _add_inbox_accept(sub)
-    _add_serve(sub)
 
+def _add_schema(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("schema", help="write the JSON Schemas of the record files")
     p.add_argument("-o", "--output", type=_output_path, default=Path("schema"), metavar="DIR",
                    help="folder to write into (default: schema)")
     p.set_defaults(func=_cmd_schema)
+
+
+# Every verb and what adds its parser, in the order ``--help`` lists them.
+VERBS: dict[str, Callable[[argparse._SubParsersAction], None]] = {
+    "check": _add_check, "readme": _add_readme, "import": _add_import, "site": _add_site,
+    "build": _add_build, "new": _add_new, "from-issue": _add_from_issue,
+    "export": _add_export, "links": _add_links, "enrich": _add_enrich, "dates": _add_dates,
+    "figures": _add_figures, "inbox": _add_inbox, "inbox-accept": _add_inbox_accept,
+    "serve": _add_serve, "schema": _add_schema,
+}
+
+
+def build_parser(verb: str | None = None) -> argparse.ArgumentParser:
+    """The command's parser; with ``verb``, only that verb's parser is added under it
+    (what a run of that verb needs: the others' options, and their imports, cost start-up
+    time), else every verb's (``--help``, a misspelt verb)."""
+    parser = _Parser(prog="site-builder", description="Validate a paper list kept as one "
+                     "YAML file per paper, and render its README and website.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--debug", action="store_true",
+                        help="show the Python traceback of an unexpected error")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for name, add in VERBS.items():
+        if verb is None or name == verb:
+            add(sub)
     return parser
+
+
+def _verb(argv: Sequence[str]) -> str | None:
+    """The verb ``argv`` runs, when it is plainly one (the options before a verb take no
+    value); None when the whole parser is needed: no verb, a misspelt one, or --help."""
+    for arg in argv:
+        if arg in ("-h", "--help", "--version", "--"):
+            return None
+        if not arg.startswith("-"):
+            return arg if arg in VERBS else None
+    return None
 
 
 def run() -> None:
@@ -854,8 +882,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return BUG_EXIT
 
 
-def _run(argv: Sequence[str] | None) -> int:
-    parser = build_parser()
+def _run(argv: Sequence[str]) -> int:
+    parser = build_parser(_verb(argv))
     try:
         args = parser.parse_args(argv)
         if not getattr(args, "func", None):

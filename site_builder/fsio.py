@@ -21,7 +21,6 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
-import secrets
 import stat
 import sys
 from collections.abc import Iterator
@@ -99,7 +98,7 @@ def write_atomic(path: Path, content: str | bytes) -> bool:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as err:
         raise file_error(err.filename or path.parent, err) from err
-    tmp = path.with_name(f".{path.name[:200]}.{secrets.token_hex(4)}.tmp")
+    tmp = path.with_name(f".{path.name[:200]}.{os.urandom(4).hex()}.tmp")
     try:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o666)
     except OSError as err:
@@ -215,7 +214,7 @@ def new_sibling(target: Path, tag: str) -> Path:
     """A new, empty folder next to ``target`` (same file system, so it can be renamed
     onto it), with the permissions ``mkdir`` gives."""
     for _ in range(100):
-        path = target.with_name(f".{target.name}.{tag}-{secrets.token_hex(4)}")
+        path = target.with_name(f".{target.name}.{tag}-{os.urandom(4).hex()}")
         try:
             path.mkdir()
         except FileExistsError:

@@ -10,19 +10,44 @@ from __future__ import annotations
 import re
 from urllib.parse import unquote
 
+
+class LazyPattern:
+    """A regular expression compiled when it is first used: most runs (``check`` of a
+    list without arXiv or DOI links) use none of these, and compiling them all costs
+    start-up time.  It offers the methods of :class:`re.Pattern` that are used here."""
+
+    __slots__ = ("_compiled", "flags", "source")
+
+    def __init__(self, source: str, flags: int = 0) -> None:
+        self.source, self.flags = source, flags
+        self._compiled: re.Pattern[str] | None = None
+
+    @property
+    def compiled(self) -> re.Pattern[str]:
+        if self._compiled is None:
+            self._compiled = re.compile(self.source, self.flags)
+        return self._compiled
+
+    def match(self, text: str) -> re.Match[str] | None:
+        return self.compiled.match(text)
+
+    def search(self, text: str) -> re.Match[str] | None:
+        return self.compiled.search(text)
+
+
 _NEW = r"\d{4}\.\d{4,5}"
 _OLD = r"[a-z]+(?:-[a-z]+)*(?:\.[A-Z]{2})?/\d{7}"
 ARXIV_CORE = rf"{_NEW}|{_OLD}"  # the form records store: no prefix, no version
-ARXIV_ID = re.compile(rf"^(?:{ARXIV_CORE})$")
-_ID = re.compile(rf"^(?:arxiv:)?({_NEW}|{_OLD})(?:v\d+)?$", re.IGNORECASE)
-_IN_URL = re.compile(rf"arxiv\.org/(?:abs|pdf|html|format)/({_NEW}|{_OLD})(?:v\d+)?"
-                     r"(?:\.pdf)?(?=$|[/?#\s])", re.IGNORECASE)
-_ARXIV_DOI = re.compile(rf"^10\.48550/arxiv\.({_NEW}|{_OLD})$", re.IGNORECASE)
+ARXIV_ID = LazyPattern(rf"^(?:{ARXIV_CORE})$")
+_ID = LazyPattern(rf"^(?:arxiv:)?({_NEW}|{_OLD})(?:v\d+)?$", re.IGNORECASE)
+_IN_URL = LazyPattern(rf"arxiv\.org/(?:abs|pdf|html|format)/({_NEW}|{_OLD})(?:v\d+)?"
+                      r"(?:\.pdf)?(?=$|[/?#\s])", re.IGNORECASE)
+_ARXIV_DOI = LazyPattern(rf"^10\.48550/arxiv\.({_NEW}|{_OLD})$", re.IGNORECASE)
 
 DOI_CORE = r"10\.\d{4,9}/\S+"
-DOI = re.compile(rf"^{DOI_CORE}$")
-_DOI_URL = re.compile(r"^(?:https?://)?(?:dx\.|www\.)?doi\.org/(\S+)$", re.IGNORECASE)
-_DOI_INSIDE = re.compile(r"\b(10\.\d{4,9}/[^\s?#&]+)")
+DOI = LazyPattern(rf"^{DOI_CORE}$")
+_DOI_URL = LazyPattern(r"^(?:https?://)?(?:dx\.|www\.)?doi\.org/(\S+)$", re.IGNORECASE)
+_DOI_INSIDE = LazyPattern(r"\b(10\.\d{4,9}/[^\s?#&]+)")
 def _canonical(found: str) -> str:
     """Old-style ids keep their lower-case archive name; the subject class stays upper."""
     if "/" not in found:

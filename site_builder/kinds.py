@@ -14,7 +14,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
@@ -169,20 +168,25 @@ def describe(value: Any) -> str:
 Say = str | Callable[[str], str]  # a message or fix, or one made from the (squashed) value
 
 
-@dataclass(frozen=True)
 class Rule:
     """One pattern a text value must match (or, with ``refuse``, must not), and what to say
     when it does not.  Matched with ``re.search`` on the value as written, as JSON Schema's
-    ``pattern`` is."""
+    ``pattern`` is.  (Rules and declarations are plain classes, not dataclasses: each
+    dataclass costs start-up time, and these are only ever read.)"""
 
-    pattern: str
-    message: Say
-    fix: Say
-    refuse: bool = False
-    regex: re.Pattern[str] = field(init=False, repr=False, compare=False)
+    __slots__ = ("_regex", "fix", "message", "pattern", "refuse")
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "regex", re.compile(self.pattern))
+    def __init__(self, pattern: str, message: Say, fix: Say, refuse: bool = False) -> None:
+        self.pattern, self.message, self.fix, self.refuse = pattern, message, fix, refuse
+        self._regex: re.Pattern[str] | None = None
+
+    @property
+    def regex(self) -> re.Pattern[str]:
+        """Compiled on first use: a valid record needs few of the rules' patterns (see
+        ``accept`` in :func:`_string`), and start-up is part of every run."""
+        if self._regex is None:
+            self._regex = re.compile(self.pattern)
+        return self._regex
 
     def broken(self, value: str) -> bool:
         return bool(self.regex.search(value)) is self.refuse
@@ -199,13 +203,17 @@ class Rule:
         return {"pattern": self.pattern}
 
 
-@dataclass(frozen=True)
 class Declaration:
-    """Everything about one kind: parse typed text, check a raw value, its JSON Schema."""
+    """Everything about one kind: parse typed text, check a raw value, its JSON Schema.
+    ``careful`` is the check without its shortcuts for values written squashed: the same
+    results (tests/test_fast_checks.py), for the tests to compare with."""
 
-    check: Callable[[Any], Any]
-    schema: dict[str, Any]
-    parse: Callable[[str], Any] = str.strip
+    __slots__ = ("careful", "check", "parse", "schema")
+
+    def __init__(self, check: Callable[[Any], Any], schema: dict[str, Any],
+                 parse: Callable[[str], Any] = str.strip,
+                 careful: Callable[[Any], Any] | None = None) -> None:
+        self.check, self.schema, self.parse, self.careful = check, schema, parse, careful
 
 
 def squash(value: str) -> str:
@@ -262,19 +270,37 @@ def _text(value: Any, limit: int) -> str:
 
 def _string(limit: int, *rules: Rule, normalise: Callable[[str], str] | None = None,
             extra: Callable[[str], Any] | None = None, fmt: str | None = None,
-            raw: bool = False) -> Declaration:
+            raw: bool = False, accept: Callable[[str], Any] | None = None) -> Declaration:
     """A text kind: shared checks, then ``rules`` in order, then ``normalise`` (and an
     ``extra`` check that JSON Schema states as ``fmt``); with ``raw``, ``normalise`` gets
-    the value as written instead of with its whitespace collapsed."""
+    the value as written instead of with its whitespace collapsed.
 
-    searches = [(rule.regex.search, rule.refuse, rule) for rule in rules]  # Rule.broken, inlined
+    Most values are written squashed already (one line, single spaces): they skip the
+    shared checks' rewriting, and ``accept``, a cheap test that is true only of squashed
+    values every rule accepts, spares the rules' searches.  A raw ``normalise`` keeps
+    such a value as it is (it has no line to split and no space to trim)."""
 
     def check(value: Any) -> Any:
+        # Squashed: not empty, no control character, no whitespace but single spaces
+        # between words (printable text holds no whitespace but the ASCII space).
+        if type(value) is str and value.isprintable() and value[:1] != " " != value[-1:] \
+                and "  " not in value and value and len(value) <= limit:
+            text = value  # what _text() returns for it
+            if accept is None or not accept(value):
+                for rule in rules:  # Rule.broken, inlined
+                    if (rule.regex.search(value) is not None) is rule.refuse:
+                        raise rule.bad(text)
+            if extra is not None:
+                return extra(text)
+            return normalise(text) if normalise and not raw else text
+        return careful(value)
+
+    def careful(value: Any) -> Any:
         text = _text(value, limit)
         if raw and normalise:
             text = normalise(value)
-        for search, refuse, rule in searches:
-            if (search(value) is not None) is refuse:
+        for rule in rules:
+            if (rule.regex.search(value) is not None) is rule.refuse:
                 raise rule.bad(text)
         if extra is not None:
             return extra(text)
@@ -291,7 +317,7 @@ def _string(limit: int, *rules: Rule, normalise: Callable[[str], str] | None = N
         schema["not"] = refusals[0] if len(refusals) == 1 else {"anyOf": refusals}
     if fmt:
         schema["format"] = fmt
-    return Declaration(check, schema)
+    return Declaration(check, schema, careful=careful)
 
 
 def _list_of(item: Declaration, what: str, example: str,
@@ -324,6 +350,8 @@ def _as_slug(text: str) -> str:
 
 def _lower_scheme(text: str) -> str:
     """``HTTPS://x`` → ``https://x``: schemes are case-insensitive; links read the same."""
+    if text.startswith(("https://", "http://")):
+        return text
     scheme, sep, rest = text.partition("://")
     return f"{scheme.lower()}{sep}{rest}"
 
@@ -365,13 +393,25 @@ _URL = _string(
          "percent-encode them (space %20, ( %28, ) %29)"),
     Rule(rf"^\s*{URL_SCHEME}[^/]", lambda t: f"{short(t)} has no host name",
          "give the full address, e.g. https://example.org/paper"),
-    normalise=_lower_scheme)
+    normalise=_lower_scheme,
+    accept=_SAFE_URL.match)  # scheme, host, no unsafe character: every rule above holds
 
 _MARKDOWN = _string(
     MAX_TEXT,
     Rule(_HTML_TAG, "contains HTML", "use Markdown only, e.g. [text](https://...)",
          refuse=True),
     Rule(_BAD_LINK, _link_target, "link to an https:// address", refuse=True))
+
+
+def _plain_person(value: str) -> bool:
+    """A squashed name the three rules below accept: at most one comma, with a name on
+    both sides, and no word 'and' (the only whitespace of squashed text is the space)."""
+    commas = value.count(",")
+    if commas > 1 or (commas == 1 and not 0 < value.index(",") < len(value) - 1):
+        return False
+    return "and" not in value or not (value == "and" or value.startswith("and ")
+                                      or value.endswith(" and") or " and " in value)
+
 
 _PERSON = _string(
     MAX_NAME,
@@ -383,14 +423,20 @@ _PERSON = _string(
          "form or option, separate authors with ';')"),
     Rule(r"^\s*[^,\s][^,]*(?:,\s*[^,\s][^,]*)?$",
          lambda t: f"{short(t)} has no name on one side of the comma",
-         "write it as 'Family, Given'"))
+         "write it as 'Family, Given'"),
+    accept=_plain_person)
 
 _TAG = _string(MAX_ID, Rule(_trimmed(SLUG_CORE),
                             lambda t: f"tag {short(t)} is not lowercase words joined by '-'",
                             _as_slug))
 
 
+_PAST_YEAR = min(MAX_YEAR, dt.date.today().year)  # never past max_year(): no date to ask
+
+
 def _year(value: Any) -> int:
+    if type(value) is int and MIN_YEAR <= value <= _PAST_YEAR:
+        return value
     if isinstance(value, bool) or not isinstance(value, int):
         digits = isinstance(value, str) and value.strip().isascii() and value.strip().isdigit()
         fix = "write the year as a number, without quotes" if digits else \

@@ -30,6 +30,9 @@ _BaseLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 # Only text that could hold an anchor (&a) or alias (*a) at a node start is scanned again.
 # C0 controls other than tab, LF and CR, and DEL: invisible, and refused by YAML.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# The same characters as bytes (in UTF-8 no other character holds such a byte): deleting
+# them from a file's bytes tells whether it has one eight times faster than the search.
+_CONTROL_BYTES = bytes(c for c in range(128) if _CONTROL.match(chr(c)))
 _MAYBE_TAG = re.compile(r"(?:^|[\s\[{,])!")
 _MAYBE_ANCHOR = re.compile(r"(?:^|[\s\[{,])[&*][^\s\]},]")
 
@@ -306,7 +309,8 @@ def parse(path: str, raw: bytes, max_bytes: int = MAX_BYTES) -> Source:
                                     "encoding"))
         return src
     src.text = text = text.removeprefix("\ufeff")
-    bad = _CONTROL.search(text)
+    bad = _CONTROL.search(text) if len(raw.translate(None, _CONTROL_BYTES)) != len(raw) \
+        else None
     if bad:
         before = text[: bad.start()]
         line, col = before.count("\n") + 1, bad.start() - before.rfind("\n")
@@ -400,6 +404,27 @@ def _anchor_line(text: str) -> int:
     return 0
 
 
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+
+
+def _read_fd(fd: int, limit: int, size: int) -> bytes:
+    """Up to ``limit`` bytes of an open file (fewer only at its end), read without a
+    buffered file object: a list reads thousands of small files.  ``size`` (from fstat)
+    spares asking again for more of a file that was read whole."""
+    raw = os.read(fd, limit)
+    if not raw or len(raw) >= min(limit, size):
+        return raw
+    chunks = [raw]
+    got = len(raw)
+    while got < limit:
+        chunk = os.read(fd, limit - got)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        got += len(chunk)
+    return b"".join(chunks)
+
+
 def read(path: Path, display: str | None = None, max_bytes: int = MAX_BYTES) -> Source:
     """Read and parse one file; an unreadable file becomes a problem, not an exception.
 
@@ -419,14 +444,15 @@ def read(path: Path, display: str | None = None, max_bytes: int = MAX_BYTES) -> 
     if not stat.S_ISREG(mode):
         return _not_regular(shown, mode)
     try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0)
-                     | getattr(os, "O_NONBLOCK", 0))
-        with open(fd, "rb") as fh:
-            st = os.fstat(fh.fileno())
+        fd = os.open(path, _OPEN_FLAGS)
+        try:
+            st = os.fstat(fd)
             if not stat.S_ISREG(st.st_mode):  # replaced since the lstat
                 return _not_regular(shown, st.st_mode)
-            raw = fh.read(max_bytes + 1)
-            size = max(len(raw), st.st_size)
+            raw = _read_fd(fd, max_bytes + 1, st.st_size)
+        finally:
+            os.close(fd)
+        size = max(len(raw), st.st_size)
     except OSError as err:
         if err.errno == errno.ELOOP or os.path.islink(path):
             return _symlink(shown)

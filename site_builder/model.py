@@ -19,15 +19,16 @@ from .text import fold
 __all__ = ["MIN_YEAR", "Kind", "max_year"]  # re-exported: records are declared with them
 
 
-@dataclass(frozen=True)
 class Spec:
-    """How one field is checked and documented."""
+    """How one field is checked and documented.  (A plain class: each dataclass costs
+    start-up time, and a field's spec is only ever read.)"""
 
-    kind: Kind
-    doc: str
-    required: bool = False
-    example: Any = None
-    record: type | None = None  # for OBJECT / OBJECTS
+    __slots__ = ("doc", "example", "kind", "record", "required")
+
+    def __init__(self, kind: Kind, doc: str, required: bool = False, example: Any = None,
+                 record: type | None = None) -> None:
+        self.kind, self.doc, self.required, self.example = kind, doc, required, example
+        self.record = record  # for OBJECT / OBJECTS
 
 
 def spec(kind: Kind, doc: str, *, required: bool = False, example: Any = None,

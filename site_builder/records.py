@@ -10,7 +10,6 @@ from __future__ import annotations
 import dataclasses
 import functools
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
 from typing import Any
 
 from . import load
@@ -48,13 +47,24 @@ def _fields(cls: type) -> dict[str, dataclasses.Field]:
     return {f.name: f for f in dataclasses.fields(cls) if "spec" in f.metadata}
 
 
-@dataclass(frozen=True)
 class _Flat:
     """What the fast path needs to know of a record type without nested records."""
 
-    allowed: frozenset[str]
-    required: frozenset[str]
-    checks: dict[str, Callable[[Any], Any]]
+    __slots__ = ("allowed", "checks", "defaults", "required")
+
+    def __init__(self, allowed: frozenset[str], required: frozenset[str],
+                 checks: dict[str, Callable[[Any], Any]], defaults: dict[str, Any]) -> None:
+        self.allowed, self.required, self.checks = allowed, required, checks
+        self.defaults = defaults  # every field's default, in field order
+
+    def make(self, cls: type, values: dict[str, Any]) -> Any:
+        """``cls(**values)`` for checked values, without the frozen ``__init__``'s one
+        ``object.__setattr__`` call per field (record types have no ``__post_init__``)."""
+        record: Any = object.__new__(cls)
+        fields = record.__dict__
+        fields.update(self.defaults)
+        fields.update(values)
+        return record
 
 
 @functools.cache
@@ -71,8 +81,13 @@ def _flat(cls: type) -> _Flat | None:
         if item is None:
             return None
         checks[name] = functools.partial(_fast_items, item, sp.record)
+    if hasattr(cls, "__post_init__") or hasattr(cls, "__slots__") or \
+            len(specs) != len(dataclasses.fields(cls)):
+        return None  # make() would not be what the constructor does
+    defaults = {f.name: f.default_factory() if f.default_factory is not dataclasses.MISSING
+                else f.default for f in dataclasses.fields(cls)}
     return _Flat(frozenset(specs), frozenset(n for n, sp in specs.items() if sp.required),
-                 checks)
+                 checks, defaults)
 
 
 def _fast_items(flat: _Flat, cls: type, value: Any) -> tuple:
@@ -94,7 +109,8 @@ def _fast(flat: _Flat, cls: type, data: dict, optional: frozenset[str] = frozens
         values = {k: checks[k](v) for k, v in data.items() if v is not None}
     except Bad:
         return None
-    return cls(**values) if flat.required - optional <= values.keys() else None
+    required = flat.required - optional if optional else flat.required
+    return flat.make(cls, values) if required <= values.keys() else None
 
 
 def build_record(cls: type, data: Any, src: load.Source, at: tuple[str | int, ...] = (),
@@ -261,6 +277,17 @@ def _known(src: load.Source, problems: list[Problem], field: str, values: tuple[
                                 f"{hint + ' ' if hint else ''}{fix}"))
 
 
+_NONE: frozenset[str] = frozenset()
+
+
+def _same_text(a: str, b: str) -> bool:
+    """``a.casefold() == b.casefold()``; ASCII texts of different lengths (a title and its
+    abstract) differ without folding either."""
+    if len(a) != len(b) and a.isascii() and b.isascii():
+        return False
+    return a.casefold() == b.casefold()
+
+
 def check_paper(src: load.Source, section_ids: list[str] | None,
                 info: ListInfo | None = None) -> tuple[Paper | None, list[Problem]]:
     """Check one paper file on its own (the category only when the sections are known;
@@ -269,9 +296,9 @@ def check_paper(src: load.Source, section_ids: list[str] | None,
                               "write the paper's fields, or delete the file")
     if src.data is None:
         return None, problems
-    optional = frozenset(info.optional) if info else frozenset()
+    optional = frozenset(info.optional) if info and info.optional else _NONE
     paper = build_record(Paper, src.data, src, (), problems, optional)
-    if paper is not None and info is not None:
+    if paper is not None and info is not None and (paper.marks or paper.also_in):
         _known(src, problems, "marks", paper.marks, [m.id for m in info.marks], "mark")
         ids = section_ids if section_ids is not None else \
             [s.id for s in info.paper_sections() if s.id]
@@ -286,7 +313,7 @@ def check_paper(src: load.Source, section_ids: list[str] | None,
                                     "names a mark twice", "name each mark once"))
     if problems:
         paper = None
-    if section_ids:  # the example category is one of this list's sections, not a fixed word
+    if section_ids and problems:  # the example category: one of this list's sections
         problems = [dataclasses.replace(p, fix=f"add the line 'category: ...', e.g. category: "
                                         f"{section_ids[0]}")
                     if p.field == "category" and p.message == "is missing" else p
@@ -298,8 +325,7 @@ def check_paper(src: load.Source, section_ids: list[str] | None,
                                 f"{hint + ' ' if hint else ''}use one of: "
                                 f"{', '.join(section_ids)}"))
         paper = None
-    if paper is not None and paper.abstract and paper.title.casefold() == \
-            paper.abstract.casefold():
+    if paper is not None and paper.abstract and _same_text(paper.title, paper.abstract):
         problems.append(Problem(src.path, src.line("abstract"), "abstract",
                                 "is the same as the title", "copy the paper's abstract"))
     return paper, problems

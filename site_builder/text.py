@@ -3,7 +3,6 @@ keeps untrusted record text inert in Markdown and HTML."""
 
 from __future__ import annotations
 
-import html
 import re
 import unicodedata
 
@@ -66,11 +65,15 @@ def html_title(value: str) -> str:
     """A page or site title for MkDocs themes, which print titles as HTML and also pass
     them through ``striptags`` (which decodes entities) into ``<title>``: escaped, with
     every '<' made a look-alike so that no decoding can turn it into markup."""
+    import html  # here: its import compiles a pattern that check never needs
+
     return html.escape(squash(value).replace("<", "\u2039"), quote=True)
 
 
 def md_unescape(value: str) -> str:
     """Inverse of :func:`md_escape` (also decodes HTML entities), for importers."""
+
+    import html
 
     def repl(m: re.Match[str]) -> str:
         return m.group(1) if m.group(1) is not None else html.unescape(m.group(0))
@@ -83,6 +86,8 @@ _ENTITY = re.compile(r"&(#\d+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);")
 
 def unescape_entities(value: str) -> str:
     """Decode ``&amp;``-style references that end in ';' only (``&section=`` stays)."""
+    import html
+
     return _ENTITY.sub(lambda m: html.unescape(m.group(0)), value)
 
 
@@ -117,6 +122,8 @@ def _no_fence(text: str) -> str:
 
 def html_attr(value: str) -> str:
     """Escape text for a double-quoted HTML attribute value."""
+    import html
+
     return html.escape(squash(value), quote=True)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import re
@@ -10,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from site_builder.cli import main
+from site_builder.cli import VERBS, _verb, build_parser, main
 from tests.conftest import FLAGSHIP, LIST_FIXTURE, REPO, SEED, write_paper
 
 LINE = re.compile(r"^papers/[\w.-]+\.yaml(:\d+)?: ")
@@ -149,6 +150,42 @@ def test_unknown_verb_suggests_the_closest(capsys: pytest.CaptureFixture[str]) -
     assert "did you mean 'check'?" in capsys.readouterr().err
     assert main(["readm"]) == 2
     assert "did you mean 'readme'?" in capsys.readouterr().err
+
+
+def _sub_help(parser: argparse.ArgumentParser, verb: str) -> str:
+    subparsers = parser._subparsers._group_actions[0]  # type: ignore[union-attr]
+    return subparsers.choices[verb].format_help()  # type: ignore[no-any-return]
+
+
+def test_a_verb_gets_the_parser_the_whole_command_gives_it() -> None:
+    """A run parses with its verb's parser only (start-up time): the same options,
+    defaults and help as in the whole parser."""
+    whole = build_parser()
+    for verb in VERBS:
+        alone = build_parser(verb)
+        assert list(alone._subparsers._group_actions[0].choices) == [verb]  # type: ignore
+        assert _sub_help(alone, verb) == _sub_help(whole, verb)
+    args = ["check", "--papers", "p", "--format", "json", "--no-cache"]
+    assert vars(build_parser("check").parse_args(args)) == vars(whole.parse_args(args))
+    assert list(whole._subparsers._group_actions[0].choices) == list(VERBS)  # type: ignore
+
+
+@pytest.mark.parametrize(("argv", "verb"), [
+    (["check"], "check"), (["--debug", "readme", "--check"], "readme"),
+    (["check", "--help"], "check"), (["chek"], None), (["--help", "check"], None),
+    (["--version"], None), ([], None), (["--debug"], None), (["--", "check"], None),
+])
+def test_the_verb_is_read_before_parsing(argv: list[str], verb: str | None) -> None:
+    assert _verb(argv) == verb
+
+
+def test_help_still_lists_every_verb(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    out = capsys.readouterr().out
+    assert all(verb in out for verb in VERBS)
+    assert main([]) == 2
+    assert "inbox-accept" in capsys.readouterr().out
 
 
 def test_import_verb(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
@@ -189,3 +190,31 @@ def test_display_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     (tmp_path / "papers").mkdir()
     assert load.display_path(tmp_path / "papers" / "a.yaml") == "papers/a.yaml"
     assert load.display_path(Path("/elsewhere/a.yaml")) == "/elsewhere/a.yaml"
+
+
+def test_a_file_is_read_whole_in_pieces_and_up_to_the_limit(tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """load.read reads with os.read: a short read (a pipe-like file system) is continued,
+    and a file over the limit is reported with its real size."""
+    text = "title: A\n" + "abstract: " + "word " * 100 + "\n"
+    path = tmp_path / "a.yaml"
+    path.write_text(text, encoding="utf-8")
+    real_read = os.read
+    monkeypatch.setattr(os, "read", lambda fd, n: real_read(fd, min(n, 7)))
+    assert load.read(path).text == text
+    big = tmp_path / "big.yaml"
+    big.write_bytes(b"a" * (load.MAX_BYTES + 10))
+    assert "is 65,546 bytes, over the limit" in load.read(big).problems[0].message
+
+
+def test_control_characters_are_found_through_the_bytes_as_by_the_search() -> None:
+    """parse() asks the bytes whether a control character is there before searching the
+    text: the same characters are reported, at the same place."""
+    for code in [*range(0x100), 0x2028, 0x202E, 0xFEFF, 0x1F600]:
+        text = f"title: a{chr(code)}b\n"
+        src = load.parse("p.yaml", text.encode("utf-8", "surrogatepass"))
+        found = [p.message for p in src.problems if p.message.startswith("file contains")]
+        expected = load._CONTROL.search(text)
+        assert bool(found) == bool(expected), hex(code)
+        if expected:
+            assert found[0].endswith("at column 9") and src.problems[0].line == 1
