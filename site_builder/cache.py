@@ -31,7 +31,6 @@ import contextlib
 import dataclasses
 import datetime as dt
 import functools
-import hashlib
 import json
 import os
 import stat
@@ -39,11 +38,15 @@ import sys
 import zlib
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
 
 from .errors import Problem, UsageError
+from .fsio import blake2b
 from .kinds import Kind, max_year
 from .model import Paper
+
+TYPE_CHECKING = False  # typing is for type checkers only: importing it costs every run
+if TYPE_CHECKING:
+    from typing import Any
 
 Keys = list[tuple[str, str]]  # a record's duplicate keys (crosscheck.duplicate_keys)
 
@@ -69,7 +72,7 @@ def cache_dir() -> Path:
 
 def cache_file(papers_dir: Path) -> Path:
     """Where the cache of the list in ``papers_dir`` lives (see the module docstring)."""
-    key = hashlib.blake2b(str(Path(papers_dir).resolve()).encode(), digest_size=12)
+    key = blake2b(str(Path(papers_dir).resolve()).encode(), digest_size=12)
     return cache_dir() / f"{key.hexdigest()}.json"
 
 
@@ -79,7 +82,7 @@ def _code_fingerprint() -> str:
 
     from . import __version__
 
-    h = hashlib.blake2b(digest_size=16)
+    h = blake2b(digest_size=16)
     h.update(f"{FORMAT}|{__version__}|{sys.version_info[:2]}|{yaml.__version__}|"
              f"{hasattr(yaml, 'CSafeLoader')}".encode())
     here = Path(__file__).resolve().parent
@@ -93,7 +96,7 @@ def fingerprint(list_text: str) -> str:
     """What the cached results depend on besides the file itself: the rules, today's
     latest valid year and the list file (sections, marks, optional fields)."""
     extra = json.dumps([max_year(), text_digest(list_text)])
-    return f"{_code_fingerprint()}-{hashlib.blake2b(extra.encode(), digest_size=8).hexdigest()}"
+    return f"{_code_fingerprint()}-{blake2b(extra.encode(), digest_size=8).hexdigest()}"
 
 
 def signature(path: Path | str) -> Signature | None:
@@ -113,7 +116,7 @@ def text_digest(text: str) -> str:
 
 def bytes_digest(raw: bytes) -> str:
     """:func:`text_digest` of the UTF-8 text ``raw`` holds, without decoding it."""
-    return hashlib.blake2b(raw, digest_size=16).hexdigest()
+    return blake2b(raw, digest_size=16).hexdigest()
 
 
 def _file_digest(path: Path) -> str | None:
@@ -585,7 +588,7 @@ def decode_problems(data: Any) -> list[Problem] | None:
 
 def templates_key(*folders: Path | None) -> str:
     """A key of the templates (and of the renderer's code) an output is made with."""
-    h = hashlib.blake2b(digest_size=16)
+    h = blake2b(digest_size=16)
     h.update((Path(__file__).resolve().parent / "render.py").read_bytes())
     for folder in folders:
         if folder is None or not folder.is_dir():

@@ -9,16 +9,19 @@ unexpected error (a bug: the guard in :func:`main` asks for a report).
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
 
 from . import __version__
 from .errors import InvalidRecords, Problem, SiteBuilderError, UsageError, format_problems
 
+TYPE_CHECKING = False  # typing is for type checkers only: importing it costs every run
 if TYPE_CHECKING:
+    from typing import Any, TextIO
+
     from .checking import Stats
     from .commands.imports import ImportResult
     from .importers.history import ReadmeHistory
@@ -27,8 +30,37 @@ if TYPE_CHECKING:
 Handler = Callable[[argparse.Namespace], int]
 
 
+def _columns() -> int:
+    """The terminal's width as ``shutil.get_terminal_size`` gives it (``$COLUMNS``, else the
+    terminal, else 80)."""
+    try:
+        columns = int(os.environ.get("COLUMNS", "0"))
+    except ValueError:
+        columns = 0
+    if columns <= 0:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
+        except (AttributeError, ValueError, OSError):
+            columns = 0
+    return columns or 80
+
+
+class _Formatter(argparse.HelpFormatter):
+    """argparse's help layout; its width found without importing shutil, which argparse
+    does for every parser it builds (start-up time of every run)."""
+
+    def __init__(self, prog: str, indent_increment: int = 2, max_help_position: int = 24,
+                 width: int | None = None) -> None:
+        super().__init__(prog, indent_increment, max_help_position,
+                         _columns() - 2 if width is None else width)
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse with exit code 2 for every usage error and a "did you mean" for verbs."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", _Formatter)
+        super().__init__(*args, **kwargs)
 
     def error(self, message: str) -> None:  # type: ignore[override]
         if "invalid choice" in message and self._subparsers is not None:

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import hashlib
 import unicodedata
 from collections.abc import Callable, Collection, Mapping, Sequence
-from importlib import resources
 from pathlib import Path
 
 from . import load
 from .errors import Problem
+from .fsio import blake2b
 from .ids import find_arxiv, find_doi
 from .model import Entry, Paper
 from .text import fold
@@ -37,7 +36,7 @@ def effective_doi(p: Paper) -> str | None:
 def _confusables() -> dict[int, str]:
     """Non-ASCII look-alikes of ASCII text (UTS #39 data; see confusables.tsv)."""
     table: dict[int, str] = {}
-    data = resources.files(__package__).joinpath("confusables.tsv").read_text("utf-8")
+    data = Path(__file__).with_name("confusables.tsv").read_text("utf-8")
     for line in data.splitlines():
         if line and not line.startswith("#"):
             source, prototype = line.split("\t")
@@ -98,7 +97,7 @@ def duplicate_keys(p: Paper) -> Keys:
         keys.append(("title", title))
     # Abstracts are already whitespace-squashed by validation: count spaces for words.
     if p.abstract and p.abstract.count(" ") + 1 >= MIN_ABSTRACT_WORDS:
-        digest = hashlib.blake2b(p.abstract.casefold().encode(), digest_size=16).hexdigest()
+        digest = blake2b(p.abstract.casefold().encode(), digest_size=16).hexdigest()
         keys.append(("abstract", digest))
     return keys
 

@@ -28,6 +28,11 @@ from pathlib import Path
 
 from .errors import UsageError
 
+try:  # what hashlib.blake2b is, without loading OpenSSL's hashes (a start-up cost of check)
+    from _blake2 import blake2b as blake2b
+except ImportError:  # an interpreter without CPython's module
+    from hashlib import blake2b as blake2b
+
 
 class FileError(UsageError):
     """A file or folder could not be read or written; the message names it and the fix."""

@@ -15,9 +15,12 @@ import datetime as dt
 import re
 from collections.abc import Callable
 from enum import Enum
-from typing import Any
 
 from . import ids
+
+TYPE_CHECKING = False  # typing is for type checkers only: importing it costs every run
+if TYPE_CHECKING:
+    from typing import Any
 
 
 class Kind(str, Enum):

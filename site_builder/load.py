@@ -14,12 +14,15 @@ import re
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import yaml
 
 from .errors import Problem
 from .fsio import shown as printable
+
+TYPE_CHECKING = False  # typing is for type checkers only: importing it costs every run
+if TYPE_CHECKING:
+    from typing import Any
 
 LIST_FILE = "_list.yaml"
 METRICS_FILE = "_metrics.json"  # written by `enrich`, shown in the README when asked

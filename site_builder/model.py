@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
 
 from .errors import Problem
 from .kinds import MIN_YEAR, Kind, max_year
 from .text import fold
+
+TYPE_CHECKING = False  # typing is for type checkers only: importing it costs every run
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = ["MIN_YEAR", "Kind", "max_year"]  # re-exported: records are declared with them
 

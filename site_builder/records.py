@@ -10,12 +10,15 @@ from __future__ import annotations
 import dataclasses
 import functools
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any
 
 from . import load
 from .errors import Problem
 from .kinds import CHECKS, RESERVED_ANCHORS, Bad, Kind, describe
 from .model import ALWAYS_REQUIRED, ListInfo, Paper, Section, Spec, anchor_of
+
+TYPE_CHECKING = False  # typing is for type checkers only: importing it costs every run
+if TYPE_CHECKING:
+    from typing import Any
 
 # Keys people write by habit, mapped to the field they meant.
 _ALIASES = {

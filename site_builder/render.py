@@ -10,7 +10,6 @@ import os
 import stat
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 from .cache import Fragments
 from .errors import UsageError
@@ -27,6 +26,10 @@ from .text import (
     md_title,
     safe_url,
 )
+
+TYPE_CHECKING = False  # typing is for type checkers only: importing it costs every run
+if TYPE_CHECKING:
+    from typing import Any
 
 BUNDLED_TEMPLATES = Path(__file__).resolve().parent / "templates"
 

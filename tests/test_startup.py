@@ -31,3 +31,25 @@ def test_check_and_readme_import_no_heavy_module(tmp_path: Path) -> None:
     loaded = set(done.stdout.split("\n")[-2].split())
     assert "site_builder" in loaded and "jinja2" in loaded  # the probe did run both verbs
     assert loaded.isdisjoint(HEAVY), sorted(loaded & set(HEAVY))
+
+
+CHECK_PROBE = """
+import sys
+from site_builder.cli import main
+assert main(["check", "--papers", sys.argv[1]]) == 0
+print(" ".join(sorted(sys.modules)))
+"""
+# What a `check` of a small list (the pre-commit hook) has no use for, each a few ms of
+# every run: typing (annotations only), OpenSSL's hashes (blake2b is built in), shutil
+# (argparse asks it for the terminal width), importlib.resources (+ tempfile, random).
+NOT_FOR_CHECK = ("typing", "_hashlib", "shutil", "importlib.resources", "tempfile", "random",
+                 "jinja2", "site_builder.render")
+
+
+def test_check_imports_only_what_it_uses(tmp_path: Path) -> None:
+    done = subprocess.run([sys.executable, "-c", CHECK_PROBE, str(LIST_FIXTURE)],
+                          capture_output=True, text=True, cwd=tmp_path, check=False)
+    assert done.returncode == 0, done.stderr
+    loaded = set(done.stdout.split("\n")[-2].split())
+    assert "site_builder.checking" in loaded
+    assert loaded.isdisjoint(NOT_FOR_CHECK), sorted(loaded & set(NOT_FOR_CHECK))

@@ -9,11 +9,11 @@ so every record file is returned.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from .. import load
 from ..errors import UsageError
 
+TYPE_CHECKING = False  # typing is for type checkers only: importing it costs every run
 if TYPE_CHECKING:
     import subprocess
 

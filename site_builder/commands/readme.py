@@ -7,7 +7,6 @@ import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from .. import cache
 from ..checking import Stats, check_dir, paused_gc, quick_inputs
@@ -16,6 +15,10 @@ from ..fsio import FileError, read_regular, read_text, shown, write_atomic
 from ..load import LIST_FILE, METRICS_FILE
 from ..model import PaperList
 from ..render import BUNDLED_TEMPLATES, README_MARKER, render_readme
+
+TYPE_CHECKING = False  # typing is for type checkers only: importing it costs every run
+if TYPE_CHECKING:
+    from typing import Any
 
 
 class OutOfDate(SiteBuilderError):
