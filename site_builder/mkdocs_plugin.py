@@ -14,7 +14,9 @@ the entries kept from earlier builds.
 MkDocs converts every page before it writes any, so a list of 10,000 papers would hold
 every page's Markdown and HTML at once: a build renders our pages only as it writes them
 into ``docs_dir``, and for the pages we generate the plugin drops the Markdown once
-converted and keeps the HTML compressed until its page is written.
+converted and keeps the HTML compressed until its page is written.  A page's deferred
+HTML (the Explore page's list, see :class:`site.Page`) skips Markdown altogether: the
+plugin streams it into the built page at the end of the build.
 """
 
 from __future__ import annotations
@@ -37,7 +39,16 @@ from mkdocs.plugins import BasePlugin, event_priority
 from .checking import check_dir
 from .errors import InvalidRecords, SiteBuilderError, format_problems
 from .render import BUNDLED_TEMPLATES
-from .site import Page, Sources, is_page, nav, read_sources, site_title, write_pages
+from .site import (
+    DEFERRED,
+    Page,
+    Sources,
+    is_page,
+    nav,
+    read_sources,
+    site_title,
+    write_pages,
+)
 
 VENDORED_SHIM = "assets/iframe-worker-shim.js"
 ERRORS = "Errors"  # the title of the page that shows them
@@ -74,6 +85,8 @@ class SiteBuilderPlugin(BasePlugin[SiteBuilderConfig]):
     pages: list[Page]
     generated: set[str]  # the docs paths of the pages we wrote
     packed: dict[str, bytes]  # the converted HTML of our pages, until each is written
+    deferred: dict[str, Page]  # our pages with deferred HTML, by docs path
+    filling: dict[str, Page]  # ...by the built file that awaits it
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         self.serving = command == "serve"
@@ -115,6 +128,8 @@ class SiteBuilderPlugin(BasePlugin[SiteBuilderConfig]):
             write_pages(self.pages, Path(config.docs_dir))
         self.generated = {p.path for p in self.pages if is_page(p)}
         self.packed = {}
+        self.deferred = {p.path: p for p in self.pages if p.deferred}
+        self.filling = {}
         config.nav = nav(self.pages[:1] if self.pages[0].title == ERRORS else self.pages)
         config.not_in_nav = _not_in_nav(config.not_in_nav, self.pages)
         if self.preview is not None:
@@ -180,6 +195,9 @@ class SiteBuilderPlugin(BasePlugin[SiteBuilderConfig]):
             page.content = ""  # written into the output: nothing reads it again
             for key in HEAD_META:  # read by our theme override only, now rendered
                 page.meta.pop(key, None)
+            deferred = self.deferred.get(page.file.src_uri)
+            if deferred and DEFERRED in output:
+                self.filling[page.file.abs_dest_path] = deferred
         return output
 
     def _ours(self, page: Any) -> bool:
@@ -187,6 +205,10 @@ class SiteBuilderPlugin(BasePlugin[SiteBuilderConfig]):
 
     @event_priority(-100)  # after the search plugin wrote the index of the pages it saw
     def on_post_build(self, config: Any) -> None:
+        with _template_errors():
+            for path, page in self.filling.items():
+                _fill(Path(path), page)
+        self.filling = {}
         if self.preview is not None:
             _merge_search_index(self.preview, Path(config.site_dir) / "search" /
                                 "search_index.json")
@@ -223,6 +245,17 @@ def _template_errors() -> Iterator[None]:
         raise SiteBuilderError(f"{err.filename or err.name}:{err.lineno}: template error: "
                                f"{err.message} — fix the template, or delete it to use the "
                                "bundled one") from err
+
+
+def _fill(built: Path, page: Page) -> None:
+    """Stream a page's deferred HTML into its built file, in place of the marker."""
+    assert page.deferred is not None
+    head, tail = built.read_text(encoding="utf-8").split(DEFERRED, 1)
+    with built.open("w", encoding="utf-8", newline="") as out:
+        out.write(head)
+        for piece in page.deferred():
+            out.write(piece)
+        out.write(tail)
 
 
 def _theme_stamp(config: Any) -> list[tuple[str, int]]:

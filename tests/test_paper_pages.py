@@ -166,12 +166,20 @@ def test_lazy_pages_render_when_written(tmp_path: Path,
     not fit the memory budget), and what it writes is exactly the rendered page."""
     from site_builder.site import write_pages
 
+    from site_builder.site import DEFERRED
+
     lazy = read_sources(EXPORTS).lazy_pages(site_url="https://lists.example.org/ad")
     assert [p.path for p in lazy] == list(pages)
     assert all(p.text == "" and (p.make or p.data is not None) for p in lazy)
     write_pages(lazy, tmp_path)
+    deferred = {p.path: "".join(p.deferred()) for p in lazy if p.deferred}
+    assert list(deferred) == ["explore.md"] and 'class="sb-row"' in deferred["explore.md"]
     for path, text in pages.items():
-        assert (tmp_path / path).read_bytes() == text.encode("utf-8"), path
+        written = (tmp_path / path).read_bytes().decode("utf-8")
+        if path in deferred:  # the list's rows: streamed into the built page instead
+            assert written.count(DEFERRED) == 1 and 'class="sb-row"' not in written
+            written = written.replace(DEFERRED, deferred[path])
+        assert written == text, path
 
 
 def test_paper_page_html_survives_the_memory_hooks(tmp_path: Path) -> None:
@@ -183,3 +191,18 @@ def test_paper_page_html_survives_the_memory_hooks(tmp_path: Path) -> None:
     assert "<h1" in page and "<title>" in page and "citation_title" in page
     index = json.loads((site / "search" / "search_index.json").read_text(encoding="utf-8"))
     assert any(d["location"].startswith("papers/") and d["text"] for d in index["docs"])
+
+
+def test_built_explore_page_holds_every_row_and_no_marker(tmp_path: Path) -> None:
+    """The Explore list skips Markdown and is streamed into the built page: every paper's
+    row is there once, inside the list, as the rendered page has it."""
+    from site_builder.site import DEFERRED
+
+    shutil.copytree(EXPORTS, tmp_path / "papers")
+    site = build_site(tmp_path)
+    built = (site / "explore" / "index.html").read_text(encoding="utf-8")
+    rows = "".join(next(p for p in read_sources(EXPORTS).lazy_pages()
+                        if p.path == "explore.md").deferred())
+    assert DEFERRED not in built and rows in built
+    assert built.count('<li class="sb-row"') == len(read_sources(EXPORTS).plist.entries)
+    assert built.index('id="sb-results">') < built.index(rows) < built.index('id="sb-empty"')
