@@ -28,11 +28,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_check import BARE
-from bench_site import ROOT, _ConfigLoader
+from bench_site import ROOT, plain_mkdocs
 from synthetic import make_repo
 
 SITE_BUILDER = [sys.executable, "-m", "site_builder"]
@@ -127,21 +125,6 @@ def edit_one(papers: Path) -> Callable[[], None]:
                           encoding="utf-8")
 
     return change
-
-
-def plain_mkdocs(work: Path) -> Path:
-    """A config that builds the pages ``site`` generated with plain MkDocs (no plugin)."""
-    from site_builder.site import nav, read_sources
-
-    config = yaml.load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"), _ConfigLoader)
-    config["plugins"] = ["search"]
-    config["not_in_nav"] = "/papers/"  # the paper pages, as the plugin sets it
-    config["site_dir"] = "plain-site"
-    config["nav"] = [{str(title): path for title, path in item.items()}
-                     for item in nav(read_sources(work / "papers").pages())]
-    out = work / "plain.yml"
-    out.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
-    return out
 
 
 def measure(args: argparse.Namespace, tmp: Path) -> list[Row]:
