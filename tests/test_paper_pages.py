@@ -206,3 +206,29 @@ def test_built_explore_page_holds_every_row_and_no_marker(tmp_path: Path) -> Non
     assert DEFERRED not in built and rows in built
     assert built.count('<li class="sb-row"') == len(read_sources(EXPORTS).plist.entries)
     assert built.index('id="sb-results">') < built.index(rows) < built.index('id="sb-empty"')
+
+
+def test_search_index_written_page_by_page_is_materials_own(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The plugin writes the search index from a file filled as pages are indexed (10,000
+    papers' index would otherwise be in memory three times over): byte for byte the index
+    Material's search plugin writes itself, which the offline build then inlines."""
+    from site_builder import mkdocs_plugin
+    from site_builder.commands.site import site
+
+    shutil.copytree(EXPORTS, tmp_path / "papers")
+    ours = build_site(tmp_path) / "search" / "search_index.json"
+    spooled = ours.read_bytes()
+    monkeypatch.setattr(mkdocs_plugin._SearchSpool, "find", staticmethod(lambda config: None))
+    assert build_site(tmp_path) == ours.parent.parent
+    assert ours.read_bytes() == spooled
+    index = json.loads(spooled)
+    assert index["config"]["lang"] and {d["location"] for d in index["docs"]} >= {
+        f"papers/{e.key}/" for e in check_dir(EXPORTS).entries}
+    monkeypatch.undo()
+    monkeypatch.chdir(tmp_path)
+    offline = site(Path("papers"), Path("offline"), offline=True).site_dir / "search"
+    inlined = (offline / "search_index.js").read_text(encoding="utf-8")
+    assert inlined == "var __index = " + (offline / "search_index.json").read_text("utf-8")
+    assert len(json.loads(inlined.removeprefix("var __index = "))["docs"]) == len(
+        index["docs"])
