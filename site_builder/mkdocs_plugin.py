@@ -14,12 +14,12 @@ the entries kept from earlier builds.
 MkDocs converts every page before it writes any, so a list of 10,000 papers would hold
 every page's Markdown and HTML at once: a build renders our pages only as it writes them
 into ``docs_dir``, and for the pages we generate the plugin drops the Markdown once
-converted and keeps the HTML compressed until its page is written.  A page's deferred
-HTML (the Explore page's list, see :class:`site.Page`) skips Markdown altogether: the
-plugin streams it into the built page at the end of the build.  The search index, which
-Material's search plugin would hold whole, then serialise and encode (three copies of
-80 MB at 10,000 papers), is written out page by page into a temporary file as its
-entries come in, and the plugin writes the index from it (see :class:`_SearchSpool`).
+converted and keeps the HTML and the head tags from the front matter (the abstract again)
+compressed until its page is written.  A page's deferred HTML (the Explore page's list,
+see :class:`site.Page`) skips Markdown altogether: the plugin streams it into the built
+page at the end of the build.  The search index, which Material's search plugin would
+hold whole, then serialise and encode (three copies of 80 MB at 10,000 papers), goes page
+by page into a temporary file, from which the plugin writes it (:class:`_SearchSpool`).
 """
 
 from __future__ import annotations
@@ -140,7 +140,7 @@ class SiteBuilderPlugin(BasePlugin[SiteBuilderConfig]):
     preview: Preview | None = None  # set by `site-builder serve`
     pages: list[Page]
     generated: set[str]  # the docs paths of the pages we wrote
-    packed: dict[str, bytes]  # the converted HTML of our pages, until each is written
+    packed: dict[str, bytes]  # our pages' HTML and head tags, until each is written
     deferred: dict[str, Page]  # our pages with deferred HTML, by docs path
     spool: _SearchSpool | None = None  # the search index, while a build writes pages
     filling: dict[str, Page]  # ...by the built file that awaits it
@@ -236,14 +236,17 @@ class SiteBuilderPlugin(BasePlugin[SiteBuilderConfig]):
         if not self._ours(page):
             return html
         page.markdown = ""  # converted; "" (not None) keeps the page's title
-        self.packed[page.file.src_uri] = zlib.compress(html.encode("utf-8"), 1)
+        head = {key: page.meta.pop(key) for key in HEAD_META if key in page.meta}
+        self.packed[page.file.src_uri] = zlib.compress(
+            json.dumps([html, head], ensure_ascii=False).encode("utf-8"), 1)
         return ""
 
     @event_priority(100)  # before every other plugin (search indexes the HTML here)
     def on_page_context(self, context: Any, *, page: Any, config: Any, nav: Any) -> Any:
         packed = self.packed.pop(page.file.src_uri, None)
         if packed is not None:
-            page.content = zlib.decompress(packed).decode("utf-8")
+            page.content, head = json.loads(zlib.decompress(packed))
+            page.meta.update(head)
         if self.preview is not None:
             self.preview.rendered.add(page.url)
         return context
