@@ -164,9 +164,7 @@ def test_lazy_pages_render_when_written(tmp_path: Path,
                                         pages: dict[str, str]) -> None:
     """The site build holds no page text before writing it (10,000 papers' pages would
     not fit the memory budget), and what it writes is exactly the rendered page."""
-    from site_builder.site import write_pages
-
-    from site_builder.site import DEFERRED
+    from site_builder.site import DEFERRED, write_pages
 
     lazy = read_sources(EXPORTS).lazy_pages(site_url="https://lists.example.org/ad")
     assert [p.path for p in lazy] == list(pages)
@@ -232,3 +230,18 @@ def test_search_index_written_page_by_page_is_materials_own(
     assert inlined == "var __index = " + (offline / "search_index.json").read_text("utf-8")
     assert len(json.loads(inlined.removeprefix("var __index = "))["docs"]) == len(
         index["docs"])
+
+
+def test_links_between_pages_are_posixpath_relpath() -> None:
+    """The site's own relative path (no getcwd per link) agrees with posixpath.relpath on
+    every pair of page and file paths the site has."""
+    import itertools
+    import posixpath
+
+    from site_builder.site import _relpath
+
+    paths = ["", ".", "index", "explore", "papers", "papers/a", "papers/b", "papers/a/b",
+             "sections/x", "sections/x/y", "figures/a.thumb.webp", "search.html"]
+    for path, start in itertools.product(paths, paths):
+        assert _relpath(path, start) == posixpath.relpath(path or ".", start or "."), (
+            path, start)
