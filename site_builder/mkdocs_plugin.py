@@ -133,6 +133,11 @@ class _SearchSpool:
         self.file.close()
         self.search.config.enabled = False  # until our last post-build hook
 
+    def close(self) -> None:
+        """Drop the file (a build that failed) and let the search plugin write again."""
+        self.file.close()
+        self.search.config.enabled = True
+
 
 class SiteBuilderPlugin(BasePlugin[SiteBuilderConfig]):
     serving = False
@@ -187,6 +192,8 @@ class SiteBuilderPlugin(BasePlugin[SiteBuilderConfig]):
         self.packed = {}
         self.deferred = {p.path: p for p in self.pages if p.deferred}
         self.filling = {}
+        if self.spool is not None:  # left by a build that failed
+            self.spool.close()
         search = None if self.serving else _SearchSpool.find(config)
         self.spool = _SearchSpool(search) if search is not None else None
         config.nav = nav(self.pages[:1] if self.pages[0].title == ERRORS else self.pages)
@@ -275,7 +282,7 @@ class SiteBuilderPlugin(BasePlugin[SiteBuilderConfig]):
     @event_priority(-100)  # after the search plugin wrote the index of the pages it saw
     def _after_build(self, config: Any) -> None:
         if self.spool is not None:
-            self.spool.search.config.enabled = True
+            self.spool.close()
             self.spool = None
         with _template_errors():
             for path, page in self.filling.items():
@@ -286,6 +293,11 @@ class SiteBuilderPlugin(BasePlugin[SiteBuilderConfig]):
                                 "search_index.json")
 
     on_post_build = CombinedEvent(_write_search_index, _after_build)
+
+    def on_build_error(self, *, error: Exception) -> None:
+        if self.spool is not None:
+            self.spool.close()
+            self.spool = None
 
     def on_serve(self, server: Any, config: Any, builder: Any) -> Any:
         if self.preview is not None:  # `site-builder serve` watches what it was given
