@@ -14,7 +14,12 @@ the entries kept from earlier builds.
 MkDocs converts every page before it writes any, so a list of 10,000 papers would hold
 every page's Markdown and HTML at once: a build renders our pages only as it writes them
 into ``docs_dir``, and for the pages we generate the plugin drops the Markdown once
-converted and keeps the HTML compressed until its page is written.
+converted and keeps the HTML and the head tags from the front matter (the abstract again)
+compressed until its page is written.  A page's deferred HTML (the Explore page's list,
+see :class:`site.Page`) skips Markdown altogether: the plugin streams it into the built
+page at the end of the build.  The search index, which Material's search plugin would
+hold whole, then serialise and encode (three copies of 80 MB at 10,000 papers), goes page
+by page into a temporary file, from which the plugin writes it (:class:`_SearchSpool`).
 """
 
 from __future__ import annotations
@@ -22,6 +27,8 @@ from __future__ import annotations
 import json
 import logging
 import os
+import shutil
+import tempfile
 import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -32,12 +39,21 @@ from typing import Any
 from mkdocs.config import config_options as c
 from mkdocs.config.base import Config
 from mkdocs.exceptions import PluginError
-from mkdocs.plugins import BasePlugin, event_priority
+from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority
 
 from .checking import check_dir
 from .errors import InvalidRecords, SiteBuilderError, format_problems
 from .render import BUNDLED_TEMPLATES
-from .site import Page, Sources, is_page, nav, read_sources, site_title, write_pages
+from .site import (
+    DEFERRED,
+    Page,
+    Sources,
+    is_page,
+    nav,
+    read_sources,
+    site_title,
+    write_pages,
+)
 
 VENDORED_SHIM = "assets/iframe-worker-shim.js"
 ERRORS = "Errors"  # the title of the page that shows them
@@ -67,13 +83,72 @@ class Preview:
     full: bool = True  # whether this build renders every page
 
 
+class _SearchSpool:
+    """Material's search index, whose entries are moved into a temporary file as each
+    page adds them: the index is then written from the file, byte for byte what the
+    search plugin would write, without its entries, JSON text and bytes in memory at
+    once.  The search plugin, whose index is then written, skips its own writing."""
+
+    def __init__(self, search: Any) -> None:
+        self.search = search
+        fd, name = tempfile.mkstemp(prefix="search-index-")  # from the first page to the
+        os.unlink(name)  # last hook: gone when closed, or if the build dies
+        self.file = os.fdopen(fd, "w+b")
+        self.count = 0
+
+    @staticmethod
+    def find(config: Any) -> Any:
+        """Material's search plugin when enabled for a fresh build (not a dirty one, whose
+        index merges the last build's), else None."""
+        for plugin in config.plugins.values():
+            index = getattr(plugin, "search_index", None)
+            if (isinstance(getattr(index, "entries", None), list)
+                    and hasattr(index, "generate_search_index")
+                    and getattr(plugin.config, "enabled", False) is True
+                    and getattr(plugin, "search_index_prev", True) is None):
+                return plugin
+        return None
+
+    def drain(self) -> None:
+        """Move the entries added since the last call into the file."""
+        entries = self.search.search_index.entries
+        for entry in entries:
+            text = json.dumps(entry, separators=(",", ":"), default=str)
+            self.file.write(f"{',' if self.count else ''}{text}".encode())
+            self.count += 1
+        entries.clear()
+
+    def write(self, site_dir: Path) -> None:
+        """Write the index where the search plugin would, and have it skip its writing."""
+        self.drain()
+        empty = self.search.search_index.generate_search_index(None)  # its config, no docs
+        head, tail = empty.rsplit("[]", 1)
+        path = site_dir / "search" / "search_index.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.file.seek(0)
+        with path.open("wb") as out:
+            out.write(f"{head}[".encode())
+            shutil.copyfileobj(self.file, out)
+            out.write(f"]{tail}".encode())
+        self.file.close()
+        self.search.config.enabled = False  # until our last post-build hook
+
+    def close(self) -> None:
+        """Drop the file (a build that failed) and let the search plugin write again."""
+        self.file.close()
+        self.search.config.enabled = True
+
+
 class SiteBuilderPlugin(BasePlugin[SiteBuilderConfig]):
     serving = False
     prepared: Any = None  # Sources the CLI already read (then records are parsed once)
     preview: Preview | None = None  # set by `site-builder serve`
     pages: list[Page]
     generated: set[str]  # the docs paths of the pages we wrote
-    packed: dict[str, bytes]  # the converted HTML of our pages, until each is written
+    packed: dict[str, bytes]  # our pages' HTML and head tags, until each is written
+    deferred: dict[str, Page]  # our pages with deferred HTML, by docs path
+    spool: _SearchSpool | None = None  # the search index, while a build writes pages
+    filling: dict[str, Page]  # ...by the built file that awaits it
 
     def on_startup(self, *, command: str, dirty: bool) -> None:
         self.serving = command == "serve"
@@ -115,6 +190,12 @@ class SiteBuilderPlugin(BasePlugin[SiteBuilderConfig]):
             write_pages(self.pages, Path(config.docs_dir))
         self.generated = {p.path for p in self.pages if is_page(p)}
         self.packed = {}
+        self.deferred = {p.path: p for p in self.pages if p.deferred}
+        self.filling = {}
+        if self.spool is not None:  # left by a build that failed
+            self.spool.close()
+        search = None if self.serving else _SearchSpool.find(config)
+        self.spool = _SearchSpool(search) if search is not None else None
         config.nav = nav(self.pages[:1] if self.pages[0].title == ERRORS else self.pages)
         config.not_in_nav = _not_in_nav(config.not_in_nav, self.pages)
         if self.preview is not None:
@@ -162,34 +243,61 @@ class SiteBuilderPlugin(BasePlugin[SiteBuilderConfig]):
         if not self._ours(page):
             return html
         page.markdown = ""  # converted; "" (not None) keeps the page's title
-        self.packed[page.file.src_uri] = zlib.compress(html.encode("utf-8"), 1)
+        head = {key: page.meta.pop(key) for key in HEAD_META if key in page.meta}
+        self.packed[page.file.src_uri] = zlib.compress(
+            json.dumps([html, head], ensure_ascii=False).encode("utf-8"), 1)
         return ""
 
     @event_priority(100)  # before every other plugin (search indexes the HTML here)
     def on_page_context(self, context: Any, *, page: Any, config: Any, nav: Any) -> Any:
         packed = self.packed.pop(page.file.src_uri, None)
         if packed is not None:
-            page.content = zlib.decompress(packed).decode("utf-8")
+            page.content, head = json.loads(zlib.decompress(packed))
+            page.meta.update(head)
         if self.preview is not None:
             self.preview.rendered.add(page.url)
         return context
 
-    @event_priority(-100)
+    @event_priority(-100)  # after the search plugin indexed the page
     def on_post_page(self, output: str, *, page: Any, config: Any) -> str:
+        if self.spool is not None:
+            self.spool.drain()
         if self._ours(page):
             page.content = ""  # written into the output: nothing reads it again
             for key in HEAD_META:  # read by our theme override only, now rendered
                 page.meta.pop(key, None)
+            deferred = self.deferred.get(page.file.src_uri)
+            if deferred and DEFERRED in output:
+                self.filling[page.file.abs_dest_path] = deferred
         return output
 
     def _ours(self, page: Any) -> bool:
         return page.file.src_uri in self.generated
 
+    @event_priority(100)  # before the search plugin (and the offline one, which reads it)
+    def _write_search_index(self, config: Any) -> None:
+        if self.spool is not None:
+            self.spool.write(Path(config.site_dir))
+
     @event_priority(-100)  # after the search plugin wrote the index of the pages it saw
-    def on_post_build(self, config: Any) -> None:
+    def _after_build(self, config: Any) -> None:
+        if self.spool is not None:
+            self.spool.close()
+            self.spool = None
+        with _template_errors():
+            for path, page in self.filling.items():
+                _fill(Path(path), page)
+        self.filling = {}
         if self.preview is not None:
             _merge_search_index(self.preview, Path(config.site_dir) / "search" /
                                 "search_index.json")
+
+    on_post_build = CombinedEvent(_write_search_index, _after_build)
+
+    def on_build_error(self, *, error: Exception) -> None:
+        if self.spool is not None:
+            self.spool.close()
+            self.spool = None
 
     def on_serve(self, server: Any, config: Any, builder: Any) -> Any:
         if self.preview is not None:  # `site-builder serve` watches what it was given
@@ -223,6 +331,17 @@ def _template_errors() -> Iterator[None]:
         raise SiteBuilderError(f"{err.filename or err.name}:{err.lineno}: template error: "
                                f"{err.message} — fix the template, or delete it to use the "
                                "bundled one") from err
+
+
+def _fill(built: Path, page: Page) -> None:
+    """Stream a page's deferred HTML into its built file, in place of the marker."""
+    assert page.deferred is not None
+    head, tail = built.read_text(encoding="utf-8").split(DEFERRED, 1)
+    with built.open("w", encoding="utf-8", newline="") as out:
+        out.write(head)
+        for piece in page.deferred():
+            out.write(piece)
+        out.write(tail)
 
 
 def _theme_stamp(config: Any) -> list[tuple[str, int]]:

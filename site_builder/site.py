@@ -14,7 +14,7 @@ import json
 import os
 import posixpath
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
@@ -39,6 +39,9 @@ if TYPE_CHECKING:
 
 ASSETS = ("assets/site.css", "assets/explore.js", "assets/iframe-worker-shim.js")
 MANIFEST = ".site-builder-pages"
+# Where a page's deferred HTML goes (see Page.deferred): a comment, which Markdown keeps
+# as it is and which escaped record text can never spell.
+DEFERRED = "<!-- site-builder: deferred -->"
 _PY_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|])")
 NEWEST = 8
 DESCRIPTION_CHARS = 300
@@ -49,13 +52,21 @@ _FRONT_MATTER_ESCAPE = re.compile(r"[<>&\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff]
 @dataclass(frozen=True)
 class Page:
     """A page or file of the site.  A lazy page (``make``) renders its text only when it
-    is written, so a build of 10,000 papers never holds every page's text at once."""
+    is written, so a build of 10,000 papers never holds every page's text at once.
+
+    A page may also defer a long HTML block (the Explore page's list: 25 MB at 10,000
+    papers, which Python-Markdown would take several times its size in memory to pass
+    through unchanged): its written text holds :data:`DEFERRED` where ``deferred`` streams
+    that HTML, which the MkDocs plugin puts into the built page.  :meth:`rendered` puts it
+    in the text."""
 
     path: str  # relative to the docs folder, posix
     title: str
     text: str = ""
     data: bytes | None = None  # a binary file (a figure's copy) instead of text
     make: Callable[[], str] | None = field(default=None, repr=False, compare=False)
+    deferred: Callable[[], Iterator[str]] | None = field(default=None, repr=False,
+                                                         compare=False)
 
     def body(self) -> str | bytes:
         """What is written for this page (rendered now when the page is lazy)."""
@@ -64,8 +75,18 @@ class Page:
         return self.make() if self.make else self.text
 
     def rendered(self) -> Page:
-        """The page with its text (a lazy page rendered)."""
-        return replace(self, text=self.make(), make=None) if self.make else self
+        """The page with its whole text (a lazy page rendered, the deferred HTML in it)."""
+        text = self.make() if self.make else self.text
+        if self.deferred:
+            text = text.replace(DEFERRED, "".join(self.deferred()), 1)
+        return replace(self, text=text, make=None, deferred=None)
+
+
+def _markup(text: str) -> Any:
+    """Our own HTML, which autoescaping leaves as it is."""
+    from markupsafe import Markup
+
+    return Markup(text)
 
 
 def md_heading(value: str) -> Any:
@@ -131,7 +152,7 @@ def relative_url(source: str, target: str, directory_urls: bool = True) -> str:
     here = page_url(source, directory_urls)
     base = here.rstrip("/") if directory_urls else posixpath.dirname(here)
     there = page_url(target, directory_urls)
-    rel = posixpath.relpath(there.rstrip("/") or ".", base or ".")
+    rel = _relpath(there.rstrip("/"), base)
     if directory_urls:
         return "./" if rel == "." else f"{rel}/"
     return rel
@@ -154,7 +175,18 @@ def relative_file(source: str, target: str, directory_urls: bool = True) -> str:
     ``figures/x.webp``, served as it is)."""
     here = page_url(source, directory_urls)
     base = here.rstrip("/") if directory_urls else posixpath.dirname(here)
-    return posixpath.relpath(target, base or ".")
+    return _relpath(target, base)
+
+
+def _relpath(path: str, start: str) -> str:
+    """``posixpath.relpath`` for the site's own paths (relative, without ``..``), without
+    its two ``getcwd()`` calls: pages link each other some 17 times a paper."""
+    here = [part for part in start.split("/") if part not in ("", ".")]
+    there = [part for part in path.split("/") if part not in ("", ".")]
+    common = 0
+    while common < min(len(here), len(there)) and here[common] == there[common]:
+        common += 1
+    return "/".join([".."] * (len(here) - common) + there[common:]) or "."
 
 
 def figure_path(key: str, thumb: bool = False) -> str:
@@ -218,6 +250,9 @@ def lazy_pages(plist: PaperList, templates: Path | None = None,
     def later(template: str, path: str, **values: Any) -> Callable[[], str]:
         return lambda: render_template(env, template, **common(path), **values)
 
+    def streamed(template: str, path: str, **values: Any) -> Callable[[], Iterator[str]]:
+        return lambda: stream_template(env, template, **common(path), **values)
+
     pages = [Page("index.md", "Home", make=later(
         "site/home.md.j2", "index.md", stats=_stats(plist), newest=_newest(plist),
         downloads=FORMATS.values(), charts=charts(plist)))]
@@ -228,10 +263,11 @@ def lazy_pages(plist: PaperList, templates: Path | None = None,
     everything = sorted(plist.entries, key=lambda e: (-e.paper.year, e.paper.title.casefold(),
                                                       e.key))
     pages.append(Page("explore.md", "Explore", make=later(
-        "site/explore.md.j2", "explore.md", entries=everything,
+        "site/explore.md.j2", "explore.md", entries=everything, rows=_markup(DEFERRED),
         venues=sorted({e.paper.venue for e in plist.entries}, key=str.casefold),
         years=sorted({e.paper.year for e in plist.entries}),
-        tags=sorted({t for e in plist.entries for t in e.paper.tags}, key=str.casefold))))
+        tags=sorted({t for e in plist.entries for t in e.paper.tags}, key=str.casefold)),
+        deferred=streamed("site/explore_rows.html.j2", "explore.md", entries=everything)))
     pages.append(Page("map.md", "Map", make=later(
         "site/map.md.j2", "map.md", positions=similar.project(index),
         entries=sorted(plist.entries, key=lambda e: e.key))))
@@ -240,6 +276,26 @@ def lazy_pages(plist: PaperList, templates: Path | None = None,
         contributing=contributing and repo_links(contributing, plist.info.repo))))
     pages += paper_pages(plist, env, common, exports, related, figures, directory_urls)
     return pages + export_files(plist, exports) + figure_files(figures)
+
+
+def stream_template(env: Any, name: str, **context: Any) -> Iterator[str]:
+    """A template's output in pieces of about 64 kB, never held whole; a broken template
+    raises the one-line error of :func:`render.render_template`."""
+    import jinja2
+
+    try:
+        pieces: list[str] = []
+        size = 0
+        for piece in env.get_template(name).generate(**context):
+            pieces.append(piece)
+            size += len(piece)
+            if size >= 65536:
+                yield "".join(pieces)
+                pieces, size = [], 0
+        yield "".join(pieces)
+    except jinja2.TemplateError:
+        render_template(env, name, **context)  # raises it with its file and line
+        raise
 
 
 def paper_pages(plist: PaperList, env: Any, common: Any, options: Options,

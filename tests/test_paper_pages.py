@@ -164,14 +164,20 @@ def test_lazy_pages_render_when_written(tmp_path: Path,
                                         pages: dict[str, str]) -> None:
     """The site build holds no page text before writing it (10,000 papers' pages would
     not fit the memory budget), and what it writes is exactly the rendered page."""
-    from site_builder.site import write_pages
+    from site_builder.site import DEFERRED, write_pages
 
     lazy = read_sources(EXPORTS).lazy_pages(site_url="https://lists.example.org/ad")
     assert [p.path for p in lazy] == list(pages)
     assert all(p.text == "" and (p.make or p.data is not None) for p in lazy)
     write_pages(lazy, tmp_path)
+    deferred = {p.path: "".join(p.deferred()) for p in lazy if p.deferred}
+    assert list(deferred) == ["explore.md"] and 'class="sb-row"' in deferred["explore.md"]
     for path, text in pages.items():
-        assert (tmp_path / path).read_bytes() == text.encode("utf-8"), path
+        written = (tmp_path / path).read_bytes().decode("utf-8")
+        if path in deferred:  # the list's rows: streamed into the built page instead
+            assert written.count(DEFERRED) == 1 and 'class="sb-row"' not in written
+            written = written.replace(DEFERRED, deferred[path])
+        assert written == text, path
 
 
 def test_paper_page_html_survives_the_memory_hooks(tmp_path: Path) -> None:
@@ -183,3 +189,59 @@ def test_paper_page_html_survives_the_memory_hooks(tmp_path: Path) -> None:
     assert "<h1" in page and "<title>" in page and "citation_title" in page
     index = json.loads((site / "search" / "search_index.json").read_text(encoding="utf-8"))
     assert any(d["location"].startswith("papers/") and d["text"] for d in index["docs"])
+
+
+def test_built_explore_page_holds_every_row_and_no_marker(tmp_path: Path) -> None:
+    """The Explore list skips Markdown and is streamed into the built page: every paper's
+    row is there once, inside the list, as the rendered page has it."""
+    from site_builder.site import DEFERRED
+
+    shutil.copytree(EXPORTS, tmp_path / "papers")
+    site = build_site(tmp_path)
+    built = (site / "explore" / "index.html").read_text(encoding="utf-8")
+    rows = "".join(next(p for p in read_sources(EXPORTS).lazy_pages()
+                        if p.path == "explore.md").deferred())
+    assert DEFERRED not in built and rows in built
+    assert built.count('<li class="sb-row"') == len(read_sources(EXPORTS).plist.entries)
+    assert built.index('id="sb-results">') < built.index(rows) < built.index('id="sb-empty"')
+
+
+def test_search_index_written_page_by_page_is_materials_own(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The plugin writes the search index from a file filled as pages are indexed (10,000
+    papers' index would otherwise be in memory three times over): byte for byte the index
+    Material's search plugin writes itself, which the offline build then inlines."""
+    from site_builder import mkdocs_plugin
+    from site_builder.commands.site import site
+
+    shutil.copytree(EXPORTS, tmp_path / "papers")
+    ours = build_site(tmp_path) / "search" / "search_index.json"
+    spooled = ours.read_bytes()
+    monkeypatch.setattr(mkdocs_plugin._SearchSpool, "find", staticmethod(lambda config: None))
+    assert build_site(tmp_path) == ours.parent.parent
+    assert ours.read_bytes() == spooled
+    index = json.loads(spooled)
+    assert index["config"]["lang"] and {d["location"] for d in index["docs"]} >= {
+        f"papers/{e.key}/" for e in check_dir(EXPORTS).entries}
+    monkeypatch.undo()
+    monkeypatch.chdir(tmp_path)
+    offline = site(Path("papers"), Path("offline"), offline=True).site_dir / "search"
+    inlined = (offline / "search_index.js").read_text(encoding="utf-8")
+    assert inlined == "var __index = " + (offline / "search_index.json").read_text("utf-8")
+    assert len(json.loads(inlined.removeprefix("var __index = "))["docs"]) == len(
+        index["docs"])
+
+
+def test_links_between_pages_are_posixpath_relpath() -> None:
+    """The site's own relative path (no getcwd per link) agrees with posixpath.relpath on
+    every pair of page and file paths the site has."""
+    import itertools
+    import posixpath
+
+    from site_builder.site import _relpath
+
+    paths = ["", ".", "index", "explore", "papers", "papers/a", "papers/b", "papers/a/b",
+             "sections/x", "sections/x/y", "figures/a.thumb.webp", "search.html"]
+    for path, start in itertools.product(paths, paths):
+        assert _relpath(path, start) == posixpath.relpath(path or ".", start or "."), (
+            path, start)

@@ -60,6 +60,9 @@ def title_field(title: str) -> str:
     """The title, escaped, with acronyms and inner-capital words wrapped in braces."""
     out = []
     for word in squash(title).split(" "):
+        if word.islower():  # no capital letter: nothing to protect (most words)
+            out.append(latex(word))
+            continue
         m = _INNER_CAPITAL.match(word)
         if m and _needs_protection(m.group(1)):
             head = word[:m.start(1)]
