@@ -605,7 +605,11 @@ class Fragments:
     README is rendered with: anything else gives an empty store); each fragment is found
     by a digest of what the entry template is given (the entry itself and its section).
     They are stored in :data:`SHARDS` files by their digest's first character, so that
-    one changed entry rewrites a sixteenth of them."""
+    one changed entry rewrites a sixteenth of them; they are read on first use.
+
+    A section's whole block of entries (the template's ``section_entries``) is kept too,
+    one file per section with each entry's id (:meth:`section`): an unchanged section is
+    one read of its text, and a changed one renders only its new entries."""
 
     SHARDS = "0123456789abcdef"
 
@@ -614,39 +618,48 @@ class Fragments:
         self.path, self.key = path, key
         # Papers whose digest is known (``checking.Stats.records``): by display path.
         self.records = records or {}
-        self._stored: dict[str, dict[str, str]] = {s: {} for s in self.SHARDS}
+        self._stored: dict[str, dict[str, str]] | None = None  # read on first use
         self.used: dict[str, dict[str, str]] = {s: {} for s in self.SHARDS}
         self._rendered: set[str] = set()  # shards with a new fragment
+        self.rendered: list[str] = []  # the ids of the entries this run rendered
+        self._sections: dict[str, tuple[list[str], list[int], str]] = {}  # new blocks
+        self._seen: set[str] = set()  # the sections asked for
 
     @classmethod
     def open(cls, papers_dir: Path, key: str,
              records: Mapping[str, tuple[Paper, str]] | None = None) -> Fragments:
-        """The stored fragments for ``key``; a shard whose file is missing, corrupt, of
-        another format or for another key holds none.  ``records``: see
-        :meth:`paper_digest`."""
-        store = cls(cache_file(papers_dir).with_suffix(".fragments"), key, records)
-        for shard in cls.SHARDS:
-            with contextlib.suppress(OSError, ValueError, _Bad):
-                store._stored[shard] = store._read(shard)
-        return store
+        """The stored fragments for ``key`` (read when first asked for); a file that is
+        missing, corrupt, of another format or for another key holds none.  ``records``:
+        see :meth:`paper_digest`."""
+        return cls(cache_file(papers_dir).with_suffix(".fragments"), key, records)
 
-    def _read(self, shard: str) -> dict[str, str]:
-        """A shard's fragments.  The file is a line of JSON (format, key, and each
-        fragment's key and length) followed by the fragments' text, one after the other:
-        reading it is decoding its bytes, where JSON would unescape every fragment."""
-        with open(self._file(shard), "rb") as fh:
+    def _shards(self) -> dict[str, dict[str, str]]:
+        if self._stored is None:
+            self._stored = {s: {} for s in self.SHARDS}
+            for shard in self.SHARDS:
+                with contextlib.suppress(OSError, ValueError, _Bad):
+                    self._stored[shard] = dict(self._read(self._file(shard), shard))
+        return self._stored
+
+    def _read(self, path: Path, prefix: str | None) -> list[tuple[str, str]]:
+        """A file's fragments (ids and text, in order).  The file is a line of JSON
+        (format, key, and each fragment's id and length) followed by the fragments' text,
+        one after the other: reading it is decoding its bytes, where JSON would unescape
+        every fragment.  ``prefix``: what every id starts with (None: anything)."""
+        with open(path, "rb") as fh:
             head = json.loads(fh.readline())
             text = fh.read().decode("utf-8")
         if not (type(head) is dict and head.get("format") == FORMAT
                 and head.get("key") == self.key and type(head.get("fragments")) is list):
             raise _Bad
-        found: dict[str, str] = {}
+        found: list[tuple[str, str]] = []
         at = 0
         for item in head["fragments"]:
             if not (type(item) is list and len(item) == 2 and type(item[0]) is str
-                    and item[0][:1] == shard and type(item[1]) is int and item[1] >= 0):
+                    and (prefix is None or item[0][:1] == prefix)
+                    and type(item[1]) is int and item[1] >= 0):
                 raise _Bad
-            found[item[0]] = text[at:at + item[1]]
+            found.append((item[0], text[at:at + item[1]]))
             at += item[1]
         if at != len(text):
             raise _Bad
@@ -654,6 +667,27 @@ class Fragments:
 
     def _file(self, shard: str) -> Path:
         return self.path.with_name(f"{self.path.name}.{shard}.txt")
+
+    def _section_file(self, section_id: str) -> Path:
+        name = hashlib.blake2b(section_id.encode(), digest_size=8).hexdigest()
+        return self.path.with_name(f"{self.path.name}.section.{name}.txt")
+
+    def section(self, section_id: str) -> list[tuple[str, str]]:
+        """The entries of the section's block as last kept (:meth:`keep_section`): each
+        one's id and text, in order; none when its file is missing or not to be trusted
+        (then each entry is rendered again)."""
+        self._seen.add(section_id)
+        try:
+            found = self._read(self._section_file(section_id), None)
+        except (OSError, ValueError, _Bad):
+            return []
+        head = f"{section_id}\0"  # the section's id begins each entry's id
+        return found if all(i.startswith(head) for i, _ in found) else []
+
+    def keep_section(self, section_id: str, ids: list[str], texts: list[str]) -> None:
+        """Keep the section's block (each entry's id, starting with the section's id and
+        a NUL, and text) to be written by :meth:`save`."""
+        self._sections[section_id] = (ids, [len(t) for t in texts], "".join(texts))
 
     @staticmethod
     def entry_key(*parts: object) -> str:
@@ -680,25 +714,46 @@ class Fragments:
         return text_digest(f"record\0{name}\0{entry_key}\0{path}\0{section}\0{digest}")
 
     def get(self, key: str) -> str | None:
-        found = self._stored[key[0]].get(key)
+        found = self._shards()[key[0]].get(key)
         if found is not None:
             self.used[key[0]][key] = found
         return found
 
     def put(self, key: str, text: str) -> None:
+        self._shards()
         self.used[key[0]][key] = text
         self._rendered.add(key[0])
+        self.rendered.append(key)
 
     def save(self) -> None:
         """Write the shards that got a new fragment or lost one (the fragments this run
-        used); an unwritable cache is not an error."""
-        from .fsio import FileError, write_atomic
-
+        used), and the sections' blocks that changed; drop the blocks of sections this
+        run did not show (and the single entries, when none was asked for).  An
+        unwritable cache is not an error."""
         for shard in self.SHARDS:
             used = self.used[shard]
+            if self._stored is None:  # no entry asked for: this template shows none
+                if self._seen:
+                    with contextlib.suppress(OSError):
+                        self._file(shard).unlink(missing_ok=True)
+                continue
             if shard not in self._rendered and used.keys() == self._stored[shard].keys():
                 continue
-            head = json.dumps({"format": FORMAT, "key": self.key,
-                               "fragments": [[k, len(v)] for k, v in used.items()]})
-            with contextlib.suppress(OSError, FileError):
-                write_atomic(self._file(shard), head + "\n" + "".join(used.values()))
+            self._write(self._file(shard), list(used), [len(v) for v in used.values()],
+                        "".join(used.values()))
+        for section_id, (ids, lengths, text) in self._sections.items():
+            self._write(self._section_file(section_id), ids, lengths, text)
+        if self._seen:
+            keep = {self._section_file(s).name for s in self._seen}
+            with contextlib.suppress(OSError):
+                for path in self.path.parent.glob(f"{self.path.name}.section.*.txt"):
+                    if path.name not in keep:
+                        path.unlink()
+
+    def _write(self, path: Path, ids: list[str], lengths: list[int], text: str) -> None:
+        from .fsio import FileError, write_atomic
+
+        head = json.dumps({"format": FORMAT, "key": self.key,
+                           "fragments": [list(p) for p in zip(ids, lengths, strict=True)]})
+        with contextlib.suppress(OSError, FileError):
+            write_atomic(path, head + "\n" + text)

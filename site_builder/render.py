@@ -201,6 +201,63 @@ def _entry_renderer(env: Any, fragments: Fragments | None, slots: list[str] | No
     return paper_entry
 
 
+def _section_renderer(env: Any, fragments: Fragments | None, slots: list[str] | None,
+                      paper_entry: Any, entries_by_section: Mapping[str, list[Entry]]
+                      ) -> Any:
+    """``section_entries(section)`` for the README template: the section's entries, each
+    after an empty line — what ``{% for entry in entries_by_section[section.id] %}`` with
+    ``\n{{ paper_entry(entry, section) }}`` in its body gives.
+
+    With ``fragments``, the block is kept whole (:meth:`Fragments.section`): a section
+    whose entries are those it held last time (the same records, in the same order) is
+    one read of its text, with no entry rendered or looked up; in another, only the new
+    entries are rendered.  A block all of whose entries are tidy (:func:`_tidy`) is kept,
+    and with ``slots`` stands in the output as one slot (as entries do, see
+    :func:`_entry_renderer`)."""
+    import jinja2
+
+    from .cache import record_digest
+
+    plain = _entry_renderer(env, None, None)
+    cached = fragments is not None and all(_cacheable(env, name) for name in ENTRY_TEMPLATES)
+
+    @jinja2.pass_context
+    def section_entries(context: Any, section: Section) -> str:
+        entries = entries_by_section[section.id]
+        if fragments is None or not cached:
+            return "".join(["\n" + paper_entry(context, e, section) for e in entries])
+        sid = str(section.id)
+        ids = [f"{sid}\0{ENTRY_TEMPLATES[e.paper.category != section.id]}\0{e.key}\0"
+               f"{e.path}\0{fragments.paper_digest(e.path, e.paper) or record_digest(e.paper)}"
+               for e in entries]
+        stored = fragments.section(sid)
+        if [i for i, _ in stored] == ids:
+            text = "".join([t for _, t in stored])
+        else:
+            old = dict(stored)
+            pieces = []
+            tidy = True
+            for entry, i in zip(entries, ids, strict=True):
+                piece = old.get(i)
+                if piece is None:
+                    piece = "\n" + plain(context, entry, section)
+                    body = piece.rstrip("\n")
+                    tidy = tidy and _tidy(body) == body
+                    fragments.rendered.append(i)
+                pieces.append(piece)
+            text = "".join(pieces)
+            if not tidy:
+                return text
+            fragments.keep_section(sid, ids, pieces)
+        body = text[1:].rstrip("\n")
+        if slots is None or not body:
+            return text
+        slots.append(body)
+        return f"\n\0{len(slots) - 1}\0{text[1 + len(body):]}"
+
+    return section_entries
+
+
 def render_readme(plist: PaperList, templates: Path | None = None,
                   metrics: Mapping[str, Any] | None = None,
                   fragments: Fragments | None = None) -> str:
@@ -225,9 +282,12 @@ def render_readme(plist: PaperList, templates: Path | None = None,
     slots: list[str] | None = None if fragments is None else []
     env = environment(templates)
     env.globals["paper_entry"] = _entry_renderer(env, fragments, slots)
+    entries_by_section = {s.id: e for s, e in plist.grouped()}
+    env.globals["section_entries"] = _section_renderer(env, fragments, slots,
+                                                       env.globals["paper_entry"],
+                                                       entries_by_section)
     text = render_template(
-        env, "readme/README.md.j2", info=plist.info,
-        entries_by_section={s.id: e for s, e in plist.grouped()},
+        env, "readme/README.md.j2", info=plist.info, entries_by_section=entries_by_section,
         sections_by_id={s.id: s for s in plist.paper_sections()}, count=len(plist.entries),
         charts=charts(plist), metrics=metrics or {})
     if slots:

@@ -26,15 +26,16 @@ def papers(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def rendered(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The keys of the entries rendered (not taken from the cache) since the last clear."""
+    """The ids of the entries rendered (not taken from the cache) since the last clear,
+    alone (``paper_entry``) or in a section's block (``section_entries``)."""
     keys: list[str] = []
-    put = cache.Fragments.put
+    save = cache.Fragments.save
 
-    def spy(self: cache.Fragments, key: str, text: str) -> None:
-        keys.append(key)
-        put(self, key, text)
+    def spy(self: cache.Fragments) -> None:
+        keys.extend(self.rendered)
+        save(self)
 
-    monkeypatch.setattr(cache.Fragments, "put", spy)
+    monkeypatch.setattr(cache.Fragments, "save", spy)
     return keys
 
 
@@ -145,7 +146,7 @@ def test_entry_keys_tell_every_part_apart() -> None:
     assert key("x", 2) == key("x", 2)
 
 
-@pytest.mark.parametrize("readme_line, entry_text", [
+ENTRY_LINES = [
     # An entry on a line of its own, as the bundled template puts it.
     ("\n{{ paper_entry(entry, section) }}\n", None),
     # An entry within a line: the text around it is made tidy with it.
@@ -156,23 +157,43 @@ def test_entry_keys_tell_every_part_apart() -> None:
     ("\n{{ paper_entry(entry, section) }}\n", "- {{ entry.paper.title|md }}  \r\n  x \v\n"),
     # Entries that start and end with blank lines.
     ("{{ paper_entry(entry, section) }}", "\n\n- {{ entry.paper.title|md }}\n\n\n"),
-])
-def test_entries_anywhere_on_a_line_give_the_cold_readme(
-        papers: Path, rendered: list[str], readme_line: str, entry_text: str | None) -> None:
-    """A warm README leaves the entries out of the pass that makes every line tidy only
-    where that gives the same text: byte for byte the cold README, in every case."""
+    # Entries without a line break at the end.
+    ("{{ paper_entry(entry, section) }}", "- {{ entry.paper.title|md }}"),
+]
+SECTION_LINE = "{{ section_entries(section) }}"
+
+
+def readme_template(papers: Path, line: str, entry_text: str | None,
+                    loop: bool) -> Path:
+    """Templates whose README.md.j2 is the bundled one with the section's entries given
+    by ``line``: as the body of a loop over the entries (``loop``), or with
+    ``section_entries(section)`` in place of ``paper_entry(entry, section)``; and whose
+    entry templates are ``entry_text`` (None: the bundled ones)."""
     templates = papers.parent / "templates"
-    (templates / "readme").mkdir(parents=True)
+    (templates / "readme").mkdir(parents=True, exist_ok=True)
     bundled = Path(site_builder.__file__).parent / "templates" / "readme"
     text = (bundled / "README.md.j2").read_text(encoding="utf-8")
-    old = "\n{{ paper_entry(entry, section) }}"
-    assert old in text
-    (templates / "readme" / "README.md.j2").write_text(
-        text.replace(old + text[text.index(old) + len(old):].split("\n")[0] + "\n",
-                     readme_line), encoding="utf-8")
+    old = text[text.index("\n" + SECTION_LINE):]
+    old = old[:old.index("\n", 1) + 1]
+    body = "{% for entry in entries_by_section[section.id] %}" + line + "{% endfor %}" \
+        if loop else line.replace("paper_entry(entry, section)", "section_entries(section)")
+    (templates / "readme" / "README.md.j2").write_text(text.replace(old, "\n" + body),
+                                                       encoding="utf-8")
     if entry_text is not None:
         for name in ("entry.md.j2", "cross_listed.md.j2"):
             (templates / "readme" / name).write_text(entry_text, encoding="utf-8")
+    return templates
+
+
+@pytest.mark.parametrize("loop", [True, False], ids=["paper_entry", "section_entries"])
+@pytest.mark.parametrize("readme_line, entry_text", ENTRY_LINES)
+def test_entries_anywhere_on_a_line_give_the_cold_readme(
+        papers: Path, rendered: list[str], readme_line: str, entry_text: str | None,
+        loop: bool) -> None:
+    """A warm README leaves the entries out of the pass that makes every line tidy only
+    where that gives the same text: byte for byte the cold README, in every case, with
+    entries rendered one by one or a section's block at a time."""
+    templates = readme_template(papers, readme_line, entry_text, loop)
     for _ in range(2):  # cold fragments, then warm ones
         warm, cold = warm_and_cold(papers, templates)
         assert warm == cold
