@@ -535,15 +535,17 @@ def _outputs_file(papers_dir: Path) -> Path:
     return cache_file(papers_dir).with_suffix(".outputs.json")
 
 
-def recalled(papers_dir: Path, name: str, key: str) -> tuple[str, Any] | None:
-    """The digest of the text output ``name`` had when it was made from inputs ``key``,
-    and what else was remembered with it (see :func:`remember`)."""
+def recalled(papers_dir: Path, name: str, key: str | None) -> tuple[str, Any] | None:
+    """The digest of the text output ``name`` had when it was made from inputs ``key``
+    (None: whatever inputs it was last made from), and what else was remembered with it
+    (see :func:`remember`)."""
     try:
         data = json.loads(_outputs_file(papers_dir).read_bytes())
         found = data["outputs"][name] if data["format"] == FORMAT else None
     except (OSError, ValueError, KeyError, TypeError):
         return None
-    if type(found) is list and len(found) == 3 and found[0] == key and type(found[1]) is str:
+    if type(found) is list and len(found) == 3 and (key is None or found[0] == key) \
+            and type(found[1]) is str:
         return found[1], found[2]
     return None
 
@@ -638,31 +640,41 @@ class Fragments:
             self._stored = {s: {} for s in self.SHARDS}
             for shard in self.SHARDS:
                 with contextlib.suppress(OSError, ValueError, _Bad):
-                    self._stored[shard] = dict(self._read(self._file(shard), shard))
+                    self._stored[shard] = self.split(*self._read(self._file(shard), shard))
         return self._stored
 
-    def _read(self, path: Path, prefix: str | None) -> list[tuple[str, str]]:
-        """A file's fragments (ids and text, in order).  The file is a line of JSON
-        (format, key, and each fragment's id and length) followed by the fragments' text,
-        one after the other: reading it is decoding its bytes, where JSON would unescape
-        every fragment.  ``prefix``: what every id starts with (None: anything)."""
+    def _read(self, path: Path, prefix: str | None) -> tuple[list[str], list[int], str]:
+        """A file's fragments: their ids, lengths and text, one after the other.  The
+        file is a line of JSON (format, key, and each fragment's id and length) followed
+        by the text: reading it is decoding its bytes, where JSON would unescape every
+        fragment.  ``prefix``: what every id starts with."""
         with open(path, "rb") as fh:
             head = json.loads(fh.readline())
             text = fh.read().decode("utf-8")
         if not (type(head) is dict and head.get("format") == FORMAT
                 and head.get("key") == self.key and type(head.get("fragments")) is list):
             raise _Bad
-        found: list[tuple[str, str]] = []
-        at = 0
+        ids: list[str] = []
+        lengths: list[int] = []
         for item in head["fragments"]:
             if not (type(item) is list and len(item) == 2 and type(item[0]) is str
-                    and (prefix is None or item[0][:1] == prefix)
-                    and type(item[1]) is int and item[1] >= 0):
+                    and item[0].startswith(prefix) and type(item[1]) is int
+                    and item[1] >= 0):
                 raise _Bad
-            found.append((item[0], text[at:at + item[1]]))
-            at += item[1]
-        if at != len(text):
+            ids.append(item[0])
+            lengths.append(item[1])
+        if sum(lengths) != len(text):
             raise _Bad
+        return ids, lengths, text
+
+    @staticmethod
+    def split(ids: list[str], lengths: list[int], text: str) -> dict[str, str]:
+        """Each fragment's text by its id (what :meth:`_read` gives)."""
+        found = {}
+        at = 0
+        for key, n in zip(ids, lengths, strict=True):
+            found[key] = text[at:at + n]
+            at += n
         return found
 
     def _file(self, shard: str) -> Path:
@@ -672,17 +684,16 @@ class Fragments:
         name = hashlib.blake2b(section_id.encode(), digest_size=8).hexdigest()
         return self.path.with_name(f"{self.path.name}.section.{name}.txt")
 
-    def section(self, section_id: str) -> list[tuple[str, str]]:
-        """The entries of the section's block as last kept (:meth:`keep_section`): each
-        one's id and text, in order; none when its file is missing or not to be trusted
-        (then each entry is rendered again)."""
+    def section(self, section_id: str) -> tuple[list[str], list[int], str]:
+        """The entries of the section's block as last kept (:meth:`keep_section`): their
+        ids, lengths and text; none when its file is missing or not to be trusted (then
+        each entry is rendered again)."""
         self._seen.add(section_id)
         try:
-            found = self._read(self._section_file(section_id), None)
+            # The section's id and a NUL begin each entry's id.
+            return self._read(self._section_file(section_id), f"{section_id}\0")
         except (OSError, ValueError, _Bad):
-            return []
-        head = f"{section_id}\0"  # the section's id begins each entry's id
-        return found if all(i.startswith(head) for i, _ in found) else []
+            return [], [], ""
 
     def keep_section(self, section_id: str, ids: list[str], texts: list[str]) -> None:
         """Keep the section's block (each entry's id, starting with the section's id and

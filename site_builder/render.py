@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import stat
+import weakref
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -140,14 +141,20 @@ _FRAGMENT_INPUTS = frozenset({"entry", "section", "info", "numbers", "sections_b
                               "metrics", "anchors"})
 
 
+_CACHEABLE: weakref.WeakKeyDictionary[Any, dict[str, bool]] = weakref.WeakKeyDictionary()
+
+
 def _cacheable(env: Any, name: str) -> bool:
     """Whether the template's output depends only on :data:`_FRAGMENT_INPUTS` (a user's
     template that reads more, or includes another, is rendered every time)."""
     import jinja2.meta
 
-    ast = env.parse(env.loader.get_source(env, name)[0])
-    return (not any(True for _ in jinja2.meta.find_referenced_templates(ast))
-            and jinja2.meta.find_undeclared_variables(ast) <= _FRAGMENT_INPUTS)
+    memo = _CACHEABLE.setdefault(env, {})  # each template parsed once per environment
+    if name not in memo:
+        ast = env.parse(env.loader.get_source(env, name)[0])
+        memo[name] = (not any(True for _ in jinja2.meta.find_referenced_templates(ast))
+                      and jinja2.meta.find_undeclared_variables(ast) <= _FRAGMENT_INPUTS)
+    return memo[name]
 
 
 def _tidy(text: str) -> str:
@@ -230,11 +237,9 @@ def _section_renderer(env: Any, fragments: Fragments | None, slots: list[str] | 
         ids = [f"{sid}\0{ENTRY_TEMPLATES[e.paper.category != section.id]}\0{e.key}\0"
                f"{e.path}\0{fragments.paper_digest(e.path, e.paper) or record_digest(e.paper)}"
                for e in entries]
-        stored = fragments.section(sid)
-        if [i for i, _ in stored] == ids:
-            text = "".join([t for _, t in stored])
-        else:
-            old = dict(stored)
+        stored_ids, lengths, text = fragments.section(sid)
+        if stored_ids != ids:
+            old = fragments.split(stored_ids, lengths, text)
             pieces = []
             tidy = True
             for entry, i in zip(entries, ids, strict=True):
