@@ -39,7 +39,7 @@ import sys
 import zlib
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, AnyStr
 
 from .errors import Problem, UsageError
 from .kinds import Kind, max_year
@@ -611,7 +611,8 @@ class Fragments:
 
     A section's whole block of entries (the template's ``section_entries``) is kept too,
     one file per section with each entry's id (:meth:`section`): an unchanged section is
-    one read of its text, and a changed one renders only its new entries."""
+    one read of its text, and a changed one renders only its new entries.  (A file's
+    lengths count characters in a shard, bytes in a section's block.)"""
 
     SHARDS = "0123456789abcdef"
 
@@ -624,7 +625,7 @@ class Fragments:
         self.used: dict[str, dict[str, str]] = {s: {} for s in self.SHARDS}
         self._rendered: set[str] = set()  # shards with a new fragment
         self.rendered: list[str] = []  # the ids of the entries this run rendered
-        self._sections: dict[str, tuple[list[str], list[int], str]] = {}  # new blocks
+        self._sections: dict[str, tuple[list[str], list[int], bytes]] = {}  # new blocks
         self._seen: set[str] = set()  # the sections asked for
 
     @classmethod
@@ -640,17 +641,20 @@ class Fragments:
             self._stored = {s: {} for s in self.SHARDS}
             for shard in self.SHARDS:
                 with contextlib.suppress(OSError, ValueError, _Bad):
-                    self._stored[shard] = self.split(*self._read(self._file(shard), shard))
+                    ids, lengths, raw = self._read(self._file(shard), shard)
+                    text = raw.decode("utf-8")
+                    if sum(lengths) == len(text):  # in characters
+                        self._stored[shard] = self.split(ids, lengths, text)
         return self._stored
 
-    def _read(self, path: Path, prefix: str | None) -> tuple[list[str], list[int], str]:
-        """A file's fragments: their ids, lengths and text, one after the other.  The
-        file is a line of JSON (format, key, and each fragment's id and length) followed
-        by the text: reading it is decoding its bytes, where JSON would unescape every
-        fragment.  ``prefix``: what every id starts with."""
+    def _read(self, path: Path, prefix: str) -> tuple[list[str], list[int], bytes]:
+        """A file's fragments: their ids, lengths and text (UTF-8), one after the other.
+        The file is a line of JSON (format, key, and each fragment's id and length)
+        followed by the text: reading it is reading its bytes, where JSON would unescape
+        every fragment.  ``prefix``: what every id starts with."""
         with open(path, "rb") as fh:
             head = json.loads(fh.readline())
-            text = fh.read().decode("utf-8")
+            raw = fh.read()
         if not (type(head) is dict and head.get("format") == FORMAT
                 and head.get("key") == self.key and type(head.get("fragments")) is list):
             raise _Bad
@@ -663,13 +667,12 @@ class Fragments:
                 raise _Bad
             ids.append(item[0])
             lengths.append(item[1])
-        if sum(lengths) != len(text):
-            raise _Bad
-        return ids, lengths, text
+        return ids, lengths, raw
 
     @staticmethod
-    def split(ids: list[str], lengths: list[int], text: str) -> dict[str, str]:
-        """Each fragment's text by its id (what :meth:`_read` gives)."""
+    def split(ids: list[str], lengths: list[int], text: AnyStr) -> dict[str, AnyStr]:
+        """Each fragment's text by its id (what :meth:`_read` gives, the text decoded
+        when the lengths count characters)."""
         found = {}
         at = 0
         for key, n in zip(ids, lengths, strict=True):
@@ -684,21 +687,23 @@ class Fragments:
         name = hashlib.blake2b(section_id.encode(), digest_size=8).hexdigest()
         return self.path.with_name(f"{self.path.name}.section.{name}.txt")
 
-    def section(self, section_id: str) -> tuple[list[str], list[int], str]:
+    def section(self, section_id: str) -> tuple[list[str], list[int], bytes]:
         """The entries of the section's block as last kept (:meth:`keep_section`): their
-        ids, lengths and text; none when its file is missing or not to be trusted (then
-        each entry is rendered again)."""
+        ids, lengths and text, in UTF-8 bytes (a README of long abstracts is 20 MB: as
+        text with a single emoji, four bytes a character); none when its file is missing
+        or not to be trusted (then each entry is rendered again)."""
         self._seen.add(section_id)
         try:
             # The section's id and a NUL begin each entry's id.
-            return self._read(self._section_file(section_id), f"{section_id}\0")
+            ids, lengths, raw = self._read(self._section_file(section_id), f"{section_id}\0")
         except (OSError, ValueError, _Bad):
-            return [], [], ""
+            return [], [], b""
+        return (ids, lengths, raw) if sum(lengths) == len(raw) else ([], [], b"")
 
-    def keep_section(self, section_id: str, ids: list[str], texts: list[str]) -> None:
+    def keep_section(self, section_id: str, ids: list[str], texts: list[bytes]) -> None:
         """Keep the section's block (each entry's id, starting with the section's id and
-        a NUL, and text) to be written by :meth:`save`."""
-        self._sections[section_id] = (ids, [len(t) for t in texts], "".join(texts))
+        a NUL, and UTF-8 text) to be written by :meth:`save`."""
+        self._sections[section_id] = (ids, [len(t) for t in texts], b"".join(texts))
 
     @staticmethod
     def entry_key(*parts: object) -> str:
@@ -751,7 +756,7 @@ class Fragments:
             if shard not in self._rendered and used.keys() == self._stored[shard].keys():
                 continue
             self._write(self._file(shard), list(used), [len(v) for v in used.values()],
-                        "".join(used.values()))
+                        "".join(used.values()).encode("utf-8"))
         for section_id, (ids, lengths, text) in self._sections.items():
             self._write(self._section_file(section_id), ids, lengths, text)
         if self._seen:
@@ -761,10 +766,10 @@ class Fragments:
                     if path.name not in keep:
                         path.unlink()
 
-    def _write(self, path: Path, ids: list[str], lengths: list[int], text: str) -> None:
+    def _write(self, path: Path, ids: list[str], lengths: list[int], raw: bytes) -> None:
         from .fsio import FileError, write_atomic
 
         head = json.dumps({"format": FORMAT, "key": self.key,
                            "fragments": [list(p) for p in zip(ids, lengths, strict=True)]})
         with contextlib.suppress(OSError, FileError):
-            write_atomic(path, head + "\n" + text)
+            write_atomic(path, head.encode() + b"\n" + raw)

@@ -15,7 +15,7 @@ from ..errors import Problem, SiteBuilderError
 from ..fsio import FileError, read_regular, read_text, shown, write_atomic
 from ..load import LIST_FILE, METRICS_FILE
 from ..model import PaperList
-from ..render import BUNDLED_TEMPLATES, README_MARKER, render_readme
+from ..render import BUNDLED_TEMPLATES, README_MARKER, readme_bytes
 
 
 class OutOfDate(SiteBuilderError):
@@ -67,12 +67,11 @@ def readme(papers: Path, out: Path, templates: Path | None = None, *,
     fragments = None if rendering is None else cache.Fragments.open(papers, rendering,
                                                                      stats.records)
     with stats.stage("render"), paused_gc():
-        text = render_readme(plist, templates, metrics, fragments)
+        data = readme_bytes(plist, templates, metrics, fragments)
     if fragments is not None:
         with stats.stage("cache write"):
             fragments.save()
     warnings = cache.encode_problems(list(plist.warnings))
-    data = text.encode("utf-8")  # once, for the file and its digest
     digest = cache.bytes_digest(data)
     if check_only:
         if digest != known:
@@ -81,7 +80,8 @@ def readme(papers: Path, out: Path, templates: Path | None = None, *,
             if memo is not None:
                 cache.remember(papers, _output_name(out), memo, digest,
                                {"warnings": warnings})
-            diff = difflib.unified_diff((current or "").splitlines(), text.splitlines(),
+            diff = difflib.unified_diff((current or "").splitlines(),
+                                        data.decode("utf-8").splitlines(),
                                         str(out), f"{out} (rendered)", lineterm="", n=1)
             lines = list(diff)[:60]
             raise OutOfDate(f"{out} is out of date — run 'site-builder readme' and commit "
