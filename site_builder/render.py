@@ -208,7 +208,8 @@ def _entry_renderer(env: Any, fragments: Fragments | None, slots: list[str] | No
     return paper_entry
 
 
-def _section_renderer(env: Any, fragments: Fragments | None, blocks: list[bytes] | None,
+def _section_renderer(env: Any, fragments: Fragments | None,
+                      blocks: list[bytes | memoryview] | None,
                       paper_entry: Any, entries_by_section: Mapping[str | None, list[Entry]]
                       ) -> Any:
     """``section_entries(section)`` for the README template: the section's entries, each
@@ -255,11 +256,13 @@ def _section_renderer(env: Any, fragments: Fragments | None, blocks: list[bytes]
             if not tidy:
                 return block.decode("utf-8")
             fragments.keep_section(sid, ids, pieces)
-        body = block[1:].rstrip(b"\n")
-        if blocks is None or not body:
+        end = len(block)
+        while end > 1 and block[end - 1] == 10:  # "\n"
+            end -= 1
+        if blocks is None or end <= 1:
             return block.decode("utf-8")
-        blocks.append(body)
-        return f"\n\0b{len(blocks) - 1}\0{block[1 + len(body):].decode()}"
+        blocks.append(memoryview(block)[1:end])  # not copied before the final join
+        return f"\n\0b{len(blocks) - 1}\0{block[end:].decode()}"
 
     return section_entries
 
@@ -294,7 +297,7 @@ def readme_bytes(plist: PaperList, templates: Path | None = None,
     from .stats import charts
 
     slots: list[str] | None = None if fragments is None else []
-    blocks: list[bytes] | None = None if fragments is None else []
+    blocks: list[bytes | memoryview] | None = None if fragments is None else []
     env = environment(templates)
     env.globals["paper_entry"] = _entry_renderer(env, fragments, slots)
     entries_by_section = {s.id: e for s, e in plist.grouped()}
@@ -319,7 +322,7 @@ def readme_bytes(plist: PaperList, templates: Path | None = None,
                              if p[:1] == "b" else slots[int(p)].encode("utf-8")
                              for n, p in enumerate(pieces)])
         else:
-            pieces[1::2] = [blocks[int(m[1:])].decode("utf-8") if m[:1] == "b"
+            pieces[1::2] = [bytes(blocks[int(m[1:])]).decode("utf-8") if m[:1] == "b"
                             else slots[int(m)] for m in marks]
             data = _tidy("".join(pieces)).encode("utf-8")
     else:
