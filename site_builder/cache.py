@@ -397,18 +397,23 @@ class Store:
                 raise _Bad
             paper = None if summary is None or record is None else \
                 self._stored_paper(key, summary, record)
-            result = (paper, [_decode_problem(shown, p) for p in problems])
-            if len(keys) % 2 or not all(type(k) is str for k in keys):
+            result = (paper, [_decode_problem(shown, p) for p in problems] if problems
+                      else [])
+            if len(keys) % 2 or not set(map(type, keys)) <= {str}:
                 raise _Bad
-            pairs = list(zip(keys[::2], keys[1::2], strict=True))
+            pairs = list(zip(*[iter(keys)] * 2))  # field, value, field, value, ...
         except _Bad:
             return None
-        if digest is not None and not self.racy(sig):  # settled now: no hash needed
-            raw = [stored, None, *raw[2:]]
+        if digest is not None:
+            if self.racy(sig):
+                return self._keep(key, Entry(sig, digest, shown, result, record, pairs, raw))
+            raw = [stored, None, *raw[2:]]  # settled now: no hash needed
             self._dirty.add(_shard(key))
-        self.entries[key] = Entry(sig, digest if self.racy(sig) else None, shown, result,
-                                  record, pairs, raw)
-        return result
+        return self._keep(key, Entry(sig, None, shown, result, record, pairs, raw))
+
+    def _keep(self, key: str, entry: Entry) -> Result:
+        self.entries[key] = entry
+        return entry.result
 
     def _stored_paper(self, key: str, summary: Any, record: str) -> StoredPaper:
         if type(summary) is not list or len(summary) != len(_SUMMARY):
@@ -416,7 +421,7 @@ class Store:
         title, venue, year, category, also_in = summary
         if not (type(title) is str and type(venue) is str and type(year) is int
                 and type(category) is str and type(also_in) is list
-                and all(type(v) is str for v in also_in)):
+                and (not also_in or set(map(type, also_in)) <= {str})):
             raise _Bad
         paper = object.__new__(StoredPaper)
         paper.__dict__.update(title=title, venue=venue, year=year, category=category,
