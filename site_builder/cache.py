@@ -401,7 +401,8 @@ class Store:
                       else [])
             if len(keys) % 2 or not set(map(type, keys)) <= {str}:
                 raise _Bad
-            pairs = list(zip(*[iter(keys)] * 2))  # field, value, field, value, ...
+            flat = iter(keys)  # field, value, field, value, ...
+            pairs = list(zip(flat, flat, strict=True))
         except _Bad:
             return None
         if digest is not None:

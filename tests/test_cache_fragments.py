@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -198,3 +199,80 @@ def test_entries_anywhere_on_a_line_give_the_cold_readme(
         warm, cold = warm_and_cold(papers, templates)
         assert warm == cold
         assert readme_line.strip() == "{{ paper_entry(entry, section) }}" or ">" in warm
+
+
+def section_files() -> list[Path]:
+    return sorted(cache.cache_dir().glob("*.fragments.section.*.txt"))
+
+
+def test_an_unchanged_section_is_read_whole(papers: Path, rendered: list[str]) -> None:
+    """One edited record: its section's block takes its other entries from the cache, the
+    other sections' blocks are read as they are (no entry rendered, none rewritten)."""
+    assert_renders(papers, rendered, None)
+    before = {p: p.read_bytes() for p in section_files()}
+    assert len(before) == 3  # reconstruction, vision-language-models, benchmarks
+    target = papers / "guo2025-dinomaly.yaml"
+    target.write_text(target.read_text(encoding="utf-8").replace(
+        "title: 'Dinomaly:", "title: 'Dinomaly (edited):"), encoding="utf-8")
+    assert_renders(papers, rendered, 1)
+    assert rendered[0].startswith("reconstruction\0") and "guo2025-dinomaly" in rendered[0]
+    after = {p: p.read_bytes() for p in section_files()}
+    assert after.keys() == before.keys()
+    assert [p for p in after if after[p] != before[p]] == \
+        [p for p in after if b"guo2025-dinomaly" in after[p]]
+
+
+def test_a_moved_paper_updates_both_sections(papers: Path, rendered: list[str]) -> None:
+    assert_renders(papers, rendered, None)
+    target = papers / "guo2025-dinomaly.yaml"
+    target.write_text(target.read_text(encoding="utf-8").replace(
+        "category: reconstruction", "category: benchmarks"), encoding="utf-8")
+    assert_renders(papers, rendered, 1)
+    assert rendered[0].startswith("benchmarks\0")
+    warm = warm_and_cold(papers)[0]
+    benchmarks = warm[warm.index("## 3. Benchmarks"):warm.index("## 🥰")]
+    reconstruction = warm[warm.index("## 1. Reconstruction"):warm.index("## 2. ")]
+    assert "Dinomaly" in benchmarks and "Dinomaly" not in reconstruction
+    # ... and back: both blocks change again, and the entry was kept in neither.
+    target.write_text(target.read_text(encoding="utf-8").replace(
+        "category: benchmarks", "category: reconstruction"), encoding="utf-8")
+    assert_renders(papers, rendered, 1)
+
+
+@pytest.mark.parametrize("damage", [
+    lambda raw: raw[:-10],  # truncated: the lengths do not add up
+    lambda raw: raw.replace(b'"format": ', b'"format": 9', 1),
+    lambda raw: b"\xff" + raw,
+    lambda raw: raw.split(b"\n", 1)[1],  # no head
+])
+def test_a_corrupt_section_block_renders_that_section(
+        papers: Path, rendered: list[str], damage: Any) -> None:
+    assert_renders(papers, rendered, None)
+    block = next(p for p in section_files() if b"guo2025-dinomaly" in p.read_bytes())
+    block.write_bytes(damage(block.read_bytes()))
+    assert_renders(papers, rendered, 2)  # the two papers of "reconstruction"
+    assert all(i.startswith("reconstruction\0") for i in rendered)
+
+
+def test_another_sections_block_is_not_taken(papers: Path, rendered: list[str]) -> None:
+    """A block copied over another section's file (same key, other ids) is ignored."""
+    assert_renders(papers, rendered, None)
+    files = section_files()
+    files[1].write_bytes(files[0].read_bytes())
+    assert_renders(papers, rendered, 2)
+
+
+def test_a_section_gone_drops_its_block(papers: Path, rendered: list[str]) -> None:
+    """A section emptied keeps an empty block; one taken out of the list loses its file."""
+    assert_renders(papers, rendered, None)
+    assert len(section_files()) == 3
+    (papers / "bao2024-bmad.yaml").unlink()  # the only paper of "benchmarks"
+    assert_renders(papers, rendered, 0)
+    assert len(section_files()) == 3
+    listed = papers / "_list.yaml"
+    text = listed.read_text(encoding="utf-8")
+    assert "- title: Benchmarks\n  id: benchmarks\n" in text
+    listed.write_text(text.replace("- title: Benchmarks\n  id: benchmarks\n", ""),
+                      encoding="utf-8")
+    assert_renders(papers, rendered, None)  # a new list file: every entry again
+    assert len(section_files()) == 2
