@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import stat
 import weakref
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -227,19 +227,26 @@ def _section_renderer(env: Any, fragments: Fragments | None,
     from .cache import record_digest
 
     plain = _entry_renderer(env, None, None)
-    cached = fragments is not None and all(_cacheable(env, name) for name in ENTRY_TEMPLATES)
+
+    def loop(context: Any, section: Section) -> str:
+        return "".join(["\n" + paper_entry(context, e, section)
+                        for e in entries_by_section[section.id]])
 
     @jinja2.pass_context
     def section_entries(context: Any, section: Section) -> str:
         entries = entries_by_section[section.id]
-        if fragments is None or not cached:
-            return "".join(["\n" + paper_entry(context, e, section) for e in entries])
+        if fragments is None:
+            return loop(context, section)
         sid = str(section.id)
         ids = [f"{sid}\0{ENTRY_TEMPLATES[e.paper.category != section.id]}\0{e.key}\0"
                f"{e.path}\0{fragments.paper_digest(e.path, e.paper) or record_digest(e.paper)}"
                for e in entries]
+        # A block kept under this key was made with these very templates, so they were
+        # cacheable then and are now: only a block to make asks (which parses them).
         stored_ids, lengths, block = fragments.section(sid)
         if stored_ids != ids:
+            if not all(_cacheable(env, name) for name in ENTRY_TEMPLATES):
+                return loop(context, section)
             old = fragments.split(stored_ids, lengths, block)
             pieces = []
             tidy = True
@@ -265,6 +272,23 @@ def _section_renderer(env: Any, fragments: Fragments | None,
         return f"\n\0b{len(blocks) - 1}\0{block[end:].decode()}"
 
     return section_entries
+
+
+def _on_first_call(make: Callable[[], Any]) -> Any:
+    """A template global made by ``make`` when a template first calls it (making
+    ``paper_entry`` parses the entry templates: with every section's block cached, no
+    template calls it)."""
+    import jinja2
+
+    made: list[Any] = []
+
+    @jinja2.pass_context
+    def call(context: Any, *args: Any) -> Any:
+        if not made:
+            made.append(make())
+        return made[0](context, *args)
+
+    return call
 
 
 def render_readme(plist: PaperList, templates: Path | None = None,
@@ -299,7 +323,8 @@ def readme_bytes(plist: PaperList, templates: Path | None = None,
     slots: list[str] | None = None if fragments is None else []
     blocks: list[bytes | memoryview] | None = None if fragments is None else []
     env = environment(templates)
-    env.globals["paper_entry"] = _entry_renderer(env, fragments, slots)
+    env.globals["paper_entry"] = _on_first_call(
+        lambda: _entry_renderer(env, fragments, slots))
     entries_by_section = {s.id: e for s, e in plist.grouped()}
     env.globals["section_entries"] = _section_renderer(env, fragments, blocks,
                                                        env.globals["paper_entry"],
