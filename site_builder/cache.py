@@ -46,7 +46,7 @@ from .model import Paper
 
 TYPE_CHECKING = False  # typing is for type checkers only: importing it costs every run
 if TYPE_CHECKING:
-    from typing import Any
+    from typing import Any, AnyStr
 
 Keys = list[tuple[str, str]]  # a record's duplicate keys (crosscheck.duplicate_keys)
 
@@ -115,8 +115,12 @@ def text_digest(text: str) -> str:
 
 
 def bytes_digest(raw: bytes) -> str:
-    """:func:`text_digest` of the UTF-8 text ``raw`` holds, without decoding it."""
-    return blake2b(raw, digest_size=16).hexdigest()
+    """:func:`text_digest` of the UTF-8 text ``raw`` holds, without decoding it.  SHA-256
+    (cut to 128 bits): with the CPU's SHA instructions it hashes a 20 MB README in a
+    third of BLAKE2's time (hashlib, and OpenSSL with it, loaded only when a run hashes)."""
+    import hashlib
+
+    return hashlib.sha256(raw).hexdigest()[:32]
 
 
 def _file_digest(path: Path) -> str | None:
@@ -398,18 +402,24 @@ class Store:
                 raise _Bad
             paper = None if summary is None or record is None else \
                 self._stored_paper(key, summary, record)
-            result = (paper, [_decode_problem(shown, p) for p in problems])
-            if len(keys) % 2 or not all(type(k) is str for k in keys):
+            result = (paper, [_decode_problem(shown, p) for p in problems] if problems
+                      else [])
+            if len(keys) % 2 or not set(map(type, keys)) <= {str}:
                 raise _Bad
-            pairs = list(zip(keys[::2], keys[1::2], strict=True))
+            flat = iter(keys)  # field, value, field, value, ...
+            pairs = list(zip(flat, flat, strict=True))
         except _Bad:
             return None
-        if digest is not None and not self.racy(sig):  # settled now: no hash needed
-            raw = [stored, None, *raw[2:]]
+        if digest is not None:
+            if self.racy(sig):
+                return self._keep(key, Entry(sig, digest, shown, result, record, pairs, raw))
+            raw = [stored, None, *raw[2:]]  # settled now: no hash needed
             self._dirty.add(_shard(key))
-        self.entries[key] = Entry(sig, digest if self.racy(sig) else None, shown, result,
-                                  record, pairs, raw)
-        return result
+        return self._keep(key, Entry(sig, None, shown, result, record, pairs, raw))
+
+    def _keep(self, key: str, entry: Entry) -> Result:
+        self.entries[key] = entry
+        return entry.result
 
     def _stored_paper(self, key: str, summary: Any, record: str) -> StoredPaper:
         if type(summary) is not list or len(summary) != len(_SUMMARY):
@@ -417,7 +427,7 @@ class Store:
         title, venue, year, category, also_in = summary
         if not (type(title) is str and type(venue) is str and type(year) is int
                 and type(category) is str and type(also_in) is list
-                and all(type(v) is str for v in also_in)):
+                and (not also_in or set(map(type, also_in)) <= {str})):
             raise _Bad
         paper = object.__new__(StoredPaper)
         paper.__dict__.update(title=title, venue=venue, year=year, category=category,
@@ -538,15 +548,17 @@ def _outputs_file(papers_dir: Path) -> Path:
     return cache_file(papers_dir).with_suffix(".outputs.json")
 
 
-def recalled(papers_dir: Path, name: str, key: str) -> tuple[str, Any] | None:
-    """The digest of the text output ``name`` had when it was made from inputs ``key``,
-    and what else was remembered with it (see :func:`remember`)."""
+def recalled(papers_dir: Path, name: str, key: str | None) -> tuple[str, Any] | None:
+    """The digest of the text output ``name`` had when it was made from inputs ``key``
+    (None: whatever inputs it was last made from), and what else was remembered with it
+    (see :func:`remember`)."""
     try:
         data = json.loads(_outputs_file(papers_dir).read_bytes())
         found = data["outputs"][name] if data["format"] == FORMAT else None
     except (OSError, ValueError, KeyError, TypeError):
         return None
-    if type(found) is list and len(found) == 3 and found[0] == key and type(found[1]) is str:
+    if type(found) is list and len(found) == 3 and (key is None or found[0] == key) \
+            and type(found[1]) is str:
         return found[1], found[2]
     return None
 
@@ -608,7 +620,12 @@ class Fragments:
     README is rendered with: anything else gives an empty store); each fragment is found
     by a digest of what the entry template is given (the entry itself and its section).
     They are stored in :data:`SHARDS` files by their digest's first character, so that
-    one changed entry rewrites a sixteenth of them."""
+    one changed entry rewrites a sixteenth of them; they are read on first use.
+
+    A section's whole block of entries (the template's ``section_entries``) is kept too,
+    one file per section with each entry's id (:meth:`section`): an unchanged section is
+    one read of its text, and a changed one renders only its new entries.  (A file's
+    lengths count characters in a shard, bytes in a section's block.)"""
 
     SHARDS = "0123456789abcdef"
 
@@ -617,46 +634,89 @@ class Fragments:
         self.path, self.key = path, key
         # Papers whose digest is known (``checking.Stats.records``): by display path.
         self.records = records or {}
-        self._stored: dict[str, dict[str, str]] = {s: {} for s in self.SHARDS}
+        self._stored: dict[str, dict[str, str]] | None = None  # read on first use
         self.used: dict[str, dict[str, str]] = {s: {} for s in self.SHARDS}
         self._rendered: set[str] = set()  # shards with a new fragment
+        self.rendered: list[str] = []  # the ids of the entries this run rendered
+        self._sections: dict[str, tuple[list[str], list[int], bytes]] = {}  # new blocks
+        self._seen: set[str] = set()  # the sections asked for
 
     @classmethod
     def open(cls, papers_dir: Path, key: str,
              records: Mapping[str, tuple[Paper, str]] | None = None) -> Fragments:
-        """The stored fragments for ``key``; a shard whose file is missing, corrupt, of
-        another format or for another key holds none.  ``records``: see
-        :meth:`paper_digest`."""
-        store = cls(cache_file(papers_dir).with_suffix(".fragments"), key, records)
-        for shard in cls.SHARDS:
-            with contextlib.suppress(OSError, ValueError, _Bad):
-                store._stored[shard] = store._read(shard)
-        return store
+        """The stored fragments for ``key`` (read when first asked for); a file that is
+        missing, corrupt, of another format or for another key holds none.  ``records``:
+        see :meth:`paper_digest`."""
+        return cls(cache_file(papers_dir).with_suffix(".fragments"), key, records)
 
-    def _read(self, shard: str) -> dict[str, str]:
-        """A shard's fragments.  The file is a line of JSON (format, key, and each
-        fragment's key and length) followed by the fragments' text, one after the other:
-        reading it is decoding its bytes, where JSON would unescape every fragment."""
-        with open(self._file(shard), "rb") as fh:
+    def _shards(self) -> dict[str, dict[str, str]]:
+        if self._stored is None:
+            self._stored = {s: {} for s in self.SHARDS}
+            for shard in self.SHARDS:
+                with contextlib.suppress(OSError, ValueError, _Bad):
+                    ids, lengths, raw = self._read(self._file(shard), shard)
+                    text = raw.decode("utf-8")
+                    if sum(lengths) == len(text):  # in characters
+                        self._stored[shard] = self.split(ids, lengths, text)
+        return self._stored
+
+    def _read(self, path: Path, prefix: str) -> tuple[list[str], list[int], bytes]:
+        """A file's fragments: their ids, lengths and text (UTF-8), one after the other.
+        The file is a line of JSON (format, key, and each fragment's id and length)
+        followed by the text: reading it is reading its bytes, where JSON would unescape
+        every fragment.  ``prefix``: what every id starts with."""
+        with open(path, "rb") as fh:
             head = json.loads(fh.readline())
-            text = fh.read().decode("utf-8")
+            raw = fh.read()
         if not (type(head) is dict and head.get("format") == FORMAT
                 and head.get("key") == self.key and type(head.get("fragments")) is list):
             raise _Bad
-        found: dict[str, str] = {}
-        at = 0
+        ids: list[str] = []
+        lengths: list[int] = []
         for item in head["fragments"]:
             if not (type(item) is list and len(item) == 2 and type(item[0]) is str
-                    and item[0][:1] == shard and type(item[1]) is int and item[1] >= 0):
+                    and item[0].startswith(prefix) and type(item[1]) is int
+                    and item[1] >= 0):
                 raise _Bad
-            found[item[0]] = text[at:at + item[1]]
-            at += item[1]
-        if at != len(text):
-            raise _Bad
+            ids.append(item[0])
+            lengths.append(item[1])
+        return ids, lengths, raw
+
+    @staticmethod
+    def split(ids: list[str], lengths: list[int], text: AnyStr) -> dict[str, AnyStr]:
+        """Each fragment's text by its id (what :meth:`_read` gives, the text decoded
+        when the lengths count characters)."""
+        found = {}
+        at = 0
+        for key, n in zip(ids, lengths, strict=True):
+            found[key] = text[at:at + n]
+            at += n
         return found
 
     def _file(self, shard: str) -> Path:
         return self.path.with_name(f"{self.path.name}.{shard}.txt")
+
+    def _section_file(self, section_id: str) -> Path:
+        name = blake2b(section_id.encode(), digest_size=8).hexdigest()
+        return self.path.with_name(f"{self.path.name}.section.{name}.txt")
+
+    def section(self, section_id: str) -> tuple[list[str], list[int], bytes]:
+        """The entries of the section's block as last kept (:meth:`keep_section`): their
+        ids, lengths and text, in UTF-8 bytes (a README of long abstracts is 20 MB: as
+        text with a single emoji, four bytes a character); none when its file is missing
+        or not to be trusted (then each entry is rendered again)."""
+        self._seen.add(section_id)
+        try:
+            # The section's id and a NUL begin each entry's id.
+            ids, lengths, raw = self._read(self._section_file(section_id), f"{section_id}\0")
+        except (OSError, ValueError, _Bad):
+            return [], [], b""
+        return (ids, lengths, raw) if sum(lengths) == len(raw) else ([], [], b"")
+
+    def keep_section(self, section_id: str, ids: list[str], texts: list[bytes]) -> None:
+        """Keep the section's block (each entry's id, starting with the section's id and
+        a NUL, and UTF-8 text) to be written by :meth:`save`."""
+        self._sections[section_id] = (ids, [len(t) for t in texts], b"".join(texts))
 
     @staticmethod
     def entry_key(*parts: object) -> str:
@@ -683,25 +743,46 @@ class Fragments:
         return text_digest(f"record\0{name}\0{entry_key}\0{path}\0{section}\0{digest}")
 
     def get(self, key: str) -> str | None:
-        found = self._stored[key[0]].get(key)
+        found = self._shards()[key[0]].get(key)
         if found is not None:
             self.used[key[0]][key] = found
         return found
 
     def put(self, key: str, text: str) -> None:
+        self._shards()
         self.used[key[0]][key] = text
         self._rendered.add(key[0])
+        self.rendered.append(key)
 
     def save(self) -> None:
         """Write the shards that got a new fragment or lost one (the fragments this run
-        used); an unwritable cache is not an error."""
-        from .fsio import FileError, write_atomic
-
+        used), and the sections' blocks that changed; drop the blocks of sections this
+        run did not show (and the single entries, when none was asked for).  An
+        unwritable cache is not an error."""
         for shard in self.SHARDS:
             used = self.used[shard]
+            if self._stored is None:  # no entry asked for: this template shows none
+                if self._seen:
+                    with contextlib.suppress(OSError):
+                        self._file(shard).unlink(missing_ok=True)
+                continue
             if shard not in self._rendered and used.keys() == self._stored[shard].keys():
                 continue
-            head = json.dumps({"format": FORMAT, "key": self.key,
-                               "fragments": [[k, len(v)] for k, v in used.items()]})
-            with contextlib.suppress(OSError, FileError):
-                write_atomic(self._file(shard), head + "\n" + "".join(used.values()))
+            self._write(self._file(shard), list(used), [len(v) for v in used.values()],
+                        "".join(used.values()).encode("utf-8"))
+        for section_id, (ids, lengths, text) in self._sections.items():
+            self._write(self._section_file(section_id), ids, lengths, text)
+        if self._seen:
+            keep = {self._section_file(s).name for s in self._seen}
+            with contextlib.suppress(OSError):
+                for path in self.path.parent.glob(f"{self.path.name}.section.*.txt"):
+                    if path.name not in keep:
+                        path.unlink()
+
+    def _write(self, path: Path, ids: list[str], lengths: list[int], raw: bytes) -> None:
+        from .fsio import FileError, write_atomic
+
+        head = json.dumps({"format": FORMAT, "key": self.key,
+                           "fragments": [list(p) for p in zip(ids, lengths, strict=True)]})
+        with contextlib.suppress(OSError, FileError):
+            write_atomic(path, head.encode() + b"\n" + raw)

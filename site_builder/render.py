@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Mapping
+import weakref
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from .cache import Fragments
@@ -143,14 +144,20 @@ _FRAGMENT_INPUTS = frozenset({"entry", "section", "info", "numbers", "sections_b
                               "metrics", "anchors"})
 
 
+_CACHEABLE: weakref.WeakKeyDictionary[Any, dict[str, bool]] = weakref.WeakKeyDictionary()
+
+
 def _cacheable(env: Any, name: str) -> bool:
     """Whether the template's output depends only on :data:`_FRAGMENT_INPUTS` (a user's
     template that reads more, or includes another, is rendered every time)."""
     import jinja2.meta
 
-    ast = env.parse(env.loader.get_source(env, name)[0])
-    return (not any(True for _ in jinja2.meta.find_referenced_templates(ast))
-            and jinja2.meta.find_undeclared_variables(ast) <= _FRAGMENT_INPUTS)
+    memo = _CACHEABLE.setdefault(env, {})  # each template parsed once per environment
+    if name not in memo:
+        ast = env.parse(env.loader.get_source(env, name)[0])
+        memo[name] = (not any(True for _ in jinja2.meta.find_referenced_templates(ast))
+                      and jinja2.meta.find_undeclared_variables(ast) <= _FRAGMENT_INPUTS)
+    return memo[name]
 
 
 def _tidy(text: str) -> str:
@@ -204,10 +211,100 @@ def _entry_renderer(env: Any, fragments: Fragments | None, slots: list[str] | No
     return paper_entry
 
 
+def _section_renderer(env: Any, fragments: Fragments | None,
+                      blocks: list[bytes | memoryview] | None,
+                      paper_entry: Any, entries_by_section: Mapping[str | None, list[Entry]]
+                      ) -> Any:
+    """``section_entries(section)`` for the README template: the section's entries, each
+    after an empty line — what ``{% for entry in entries_by_section[section.id] %}`` with
+    ``\n{{ paper_entry(entry, section) }}`` in its body gives.
+
+    With ``fragments``, the block is kept whole (:meth:`Fragments.section`): a section
+    whose entries are those it held last time (the same records, in the same order) is
+    one read of its bytes, with no entry rendered or looked up; in another, only the new
+    entries are rendered.  A block all of whose entries are tidy (:func:`_tidy`) is kept,
+    and with ``blocks`` is appended there (UTF-8, without its first and last line
+    breaks) and stands in the output as ``\0bn\0`` (see :func:`render_readme`)."""
+    import jinja2
+
+    from .cache import record_digest
+
+    plain = _entry_renderer(env, None, None)
+
+    def loop(context: Any, section: Section) -> str:
+        return "".join(["\n" + paper_entry(context, e, section)
+                        for e in entries_by_section[section.id]])
+
+    @jinja2.pass_context
+    def section_entries(context: Any, section: Section) -> str:
+        entries = entries_by_section[section.id]
+        if fragments is None:
+            return loop(context, section)
+        sid = str(section.id)
+        ids = [f"{sid}\0{ENTRY_TEMPLATES[e.paper.category != section.id]}\0{e.key}\0"
+               f"{e.path}\0{fragments.paper_digest(e.path, e.paper) or record_digest(e.paper)}"
+               for e in entries]
+        # A block kept under this key was made with these very templates, so they were
+        # cacheable then and are now: only a block to make asks (which parses them).
+        stored_ids, lengths, block = fragments.section(sid)
+        if stored_ids != ids:
+            if not all(_cacheable(env, name) for name in ENTRY_TEMPLATES):
+                return loop(context, section)
+            old = fragments.split(stored_ids, lengths, block)
+            pieces = []
+            tidy = True
+            for entry, i in zip(entries, ids, strict=True):
+                piece = old.get(i)
+                if piece is None:
+                    text = "\n" + plain(context, entry, section)
+                    body = text.rstrip("\n")
+                    tidy = tidy and _tidy(body) == body
+                    piece = text.encode("utf-8")
+                    fragments.rendered.append(i)
+                pieces.append(piece)
+            block = b"".join(pieces)
+            if not tidy:
+                return block.decode("utf-8")
+            fragments.keep_section(sid, ids, pieces)
+        end = len(block)
+        while end > 1 and block[end - 1] == 10:  # "\n"
+            end -= 1
+        if blocks is None or end <= 1:
+            return block.decode("utf-8")
+        blocks.append(memoryview(block)[1:end])  # not copied before the final join
+        return f"\n\0b{len(blocks) - 1}\0{block[end:].decode()}"
+
+    return section_entries
+
+
+def _on_first_call(make: Callable[[], Any]) -> Any:
+    """A template global made by ``make`` when a template first calls it (making
+    ``paper_entry`` parses the entry templates: with every section's block cached, no
+    template calls it)."""
+    import jinja2
+
+    made: list[Any] = []
+
+    @jinja2.pass_context
+    def call(context: Any, *args: Any) -> Any:
+        if not made:
+            made.append(make())
+        return made[0](context, *args)
+
+    return call
+
+
 def render_readme(plist: PaperList, templates: Path | None = None,
                   metrics: Mapping[str, Any] | None = None,
                   fragments: Fragments | None = None) -> str:
-    """The README in the list's established format.
+    """:func:`readme_bytes` as text."""
+    return readme_bytes(plist, templates, metrics, fragments).decode("utf-8")
+
+
+def readme_bytes(plist: PaperList, templates: Path | None = None,
+                 metrics: Mapping[str, Any] | None = None,
+                 fragments: Fragments | None = None) -> bytes:
+    """The README in the list's established format, in UTF-8.
 
     It ends with the bundled template's ``<!-- generated by site-builder ... -->`` comment
     (invisible on GitHub), which is what lets a later run replace the file; a user
@@ -219,39 +316,50 @@ def render_readme(plist: PaperList, templates: Path | None = None,
 
     Every line of the output is made tidy (:func:`_tidy`).  With ``fragments``, tidy
     entries are left out of that pass, which otherwise walks every line of every
-    abstract: each stands in the template's output as a line of its own ``\0n\0``, and
-    comes back after it.  Where a template puts an entry elsewhere on a line, the
+    abstract: each (or each section's block of them) stands in the template's output as
+    a line of its own ``\0n\0`` (``\0bn\0``), and comes back after it, the blocks as the
+    bytes they were read as.  Where a template puts an entry elsewhere on a line, the
     entries are put back first and the whole text made tidy (as without ``fragments``).
     """
     from .stats import charts
 
     slots: list[str] | None = None if fragments is None else []
+    blocks: list[bytes | memoryview] | None = None if fragments is None else []
     env = environment(templates)
-    env.globals["paper_entry"] = _entry_renderer(env, fragments, slots)
+    env.globals["paper_entry"] = _on_first_call(
+        lambda: _entry_renderer(env, fragments, slots))
+    entries_by_section = {s.id: e for s, e in plist.grouped()}
+    env.globals["section_entries"] = _section_renderer(env, fragments, blocks,
+                                                       env.globals["paper_entry"],
+                                                       entries_by_section)
     text = render_template(
-        env, "readme/README.md.j2", info=plist.info,
-        entries_by_section={s.id: e for s, e in plist.grouped()},
+        env, "readme/README.md.j2", info=plist.info, entries_by_section=entries_by_section,
         sections_by_id={s.id: s for s in plist.paper_sections()}, count=len(plist.entries),
         charts=charts(plist), metrics=metrics or {})
-    if slots:
+    if slots is not None and blocks is not None and (slots or blocks):
         pieces = text.split("\0")
-        if len(pieces) != 2 * len(slots) + 1 or \
-                pieces[1::2] != [str(n) for n in range(len(slots))]:
+        marks = pieces[1::2]
+        if len(pieces) % 2 == 0 or [m for m in marks if m[:1] != "b"] != [
+                str(n) for n in range(len(slots))] or [m for m in marks if m[:1] == "b"] != [
+                f"b{n}" for n in range(len(blocks))]:
             # A NUL of the template's own: the slots cannot be told apart from it.
-            return render_readme(plist, templates, metrics, None)
+            return readme_bytes(plist, templates, metrics, None)
         if _own_lines(pieces[0::2]):
             pieces = _tidy(text).split("\0")  # the slots' lines stay as they are
-            pieces[1::2] = slots
-            text = "".join(pieces)
+            data = b"".join([p.encode("utf-8") if n % 2 == 0 else blocks[int(p[1:])]
+                             if p[:1] == "b" else slots[int(p)].encode("utf-8")
+                             for n, p in enumerate(pieces)])
         else:
-            pieces[1::2] = slots
-            text = _tidy("".join(pieces))
+            pieces[1::2] = [bytes(blocks[int(m[1:])]).decode("utf-8") if m[:1] == "b"
+                            else slots[int(m)] for m in marks]
+            data = _tidy("".join(pieces)).encode("utf-8")
     else:
-        text = _tidy(text)
-    text = text.strip("\n") + "\n"
-    if README_MARKER not in text:
-        text += f"\n{README_MARKER}: edit the records, not this file -->\n"
-    return text
+        data = _tidy(text).encode("utf-8")
+    if data[:1] == b"\n" or not data.endswith(b"\n") or data.endswith(b"\n\n"):
+        data = data.strip(b"\n") + b"\n"
+    if README_MARKER.encode() not in data:
+        data += f"\n{README_MARKER}: edit the records, not this file -->\n".encode()
+    return data
 
 
 def _own_lines(texts: list[str]) -> bool:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -26,15 +27,16 @@ def papers(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def rendered(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The keys of the entries rendered (not taken from the cache) since the last clear."""
+    """The ids of the entries rendered (not taken from the cache) since the last clear,
+    alone (``paper_entry``) or in a section's block (``section_entries``)."""
     keys: list[str] = []
-    put = cache.Fragments.put
+    save = cache.Fragments.save
 
-    def spy(self: cache.Fragments, key: str, text: str) -> None:
-        keys.append(key)
-        put(self, key, text)
+    def spy(self: cache.Fragments) -> None:
+        keys.extend(self.rendered)
+        save(self)
 
-    monkeypatch.setattr(cache.Fragments, "put", spy)
+    monkeypatch.setattr(cache.Fragments, "save", spy)
     return keys
 
 
@@ -145,7 +147,7 @@ def test_entry_keys_tell_every_part_apart() -> None:
     assert key("x", 2) == key("x", 2)
 
 
-@pytest.mark.parametrize("readme_line, entry_text", [
+ENTRY_LINES = [
     # An entry on a line of its own, as the bundled template puts it.
     ("\n{{ paper_entry(entry, section) }}\n", None),
     # An entry within a line: the text around it is made tidy with it.
@@ -156,24 +158,121 @@ def test_entry_keys_tell_every_part_apart() -> None:
     ("\n{{ paper_entry(entry, section) }}\n", "- {{ entry.paper.title|md }}  \r\n  x \v\n"),
     # Entries that start and end with blank lines.
     ("{{ paper_entry(entry, section) }}", "\n\n- {{ entry.paper.title|md }}\n\n\n"),
-])
-def test_entries_anywhere_on_a_line_give_the_cold_readme(
-        papers: Path, rendered: list[str], readme_line: str, entry_text: str | None) -> None:
-    """A warm README leaves the entries out of the pass that makes every line tidy only
-    where that gives the same text: byte for byte the cold README, in every case."""
+    # Entries without a line break at the end.
+    ("{{ paper_entry(entry, section) }}", "- {{ entry.paper.title|md }}"),
+]
+SECTION_LINE = "{{ section_entries(section) }}"
+
+
+def readme_template(papers: Path, line: str, entry_text: str | None,
+                    loop: bool) -> Path:
+    """Templates whose README.md.j2 is the bundled one with the section's entries given
+    by ``line``: as the body of a loop over the entries (``loop``), or with
+    ``section_entries(section)`` in place of ``paper_entry(entry, section)``; and whose
+    entry templates are ``entry_text`` (None: the bundled ones)."""
     templates = papers.parent / "templates"
-    (templates / "readme").mkdir(parents=True)
+    (templates / "readme").mkdir(parents=True, exist_ok=True)
     bundled = Path(site_builder.__file__).parent / "templates" / "readme"
     text = (bundled / "README.md.j2").read_text(encoding="utf-8")
-    old = "\n{{ paper_entry(entry, section) }}"
-    assert old in text
-    (templates / "readme" / "README.md.j2").write_text(
-        text.replace(old + text[text.index(old) + len(old):].split("\n")[0] + "\n",
-                     readme_line), encoding="utf-8")
+    old = text[text.index("\n" + SECTION_LINE):]
+    old = old[:old.index("\n", 1) + 1]
+    body = "{% for entry in entries_by_section[section.id] %}" + line + "{% endfor %}" \
+        if loop else line.replace("paper_entry(entry, section)", "section_entries(section)")
+    (templates / "readme" / "README.md.j2").write_text(text.replace(old, "\n" + body),
+                                                       encoding="utf-8")
     if entry_text is not None:
         for name in ("entry.md.j2", "cross_listed.md.j2"):
             (templates / "readme" / name).write_text(entry_text, encoding="utf-8")
+    return templates
+
+
+@pytest.mark.parametrize("loop", [True, False], ids=["paper_entry", "section_entries"])
+@pytest.mark.parametrize("readme_line, entry_text", ENTRY_LINES)
+def test_entries_anywhere_on_a_line_give_the_cold_readme(
+        papers: Path, rendered: list[str], readme_line: str, entry_text: str | None,
+        loop: bool) -> None:
+    """A warm README leaves the entries out of the pass that makes every line tidy only
+    where that gives the same text: byte for byte the cold README, in every case, with
+    entries rendered one by one or a section's block at a time."""
+    templates = readme_template(papers, readme_line, entry_text, loop)
     for _ in range(2):  # cold fragments, then warm ones
         warm, cold = warm_and_cold(papers, templates)
         assert warm == cold
         assert readme_line.strip() == "{{ paper_entry(entry, section) }}" or ">" in warm
+
+
+def section_files() -> list[Path]:
+    return sorted(cache.cache_dir().glob("*.fragments.section.*.txt"))
+
+
+def test_an_unchanged_section_is_read_whole(papers: Path, rendered: list[str]) -> None:
+    """One edited record: its section's block takes its other entries from the cache, the
+    other sections' blocks are read as they are (no entry rendered, none rewritten)."""
+    assert_renders(papers, rendered, None)
+    before = {p: p.read_bytes() for p in section_files()}
+    assert len(before) == 3  # reconstruction, vision-language-models, benchmarks
+    target = papers / "guo2025-dinomaly.yaml"
+    target.write_text(target.read_text(encoding="utf-8").replace(
+        "title: 'Dinomaly:", "title: 'Dinomaly (edited):"), encoding="utf-8")
+    assert_renders(papers, rendered, 1)
+    assert rendered[0].startswith("reconstruction\0") and "guo2025-dinomaly" in rendered[0]
+    after = {p: p.read_bytes() for p in section_files()}
+    assert after.keys() == before.keys()
+    assert [p for p in after if after[p] != before[p]] == \
+        [p for p in after if b"guo2025-dinomaly" in after[p]]
+
+
+def test_a_moved_paper_updates_both_sections(papers: Path, rendered: list[str]) -> None:
+    assert_renders(papers, rendered, None)
+    target = papers / "guo2025-dinomaly.yaml"
+    target.write_text(target.read_text(encoding="utf-8").replace(
+        "category: reconstruction", "category: benchmarks"), encoding="utf-8")
+    assert_renders(papers, rendered, 1)
+    assert rendered[0].startswith("benchmarks\0")
+    warm = warm_and_cold(papers)[0]
+    benchmarks = warm[warm.index("## 3. Benchmarks"):warm.index("## 🥰")]
+    reconstruction = warm[warm.index("## 1. Reconstruction"):warm.index("## 2. ")]
+    assert "Dinomaly" in benchmarks and "Dinomaly" not in reconstruction
+    # ... and back: both blocks change again, and the entry was kept in neither.
+    target.write_text(target.read_text(encoding="utf-8").replace(
+        "category: benchmarks", "category: reconstruction"), encoding="utf-8")
+    assert_renders(papers, rendered, 1)
+
+
+@pytest.mark.parametrize("damage", [
+    lambda raw: raw[:-10],  # truncated: the lengths do not add up
+    lambda raw: raw.replace(b'"format": ', b'"format": 9', 1),
+    lambda raw: b"\xff" + raw,
+    lambda raw: raw.split(b"\n", 1)[1],  # no head
+])
+def test_a_corrupt_section_block_renders_that_section(
+        papers: Path, rendered: list[str], damage: Any) -> None:
+    assert_renders(papers, rendered, None)
+    block = next(p for p in section_files() if b"guo2025-dinomaly" in p.read_bytes())
+    block.write_bytes(damage(block.read_bytes()))
+    assert_renders(papers, rendered, 2)  # the two papers of "reconstruction"
+    assert all(i.startswith("reconstruction\0") for i in rendered)
+
+
+def test_another_sections_block_is_not_taken(papers: Path, rendered: list[str]) -> None:
+    """A block copied over another section's file (same key, other ids) is ignored."""
+    assert_renders(papers, rendered, None)
+    files = section_files()
+    files[1].write_bytes(files[0].read_bytes())
+    assert_renders(papers, rendered, 2)
+
+
+def test_a_section_gone_drops_its_block(papers: Path, rendered: list[str]) -> None:
+    """A section emptied keeps an empty block; one taken out of the list loses its file."""
+    assert_renders(papers, rendered, None)
+    assert len(section_files()) == 3
+    (papers / "bao2024-bmad.yaml").unlink()  # the only paper of "benchmarks"
+    assert_renders(papers, rendered, 0)
+    assert len(section_files()) == 3
+    listed = papers / "_list.yaml"
+    text = listed.read_text(encoding="utf-8")
+    assert "- title: Benchmarks\n  id: benchmarks\n" in text
+    listed.write_text(text.replace("- title: Benchmarks\n  id: benchmarks\n", ""),
+                      encoding="utf-8")
+    assert_renders(papers, rendered, None)  # a new list file: every entry again
+    assert len(section_files()) == 2

@@ -14,7 +14,7 @@ from ..errors import Problem, SiteBuilderError
 from ..fsio import FileError, read_regular, read_text, shown, write_atomic
 from ..load import LIST_FILE, METRICS_FILE
 from ..model import PaperList
-from ..render import BUNDLED_TEMPLATES, README_MARKER, render_readme
+from ..render import BUNDLED_TEMPLATES, README_MARKER, readme_bytes
 
 TYPE_CHECKING = False  # typing is for type checkers only: importing it costs every run
 if TYPE_CHECKING:
@@ -46,10 +46,16 @@ def readme(papers: Path, out: Path, templates: Path | None = None, *,
     """
     stats = stats if stats is not None else Stats()
     plist = plist or check_dir(papers, stats=stats)
-    if not check_only and not force:
+    # The README a run wrote, unchanged since: known by its digest, not read.
+    known = None if force or stats.inputs is None else _written(papers, out)
+    if known is not None:
+        current = None
+    elif not check_only and not force:
         current = check_output(out)
     else:
         current = None if force and os.path.islink(out) else read_text(out, "README")
+    if known is None and current is not None:
+        known = cache.text_digest(current)
     metrics = None
     if plist.info.show_metrics:
         from ..enrich import metrics_path, paper_metrics, read_metrics
@@ -57,37 +63,57 @@ def readme(papers: Path, out: Path, templates: Path | None = None, *,
         metrics = paper_metrics(plist, read_metrics(metrics_path(papers)))
     rendering = None if stats.inputs is None else _render_key(papers, templates)
     memo = None if rendering is None else f"{stats.inputs}-{rendering}"
-    if memo is not None and current is not None:
+    if memo is not None and known is not None:
         found = cache.recalled(papers, _output_name(out), memo)
-        if found is not None and found[0] == cache.text_digest(current):
+        if found is not None and found[0] == known:
             return ReadmeResult(out, False, plist)
     fragments = None if rendering is None else cache.Fragments.open(papers, rendering,
                                                                      stats.records)
     with stats.stage("render"), paused_gc():
-        text = render_readme(plist, templates, metrics, fragments)
+        data = readme_bytes(plist, templates, metrics, fragments)
     if fragments is not None:
         with stats.stage("cache write"):
             fragments.save()
     warnings = cache.encode_problems(list(plist.warnings))
+    digest = cache.bytes_digest(data)
     if check_only:
-        if (current or "") != text:
+        if digest != known:
+            if current is None and known is not None:
+                current = read_text(out, "README")
             if memo is not None:
-                cache.remember(papers, _output_name(out), memo, cache.text_digest(text),
+                cache.remember(papers, _output_name(out), memo, digest,
                                {"warnings": warnings})
-            diff = difflib.unified_diff((current or "").splitlines(), text.splitlines(),
+            diff = difflib.unified_diff((current or "").splitlines(),
+                                        data.decode("utf-8").splitlines(),
                                         str(out), f"{out} (rendered)", lineterm="", n=1)
             lines = list(diff)[:60]
             raise OutOfDate(f"{out} is out of date — run 'site-builder readme' and commit "
                             "the result\n" + "\n".join(lines))
         result = ReadmeResult(out, False, plist)
-        data = None
     else:
-        data = text.encode("utf-8")  # once, for the file and its digest
-        result = ReadmeResult(out, write_atomic(out, data), plist)
+        with stats.stage("write"):
+            result = ReadmeResult(out, digest != known and write_atomic(out, data), plist)
     if memo is not None:  # the file holds this output now: its signature says so next time
-        _remember(papers, out, memo, cache.text_digest(text) if data is None
-                  else cache.bytes_digest(data), warnings)
+        _remember(papers, out, memo, digest, warnings)
     return result
+
+
+def _written(papers: Path, out: Path) -> str | None:
+    """The digest of the README at ``out`` when it is the very file a run wrote and
+    remembered (:func:`_remember`): the same signature, or for a file changed too recently
+    for that to tell, the same bytes.  None otherwise (then it is read as text, and
+    checked for :data:`README_MARKER`)."""
+    found = cache.recalled(papers, _output_name(out), None)
+    if found is None:
+        return None
+    extra = found[1] if type(found[1]) is dict else {}
+    if _unchanged_since(out, extra.get("file"), extra.get("at")):
+        return found[0]
+    if extra.get("file") != list(cache.signature(out) or ()):
+        return None
+    current = read_regular(out, "README")
+    return found[0] if current is not None and cache.bytes_digest(current) == found[0] \
+        else None
 
 
 def _remember(papers: Path, out: Path, memo: str, digest: str, warnings: Any) -> None:
