@@ -55,7 +55,7 @@ def readme(papers: Path, out: Path, templates: Path | None = None, *,
     else:
         current = None if force and os.path.islink(out) else read_text(out, "README")
     if known is None and current is not None:
-        known = cache.text_digest(current)
+        known = cache.output_digest(current.encode("utf-8"))
     metrics = None
     if plist.info.show_metrics:
         from ..enrich import metrics_path, paper_metrics, read_metrics
@@ -75,7 +75,7 @@ def readme(papers: Path, out: Path, templates: Path | None = None, *,
         with stats.stage("cache write"):
             fragments.save()
     warnings = cache.encode_problems(list(plist.warnings))
-    digest = cache.bytes_digest(data)
+    digest = cache.output_digest(data)
     if check_only:
         if digest != known:
             if current is None and known is not None:
@@ -112,7 +112,7 @@ def _written(papers: Path, out: Path) -> str | None:
     if extra.get("file") != list(cache.signature(out) or ()):
         return None
     current = read_regular(out, "README")
-    return found[0] if current is not None and cache.bytes_digest(current) == found[0] \
+    return found[0] if current is not None and cache.output_digest(current) == found[0] \
         else None
 
 
@@ -147,7 +147,7 @@ def up_to_date(papers: Path, out: Path, templates: Path | None = None, *,
         # Bytes, not text: a README we wrote is UTF-8 without a BOM, so equal digests
         # mean equal text (any other file differs, and then the full run decides).
         current = read_regular(out, "README")
-        if current is None or found[0] != cache.bytes_digest(current):
+        if current is None or found[0] != cache.output_digest(current):
             return None
         _remember(papers, out, key, found[0],
                   extra.get("warnings"))  # later runs, once not racy, need not hash
