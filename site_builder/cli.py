@@ -12,7 +12,7 @@ import argparse
 import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from . import __version__
@@ -871,8 +871,18 @@ def _verb(argv: Sequence[str]) -> str | None:
 
 
 def run() -> None:
-    """``python -m site_builder``: run the CLI and exit with its code."""
-    sys.exit(main())
+    """``python -m site_builder`` and the console script: run the CLI and exit with its
+    code.  The exit handlers run and the output is flushed, then the process ends without
+    the interpreter freeing every object one by one (a tenth of a second at 10,000
+    papers, for memory the system takes back anyway)."""
+    import atexit
+
+    code = main()
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        with suppress(OSError, ValueError):  # a closed pipe: nothing more to say
+            stream.flush()
+    os._exit(code)
 
 
 BUG_EXIT = 70  # sysexits' EX_SOFTWARE: an error the tool did not foresee
