@@ -168,6 +168,7 @@ def _entry_renderer(env: Any, fragments: Fragments | None, slots: list[str] | No
 
     cached = {name: fragments is not None and _cacheable(env, name)
               for name in ENTRY_TEMPLATES}
+    loaded: dict[str, Any] = {}  # looked up once per README, not per entry
 
     def slot(text: str) -> str:
         if slots is None:
@@ -189,9 +190,12 @@ def _entry_renderer(env: Any, fragments: Fragments | None, slots: list[str] | No
             found = fragments.get(key)
             if found is not None:
                 return slot(found)
-        template = context.environment.get_template(name)
+        template = loaded.get(name)
+        if template is None:
+            template = loaded[name] = context.environment.get_template(name)
+        # The include's context, built in one copy (new_context would copy it twice).
         text = "".join(template.root_render_func(template.new_context(
-            context.get_all(), True, {"entry": entry, "section": section})))
+            {**context.parent, **context.vars, "entry": entry, "section": section}, True)))
         if key is not None and fragments is not None and _tidy(text.rstrip("\n")) == \
                 text.rstrip("\n"):
             fragments.put(key, text)
