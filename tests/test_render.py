@@ -20,12 +20,14 @@ from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import given
+from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
 from site_builder.checking import check_dir
 from site_builder.fsio import FileError, write_atomic
 from site_builder.model import Entry, Paper, PaperList
-from site_builder.render import render_readme
+from site_builder.render import _document, _tidy, render_readme
 from tests.conftest import FLAGSHIP, GOLDEN, LIST_FIXTURE, SEED
 
 GOLDEN_README = GOLDEN / "README.md"
@@ -347,3 +349,10 @@ def test_a_mark_s_colour_and_label_reach_the_site(list_copy: Path) -> None:
     assert ('<span class="sb-badge sb-badge--mark" style="background: #7b1fa2; color: #ffffff" '
             'title="Papers for Non-Medical Anomaly Detection">beyond medicine</span>') in card
     assert '<option value="-non-medical">Not beyond medicine</option>' in pages["explore.md"]
+
+
+@given(st.text(alphabet=" \t\n\r\x0b\x0c\x1c\x85\u2028\xa0ab", max_size=30))
+def test_the_document_pass_is_tidy_without_blank_ends(text: str) -> None:
+    """The README's last pass, in one join, is the tidy text with its blank lines at
+    either end dropped and one line break at the end."""
+    assert _document(text) == _tidy(text).strip("\n") + "\n"
