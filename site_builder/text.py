@@ -110,6 +110,8 @@ def html_paragraphs(value: str) -> str:
     """Prose of several paragraphs (split at blank lines) as HTML text inside one HTML
     block: paragraphs end in ``<br><br>``, since a blank line would end the block, and a
     paragraph that starts like a code fence has its first character as a reference."""
+    if "\n" not in value:  # one paragraph (a search for one character is the cheapest)
+        return _no_fence(html_text(value))
     return "<br><br>\n".join(_no_fence(html_text(p)) for p in value.split("\n\n"))
 
 

@@ -20,12 +20,14 @@ from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import given
+from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
 from site_builder.checking import check_dir
 from site_builder.fsio import FileError, write_atomic
 from site_builder.model import Entry, Paper, PaperList
-from site_builder.render import render_readme
+from site_builder.render import _document, _tidy, render_readme
 from tests.conftest import FLAGSHIP, GOLDEN, LIST_FIXTURE, SEED
 
 GOLDEN_README = GOLDEN / "README.md"
@@ -347,3 +349,44 @@ def test_a_mark_s_colour_and_label_reach_the_site(list_copy: Path) -> None:
     assert ('<span class="sb-badge sb-badge--mark" style="background: #7b1fa2; color: #ffffff" '
             'title="Papers for Non-Medical Anomaly Detection">beyond medicine</span>') in card
     assert '<option value="-non-medical">Not beyond medicine</option>' in pages["explore.md"]
+
+
+@given(st.text(alphabet=" \t\n\r\x0b\x0c\x1c\x85\u2028\xa0ab", max_size=30))
+def test_the_document_pass_is_tidy_without_blank_ends(text: str) -> None:
+    """The README's last pass, in one join, is the tidy text with its blank lines at
+    either end dropped and one line break at the end."""
+    assert _document(text) == _tidy(text).strip("\n") + "\n"
+
+
+_EACH_ENTRY = ("{% for id, entries in entries_by_section.items() %}{% for entry in entries %}"
+               "{{ paper_entry(entry, sections_by_id[id]) }}{% endfor %}{% endfor %}")
+
+
+@pytest.mark.parametrize("readme, entry", [
+    (_EACH_ENTRY.replace("}}{% endfor", "}}\n{% endfor") + "end", None),
+    ("\n\n" + _EACH_ENTRY.replace("{{ p", "\n{{ p").replace("}}{% endfor", "}}\n{% endfor"),
+     "\n\n- {{ entry.paper.title|md }}\n\n\n"),
+    ("\n" + _EACH_ENTRY.replace("{{ p", "\n{{ p").replace("}}{% endfor", "}}\n{% endfor"),
+     ""),
+    ("x\n" + _EACH_ENTRY.replace("{{ p", "\n{{ p").replace("}}{% endfor", "}}\n{% endfor"),
+     "\n\n"),
+    ("a\n" + _EACH_ENTRY.replace("{{ p", "> {{ p").replace("}}{% endfor", "}} \n{% endfor"),
+     "- {{ entry.paper.title|md }}\t\n  x\u2028y \v\n"),
+    ("\0\n" + _EACH_ENTRY.replace("}}{% endfor", "}}\n{% endfor"), None),
+    ("- {{ 'a\0b' }}\n" + _EACH_ENTRY.replace("}}{% endfor", "}}\n{% endfor"), "\0 x\n"),
+])
+def test_entries_kept_out_of_the_last_pass_give_the_same_readme(
+        tmp_path: Path, readme: str, entry: str | None) -> None:
+    """Entries stand in the template's output as slots only where that gives the text
+    of rendering them in place, byte for byte: blank ends, empty entries, entries
+    within a line, untidy ones, and NUL characters in the template or the entries."""
+    plist = check_dir(LIST_FIXTURE)
+    templates = tmp_path / "templates"
+    (templates / "readme").mkdir(parents=True)
+    (templates / "readme" / "README.md.j2").write_text(readme, encoding="utf-8")
+    if entry is not None:
+        for name in ("entry.md.j2", "cross_listed.md.j2"):
+            (templates / "readme" / name).write_text(entry, encoding="utf-8")
+    slotted = render_readme(plist, templates)
+    assert slotted == render_readme(plist, templates, slotted=False)
+    assert plist.entries[0].paper.title.split()[0] in slotted or entry is not None

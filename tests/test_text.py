@@ -169,7 +169,18 @@ def test_escaping_fast_paths_are_the_plain_escapes(value: str) -> None:
     (html_text, "a & b &amp; c <i>", "a & b &amp;amp; c &lt;i>"),
     (html_paragraphs, "```code\n\n~~~more\n\n`one",
      "&#96;``code<br><br>\n&#126;~~more<br><br>\n`one"),
+    (html_paragraphs, "```one paragraph <b>", "&#96;``one paragraph &lt;b>"),
+    (html_paragraphs, "~~~one\nparagraph\t\n", "&#126;~~one paragraph"),
 ])
 def test_escaping_fast_paths_still_escape(escape: Callable[[str], str], value: str,
                                           expected: str) -> None:
     assert escape(value) == expected
+
+
+@given(st.text(alphabet=SPECIAL + "\n\n`~", max_size=40))
+def test_html_paragraphs_is_each_paragraph_as_html_text(value: str) -> None:
+    """The one-paragraph fast path gives what splitting at blank lines gives."""
+    expected = "<br><br>\n".join(
+        (f"&#{ord(p[0])};{p[1:]}" if p[:3] in ("```", "~~~") else p)
+        for p in (html_text(part) for part in value.split("\n\n")))
+    assert html_paragraphs(value) == expected
