@@ -874,10 +874,13 @@ def run() -> None:
     """``python -m site_builder`` and the console script: run the CLI and exit with its
     code.  The exit handlers run and the output is flushed, then the process ends without
     the interpreter freeing every object one by one (a tenth of a second at 10,000
-    papers, for memory the system takes back anyway)."""
+    papers, for memory the system takes back anyway).  Under a profiler or a coverage
+    tracer, which report on the way out, it exits the usual way."""
     import atexit
 
     code = main()
+    if sys.getprofile() is not None or sys.gettrace() is not None:
+        sys.exit(code)
     atexit._run_exitfuncs()
     for stream in (sys.stdout, sys.stderr):
         with suppress(OSError, ValueError):  # a closed pipe: nothing more to say
