@@ -15,11 +15,12 @@ MkDocs converts every page before it writes any, so a list of 10,000 papers woul
 every page's Markdown and HTML at once: a build renders our pages only as it writes them
 into ``docs_dir``, and for the pages we generate the plugin drops the Markdown once
 converted and keeps the HTML and the head tags from the front matter (the abstract again)
-compressed until its page is written.  A page's deferred HTML (the Explore page's list,
-see :class:`site.Page`) skips Markdown altogether: the plugin streams it into the built
-page at the end of the build.  The search index, which Material's search plugin would
-hold whole, then serialise and encode (three copies of 80 MB at 10,000 papers), goes page
-by page into a temporary file, from which the plugin writes it (:class:`_SearchSpool`).
+compressed in a temporary file until its page is written (:class:`_Shelf`).  A page's
+deferred HTML (the Explore page's list, see :class:`site.Page`) skips Markdown altogether:
+the plugin streams it into the built page at the end of the build.  The search index,
+which Material's search plugin would hold whole, then serialise and encode (three copies
+of 80 MB at 10,000 papers), goes page by page into a temporary file, from which the
+plugin writes it (:class:`_SearchSpool`).
 """
 
 from __future__ import annotations
@@ -139,13 +140,43 @@ class _SearchSpool:
         self.search.config.enabled = True
 
 
+class _Shelf:
+    """Our pages' HTML and head tags between MkDocs' two phases (every page converted,
+    then every page rendered), compressed in an anonymous temporary file: at 10,000
+    papers, tens of MB that memory would otherwise hold at the build's peak."""
+
+    def __init__(self) -> None:
+        fd, name = tempfile.mkstemp(prefix="site-builder-pages-")
+        os.unlink(name)  # gone when closed, or if the build dies
+        self.file = os.fdopen(fd, "w+b")
+        self.where: dict[str, tuple[int, int]] = {}  # docs path → offset, length
+
+    def put(self, key: str, value: Any) -> None:
+        data = zlib.compress(json.dumps(value, ensure_ascii=False).encode("utf-8"), 1)
+        offset = self.file.seek(0, os.SEEK_END)
+        self.file.write(data)
+        self.where[key] = (offset, len(data))
+
+    def take(self, key: str) -> Any:
+        """The value put under ``key`` (then forgotten), or None."""
+        found = self.where.pop(key, None)
+        if found is None:
+            return None
+        self.file.seek(found[0])
+        return json.loads(zlib.decompress(self.file.read(found[1])))
+
+    def close(self) -> None:
+        self.where = {}
+        self.file.close()
+
+
 class SiteBuilderPlugin(BasePlugin[SiteBuilderConfig]):
     serving = False
     prepared: Any = None  # Sources the CLI already read (then records are parsed once)
     preview: Preview | None = None  # set by `site-builder serve`
     pages: list[Page]
     generated: set[str]  # the docs paths of the pages we wrote
-    packed: dict[str, bytes]  # our pages' HTML and head tags, until each is written
+    shelf: _Shelf | None = None  # our pages' HTML and head tags, until each is written
     deferred: dict[str, Page]  # our pages with deferred HTML, by docs path
     spool: _SearchSpool | None = None  # the search index, while a build writes pages
     filling: dict[str, Page]  # ...by the built file that awaits it
@@ -189,7 +220,9 @@ class SiteBuilderPlugin(BasePlugin[SiteBuilderConfig]):
         with _template_errors():  # a lazy page renders here
             write_pages(self.pages, Path(config.docs_dir))
         self.generated = {p.path for p in self.pages if is_page(p)}
-        self.packed = {}
+        if self.shelf is not None:  # left by an earlier build
+            self.shelf.close()
+        self.shelf = _Shelf()
         self.deferred = {p.path: p for p in self.pages if p.deferred}
         self.filling = {}
         if self.spool is not None:  # left by a build that failed
@@ -244,15 +277,15 @@ class SiteBuilderPlugin(BasePlugin[SiteBuilderConfig]):
             return html
         page.markdown = ""  # converted; "" (not None) keeps the page's title
         head = {key: page.meta.pop(key) for key in HEAD_META if key in page.meta}
-        self.packed[page.file.src_uri] = zlib.compress(
-            json.dumps([html, head], ensure_ascii=False).encode("utf-8"), 1)
+        assert self.shelf is not None  # set by on_config
+        self.shelf.put(page.file.src_uri, [html, head])
         return ""
 
     @event_priority(100)  # before every other plugin (search indexes the HTML here)
     def on_page_context(self, context: Any, *, page: Any, config: Any, nav: Any) -> Any:
-        packed = self.packed.pop(page.file.src_uri, None)
+        packed = self.shelf.take(page.file.src_uri) if self.shelf is not None else None
         if packed is not None:
-            page.content, head = json.loads(zlib.decompress(packed))
+            page.content, head = packed
             page.meta.update(head)
         if self.preview is not None:
             self.preview.rendered.add(page.url)
@@ -281,6 +314,9 @@ class SiteBuilderPlugin(BasePlugin[SiteBuilderConfig]):
 
     @event_priority(-100)  # after the search plugin wrote the index of the pages it saw
     def _after_build(self, config: Any) -> None:
+        if self.shelf is not None:
+            self.shelf.close()
+            self.shelf = None
         if self.spool is not None:
             self.spool.close()
             self.spool = None
@@ -295,6 +331,9 @@ class SiteBuilderPlugin(BasePlugin[SiteBuilderConfig]):
     on_post_build = CombinedEvent(_write_search_index, _after_build)
 
     def on_build_error(self, *, error: Exception) -> None:
+        if self.shelf is not None:
+            self.shelf.close()
+            self.shelf = None
         if self.spool is not None:
             self.spool.close()
             self.spool = None

@@ -191,6 +191,25 @@ def test_paper_page_html_survives_the_memory_hooks(tmp_path: Path) -> None:
     assert any(d["location"].startswith("papers/") and d["text"] for d in index["docs"])
 
 
+def test_the_shelf_keeps_page_html_on_disk_and_gives_it_back_once() -> None:
+    """Between MkDocs' two phases our pages' HTML waits in a temporary file, not in
+    memory: each page gets back exactly what it put, once."""
+    from site_builder.mkdocs_plugin import _Shelf
+
+    shelf = _Shelf()
+    pages = {f"papers/p{i}.md": [f"<p>Ünïcode \u2028 {i}</p>" * 50, {"sb_head": [["a", "b"]]}]
+             for i in range(3)}
+    for key, value in pages.items():
+        shelf.put(key, value)
+    assert all(isinstance(v, tuple) for v in shelf.where.values())  # offsets, no HTML
+    assert shelf.file.tell() > 0
+    for key in reversed(pages):
+        assert shelf.take(key) == pages[key]
+    assert shelf.take("papers/p0.md") is None and shelf.take("index.md") is None
+    shelf.close()
+    assert shelf.file.closed
+
+
 def test_built_explore_page_holds_every_row_and_no_marker(tmp_path: Path) -> None:
     """The Explore list skips Markdown and is streamed into the built page: every paper's
     row is there once, inside the list, as the rendered page has it."""
