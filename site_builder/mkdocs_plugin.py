@@ -220,13 +220,10 @@ class SiteBuilderPlugin(BasePlugin[SiteBuilderConfig]):
         with _template_errors():  # a lazy page renders here
             write_pages(self.pages, Path(config.docs_dir))
         self.generated = {p.path for p in self.pages if is_page(p)}
-        if self.shelf is not None:  # left by an earlier build
-            self.shelf.close()
+        self._close_temporaries()  # left by an earlier build, or one that failed
         self.shelf = _Shelf()
         self.deferred = {p.path: p for p in self.pages if p.deferred}
         self.filling = {}
-        if self.spool is not None:  # left by a build that failed
-            self.spool.close()
         search = None if self.serving else _SearchSpool.find(config)
         self.spool = _SearchSpool(search) if search is not None else None
         config.nav = nav(self.pages[:1] if self.pages[0].title == ERRORS else self.pages)
@@ -314,12 +311,7 @@ class SiteBuilderPlugin(BasePlugin[SiteBuilderConfig]):
 
     @event_priority(-100)  # after the search plugin wrote the index of the pages it saw
     def _after_build(self, config: Any) -> None:
-        if self.shelf is not None:
-            self.shelf.close()
-            self.shelf = None
-        if self.spool is not None:
-            self.spool.close()
-            self.spool = None
+        self._close_temporaries()
         with _template_errors():
             for path, page in self.filling.items():
                 _fill(Path(path), page)
@@ -331,6 +323,10 @@ class SiteBuilderPlugin(BasePlugin[SiteBuilderConfig]):
     on_post_build = CombinedEvent(_write_search_index, _after_build)
 
     def on_build_error(self, *, error: Exception) -> None:
+        self._close_temporaries()
+
+    def _close_temporaries(self) -> None:
+        """Close the page shelf and the search spool (their temporary files)."""
         if self.shelf is not None:
             self.shelf.close()
             self.shelf = None
