@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -236,15 +237,17 @@ def test_search_index_written_page_by_page_is_materials_own(
     shutil.copytree(EXPORTS, tmp_path / "papers")
     ours = build_site(tmp_path) / "search" / "search_index.json"
     spooled = ours.read_bytes()
-    monkeypatch.setattr(mkdocs_plugin._SearchSpool, "find", staticmethod(lambda config: None))
-    assert build_site(tmp_path) == ours.parent.parent
+    with monkeypatch.context() as patch:  # only this build: the test's own settings stay
+        patch.setattr(mkdocs_plugin._SearchSpool, "find", staticmethod(lambda config: None))
+        assert build_site(tmp_path) == ours.parent.parent
     assert ours.read_bytes() == spooled
     index = json.loads(spooled)
     assert index["config"]["lang"] and {d["location"] for d in index["docs"]} >= {
         f"papers/{e.key}/" for e in check_dir(EXPORTS).entries}
-    monkeypatch.undo()
     monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("SITE_BUILDER_OFFLINE", raising=False)
     offline = site(Path("papers"), Path("offline"), offline=True).site_dir / "search"
+    assert "SITE_BUILDER_OFFLINE" not in os.environ  # a later build here is not offline
     inlined = (offline / "search_index.js").read_text(encoding="utf-8")
     assert inlined == "var __index = " + (offline / "search_index.json").read_text("utf-8")
     assert len(json.loads(inlined.removeprefix("var __index = "))["docs"]) == len(

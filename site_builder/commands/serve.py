@@ -11,7 +11,6 @@ terminal, and the next save that fixes them brings the site back.
 from __future__ import annotations
 
 import logging
-import os
 import shutil
 import tempfile
 from collections.abc import Callable
@@ -97,7 +96,7 @@ class Rebuild:
 
     def configure(self) -> tuple[Any, Any]:
         """A fresh configuration (mkdocs.yml may have changed) holding our state."""
-        os.environ["SITE_BUILDER_OFFLINE"] = "false"  # live reload needs the server's URLs
+        # Not offline: live reload needs the server's URLs.
         config, plugin = site_config(self.config_file, self.scratch,
                                      site_dir=str(self.site_dir), strict=False,
                                      dev_addr=self.dev_addr, site_url=self.url)

@@ -85,10 +85,18 @@ def site(papers: Path, site_dir: Path, templates: Path | None = None,
         return _build(papers, site_dir, templates, config_file, offline, plist)
 
 
-def site_config(config_file: Path | None, scratch: str, **overrides: Any) -> tuple[Any, Any]:
+OFFLINE_ENV = "SITE_BUILDER_OFFLINE"  # what mkdocs.yml reads to turn the offline plugin on
+
+
+def site_config(config_file: Path | None, scratch: str, *, offline: bool = False,
+                **overrides: Any) -> tuple[Any, Any]:
     """MkDocs' configuration and our plugin in it, from the project's ``mkdocs.yml`` (or
     ``config_file``) when there is one, else the bundled one, whose pages go to ``scratch``
-    (the project's go to its ``docs/``).  Shared by ``site`` and ``serve``."""
+    (the project's go to its ``docs/``).  Shared by ``site`` and ``serve``.
+
+    ``offline`` reaches the configuration as ``!ENV SITE_BUILDER_OFFLINE`` (Material's
+    offline plugin), set only while it is read: a later build or server in the same
+    process is not offline because of this one."""
     config_file = config_file or Path("mkdocs.yml")
     if read_regular(config_file, "MkDocs configuration") is None:  # refuses links
         config_file = BUNDLED_TEMPLATES / "site" / "mkdocs.yml"
@@ -99,7 +107,15 @@ def site_config(config_file: Path | None, scratch: str, **overrides: Any) -> tup
         overrides["docs_dir"] = scratch
     else:
         (config_file.parent / "docs").mkdir(exist_ok=True)
-    config = load_config(str(config_file), **overrides)
+    previous = os.environ.get(OFFLINE_ENV)
+    os.environ[OFFLINE_ENV] = "true" if offline else "false"
+    try:
+        config = load_config(str(config_file), **overrides)
+    finally:
+        if previous is None:
+            del os.environ[OFFLINE_ENV]
+        else:
+            os.environ[OFFLINE_ENV] = previous
     plugin = config.plugins.get("site-builder")
     if plugin is None:
         raise SiteBuilderError(f"{config_file}: the site-builder plugin is not listed under "
@@ -111,7 +127,6 @@ def _build(papers: Path, site_dir: Path, templates: Path | None, config_file: Pa
            offline: bool, plist: PaperList | None) -> SiteResult:
     templates = templates or Path("templates")
     sources = read_sources(papers, templates, Path("CONTRIBUTING.md"), plist)
-    os.environ["SITE_BUILDER_OFFLINE"] = "true" if offline else "false"
     from mkdocs.commands.build import build
     from mkdocs.exceptions import MkDocsException
 
@@ -121,7 +136,7 @@ def _build(papers: Path, site_dir: Path, templates: Path | None, config_file: Pa
     try:
         with tempfile.TemporaryDirectory() as scratch:
             try:
-                config, plugin = site_config(config_file, scratch,
+                config, plugin = site_config(config_file, scratch, offline=offline,
                                              site_dir=str(staging.resolve()))
                 plugin.prepared = sources
                 plugin.preview = None  # MkDocs reuses plugin objects: not a preview's state
