@@ -101,25 +101,19 @@ def test_a_deleted_record_loses_its_page_and_search_entries(root: Path) -> None:
     _same_as_a_full_build(root, serve.site_dir)
 
 
-def test_a_section_title_change_renders_every_page_with_the_new_navigation(root: Path) -> None:
+@pytest.mark.parametrize(("old", "new"), [
+    ("- title: Reconstruction", "- title: Rebuilding"),  # a section: the navigation
+    ("Fixture List for", "Renamed List for"),  # the list's title: every page's header
+])
+def test_a_list_file_change_renders_every_page_with_it(root: Path, old: str, new: str) -> None:
     serve = _rebuild(root, "served", [])
     serve()
-    _edit(root / "papers" / "_list.yaml", "- title: Reconstruction", "- title: Rebuilding")
+    _edit(root / "papers" / "_list.yaml", old, new)
     serve()
     assert serve.preview.full
-    assert "Rebuilding" in (serve.site_dir / "papers" / "zhou2024-anomalyclip" /
-                            "index.html").read_text("utf-8")
+    assert new.removeprefix("- title: ") in (serve.site_dir / "papers" / "zhou2024-anomalyclip" /
+                                             "index.html").read_text("utf-8")
     _same_as_a_full_build(root, serve.site_dir)
-
-
-def test_a_new_list_title_renders_every_page_with_it(root: Path) -> None:
-    serve = _rebuild(root, "served", [])
-    serve()
-    _edit(root / "papers" / "_list.yaml", "Fixture List for", "Renamed List for")
-    serve()
-    assert serve.preview.full
-    assert "Renamed List for" in (serve.site_dir / "papers" / "zhou2024-anomalyclip" /
-                                  "index.html").read_text("utf-8")
 
 
 def test_a_half_saved_record_shows_its_problems_escaped_and_the_site_recovers(

@@ -53,7 +53,10 @@ def test_a_filter_chosen_while_the_page_loads_is_kept(page, base_url: str) -> No
     page.goto(base_url + "explore/", wait_until="commit")
     page.wait_for_selector("#sb-f-section")
     page.select_option("#sb-f-section", "benchmarks")
-    page.wait_for_timeout(50)
+    for _ in range(250):  # the held request reaches the route while Playwright waits
+        if held:
+            break
+        page.wait_for_timeout(20)
     assert held, "explore.js was not requested"
     held[0].continue_()
     page.wait_for_selector("#sb-filters[data-ready]", state="attached")
