@@ -20,7 +20,7 @@ from pathlib import Path
 from . import cache, load
 from .cache import text_digest
 from .crosscheck import cross_check, same_names
-from .errors import InvalidRecords, Problem
+from .errors import InvalidRecords, Problem, UsageError
 from .model import Entry, ListInfo, Paper, PaperList
 from .records import check_info, check_paper, suggest, walk_sections
 
@@ -229,8 +229,6 @@ def _rereader(keys: list[str], files: list[Path], names: list[str],
         i = where[key]
         paper = _check_chunk([files[i]], [names[i]], info, [False])[0][0]
         if paper is None:
-            from .errors import UsageError
-
             raise UsageError(f"{names[i]}: changed while site-builder ran — run it again")
         return paper
 
