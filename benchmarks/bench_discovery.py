@@ -30,9 +30,10 @@ from site_builder import similar
 from site_builder.checking import check_dir
 from site_builder.dump import LIST_HEADER, file_stems, to_yaml
 from site_builder.fsio import write_atomic
-from site_builder.model import ListInfo, Paper, Section
+from site_builder.model import ListInfo, Mark, Paper, Section
 
 ROOT = Path(__file__).resolve().parents[1]
+MARKED = Mark(id="marked", symbol="*", label="marked", description="Marked papers")
 SYLLABLES = ("ka", "lo", "mi", "ne", "ru", "ta", "vo", "si", "de", "pa", "gu", "fe", "zo", "bi")
 
 
@@ -69,9 +70,9 @@ def make_topical_list(folder: Path, papers: int, sections: int = 12, seed: int =
             title=f"{title} {n}", authors=(f"Author{rng.randint(1, 999)}, A",),
             venue=rng.choice(VENUES), year=rng.randint(2015, 2025),
             url=f"https://example.org/papers/{n}", category=secs[s].id or "",
-            abstract=f"{abstract}.", non_medical=rng.random() < 0.2))
-    write_atomic(folder / "_list.yaml", to_yaml(ListInfo(title="Synthetic topical list",
-                                                         sections=secs), LIST_HEADER))
+            abstract=f"{abstract}.", marks=("marked",) if rng.random() < 0.2 else ()))
+    info = ListInfo(title="Synthetic topical list", sections=secs, marks=(MARKED,))
+    write_atomic(folder / "_list.yaml", to_yaml(info, LIST_HEADER))
     for stem, record in zip(file_stems(records), records, strict=True):
         write_atomic(folder / f"{stem}.yaml", to_yaml(record))
     return folder

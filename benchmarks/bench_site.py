@@ -28,7 +28,14 @@ class _ConfigLoader(yaml.SafeLoader):
     """mkdocs.yml with its !ENV tags (read as their default)."""
 
 
-_ConfigLoader.add_constructor("!ENV", lambda loader, node: loader.construct_sequence(node)[-1])
+def _env_default(loader: yaml.SafeLoader, node: yaml.Node) -> object:
+    """``!ENV [NAME, default]`` (or ``!ENV NAME``): the default, as MkDocs reads it unset."""
+    if isinstance(node, yaml.SequenceNode):
+        return loader.construct_sequence(node)[-1]
+    return None
+
+
+_ConfigLoader.add_constructor("!ENV", _env_default)
 
 
 def plain_mkdocs(work: Path) -> Path:
