@@ -295,23 +295,36 @@ def _entry_loop(env: Any, name: str) -> Any:
     return memo[name]
 
 
-# What makes a text untidy (:func:`_tidy`): a line break other than "\n" (those of
-# str.splitlines), and whitespace (str.isspace) at the end of a line.  Searched for one
-# character at a time, and for a "\n" with a look back: a character class tried at every
-# position of a section's 2 MB block would cost ten times as much.
-_BREAKS = ("\r", "\v", "\f", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029")
-_SPACE_BEFORE_BREAK = re.compile(r"\n(?<=[^\S\n]\n)")
+# What makes a text untidy (:func:`_tidy`), searched for in its UTF-8 bytes: a line break
+# other than "\n" (those of str.splitlines), and whitespace (str.isspace) at the end of a
+# line.  A README's text holds an emoji, so its str takes four bytes a character: its
+# bytes are a quarter as long, and a search for one byte is a memchr.
+_BREAK_BYTES = (b"\r", b"\v", b"\f", b"\x1c", b"\x1d", b"\x1e")
+# The other line breaks, U+0085, U+2028 and U+2029, by a byte each holds (a memchr) and
+# then by their bytes.
+_RARE_BREAKS = ((b"\x85", b"\xc2\x85"), (b"\xa8", b"\xe2\x80\xa8"), (b"\xa9", b"\xe2\x80\xa9"))
+# A line break after whitespace (the ASCII ones, then each other one's bytes); a regex
+# that starts with the "\n" only looks back at each line break.  First by the last byte
+# of each (a continuation byte for all but ASCII), which most texts never have before a
+# line break, then exactly.
+_SPACE_LAST_BYTE = re.compile(rb"\n(?<=[\t\v\f\r\x1c-\x1f \x80-\x8a\x9f\xa0\xa8\xa9\xaf]\n)")
+_SPACE_BEFORE_BREAK = re.compile(
+    rb"\n(?:(?<=[\t\v\f\r\x1c-\x1f ]\n)|(?<=\xc2[\x85\xa0]\n)|(?<=\xe1\x9a\x80\n)"
+    rb"|(?<=\xe2\x80[\x80-\x8a\xa8\xa9\xaf]\n)|(?<=\xe2\x81\x9f\n)|(?<=\xe3\x80\x80\n))")
 
 
-def _is_tidy(text: str) -> bool:
-    """``_tidy(body) == body`` for ``body = text.rstrip("\n")``, without splitting it."""
-    breaks = _BREAKS[:6] if text.isascii() else _BREAKS
-    if any(b in text for b in breaks) or _SPACE_BEFORE_BREAK.search(text):
+def _is_tidy(data: bytes) -> bool:
+    """For UTF-8 ``data``: ``_tidy(body) == body`` for ``body = text.rstrip("\n")`` of its
+    text, without decoding or splitting it."""
+    if any(b in data for b in _BREAK_BYTES) or any(
+            byte in data and sequence in data for byte, sequence in _RARE_BREAKS):
         return False
-    end = len(text) - 1
-    while end >= 0 and text[end] == "\n":
+    if _SPACE_LAST_BYTE.search(data) and _SPACE_BEFORE_BREAK.search(data):
+        return False
+    end = len(data)
+    while end > 0 and data[end - 1] == 10:  # "\n"
         end -= 1
-    return end < 0 or not text[end].isspace()
+    return not data[max(end - 4, 0):end].decode("utf-8", "ignore")[-1:].isspace()
 
 
 def _section_renderer(env: Any, fragments: Fragments | None,
@@ -336,6 +349,23 @@ def _section_renderer(env: Any, fragments: Fragments | None,
     plain = _entry_renderer(env, None, None)
     render = _entries_renderer(env, plain)
 
+    def render_block(context: Any, entries: list[Entry], section: Section) -> bytes:
+        """The section's entries, each after a line break, in UTF-8: with one entry
+        template, its loop's output with each entry's NUL made the next one's line break
+        (no split into entries, and no text of four bytes a character copied)."""
+        names = {ENTRY_TEMPLATES[e.paper.category != section.id] for e in entries}
+        loop = _entry_loop(env, names.pop()) if len(names) == 1 else None
+        if loop is not None:
+            try:
+                data = "".join(loop.root_render_func(loop.new_context(
+                    {**context.parent, **context.vars, "entries": entries,
+                     "section": section}, True))).encode("utf-8")
+            except Exception:  # the entry by entry rendering tells what failed
+                data = b""
+            if data.count(b"\0") == len(entries) and data.endswith(b"\0"):
+                return b"\n" + data[:-1].replace(b"\0", b"\n")
+        return "".join(["\n" + t for t in render(context, entries, section)]).encode("utf-8")
+
     def loop(context: Any, section: Section) -> str:
         return "".join(["\n" + paper_entry(context, e, section)
                         for e in entries_by_section[section.id]])
@@ -346,10 +376,9 @@ def _section_renderer(env: Any, fragments: Fragments | None,
         if blocks is None:
             return loop(context, section)
         if fragments is None:
-            text = "".join(["\n" + t for t in render(context, entries, section)])
-            if not _is_tidy(text):
-                return text
-            block = text.encode("utf-8")
+            block = render_block(context, entries, section)
+            if not _is_tidy(block):
+                return block.decode("utf-8")
         else:
             sid = str(section.id)
             ids = [f"{sid}\0{ENTRY_TEMPLATES[e.paper.category != section.id]}\0{e.key}\0"
@@ -364,14 +393,13 @@ def _section_renderer(env: Any, fragments: Fragments | None,
                 old = fragments.split(stored_ids, lengths, block)
                 new = [n for n, i in enumerate(ids) if i not in old]
                 texts = render(context, [entries[n] for n in new], section)
-                made = dict(zip(new, ["\n" + t for t in texts], strict=True))
+                made = dict(zip(new, [("\n" + t).encode("utf-8") for t in texts],
+                                strict=True))
                 fragments.rendered.extend(ids[n] for n in new)
-                if not _is_tidy("".join(made.values())):
-                    return "".join([made[n] if n in made else old[i].decode("utf-8")
-                                    for n, i in enumerate(ids)])
-                encoded = [made[n].encode("utf-8") if n in made else old[i]
-                           for n, i in enumerate(ids)]
+                encoded = [made[n] if n in made else old[i] for n, i in enumerate(ids)]
                 block = b"".join(encoded)
+                if not _is_tidy(b"".join(made.values())):
+                    return block.decode("utf-8")
                 fragments.keep_section(sid, ids, encoded)
         end = len(block)
         while end > 1 and block[end - 1] == 10:  # "\n"

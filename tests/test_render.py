@@ -462,22 +462,25 @@ def test_an_error_in_the_looped_entry_template_names_its_line(list_copy: Path) -
         render_readme(plist, templates)
 
 
-@given(st.text(alphabet=" \t\n\r\x0b\x0c\x1c\x1f\x85\u2028\u2029\xa0\u3000ab", max_size=30))
+@given(st.text(alphabet=" \t\n\r\x0b\x0c\x1c\x1f\x85\u2028\u2029\xa0\u3000\u3002éab",
+               max_size=30))
 def test_the_tidy_check_agrees_with_the_tidy_pass(text: str) -> None:
     """A section's block is tidy by a few searches exactly when the line by line pass
     would leave it as it is (but for the line breaks it ends with)."""
     from site_builder.render import _is_tidy
 
     body = text.rstrip("\n")
-    assert _is_tidy(text) == (_tidy(body) == body)
+    assert _is_tidy(text.encode("utf-8")) == (_tidy(body) == body)
 
 
 def test_the_tidy_check_knows_every_line_break_and_space() -> None:
-    """The characters the tidy check looks for are those str.splitlines breaks at and
-    those str.isspace calls whitespace."""
-    from site_builder.render import _BREAKS, _is_tidy
+    """The characters the tidy check looks for in UTF-8 are those str.splitlines breaks at
+    and those str.isspace calls whitespace (and no other character's bytes)."""
+    from site_builder.render import _is_tidy
 
-    every = [chr(c) for c in range(0x3001)]
-    assert set(_BREAKS) == {c for c in every if len(f"a{c}b".splitlines()) == 2} - {"\n"}
-    for c in every:
-        assert _is_tidy(f"a{c}\nb") == (not c.isspace() or c == "\n"), repr(c)
+    # Every whitespace and line break is below U+3100; above, one character in 97.
+    for c in map(chr, [*range(0x3100), *range(0x3100, 0xD800, 97), *range(0xE000, 0x110000, 97)]):
+        assert _is_tidy(f"a{c}b".encode()) == (len(f"a{c}b".splitlines()) == 1 or c == "\n"), \
+            repr(c)
+        assert _is_tidy(f"a{c}\nb\n".encode()) == (not c.isspace() or c == "\n"), repr(c)
+        assert _is_tidy(f"a{c}\n\n".encode()) == (not c.isspace() or c == "\n"), repr(c)
