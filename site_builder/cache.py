@@ -48,6 +48,8 @@ TYPE_CHECKING = False  # typing is for type checkers only: importing it costs ev
 if TYPE_CHECKING:
     from typing import Any, AnyStr
 
+    from .model import Entry as ListEntry
+
 Keys = list[tuple[str, str]]  # a record's duplicate keys (crosscheck.duplicate_keys)
 
 FORMAT = 2
@@ -740,6 +742,13 @@ class Fragments:
         its path), known from the cache without hashing its fields; None otherwise."""
         found = self.records.get(path)
         return found[1] if found is not None and found[0] is paper else None
+
+    def digests(self, entries: list[ListEntry]) -> list[str]:
+        """Each entry's :func:`record_digest`: its :meth:`paper_digest`, or else hashed
+        (one pass, without a call per entry: a README's 10,000 entries ask)."""
+        get = self.records.get
+        return [found[1] if (found := get(e.path)) is not None and found[0] is e.paper
+                else record_digest(e.paper) for e in entries]
 
     @staticmethod
     def record_key(name: str, entry_key: str, path: str, section: str, digest: str) -> str:

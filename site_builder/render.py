@@ -344,8 +344,6 @@ def _section_renderer(env: Any, fragments: Fragments | None,
     ``blocks`` each entry is rendered on its own, as the template's include would."""
     import jinja2
 
-    from .cache import record_digest
-
     plain = _entry_renderer(env, None, None)
     render = _entries_renderer(env, plain)
 
@@ -381,12 +379,15 @@ def _section_renderer(env: Any, fragments: Fragments | None,
                 return block.decode("utf-8")
         else:
             sid = str(section.id)
-            ids = [f"{sid}\0{ENTRY_TEMPLATES[e.paper.category != section.id]}\0{e.key}\0"
-                   f"{e.path}\0{fragments.paper_digest(e.path, e.paper) or record_digest(e.paper)}"
-                   for e in entries]
-            # A block kept under this key was made with these very templates, so they were
-            # cacheable then and are now: only a block to make asks (which parses them).
+            home, cross = (f"{sid}\0{name}\0" for name in ENTRY_TEMPLATES)
+            ids = [f"{home if e.paper.category == section.id else cross}{e.key}\0{e.path}\0"
+                   f"{digest}" for e, digest in zip(entries, fragments.digests(entries),
+                                                    strict=True)]
             stored_ids, lengths, block = fragments.section(sid)
+            if stored_ids:
+                # A block kept under this key was made with these very templates, so they
+                # were cacheable then and are now (and need not be parsed to tell).
+                _CACHEABLE.setdefault(env, {}).update(dict.fromkeys(ENTRY_TEMPLATES, True))
             if stored_ids != ids:
                 if not all(_cacheable(env, name) for name in ENTRY_TEMPLATES):
                     return loop(context, section)
