@@ -155,7 +155,8 @@ def _cacheable(env: Any, name: str) -> bool:
 
     memo = _CACHEABLE.setdefault(env, {})  # each template parsed once per environment
     if name not in memo:
-        ast = env.parse(env.loader.get_source(env, name)[0])
+        source, filename, _ = env.loader.get_source(env, name)
+        ast = env.parse(source, name, filename)  # a syntax error names the file
         memo[name] = (not any(True for _ in jinja2.meta.find_referenced_templates(ast))
                       and jinja2.meta.find_undeclared_variables(ast) <= _FRAGMENT_INPUTS)
     return memo[name]
@@ -280,18 +281,15 @@ def _entry_loop(env: Any, name: str) -> Any:
     variable).  It is compiled from the template's own source under its own file name,
     its first line on the first line, so that an error in it names ``entry.md.j2:LINE``;
     ``+%}`` keeps a line break that begins the template (``trim_blocks`` would drop it)."""
-    import jinja2.nodes
-
     memo = _LOOPS.setdefault(env, {})
     if name not in memo:
         memo[name] = None
-        if _cacheable(env, name):
+        if _cacheable(env, name):  # which parses the template alone: its own errors
             source, filename, _ = env.loader.get_source(env, name)
-            ast = env.parse("{% for entry in entries +%}" + source + "\0{% endfor %}",
-                            name, filename)
-            if len(ast.body) == 1 and not any(True for _ in ast.find_all(jinja2.nodes.Block)):
-                memo[name] = env.template_class.from_code(
-                    env, env.compile(ast, name, filename), env.globals, None)
+            template = env.template_class.from_code(env, env.compile(
+                "{% for entry in entries +%}" + source + "\0{% endfor %}", name, filename),
+                env.globals, None)
+            memo[name] = None if template.blocks else template
     return memo[name]
 
 

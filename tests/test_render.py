@@ -462,6 +462,25 @@ def test_an_error_in_the_looped_entry_template_names_its_line(list_copy: Path) -
         render_readme(plist, templates)
 
 
+@pytest.mark.parametrize("entry", ["{% if entry %}\n" + _TITLE + "\n",
+                                   _TITLE + "\n{% endfor %}{% for entry in [] %}\n"])
+def test_a_syntax_error_in_the_entry_template_is_its_own(list_copy: Path, entry: str) -> None:
+    """A broken entry template is reported as the template alone is broken, not as the
+    loop around it would be."""
+    from site_builder.errors import UsageError
+
+    templates = list_copy.parent / "templates"
+    (templates / "readme").mkdir(parents=True)
+    (templates / "readme" / "entry.md.j2").write_text(entry, encoding="utf-8")
+    plist = check_dir(list_copy)
+    messages = []
+    for slotted in (True, False):
+        with pytest.raises(UsageError, match=r"entry\.md\.j2:\d+: template error") as err:
+            render_readme(plist, templates, slotted=slotted)
+        messages.append(str(err.value))
+    assert messages[0] == messages[1]
+
+
 @given(st.text(alphabet=" \t\n\r\x0b\x0c\x1c\x1f\x85\u2028\u2029\xa0\u3000\u3002éab",
                max_size=30))
 def test_the_tidy_check_agrees_with_the_tidy_pass(text: str) -> None:
