@@ -371,6 +371,7 @@ def _section_renderer(env: Any, fragments: Fragments | None,
         entries = entries_by_section[section.id]
         if blocks is None:
             return loop(context, section)
+        block: bytes | memoryview
         if fragments is None:
             block = render_block(context, entries, section)
             if not _is_tidy(block):
@@ -381,7 +382,7 @@ def _section_renderer(env: Any, fragments: Fragments | None,
             ids = [f"{home if e.paper.category == section.id else cross}{e.key}\0{e.path}\0"
                    f"{digest}" for e, digest in zip(entries, fragments.digests(entries),
                                                     strict=True)]
-            stored_ids, lengths, block = fragments.section(sid)
+            stored_ids, lengths, block = fragments.section(sid, ids)
             if stored_ids:
                 # A block kept under this key was made with these very templates, so they
                 # were cacheable then and are now (and need not be parsed to tell).
@@ -389,7 +390,7 @@ def _section_renderer(env: Any, fragments: Fragments | None,
             if stored_ids != ids:
                 if not all(_cacheable(env, name) for name in ENTRY_TEMPLATES):
                     return loop(context, section)
-                old = fragments.split(stored_ids, lengths, block)
+                old = fragments.split(stored_ids, lengths, bytes(block))
                 new = [n for n, i in enumerate(ids) if i not in old]
                 texts = render(context, [entries[n] for n in new], section)
                 made = dict(zip(new, [("\n" + t).encode("utf-8") for t in texts],
@@ -398,15 +399,15 @@ def _section_renderer(env: Any, fragments: Fragments | None,
                 encoded = [made[n] if n in made else old[i] for n, i in enumerate(ids)]
                 block = b"".join(encoded)
                 if not _is_tidy(b"".join(made.values())):
-                    return block.decode("utf-8")
+                    return bytes(block).decode("utf-8")
                 fragments.keep_section(sid, ids, encoded)
         end = len(block)
         while end > 1 and block[end - 1] == 10:  # "\n"
             end -= 1
         if end <= 1:
-            return block.decode("utf-8")
+            return bytes(block).decode("utf-8")
         blocks.append(memoryview(block)[1:end])  # not copied before the final join
-        return f"\n\0b{len(blocks) - 1}\0{block[end:].decode()}"
+        return f"\n\0b{len(blocks) - 1}\0{bytes(block[end:]).decode()}"
 
     return section_entries
 
