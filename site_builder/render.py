@@ -277,15 +277,18 @@ _LOOPS: weakref.WeakKeyDictionary[Any, dict[str, Any]] = weakref.WeakKeyDictiona
 def _entry_loop(env: Any, name: str) -> Any:
     """The entry template ``name`` inside ``{% for entry in entries %}``, each entry's text
     followed by a NUL; None where that could render differently from the template alone
-    (it is not :func:`_cacheable`, or has a ``{% block %}``, which cannot see the loop's
-    variable).  It is compiled from the template's own source under its own file name,
-    its first line on the first line, so that an error in it names ``entry.md.j2:LINE``;
-    ``+%}`` keeps a line break that begins the template (``trim_blocks`` would drop it)."""
+    (it is not :func:`_cacheable`, has a ``{% block %}``, which cannot see the loop's
+    variable, or begins with spaces).  It is compiled from the template's own source
+    under its own file name, its first line on the first line, so that an error in it
+    names ``entry.md.j2:LINE``; ``+%}`` keeps a line break that begins the template
+    (``trim_blocks`` would drop it)."""
     memo = _LOOPS.setdefault(env, {})
     if name not in memo:
         memo[name] = None
-        if _cacheable(env, name):  # which parses the template alone: its own errors
-            source, filename, _ = env.loader.get_source(env, name)
+        source, filename, _ = env.loader.get_source(env, name)
+        # Spaces that begin the template would follow the loop's tag, not begin a line,
+        # and lstrip_blocks would keep them before a tag.
+        if _cacheable(env, name) and source[:1] not in (" ", "\t"):  # _cacheable parses
             template = env.template_class.from_code(env, env.compile(
                 "{% for entry in entries +%}" + source + "\0{% endfor %}", name, filename),
                 env.globals, None)
@@ -348,7 +351,7 @@ def _section_renderer(env: Any, fragments: Fragments | None,
     def render_block(context: Any, entries: list[Entry], section: Section) -> bytes:
         """The section's entries, each after a line break, in UTF-8: with one entry
         template, its loop's output with each entry's NUL made the next one's line break
-        (no split into entries, and no text of four bytes a character copied)."""
+        (in bytes, without splitting it into entries)."""
         names = {ENTRY_TEMPLATES[e.paper.category != section.id] for e in entries}
         loop = _entry_loop(env, names.pop()) if len(names) == 1 else None
         if loop is not None:

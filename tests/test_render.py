@@ -407,6 +407,8 @@ _TITLE = "- {{ entry.paper.title|md }}"
     (_TITLE + "\u2028x\v\n\n\n", True),  # untidy: other line breaks, blank lines at the end
     (_TITLE + "\0x\n", True),  # a NUL of the template's own: entry by entry
     (_TITLE + " of {{ count }}\n", False),  # reads more than an entry's inputs
+    ("  {% if entry %}" + _TITLE + "{% endif %}\n", False),  # lstrip_blocks on line 1
+    ("{% if entry %}\n  {% if entry %}" + _TITLE + "{% endif %}{% endif %}\n", True),
     ("{% block b %}" + _TITLE + "{% endblock %}\n", False),  # a block cannot see the loop
 ])
 def test_a_section_s_entries_in_one_call_give_the_entry_by_entry_readme(
