@@ -48,6 +48,8 @@ TYPE_CHECKING = False  # typing is for type checkers only: importing it costs ev
 if TYPE_CHECKING:
     from typing import Any, AnyStr
 
+    from .model import Entry as ListEntry
+
 Keys = list[tuple[str, str]]  # a record's duplicate keys (crosscheck.duplicate_keys)
 
 FORMAT = 2
@@ -673,19 +675,29 @@ class Fragments:
         with open(path, "rb") as fh:
             head = json.loads(fh.readline())
             raw = fh.read()
-        if not (type(head) is dict and head.get("format") == FORMAT
-                and head.get("key") == self.key and type(head.get("fragments")) is list):
+        if not (self._ours(head) and type(head.get("fragments")) is list):
+            raise _Bad
+        return (*self._listing(head["fragments"], prefix), raw)
+
+    def _ours(self, head: Any) -> bool:
+        return type(head) is dict and head.get("format") == FORMAT and head.get("key") == self.key
+
+    @staticmethod
+    def _listing(items: Any, prefix: str) -> tuple[list[str], list[int]]:
+        """The ids and lengths of a file's ``[[id, length], ...]``, each id starting with
+        ``prefix``; _Bad for anything else."""
+        if type(items) is not list:
             raise _Bad
         ids: list[str] = []
         lengths: list[int] = []
-        for item in head["fragments"]:
+        for item in items:
             if not (type(item) is list and len(item) == 2 and type(item[0]) is str
                     and item[0].startswith(prefix) and type(item[1]) is int
                     and item[1] >= 0):
                 raise _Bad
             ids.append(item[0])
             lengths.append(item[1])
-        return ids, lengths, raw
+        return ids, lengths
 
     @staticmethod
     def split(ids: list[str], lengths: list[int], text: AnyStr) -> dict[str, AnyStr]:
@@ -705,18 +717,42 @@ class Fragments:
         name = blake2b(section_id.encode(), digest_size=8).hexdigest()
         return self.path.with_name(f"{self.path.name}.section.{name}.txt")
 
-    def section(self, section_id: str) -> tuple[list[str], list[int], bytes]:
+    def section(self, section_id: str, ids: list[str]
+                ) -> tuple[list[str], list[int], memoryview]:
         """The entries of the section's block as last kept (:meth:`keep_section`): their
         ids, lengths and text, in UTF-8 bytes (a README of long abstracts is 20 MB: as
         text with a single emoji, four bytes a character); none when its file is missing
-        or not to be trusted (then each entry is rendered again)."""
+        or not to be trusted (then each entry is rendered again).  When they are ``ids``
+        (the entries the section shows now), which the file's first line tells by their
+        digest, the ids are not read and the lengths not given: the block is used whole.
+
+        The file: a line of JSON (format, key, the ids' digest, the text's size), a line
+        of each entry's id and length, then the text — mapped, not read: the README's
+        join is then its one copy (a read costs as much again, in page faults).  Files
+        are replaced by a rename, never changed in place, so the mapping stays whole."""
+        import mmap
+
         self._seen.add(section_id)
+        none: tuple[list[str], list[int], memoryview] = ([], [], memoryview(b""))
         try:
-            # The section's id and a NUL begin each entry's id.
-            ids, lengths, raw = self._read(self._section_file(section_id), f"{section_id}\0")
+            with open(self._section_file(section_id), "rb") as fh:
+                head = json.loads(fh.readline())
+                if not (self._ours(head) and type(head.get("size")) is int):
+                    raise _Bad
+                lengths: list[int] = []
+                if head.get("ids") == _listing_digest(ids):
+                    fh.readline()
+                    stored = ids
+                else:  # the section's id and a NUL begin each entry's id
+                    stored, lengths = self._listing(json.loads(fh.readline()),
+                                                    f"{section_id}\0")
+                start = fh.tell()
+                raw = memoryview(mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ))[start:]
         except (OSError, ValueError, _Bad):
-            return [], [], b""
-        return (ids, lengths, raw) if sum(lengths) == len(raw) else ([], [], b"")
+            return none
+        if len(raw) != head["size"] or (lengths and sum(lengths) != len(raw)):
+            return none
+        return stored, lengths, raw
 
     def keep_section(self, section_id: str, ids: list[str], texts: list[bytes]) -> None:
         """Keep the section's block (each entry's id, starting with the section's id and
@@ -740,6 +776,13 @@ class Fragments:
         its path), known from the cache without hashing its fields; None otherwise."""
         found = self.records.get(path)
         return found[1] if found is not None and found[0] is paper else None
+
+    def digests(self, entries: list[ListEntry]) -> list[str]:
+        """Each entry's :func:`record_digest`: its :meth:`paper_digest`, or else hashed
+        (one pass, without a call per entry: a README's 10,000 entries ask)."""
+        get = self.records.get
+        return [found[1] if (found := get(e.path)) is not None and found[0] is e.paper
+                else record_digest(e.paper) for e in entries]
 
     @staticmethod
     def record_key(name: str, entry_key: str, path: str, section: str, digest: str) -> str:
@@ -776,7 +819,11 @@ class Fragments:
             self._write(self._file(shard), list(used), [len(v) for v in used.values()],
                         "".join(used.values()).encode("utf-8"))
         for section_id, (ids, lengths, text) in self._sections.items():
-            self._write(self._section_file(section_id), ids, lengths, text)
+            head = json.dumps({"format": FORMAT, "key": self.key, "ids": _listing_digest(ids),
+                               "size": len(text)})
+            listing = json.dumps([list(p) for p in zip(ids, lengths, strict=True)])
+            self._put(self._section_file(section_id),
+                      f"{head}\n{listing}\n".encode() + text)
         if self._seen:
             keep = {self._section_file(s).name for s in self._seen}
             with contextlib.suppress(OSError):
@@ -785,9 +832,20 @@ class Fragments:
                         path.unlink()
 
     def _write(self, path: Path, ids: list[str], lengths: list[int], raw: bytes) -> None:
-        from .fsio import FileError, write_atomic
-
         head = json.dumps({"format": FORMAT, "key": self.key,
                            "fragments": [list(p) for p in zip(ids, lengths, strict=True)]})
+        self._put(path, head.encode() + b"\n" + raw)
+
+    @staticmethod
+    def _put(path: Path, data: bytes) -> None:
+        from .fsio import FileError, write_atomic
+
         with contextlib.suppress(OSError, FileError):
-            write_atomic(path, head.encode() + b"\n" + raw)
+            write_atomic(path, data)
+
+
+def _listing_digest(ids: list[str]) -> str:
+    """The digest of a section's entry ids (by which its block is known): their lengths,
+    then the ids one after the other, so that no two lists give the same text (and no
+    NUL is escaped, as JSON would)."""
+    return text_digest(",".join(map(str, map(len, ids))) + "\n" + "".join(ids))

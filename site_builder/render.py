@@ -7,6 +7,7 @@ the escaping filters.
 from __future__ import annotations
 
 import os
+import re
 import stat
 import weakref
 from collections.abc import Callable, Mapping
@@ -154,7 +155,8 @@ def _cacheable(env: Any, name: str) -> bool:
 
     memo = _CACHEABLE.setdefault(env, {})  # each template parsed once per environment
     if name not in memo:
-        ast = env.parse(env.loader.get_source(env, name)[0])
+        source, filename, _ = env.loader.get_source(env, name)
+        ast = env.parse(source, name, filename)  # a syntax error names the file
         memo[name] = (not any(True for _ in jinja2.meta.find_referenced_templates(ast))
                       and jinja2.meta.find_undeclared_variables(ast) <= _FRAGMENT_INPUTS)
     return memo[name]
@@ -236,6 +238,96 @@ def _entry_renderer(env: Any, fragments: Fragments | None, slots: list[str] | No
     return paper_entry
 
 
+def _entries_renderer(env: Any, plain: Any) -> Any:
+    """``render(context, entries, section)``: each entry's text, as ``plain`` (the
+    :func:`_entry_renderer` without cache or slots) gives it, but the entries of each entry
+    template rendered by one template call (:func:`_entry_loop`) instead of one each: it
+    halves the cost of a README's entries.  An entry template that reads more than
+    :data:`_FRAGMENT_INPUTS`, or whose loop fails or does not give one text per entry,
+    is rendered entry by entry (which then reports the template's error as its own)."""
+    def render(context: Any, entries: list[Entry], section: Section) -> list[str]:
+        texts: list[str | None] = [None] * len(entries)
+        groups: dict[str, list[int]] = {}
+        for n, entry in enumerate(entries):
+            groups.setdefault(ENTRY_TEMPLATES[entry.paper.category != section.id], []).append(n)
+        for name, where in groups.items():
+            loop = _entry_loop(env, name)
+            found = None
+            if loop is not None:
+                run = [entries[n] for n in where]
+                try:
+                    found = "".join(loop.root_render_func(loop.new_context(
+                        {**context.parent, **context.vars, "entries": run,
+                         "section": section}, True))).split("\0")
+                except Exception:  # the entry by entry rendering tells what failed
+                    found = None
+                if found is not None and (len(found) != len(run) + 1 or found[-1]):
+                    found = None  # a NUL of the template's own
+            for n, i in enumerate(where):
+                texts[i] = found[n] if found is not None else \
+                    plain(context, entries[i], section)
+        return texts  # type: ignore[return-value]
+
+    return render
+
+
+_LOOPS: weakref.WeakKeyDictionary[Any, dict[str, Any]] = weakref.WeakKeyDictionary()
+
+
+def _entry_loop(env: Any, name: str) -> Any:
+    """The entry template ``name`` inside ``{% for entry in entries %}``, each entry's text
+    followed by a NUL; None where that could render differently from the template alone
+    (it is not :func:`_cacheable`, has a ``{% block %}``, which cannot see the loop's
+    variable, or begins with spaces).  It is compiled from the template's own source
+    under its own file name, its first line on the first line, so that an error in it
+    names ``entry.md.j2:LINE``; ``+%}`` keeps a line break that begins the template
+    (``trim_blocks`` would drop it)."""
+    memo = _LOOPS.setdefault(env, {})
+    if name not in memo:
+        memo[name] = None
+        source, filename, _ = env.loader.get_source(env, name)
+        # Spaces that begin the template would follow the loop's tag, not begin a line,
+        # and lstrip_blocks would keep them before a tag.
+        if _cacheable(env, name) and source[:1] not in (" ", "\t"):  # _cacheable parses
+            template = env.template_class.from_code(env, env.compile(
+                "{% for entry in entries +%}" + source + "\0{% endfor %}", name, filename),
+                env.globals, None)
+            memo[name] = None if template.blocks else template
+    return memo[name]
+
+
+# What makes a text untidy (:func:`_tidy`), searched for in its UTF-8 bytes: a line break
+# other than "\n" (those of str.splitlines), and whitespace (str.isspace) at the end of a
+# line.  A README's text holds an emoji, so its str takes four bytes a character: its
+# bytes are a quarter as long, and a search for one byte is a memchr.
+_BREAK_BYTES = (b"\r", b"\v", b"\f", b"\x1c", b"\x1d", b"\x1e")
+# The other line breaks, U+0085, U+2028 and U+2029, by a byte each holds (a memchr) and
+# then by their bytes.
+_RARE_BREAKS = ((b"\x85", b"\xc2\x85"), (b"\xa8", b"\xe2\x80\xa8"), (b"\xa9", b"\xe2\x80\xa9"))
+# A line break after whitespace (the ASCII ones, then each other one's bytes); a regex
+# that starts with the "\n" only looks back at each line break.  First by the last byte
+# of each (a continuation byte for all but ASCII), which most texts never have before a
+# line break, then exactly.
+_SPACE_LAST_BYTE = re.compile(rb"\n(?<=[\t\v\f\r\x1c-\x1f \x80-\x8a\x9f\xa0\xa8\xa9\xaf]\n)")
+_SPACE_BEFORE_BREAK = re.compile(
+    rb"\n(?:(?<=[\t\v\f\r\x1c-\x1f ]\n)|(?<=\xc2[\x85\xa0]\n)|(?<=\xe1\x9a\x80\n)"
+    rb"|(?<=\xe2\x80[\x80-\x8a\xa8\xa9\xaf]\n)|(?<=\xe2\x81\x9f\n)|(?<=\xe3\x80\x80\n))")
+
+
+def _is_tidy(data: bytes) -> bool:
+    """For UTF-8 ``data``: ``_tidy(body) == body`` for ``body = text.rstrip("\n")`` of its
+    text, without decoding or splitting it."""
+    if any(b in data for b in _BREAK_BYTES) or any(
+            byte in data and sequence in data for byte, sequence in _RARE_BREAKS):
+        return False
+    if _SPACE_LAST_BYTE.search(data) and _SPACE_BEFORE_BREAK.search(data):
+        return False
+    end = len(data)
+    while end > 0 and data[end - 1] == 10:  # "\n"
+        end -= 1
+    return not data[max(end - 4, 0):end].decode("utf-8", "ignore")[-1:].isspace()
+
+
 def _section_renderer(env: Any, fragments: Fragments | None,
                       blocks: list[bytes | memoryview] | None,
                       paper_entry: Any, entries_by_section: Mapping[str | None, list[Entry]]
@@ -249,12 +341,29 @@ def _section_renderer(env: Any, fragments: Fragments | None,
     one read of its bytes, with no entry rendered or looked up; in another, only the new
     entries are rendered.  A block all of whose entries are tidy (:func:`_tidy`) is kept,
     and with ``blocks`` is appended there (UTF-8, without its first and last line
-    breaks) and stands in the output as ``\0bn\0`` (see :func:`render_readme`)."""
+    breaks) and stands in the output as ``\0bn\0`` (see :func:`render_readme`).  Without
+    ``blocks`` each entry is rendered on its own, as the template's include would."""
     import jinja2
 
-    from .cache import record_digest
-
     plain = _entry_renderer(env, None, None)
+    render = _entries_renderer(env, plain)
+
+    def render_block(context: Any, entries: list[Entry], section: Section) -> bytes:
+        """The section's entries, each after a line break, in UTF-8: with one entry
+        template, its loop's output with each entry's NUL made the next one's line break
+        (in bytes, without splitting it into entries)."""
+        names = {ENTRY_TEMPLATES[e.paper.category != section.id] for e in entries}
+        loop = _entry_loop(env, names.pop()) if len(names) == 1 else None
+        if loop is not None:
+            try:
+                data = "".join(loop.root_render_func(loop.new_context(
+                    {**context.parent, **context.vars, "entries": entries,
+                     "section": section}, True))).encode("utf-8")
+            except Exception:  # the entry by entry rendering tells what failed
+                data = b""
+            if data.count(b"\0") == len(entries) and data.endswith(b"\0"):
+                return b"\n" + data[:-1].replace(b"\0", b"\n")
+        return "".join(["\n" + t for t in render(context, entries, section)]).encode("utf-8")
 
     def loop(context: Any, section: Section) -> str:
         return "".join(["\n" + paper_entry(context, e, section)
@@ -263,41 +372,45 @@ def _section_renderer(env: Any, fragments: Fragments | None,
     @jinja2.pass_context
     def section_entries(context: Any, section: Section) -> str:
         entries = entries_by_section[section.id]
-        if fragments is None:
+        if blocks is None:
             return loop(context, section)
-        sid = str(section.id)
-        ids = [f"{sid}\0{ENTRY_TEMPLATES[e.paper.category != section.id]}\0{e.key}\0"
-               f"{e.path}\0{fragments.paper_digest(e.path, e.paper) or record_digest(e.paper)}"
-               for e in entries]
-        # A block kept under this key was made with these very templates, so they were
-        # cacheable then and are now: only a block to make asks (which parses them).
-        stored_ids, lengths, block = fragments.section(sid)
-        if stored_ids != ids:
-            if not all(_cacheable(env, name) for name in ENTRY_TEMPLATES):
-                return loop(context, section)
-            old = fragments.split(stored_ids, lengths, block)
-            pieces = []
-            tidy = True
-            for entry, i in zip(entries, ids, strict=True):
-                piece = old.get(i)
-                if piece is None:
-                    text = "\n" + plain(context, entry, section)
-                    body = text.rstrip("\n")
-                    tidy = tidy and _tidy(body) == body
-                    piece = text.encode("utf-8")
-                    fragments.rendered.append(i)
-                pieces.append(piece)
-            block = b"".join(pieces)
-            if not tidy:
+        block: bytes | memoryview
+        if fragments is None:
+            block = render_block(context, entries, section)
+            if not _is_tidy(block):
                 return block.decode("utf-8")
-            fragments.keep_section(sid, ids, pieces)
+        else:
+            sid = str(section.id)
+            home, cross = (f"{sid}\0{name}\0" for name in ENTRY_TEMPLATES)
+            ids = [f"{home if e.paper.category == section.id else cross}{e.key}\0{e.path}\0"
+                   f"{digest}" for e, digest in zip(entries, fragments.digests(entries),
+                                                    strict=True)]
+            stored_ids, lengths, block = fragments.section(sid, ids)
+            if stored_ids:
+                # A block kept under this key was made with these very templates, so they
+                # were cacheable then and are now (and need not be parsed to tell).
+                _CACHEABLE.setdefault(env, {}).update(dict.fromkeys(ENTRY_TEMPLATES, True))
+            if stored_ids != ids:
+                if not all(_cacheable(env, name) for name in ENTRY_TEMPLATES):
+                    return loop(context, section)
+                old = fragments.split(stored_ids, lengths, bytes(block))
+                new = [n for n, i in enumerate(ids) if i not in old]
+                texts = render(context, [entries[n] for n in new], section)
+                made = dict(zip(new, [("\n" + t).encode("utf-8") for t in texts],
+                                strict=True))
+                fragments.rendered.extend(ids[n] for n in new)
+                encoded = [made[n] if n in made else old[i] for n, i in enumerate(ids)]
+                block = b"".join(encoded)
+                if not _is_tidy(b"".join(made.values())):
+                    return bytes(block).decode("utf-8")
+                fragments.keep_section(sid, ids, encoded)
         end = len(block)
         while end > 1 and block[end - 1] == 10:  # "\n"
             end -= 1
-        if blocks is None or end <= 1:
-            return block.decode("utf-8")
+        if end <= 1:
+            return bytes(block).decode("utf-8")
         blocks.append(memoryview(block)[1:end])  # not copied before the final join
-        return f"\n\0b{len(blocks) - 1}\0{block[end:].decode()}"
+        return f"\n\0b{len(blocks) - 1}\0{bytes(block[end:]).decode()}"
 
     return section_entries
 

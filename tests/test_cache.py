@@ -390,10 +390,10 @@ def test_a_changed_list_reads_the_readme_only_when_it_may_have_changed(
     out = papers.parent / "README.md"
     assert readme_run(papers, out)[0] == 0
     cold = out.read_bytes()
-    texts: list[Path] = []
-    real = readme_command.read_text
-    monkeypatch.setattr(readme_command, "read_text",
-                        lambda path, what: texts.append(path) or real(path, what))
+    texts: list[Path] = []  # the READMEs read whole (and checked for the marker)
+    real = readme_command._replaceable
+    monkeypatch.setattr(readme_command, "_replaceable",
+                        lambda path: texts.append(path) or real(path))
     target = papers / "bao2024-bmad.yaml"
     target.touch()  # a changed signature, the same README
     code, err = readme_run(papers, out)

@@ -129,6 +129,36 @@ def test_readme_writes_then_reports_unchanged(tmp_path: Path, monkeypatch: pytes
     assert "is out of date" in err and "+- [[CVPR Workshops 2024]]" in err
 
 
+@pytest.mark.parametrize("flags", [["--no-cache"], [], ["--no-cache", "--force"]])
+def test_readme_compares_the_old_readme_s_bytes_as_its_text(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+        flags: list[str]) -> None:
+    """The old README is compared as bytes, not decoded: a BOM before the same text is
+    still the same README (left as it is), another text is replaced, and one that is not
+    UTF-8 is an error that leaves it alone — as when it was read as text."""
+    monkeypatch.chdir(tmp_path)
+    out = tmp_path / "README.md"
+    args = ["readme", "--papers", str(LIST_FIXTURE), "-o", str(out), *flags]
+    assert main(args) == 0
+    golden = out.read_bytes()
+    out.write_bytes(b"\xef\xbb\xbf" + golden)
+    os.utime(out, (1_000_000, 1_000_000))  # no cached signature of it
+    capsys.readouterr()
+    assert main(args) == 0 and capsys.readouterr().out == f"unchanged {out}\n"
+    assert out.read_bytes() == b"\xef\xbb\xbf" + golden
+    assert main([*args, "--check"]) == 0
+    out.write_bytes(golden.replace(b"BMAD", b"BNAD"))
+    assert main([*args, "--check"]) == 1 and "+- [[CVPR Workshops 2024]]" in \
+        capsys.readouterr().err
+    assert main(args) == 0 and capsys.readouterr().out == f"wrote {out}\n"
+    assert out.read_bytes() == golden
+    latin1 = golden.replace(b"BMAD", b"BM\xc9D")
+    out.write_bytes(latin1)
+    assert main(args) == 2 and "not valid UTF-8 (byte 0xC9)" in capsys.readouterr().err
+    assert out.read_bytes() == latin1
+    assert main([*args, "--check"]) == 2 and "not valid UTF-8" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize(("argv", "message"), [
     (["chek"], "invalid choice: 'chek'"),
     (["check", "--papers", "no-such-folder"], "no such folder"),

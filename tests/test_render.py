@@ -390,3 +390,118 @@ def test_entries_kept_out_of_the_last_pass_give_the_same_readme(
     slotted = render_readme(plist, templates)
     assert slotted == render_readme(plist, templates, slotted=False)
     assert plist.entries[0].paper.title.split()[0] in slotted or entry is not None
+
+
+# --- a section's entries in one template call -------------------------------------------
+
+_TITLE = "- {{ entry.paper.title|md }}"
+
+
+@pytest.mark.parametrize("entry, looped", [
+    (None, True),  # the bundled templates
+    ("\n" + _TITLE + "\n", True),  # a leading line break, which trim_blocks would eat
+    (_TITLE, True),  # no line break at the end
+    ("{% if entry.paper.code %}" + _TITLE + "{% endif %}\n", True),  # empty for some
+    ("{% set p = entry.paper %}{% macro t(x) %}<{{ x|md }}>{% endmacro %}- {{ t(p.title) }}\n"
+     "  {{ section.title }}{{ '  ' }}\n", True),  # untidy: trailing spaces
+    (_TITLE + "\u2028x\v\n\n\n", True),  # untidy: other line breaks, blank lines at the end
+    (_TITLE + "\0x\n", True),  # a NUL of the template's own: entry by entry
+    (_TITLE + " of {{ count }}\n", False),  # reads more than an entry's inputs
+    ("  {% if entry %}" + _TITLE + "{% endif %}\n", False),  # lstrip_blocks on line 1
+    ("{% if entry %}\n  {% if entry %}" + _TITLE + "{% endif %}{% endif %}\n", True),
+    ("{% block b %}" + _TITLE + "{% endblock %}\n", False),  # a block cannot see the loop
+])
+def test_a_section_s_entries_in_one_call_give_the_entry_by_entry_readme(
+        list_copy: Path, entry: str | None, looped: bool) -> None:
+    """The entries of a section rendered by one call of the entry template in a loop give
+    the README of rendering each on its own (what ``slotted=False`` does), byte for byte;
+    a template the loop could render differently is rendered entry by entry."""
+    from site_builder.render import _entry_loop, environment
+
+    paper = list_copy / "bao2024-bmad.yaml"  # listed in a second section too
+    paper.write_text(paper.read_text(encoding="utf-8") + "also_in: [reconstruction]\n",
+                     encoding="utf-8")
+    templates = list_copy.parent / "templates"
+    (templates / "readme").mkdir(parents=True)
+    if entry is not None:
+        for name in ("entry.md.j2", "cross_listed.md.j2"):
+            (templates / "readme" / name).write_text(entry, encoding="utf-8")
+    plist = check_dir(list_copy)
+    looped_text = render_readme(plist, templates)
+    assert looped_text == render_readme(plist, templates, slotted=False)
+    assert "BMAD" in looped_text
+    assert entry is not None or "cross-listed from" in looped_text
+    env = environment(templates)
+    assert (_entry_loop(env, "readme/entry.md.j2") is not None) == looped
+
+
+def test_an_error_in_the_looped_entry_template_names_its_line(list_copy: Path) -> None:
+    """The looped entry template is compiled from the template's own text under its own
+    name: an error in it points at entry.md.j2 and the template's own line, in the loop's
+    traceback and in the message the README's rendering gives."""
+    import traceback
+
+    import jinja2
+
+    from site_builder.errors import UsageError
+    from site_builder.render import _entry_loop, environment
+
+    templates = list_copy.parent / "templates"
+    (templates / "readme").mkdir(parents=True)
+    (templates / "readme" / "entry.md.j2").write_text(
+        "{% set p = entry.paper %}\n" + _TITLE + "\n{{ p.title.no_such_thing }}\n",
+        encoding="utf-8")
+    plist = check_dir(list_copy)
+    env = environment(templates)
+    loop = _entry_loop(env, "readme/entry.md.j2")
+    assert loop is not None
+    with pytest.raises(jinja2.UndefinedError) as err:
+        loop.render(entries=plist.entries, section=plist.info.sections[0], info=plist.info)
+    frames = [f for f in traceback.extract_tb(err.value.__traceback__)
+              if f.filename.endswith(".j2")]
+    assert (Path(frames[-1].filename).name, frames[-1].lineno) == ("entry.md.j2", 3)
+    with pytest.raises(UsageError, match=r"entry\.md\.j2:3: template error"):
+        render_readme(plist, templates)
+
+
+@pytest.mark.parametrize("entry", ["{% if entry %}\n" + _TITLE + "\n",
+                                   _TITLE + "\n{% endfor %}{% for entry in [] %}\n"])
+def test_a_syntax_error_in_the_entry_template_is_its_own(list_copy: Path, entry: str) -> None:
+    """A broken entry template is reported as the template alone is broken, not as the
+    loop around it would be."""
+    from site_builder.errors import UsageError
+
+    templates = list_copy.parent / "templates"
+    (templates / "readme").mkdir(parents=True)
+    (templates / "readme" / "entry.md.j2").write_text(entry, encoding="utf-8")
+    plist = check_dir(list_copy)
+    messages = []
+    for slotted in (True, False):
+        with pytest.raises(UsageError, match=r"entry\.md\.j2:\d+: template error") as err:
+            render_readme(plist, templates, slotted=slotted)
+        messages.append(str(err.value))
+    assert messages[0] == messages[1]
+
+
+@given(st.text(alphabet=" \t\n\r\x0b\x0c\x1c\x1f\x85\u2028\u2029\xa0\u3000\u3002éab",
+               max_size=30))
+def test_the_tidy_check_agrees_with_the_tidy_pass(text: str) -> None:
+    """A section's block is tidy by a few searches exactly when the line by line pass
+    would leave it as it is (but for the line breaks it ends with)."""
+    from site_builder.render import _is_tidy
+
+    body = text.rstrip("\n")
+    assert _is_tidy(text.encode("utf-8")) == (_tidy(body) == body)
+
+
+def test_the_tidy_check_knows_every_line_break_and_space() -> None:
+    """The characters the tidy check looks for in UTF-8 are those str.splitlines breaks at
+    and those str.isspace calls whitespace (and no other character's bytes)."""
+    from site_builder.render import _is_tidy
+
+    # Every whitespace and line break is below U+3100; above, one character in 97.
+    for c in map(chr, [*range(0x3100), *range(0x3100, 0xD800, 97), *range(0xE000, 0x110000, 97)]):
+        assert _is_tidy(f"a{c}b".encode()) == (len(f"a{c}b".splitlines()) == 1 or c == "\n"), \
+            repr(c)
+        assert _is_tidy(f"a{c}\nb\n".encode()) == (not c.isspace() or c == "\n"), repr(c)
+        assert _is_tidy(f"a{c}\n\n".encode()) == (not c.isspace() or c == "\n"), repr(c)

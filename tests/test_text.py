@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
@@ -184,3 +184,24 @@ def test_html_paragraphs_is_each_paragraph_as_html_text(value: str) -> None:
         (f"&#{ord(p[0])};{p[1:]}" if p[:3] in ("```", "~~~") else p)
         for p in (html_text(part) for part in value.split("\n\n")))
     assert html_paragraphs(value) == expected
+
+
+_FAST_PATHS = "aW w.:/ &<>\"'\\*_`\n#;x"
+
+
+@given(st.text(alphabet=_FAST_PATHS, max_size=30))
+@example("see wwW.example.org")
+@example("WWW.x, http://x and a:b")
+@example("a \"b\" 'c' <d> & e")
+def test_the_filters_fast_paths_give_the_plain_results(value: str) -> None:
+    """The escaping filters skip work where a search shows it changes nothing: the same
+    text as the plain formulation, always."""
+    import html
+
+    from site_builder.text import _AMBIGUOUS_AMP, _AUTOLINK, _MD_SPECIAL
+
+    escaped = _MD_SPECIAL.sub(r"\\\1", squash(value))
+    assert md_escape(value) == _AUTOLINK.sub(
+        lambda m: "\\:" if m.group(1) else f"{m.group(2)}\\.", escaped)
+    assert html_attr(value) == html.escape(squash(value), quote=True)
+    assert html_text(value) == _AMBIGUOUS_AMP.sub("&amp;", squash(value)).replace("<", "&lt;")

@@ -48,14 +48,14 @@ def readme(papers: Path, out: Path, templates: Path | None = None, *,
     plist = plist or check_dir(papers, stats=stats)
     # The README a run wrote, unchanged since: known by its digest, not read.
     known = None if force or stats.inputs is None else _written(papers, out)
-    if known is not None:
-        current = None
-    elif not check_only and not force:
-        current = check_output(out)
-    else:
-        current = None if force and os.path.islink(out) else read_text(out, "README")
-    if known is None and current is not None:
-        known = cache.output_digest(current.encode("utf-8"))
+    # Else its bytes (a BOM dropped), compared with the output as they are: a 20 MB README
+    # is not decoded (as text with an emoji, 80 MB) nor hashed unless the cache asks.
+    current = None
+    if known is None:
+        if not check_only and not force:
+            current = _replaceable(out)
+        elif not (force and os.path.islink(out)):
+            current = _unmarked(read_regular(out, "README"))
     metrics = None
     if plist.info.show_metrics:
         from ..enrich import metrics_path, paper_metrics, read_metrics
@@ -63,9 +63,11 @@ def readme(papers: Path, out: Path, templates: Path | None = None, *,
         metrics = paper_metrics(plist, read_metrics(metrics_path(papers)))
     rendering = None if stats.inputs is None else _render_key(papers, templates)
     memo = None if rendering is None else f"{stats.inputs}-{rendering}"
-    if memo is not None and known is not None:
+    if memo is not None and (known is not None or current is not None):
         found = cache.recalled(papers, _output_name(out), memo)
-        if found is not None and found[0] == known:
+        if found is not None and found[0] == (known or cache.output_digest(current or b"")):
+            if current is not None:
+                _decoded(out, current)  # a README that is not UTF-8 is an error, as ever
             return ReadmeResult(out, False, plist)
     fragments = None if rendering is None else cache.Fragments.open(papers, rendering,
                                                                      stats.records)
@@ -75,15 +77,18 @@ def readme(papers: Path, out: Path, templates: Path | None = None, *,
         with stats.stage("cache write"):
             fragments.save()
     warnings = cache.encode_problems(list(plist.warnings))
-    digest = cache.output_digest(data)
+    digest = None if memo is None else cache.output_digest(data)  # (a known digest has one)
+    same = data == current if current is not None else digest is not None and digest == known
+    if current is not None and not same:
+        _decoded(out, current)
     if check_only:
-        if digest != known:
-            if current is None and known is not None:
-                current = read_text(out, "README")
-            if memo is not None:
+        if not same:
+            old = "" if current is None and known is None else \
+                read_text(out, "README") or "" if current is None else current.decode("utf-8")
+            if memo is not None and digest is not None:
                 cache.remember(papers, _output_name(out), memo, digest,
                                {"warnings": warnings})
-            diff = difflib.unified_diff((current or "").splitlines(),
+            diff = difflib.unified_diff(old.splitlines(),
                                         data.decode("utf-8").splitlines(),
                                         str(out), f"{out} (rendered)", lineterm="", n=1)
             lines = list(diff)[:60]
@@ -92,10 +97,24 @@ def readme(papers: Path, out: Path, templates: Path | None = None, *,
         result = ReadmeResult(out, False, plist)
     else:
         with stats.stage("write"):
-            result = ReadmeResult(out, digest != known and write_atomic(out, data), plist)
-    if memo is not None:  # the file holds this output now: its signature says so next time
-        _remember(papers, out, memo, digest, warnings)
+            result = ReadmeResult(out, not same and write_atomic(out, data), plist)
+    if memo is not None and digest is not None:  # the file holds this output now: its
+        _remember(papers, out, memo, digest, warnings)  # signature says so next time
     return result
+
+
+def _unmarked(raw: bytes | None) -> bytes | None:
+    """A README's bytes without a UTF-8 BOM (which reading it as text drops)."""
+    return raw[3:] if raw is not None and raw.startswith(b"\xef\xbb\xbf") else raw
+
+
+def _decoded(out: Path, raw: bytes) -> str:
+    """The README's text; FileError (by :func:`read_text`'s words) when it is not UTF-8."""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        read_text(out, "README")  # raises, naming the byte
+        raise
 
 
 def _written(papers: Path, out: Path) -> str | None:
@@ -190,14 +209,22 @@ def _render_key(papers: Path, templates: Path | None) -> str:
 def check_output(out: Path) -> str | None:
     """Refuse (FileError) to replace a file that is not a README we generated; else its
     text (None when there is no file yet)."""
+    current = _replaceable(out)
+    return None if current is None else _decoded(out, current)
+
+
+def _replaceable(out: Path) -> bytes | None:
+    """:func:`check_output`'s refusals; the README's bytes (a BOM dropped), not decoded."""
     if os.path.isdir(out):
         raise FileError(f"{shown(out)}: is a folder — give the README's file name with -o, "
                         "e.g. -o README.md")
     if os.path.islink(out):
         raise FileError(f"{shown(out)}: is a symbolic link — replace the link by the file, "
                         "or pass --force to replace the link by the README")
-    current = read_text(out, "README")
-    if current is not None and README_MARKER not in current:
+    current = _unmarked(read_regular(out, "README"))
+    # From the end, where a README we wrote has it.
+    if current is not None and current.rfind(README_MARKER.encode()) < 0:
+        _decoded(out, current)  # a file that is not UTF-8 is refused as such, as ever
         raise FileError(f"{shown(out)}: was not generated by site-builder (it has no "
                         f"'{README_MARKER} ...' line), so it is left alone — pass --force to "
                         "replace it, or write elsewhere with -o FILE")
