@@ -7,9 +7,10 @@ are spread over 16 shards by a hash of the file's name, each shard two JSON file
 index (signature, problems, the few fields every run reads of every paper, a digest of
 the record and its duplicate keys) and the full records, read only for a paper whose
 other fields are used (:class:`StoredPaper`).  A run writes only the shards that
-changed.  A signature taken less than :data:`RACY_NS` before the run that stored it is
-ambiguous (the file may change again within the same timestamp tick, "racy git"): such an
-entry also keeps a hash of the text, and is used only when the text still matches.
+changed.  A signature taken less than :data:`~site_builder.quick.RACY_NS` before the run
+that stored it is ambiguous (the file may change again within the same timestamp tick,
+"racy git"): such an entry also keeps a hash of the text, and is used only when the text
+still matches.
 
 The cache is only ever a hint.  It is keyed by the tool's version and a fingerprint of
 the rules (the source of the modules that decide a record's result, the Python and PyYAML
@@ -22,7 +23,9 @@ Where: ``$SITE_BUILDER_CACHE_DIR``, else ``$XDG_CACHE_HOME/site-builder``, else
 ``~/.cache/site-builder``; one set of files per absolute papers path.  It is outside the
 repository on purpose: a pull request cannot bring its own cache into CI.  (A CI job that
 keeps the cache between runs can set ``SITE_BUILDER_CACHE_DIR=.site-builder-cache``, which
-``.gitignore`` lists.)  ``--no-cache`` neither reads nor writes it.
+``.gitignore`` lists.)  ``--no-cache`` neither reads nor writes it.  What the cache's
+keys are made of, where it lives and the outputs it remembers are in
+:mod:`site_builder.quick`, light to import for the pre-commit path.
 """
 
 from __future__ import annotations
@@ -30,19 +33,24 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime as dt
-import functools
 import json
 import os
-import stat
-import sys
 import zlib
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
+from . import quick
 from .errors import Problem, UsageError
 from .fsio import blake2b
-from .kinds import Kind, max_year
+from .kinds import Kind
 from .model import Paper
+from .quick import FORMAT, Signature, cache_dir, cache_file, inputs_key, signature, text_digest
+from .quick import Bad as _Bad
+from .quick import decode_problem as _decode_problem
+from .quick import encode_problem as _encode_problem
+
+__all__ = ["Entry", "Fragments", "Store", "StoredPaper", "cache_dir", "cache_file",
+           "record_digest"]
 
 TYPE_CHECKING = False  # typing is for type checkers only: importing it costs every run
 if TYPE_CHECKING:
@@ -50,85 +58,10 @@ if TYPE_CHECKING:
 
 Keys = list[tuple[str, str]]  # a record's duplicate keys (crosscheck.duplicate_keys)
 
-FORMAT = 2
-RACY_NS = 2_000_000_000  # timestamps closer than this to the run that stored them are ambiguous
-# The modules whose code decides what checking one file gives.
-_RULE_MODULES = ("load", "kinds", "model", "records", "ids", "text", "errors", "cache",
-                 "checking", "crosscheck")
-_SEVERITIES = ("error", "warning")
-
-Signature = tuple[int, int, int, int]  # size, mtime_ns, inode, ctime_ns
 Result = tuple[Paper | None, list[Problem]]
 
 
-def cache_dir() -> Path:
-    """The tool's cache folder (see the module docstring); the figure cache lives in it."""
-    base = os.environ.get("SITE_BUILDER_CACHE_DIR")
-    if not base:
-        xdg = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-        base = os.path.join(xdg, "site-builder")
-    return Path(base)
-
-
-def cache_file(papers_dir: Path) -> Path:
-    """Where the cache of the list in ``papers_dir`` lives (see the module docstring)."""
-    key = blake2b(str(Path(papers_dir).resolve()).encode(), digest_size=12)
-    return cache_dir() / f"{key.hexdigest()}.json"
-
-
-@functools.cache
-def _code_fingerprint() -> str:
-    import yaml
-
-    from . import __version__
-
-    h = blake2b(digest_size=16)
-    h.update(f"{FORMAT}|{__version__}|{sys.version_info[:2]}|{yaml.__version__}|"
-             f"{hasattr(yaml, 'CSafeLoader')}".encode())
-    here = Path(__file__).resolve().parent
-    for name in _RULE_MODULES:
-        h.update((here / f"{name}.py").read_bytes())
-    h.update((here / "confusables.tsv").read_bytes())  # title skeletons: duplicate keys
-    return h.hexdigest()
-
-
-def fingerprint(list_text: str) -> str:
-    """What the cached results depend on besides the file itself: the rules, today's
-    latest valid year and the list file (sections, marks, optional fields)."""
-    extra = json.dumps([max_year(), list_text], ensure_ascii=False)
-    return f"{_code_fingerprint()}-{blake2b(extra.encode(), digest_size=8).hexdigest()}"
-
-
-def signature(path: Path | str) -> Signature | None:
-    """The file's signature, or None when it is not a regular file (never cached)."""
-    try:
-        st = os.lstat(path)
-    except OSError:
-        return None
-    if not stat.S_ISREG(st.st_mode):
-        return None
-    return st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns
-
-
-def text_digest(text: str) -> str:
-    return bytes_digest(text.encode("utf-8"))
-
-
-def bytes_digest(raw: bytes) -> str:
-    """:func:`text_digest` of the UTF-8 text ``raw`` holds, without decoding it."""
-    return blake2b(raw, digest_size=16).hexdigest()
-
-
-def output_digest(raw: bytes) -> str:
-    """The digest of a written output (a 20 MB README): SHA-256 cut to 128 bits, which
-    the CPU's SHA instructions make three times as fast as BLAKE2 on large inputs
-    (hashlib, and OpenSSL with it, is loaded only by the runs that write)."""
-    import hashlib
-
-    return hashlib.sha256(raw).hexdigest()[:32]
-
-
-def _file_digest(path: Path) -> str | None:
+def _file_digest(path: Path | str) -> str | None:
     """The digest of the file's text as :func:`site_builder.load.parse` sees it."""
     try:
         with open(os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0)), "rb") as fh:
@@ -157,10 +90,6 @@ def _encode_paper(paper: Paper) -> dict[str, Any]:
             list(value) if kind in _LISTS else \
             [dataclasses.asdict(v) for v in value] if name in _NESTED else value
     return out
-
-
-class _Bad(Exception):
-    """An entry that does not have the shape this version writes."""
 
 
 def _decode_value(kind: Kind, value: Any) -> Any:
@@ -233,27 +162,6 @@ def _decode_paper(data: Any) -> Paper:
     paper = object.__new__(Paper)
     paper.__dict__.update(_DEFAULTS, **values)
     return paper
-
-
-def _encode_problem(p: Problem) -> list[Any]:
-    return [p.line, p.field, p.message, p.fix, p.column, p.severity]
-
-
-def _decode_problem(path: str, data: Any) -> Problem:
-    if type(data) is not list or len(data) != 6:
-        raise _Bad
-    line, field, message, fix, column, severity = data
-    if not (type(line) is int and type(column) is int and type(field) is str
-            and type(message) is str and type(fix) is str and severity in _SEVERITIES):
-        raise _Bad
-    return Problem(path, line, field, message, fix, column, severity)
-
-
-def inputs_key(fingerprint: str, files: list[tuple[str, Signature, str | None]]) -> str:
-    """A key of a list's files (name, signature, text digest of a racy one) for these
-    rules: equal keys mean the files were not changed in between."""
-    parts = [fingerprint, *(f"{key}|{sig}|{digest}" for key, sig, digest in files)]
-    return text_digest("\n".join(parts))
 
 
 # --- the store -------------------------------------------------------------------------
@@ -386,7 +294,8 @@ class Store:
     def changed(self) -> bool:
         return bool(self._dirty)
 
-    def get(self, key: str, path: Path, shown: str, sig: Signature | None) -> Result | None:
+    def get(self, key: str, path: Path | str, shown: str, sig: Signature | None
+            ) -> Result | None:
         """The cached result for the file when its signature (and, for a racy entry, its
         text) still match; None otherwise."""
         raw = self._raw.get(key)
@@ -458,7 +367,7 @@ class Store:
     def racy(self, sig: Signature) -> bool:
         """Whether the file changed too close to this run for its signature to tell a later
         change apart (mtime can be set back, ctime cannot: both count)."""
-        return max(sig[1], sig[3]) >= self.start_ns - RACY_NS
+        return quick.racy(sig, self.start_ns)
 
     def put(self, key: str, sig: Signature | None, shown: str, result: Result,
             text_digest: str | None) -> None:
@@ -545,76 +454,6 @@ def record_digest(paper: Paper) -> str:
     """A digest of every field of the paper (equal digests: equal papers)."""
     return text_digest(json.dumps(_encode_paper(paper), ensure_ascii=False,
                                   separators=(",", ":")))
-
-
-# --- outputs ---------------------------------------------------------------------------
-
-def _outputs_file(papers_dir: Path) -> Path:
-    return cache_file(papers_dir).with_suffix(".outputs.json")
-
-
-def recalled(papers_dir: Path, name: str, key: str | None) -> tuple[str, Any] | None:
-    """The digest of the text output ``name`` had when it was made from inputs ``key``
-    (None: whatever inputs it was last made from), and what else was remembered with it
-    (see :func:`remember`)."""
-    try:
-        data = json.loads(_outputs_file(papers_dir).read_bytes())
-        found = data["outputs"][name] if data["format"] == FORMAT else None
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
-    if type(found) is list and len(found) == 3 and (key is None or found[0] == key) \
-            and type(found[1]) is str:
-        return found[1], found[2]
-    return None
-
-
-def remember(papers_dir: Path, name: str, key: str, digest: str, extra: Any = None) -> None:
-    """Keep the digest (:func:`text_digest`) of output ``name`` as made from inputs
-    ``key`` (a later run with the same inputs and an output file of that digest need not
-    render it again), with ``extra`` (plain JSON values) to give back with it."""
-    from .fsio import FileError, write_atomic
-
-    path = _outputs_file(papers_dir)
-    try:
-        data = json.loads(path.read_bytes())
-        outputs = data["outputs"] if data["format"] == FORMAT else {}
-    except (OSError, ValueError, KeyError, TypeError):
-        outputs = {}
-    if type(outputs) is not dict:
-        outputs = {}
-    outputs[name] = [key, digest, extra]
-    with contextlib.suppress(OSError, FileError):
-        write_atomic(path, json.dumps({"format": FORMAT, "outputs": outputs}, sort_keys=True))
-
-
-def encode_problems(problems: list[Problem]) -> list[list[Any]]:
-    """Problems as plain values (for :func:`remember`), each with its path."""
-    return [[p.path, *_encode_problem(p)] for p in problems]
-
-
-def decode_problems(data: Any) -> list[Problem] | None:
-    """What :func:`encode_problems` gave, or None when ``data`` does not have its shape."""
-    if type(data) is not list:
-        return None
-    try:
-        return [_decode_problem(p[0], p[1:]) if type(p) is list and p and type(p[0]) is str
-                else _decode_problem("", None) for p in data]
-    except _Bad:
-        return None
-
-
-def templates_key(*folders: Path | None) -> str:
-    """A key of the templates (and of the renderer's code) an output is made with."""
-    h = blake2b(digest_size=16)
-    h.update((Path(__file__).resolve().parent / "render.py").read_bytes())
-    for folder in folders:
-        if folder is None or not folder.is_dir():
-            continue
-        for path in sorted(folder.rglob("*")):
-            if path.is_file():
-                h.update(f"{path.relative_to(folder)}\0".encode())
-                h.update(path.read_bytes())
-    return h.hexdigest()
 
 
 # --- rendered fragments ------------------------------------------------------------------
