@@ -36,7 +36,8 @@ import datetime as dt
 import json
 import os
 import zlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
+from itertools import chain
 from pathlib import Path
 
 from . import quick
@@ -56,7 +57,7 @@ TYPE_CHECKING = False  # typing is for type checkers only: importing it costs ev
 if TYPE_CHECKING:
     from typing import Any, AnyStr
 
-Keys = list[tuple[str, str]]  # a record's duplicate keys (crosscheck.duplicate_keys)
+Keys = list[str]  # a record's duplicate keys (crosscheck.duplicate_keys), flat
 
 Result = tuple[Paper | None, list[Problem]]
 
@@ -204,7 +205,8 @@ class _Deferred:
             return getattr(Paper, self.name, None)
         fill = paper.__dict__.pop("_fill", None)
         if fill is not None:
-            paper.__dict__.update(fill())
+            store, key, record = fill
+            paper.__dict__.update(store._record(key, record))
         return paper.__dict__[self.name]
 
 
@@ -215,9 +217,10 @@ for _name, _ in _FIELDS:
 
 @dataclasses.dataclass
 class Entry:
-    """One file's cached result and the signature it was taken with, with what later runs
-    need of the paper without decoding it again: a digest of the record (a rendered
-    entry's key) and its duplicate keys (:func:`site_builder.crosscheck.duplicate_keys`)."""
+    """One file's result as checked by this run, with the signature it was taken with and
+    what later runs need of the paper without decoding it again: a digest of the record
+    (a rendered entry's key) and its duplicate keys
+    (:func:`site_builder.crosscheck.duplicate_keys`, flat: field, value, ...)."""
 
     sig: Signature
     digest: str | None  # set only for a racy entry: then the text must match too
@@ -225,7 +228,6 @@ class Entry:
     result: Result
     record: str | None = None  # the digest of the encoded paper
     keys: Keys = dataclasses.field(default_factory=list)
-    stored: list[Any] | None = None  # the index entry as read from the cache file
 
 
 def _shard(key: str) -> str:
@@ -233,14 +235,47 @@ def _shard(key: str) -> str:
     return Store.SHARDS[zlib.crc32(key.encode()) & 15]
 
 
+# An index shard is a table: one column per value, one row per file (in key order).  Each
+# column's type is checked as a whole (in C: the set of its values' types), so a warm run
+# does not check 10,000 entries one by one.  A row without a paper has None for the
+# paper's values (title ... record).
+_COLUMNS: dict[str, frozenset[type]] = {
+    "key": frozenset({str}), "digest": frozenset({str, type(None)}),
+    "shown": frozenset({str}), "title": frozenset({str, type(None)}),
+    "venue": frozenset({str, type(None)}), "year": frozenset({int, type(None)}),
+    "category": frozenset({str, type(None)}), "also_in": frozenset({list, type(None)}),
+    "problems": frozenset({list}), "record": frozenset({str, type(None)}),
+    "dupkeys": frozenset({list}),
+}
+
+
+def _table_ok(table: Any) -> bool:
+    """Whether ``table`` has the shape :meth:`Store.save` writes (every value's type)."""
+    if type(table) is not dict or table.keys() != {*_COLUMNS, "sig"}:
+        return False
+    rows = table["key"]
+    if type(rows) is not list:
+        return False
+    n = len(rows)
+    for name, types in _COLUMNS.items():
+        column = table[name]
+        if type(column) is not list or len(column) != n or not set(map(type, column)) <= types:
+            return False
+    sigs = table["sig"]
+    return (type(sigs) is list and len(sigs) == 4 * n and set(map(type, sigs)) <= {int}
+            and set(map(type, chain.from_iterable(filter(None, table["also_in"])))) <= {str}
+            and set(map(type, chain.from_iterable(table["dupkeys"]))) <= {str}
+            and all(length % 2 == 0 for length in set(map(len, table["dupkeys"]))))
+
+
 class Store:
     """The cache of one list for one fingerprint: look entries up, add, save.
 
     Each file's entry is in one of :data:`SHARDS` index files (signature, problems,
-    :data:`_SUMMARY` fields, record digest, duplicate keys: small) and its full record in
-    the matching records file, read only when a paper's other fields are asked for.
-    Only the shards that changed are written again: one edited record rewrites a
-    sixteenth of the cache.
+    :data:`_SUMMARY` fields, record digest, duplicate keys: small; a table, see
+    :data:`_COLUMNS`) and its full record in the matching records file, read only when a
+    paper's other fields are asked for.  Only the shards that changed are written again:
+    one edited record rewrites a sixteenth of the cache.
 
     ``reread(key)`` gives the fields of a file's paper checked again from the file (the
     :class:`Store`'s owner provides it): used when a record is missing from its shard,
@@ -253,9 +288,14 @@ class Store:
         self.path = path
         self.fingerprint = fingerprint
         self.start_ns = 0
-        self._raw: dict[str, Any] = {}
-        self.entries: dict[str, Entry] = {}
-        self._dirty: set[str] = set()  # shards with an entry not written as it was read
+        # The index as read: every shard's table, one after the other.
+        self._table: dict[str, list[Any]] = {name: [] for name in _COLUMNS}
+        self._sigs: list[Signature] = []
+        self._at: dict[str, int] = {}  # key → its row
+        self._rows: dict[str, range] = {}  # shard → its rows
+        self._used: dict[str, int] = {}  # key → its row, for the files found unchanged
+        self._settled: set[int] = set()  # racy rows read whose text digest is not needed
+        self.entries: dict[str, Entry] = {}  # the files checked by this run
         self._records: dict[str, dict[str, Any]] = {}  # shard → key → [digest, record]
         self.reread: Callable[[str], Paper] = _no_reread
 
@@ -263,20 +303,23 @@ class Store:
         return self.path.with_name(f"{self.path.stem}.{kind}.{shard}.json")
 
     def _read(self, shard: str, kind: str) -> dict[str, Any]:
-        """A shard's entries, or none when its file is missing or not to be trusted.  An
-        index is trusted only with the very records file it was written with (the same
-        signature: any later change to that file, or its loss, drops the shard)."""
+        """A shard's table (index) or records, or none when its file is missing or not
+        to be trusted.  An index is trusted only with the very records file it was
+        written with (the same signature: any later change to that file, or its loss,
+        drops the shard)."""
         try:
             data = json.loads(self.shard_file(shard, kind).read_bytes())
         except (OSError, ValueError):
             return {}
-        if (type(data) is dict and data.get("format") == FORMAT
-                and data.get("fingerprint") == self.fingerprint
-                and type(data.get("entries")) is dict
-                and (kind != "index" or data.get("records") == list(
-                    signature(self.shard_file(shard, "records")) or ()))):
-            return data["entries"]
-        return {}
+        if not (type(data) is dict and data.get("format") == FORMAT
+                and data.get("fingerprint") == self.fingerprint):
+            return {}
+        if kind == "index":
+            if data.get("records") == list(signature(self.shard_file(shard, "records"))
+                                           or ()) and _table_ok(data.get("table")):
+                return data["table"]  # type: ignore[no-any-return]
+            return {}
+        return data["entries"] if type(data.get("entries")) is dict else {}
 
     @classmethod
     def open(cls, path: Path, fingerprint: str) -> Store:
@@ -286,66 +329,70 @@ class Store:
         store = cls(path, fingerprint)
         # Taken before any file is looked at: a change after it makes a newer timestamp.
         store.start_ns = time.time_ns()
+        table = store._table
         for shard in cls.SHARDS:
-            store._raw.update(store._read(shard, "index"))
+            found = store._read(shard, "index")
+            if not found:
+                continue
+            start = len(table["key"])
+            for name, column in table.items():
+                column += found[name]
+            flat = iter(found["sig"])
+            store._sigs += zip(flat, flat, flat, flat, strict=True)
+            store._rows[shard] = range(start, len(table["key"]))
+        keys = table["key"]
+        store._at = dict(zip(keys, range(len(keys)), strict=True))
+        if len(store._at) != len(keys):  # a file in two shards: not written by save()
+            return cls(path, fingerprint)
         return store
 
-    @property
-    def changed(self) -> bool:
-        return bool(self._dirty)
+    def lookup(self, keys: list[str], paths: Sequence[Path | str], names: list[str],
+               sigs: list[Signature | None]) -> list[Result | None]:
+        """Each file's cached result when its signature (and, for a racy entry, its text)
+        still match; None for the others."""
+        at, stored_sigs, table = self._at, self._sigs, self._table
+        shown_col, digest_col, title_col = table["shown"], table["digest"], table["title"]
+        problems_col = table["problems"]
+        out: list[Result | None] = []
+        for key, path, shown, sig in zip(keys, paths, names, sigs, strict=True):
+            j = at.get(key)
+            if j is None or sig is None or stored_sigs[j] != sig or shown_col[j] != shown:
+                out.append(None)
+                continue
+            digest = digest_col[j]
+            if digest is not None and _file_digest(path) != digest:
+                out.append(None)
+                continue
+            try:
+                paper = None if title_col[j] is None else self._stored_paper(key, j)
+                problems = problems_col[j]
+                result = (paper, [_decode_problem(shown, p) for p in problems]
+                          if problems else [])
+            except _Bad:
+                out.append(None)
+                continue
+            if digest is not None and not self.racy(sig):
+                self._settled.add(j)  # settled now: no hash needed
+            self._used[key] = j
+            out.append(result)
+        return out
 
     def get(self, key: str, path: Path | str, shown: str, sig: Signature | None
             ) -> Result | None:
-        """The cached result for the file when its signature (and, for a racy entry, its
-        text) still match; None otherwise."""
-        raw = self._raw.get(key)
-        if raw is None or sig is None:
-            return None
-        try:
-            if type(raw) is not list or len(raw) != 7:
-                raise _Bad
-            stored, digest, was_shown, summary, problems, record, keys = raw
-            if (type(stored) is not list or tuple(stored) != sig or was_shown != shown
-                    or not (digest is None or type(digest) is str)
-                    or type(problems) is not list):
-                return None
-            if digest is not None and _file_digest(path) != digest:
-                return None
-            if (summary is None) != (record is None) or not (
-                    record is None or type(record) is str) or type(keys) is not list:
-                raise _Bad
-            paper = None if summary is None or record is None else \
-                self._stored_paper(key, summary, record)
-            result = (paper, [_decode_problem(shown, p) for p in problems] if problems
-                      else [])
-            if len(keys) % 2 or not set(map(type, keys)) <= {str}:
-                raise _Bad
-            flat = iter(keys)  # field, value, field, value, ...
-            pairs = list(zip(flat, flat, strict=True))
-        except _Bad:
-            return None
-        if digest is not None:
-            if self.racy(sig):
-                return self._keep(key, Entry(sig, digest, shown, result, record, pairs, raw))
-            raw = [stored, None, *raw[2:]]  # settled now: no hash needed
-            self._dirty.add(_shard(key))
-        return self._keep(key, Entry(sig, None, shown, result, record, pairs, raw))
+        """:meth:`lookup` of one file."""
+        return self.lookup([key], [path], [shown], [sig])[0]
 
-    def _keep(self, key: str, entry: Entry) -> Result:
-        self.entries[key] = entry
-        return entry.result
-
-    def _stored_paper(self, key: str, summary: Any, record: str) -> StoredPaper:
-        if type(summary) is not list or len(summary) != len(_SUMMARY):
-            raise _Bad
-        title, venue, year, category, also_in = summary
-        if not (type(title) is str and type(venue) is str and type(year) is int
-                and type(category) is str and type(also_in) is list
-                and (not also_in or set(map(type, also_in)) <= {str})):
+    def _stored_paper(self, key: str, j: int) -> StoredPaper:
+        table = self._table
+        title, venue, year = table["title"][j], table["venue"][j], table["year"][j]
+        category, also_in, record = table["category"][j], table["also_in"][j], \
+            table["record"][j]
+        if venue is None or year is None or category is None or also_in is None \
+                or record is None:
             raise _Bad
         paper = object.__new__(StoredPaper)
         paper.__dict__.update(title=title, venue=venue, year=year, category=category,
-                              also_in=tuple(also_in), _fill=lambda: self._record(key, record))
+                              also_in=tuple(also_in), _fill=(self, key, record))
         return paper
 
     def _record(self, key: str, record: str) -> dict[str, Any]:
@@ -362,7 +409,7 @@ class Store:
 
     def stored_keys(self) -> set[str]:
         """The files the cache on disk has entries for."""
-        return set(self._raw)
+        return set(self._at)
 
     def racy(self, sig: Signature) -> bool:
         """Whether the file changed too close to this run for its signature to tell a later
@@ -381,63 +428,102 @@ class Store:
         from .crosscheck import duplicate_keys
 
         paper = result[0]
+        self._used.pop(key, None)
         self.entries[key] = Entry(
             sig, text_digest if racy else None, shown, result,
             None if paper is None else record_digest(paper),
-            [] if paper is None else duplicate_keys(paper))
+            [] if paper is None else [part for pair in duplicate_keys(paper)
+                                      for part in pair])
+
+    def known(self, key: str) -> tuple[str | None, Keys] | None:
+        """The record digest and duplicate keys of a file this run found or checked;
+        None for a file that could not be kept."""
+        j = self._used.get(key)
+        if j is not None:
+            return self._table["record"][j], self._table["dupkeys"][j]
+        entry = self.entries.get(key)
+        return None if entry is None else (entry.record, entry.keys)
 
     def inputs_key(self, keys: list[str]) -> str | None:
         """A key of these files as they were checked (None when one could not be kept:
         then nothing may be concluded from an equal key)."""
-        if any(key not in self.entries for key in keys):
-            return None
-        return inputs_key(self.fingerprint, [(key, self.entries[key].sig,
-                                              self.entries[key].digest) for key in keys])
+        sigs: list[Signature] = []
+        digests: list[str | None] = []
+        used, stored_sigs, digest_col = self._used, self._sigs, self._table["digest"]
+        for key in keys:
+            j = used.get(key)
+            if j is not None:
+                sigs.append(stored_sigs[j])
+                digests.append(None if j in self._settled else digest_col[j])
+                continue
+            entry = self.entries.get(key)
+            if entry is None:
+                return None
+            sigs.append(entry.sig)
+            digests.append(entry.digest)
+        return inputs_key(self.fingerprint, keys, sigs, digests)
 
-    @staticmethod
-    def _encode(e: Entry) -> list[Any]:
-        paper = e.result[0]
-        return [list(e.sig), e.digest, e.shown,
-                None if paper is None else [_encode_field(paper, name) for name in _SUMMARY],
-                [_encode_problem(p) for p in e.result[1]], e.record,
-                [part for key in e.keys for part in key]]  # flat: field, value, ...
+    def dirty(self) -> set[str]:
+        """The shards whose rows differ from those read (new, changed, gone, settled)."""
+        out = {_shard(key) for key in self.entries}
+        kept = set(self._used.values())
+        out.update(shard for shard, rows in self._rows.items()
+                   if not kept.issuperset(rows) or not self._settled.isdisjoint(rows))
+        return out
 
     def save(self) -> None:
-        """Write the shards whose entries differ from those read (new, changed, gone),
-        records first; an unwritable cache is not an error (just slower)."""
+        """Write the shards whose rows differ from those read, records first; an
+        unwritable cache is not an error (just slower)."""
         from .fsio import FileError, write_atomic
 
-        shards: dict[str, dict[str, Entry]] = {s: {} for s in self.SHARDS}
-        dirty = set(self._dirty)
-        for key, e in self.entries.items():
-            shards[_shard(key)][key] = e
-            if e.stored is None:
-                dirty.add(_shard(key))
-        dirty.update(_shard(key) for key in self._raw.keys() - self.entries.keys())
-        for shard in sorted(dirty):
-            entries = dict(sorted(shards[shard].items()))
+        table = self._table
+        for shard in sorted(self.dirty()):
+            rows: dict[str, list[Any]] = {}
+            records = {}
             if shard not in self._records:
                 self._records[shard] = self._read(shard, "records")
             old = self._records[shard]
-            records = {}
-            for key, e in entries.items():
-                if e.record is None:
+            for j in self._rows.get(shard, ()):
+                key = table["key"][j]
+                if self._used.get(key) != j:
                     continue
+                row = [table[name][j] for name in _COLUMNS]
+                row[1] = None if j in self._settled else row[1]
+                rows[key] = [row, self._sigs[j]]
                 found = old.get(key)
-                records[key] = found if e.stored is not None and type(found) is list \
-                    and len(found) == 2 and found[0] == e.record else \
-                    [e.record, _encode_paper(e.result[0])]  # type: ignore[arg-type]
-            index = {key: self._encode(e) if e.stored is None else e.stored
-                     for key, e in entries.items()}
+                record = table["record"][j]
+                if record is not None:
+                    records[key] = found if type(found) is list and len(found) == 2 \
+                        and found[0] == record else \
+                        [record, _encode_paper(self._stored_paper(key, j))]
+            for key, e in self.entries.items():
+                if _shard(key) == shard:
+                    rows[key] = [self._encode(key, e), e.sig]
+                    if e.record is not None:
+                        records[key] = [e.record, _encode_paper(e.result[0])]  # type: ignore[arg-type]
+            order = sorted(rows)
+            columns = {name: [rows[key][0][i] for key in order]
+                       for i, name in enumerate(_COLUMNS)}
+            columns["sig"] = [n for key in order for n in rows[key][1]]
             with contextlib.suppress(OSError, FileError):  # the next run is slower, not wrong
                 head = {"format": FORMAT, "fingerprint": self.fingerprint}
                 write_atomic(self.shard_file(shard, "records"), json.dumps(
-                    {**head, "entries": records}, ensure_ascii=False, separators=(",", ":")))
+                    {**head, "entries": dict(sorted(records.items()))}, ensure_ascii=False,
+                    separators=(",", ":")))
                 sig = signature(self.shard_file(shard, "records"))
                 if sig is not None:
                     write_atomic(self.shard_file(shard, "index"), json.dumps(
-                        {**head, "records": list(sig), "entries": index},
+                        {**head, "records": list(sig), "table": columns},
                         ensure_ascii=False, separators=(",", ":")))
+
+    @staticmethod
+    def _encode(key: str, e: Entry) -> list[Any]:
+        """A row of :data:`_COLUMNS` (without the signature)."""
+        paper = e.result[0]
+        summary = [None] * len(_SUMMARY) if paper is None else \
+            [_encode_field(paper, name) for name in _SUMMARY]
+        return [key, e.digest, e.shown, *summary,
+                [_encode_problem(p) for p in e.result[1]], e.record, e.keys]
 
 
 def _no_reread(key: str) -> Paper:

@@ -123,13 +123,17 @@ def _check_dir(papers_dir: Path, only: set[str] | None, parallel: bool, use_cach
         # The shortcut's stat walk (quick.inputs), when it made one of this folder: the
         # signatures were taken before any file is read, as a walk of our own would.
         walk, stats.walk = stats.walk, None
-        if walk is None or walk.folder != str(papers_dir):
-            walk = None
-        files = walk.paths if walk is not None else load.paper_paths(papers_dir)
+        sigs = None
+        if walk is not None and walk.folder == str(papers_dir):
+            files, sigs = walk.paths, walk.sigs
+        elif use_cache:  # signatures taken before any file is read: a later change shows
+            files, sigs = quick.stat_walk(papers_dir)
+        else:
+            files = load.paper_paths(papers_dir)
         names = load.display_paths(papers_dir, files)
         stems = [_stem(f) for f in files]
     results, cached = _cached_check(papers_dir, files, names, info, info_src.text, parallel,
-                                    use_cache, stats, walk.sigs if walk is not None else None)
+                                    use_cache, stats, sigs)
     stats.inputs = list_inputs(stats.inputs, info_src.text)
     entries: list[Entry] = []
     where: list[int] = []  # each entry's file
@@ -146,9 +150,9 @@ def _check_dir(papers_dir: Path, only: set[str] | None, parallel: bool, use_cach
                 if found is None or keys is None:
                     keys = None
                 else:
-                    keys.append(found.keys)
-                    if found.record is not None:
-                        stats.records[shown] = (paper, found.record)
+                    keys.append(found[1])
+                    if found[0] is not None:
+                        stats.records[shown] = (paper, found[0])
         problems += same_names(stems, names)
         from .commands.changed import joined_times  # git, asked only about duplicates
 
@@ -174,7 +178,8 @@ def _stem(path: str) -> str:
 def _cached_check(papers_dir: Path, files: list[str], names: list[str],
                   info: ListInfo | None, list_text: str, parallel: bool, use_cache: bool,
                   stats: Stats, sigs: list[quick.Signature | None] | None
-                  ) -> tuple[list[cache.Result], list[cache.Entry | None] | None]:
+                  ) -> tuple[list[cache.Result],
+                             list[tuple[str | None, cache.Keys] | None] | None]:
     """Each file's result, from the cache when the file is unchanged, else checked now,
     and with the cache on, each file's cache entry (None for a file that could not be
     kept).  A record's result depends on the list file too (sections, marks, optional
@@ -191,11 +196,9 @@ def _cached_check(papers_dir: Path, files: list[str], names: list[str],
         store = cache.Store.open(quick.cache_file(papers_dir), quick.fingerprint(list_text))
         keys = cache_keys(papers_dir, files)
         store.reread = _rereader(keys, files, names, info)
-        if sigs is None:  # before reading: a later change shows
+        if sigs is None:
             sigs = list(map(quick.signature, files))
-        results: list[tuple[Paper | None, list[Problem]] | None] = [
-            store.get(key, path, shown, sig)
-            for key, path, shown, sig in zip(keys, files, names, sigs, strict=True)]
+        results = store.lookup(keys, files, names, sigs)
     todo = [i for i, r in enumerate(results) if r is None]
     stats.files_read += len(todo)
     stats.files_cached += len(files) - len(todo)
@@ -206,11 +209,11 @@ def _cached_check(papers_dir: Path, files: list[str], names: list[str],
     for i, (paper, problems, digest) in zip(todo, checked, strict=True):
         results[i] = (paper, problems)
         store.put(keys[i], sigs[i], names[i], (paper, problems), digest)
-    if todo or store.changed or store.entries.keys() != store.stored_keys():
+    if store.dirty():
         with stats.stage("cache write"):
             store.save()
     stats.inputs = store.inputs_key(keys)
-    return results, [store.entries.get(key) for key in keys]  # type: ignore[return-value]
+    return results, [store.known(key) for key in keys]  # type: ignore[return-value]
 
 
 def _rereader(keys: list[str], files: list[str], names: list[str],

@@ -104,14 +104,15 @@ def duplicate_keys(p: Paper) -> Keys:
 
 
 def cross_check(entries: list[tuple[Entry, load.Source]], changed: Collection[str] | None = None,
-                history: History | None = None, keys: Sequence[Keys] | None = None
+                history: History | None = None, keys: Sequence[list[str]] | None = None
                 ) -> list[Problem]:
     """Duplicates across files: same DOI, arXiv id or title; copied abstracts.
 
     The newer file of each pair is the one reported; ``changed`` (the files a branch
     changed) and ``history`` (when each file joined the list, asked only for files that
     have a duplicate) decide which one that is.  ``keys`` (each entry's
-    :func:`duplicate_keys`, e.g. from the cache) spare computing them again.
+    :func:`duplicate_keys`, flat: field, value, field, value ...; e.g. from the cache)
+    spare computing them again.
     """
     return duplicates([e for e, _ in entries], lambda i: entries[i][1], changed, history,
                       keys)
@@ -119,21 +120,22 @@ def cross_check(entries: list[tuple[Entry, load.Source]], changed: Collection[st
 
 def duplicates(entries: Sequence[Entry], source: Callable[[int], load.Source],
                changed: Collection[str] | None = None, history: History | None = None,
-               keys: Sequence[Keys] | None = None) -> list[Problem]:
+               keys: Sequence[list[str]] | None = None) -> list[Problem]:
     """:func:`cross_check` with each entry's file made only for those with a duplicate
     (``source(index)``).  A list without one (the usual case) costs a set of its keys'
     values, built in C: only values seen twice are grouped by field and compared."""
     if keys is None:
-        keys = [duplicate_keys(entry.paper) for entry in entries]
-    values = [value for pairs in keys for _, value in pairs]
+        keys = [[part for pair in duplicate_keys(entry.paper) for part in pair]
+                for entry in entries]
+    values = [value for flat in keys for value in flat[1::2]]
     if len(set(values)) == len(values):
         return []
     twice = {value for value, n in Counter(values).items() if n > 1}
     groups: dict[tuple[str, str], list[int]] = {}
-    for index, pairs in enumerate(keys):
-        for key in pairs:
-            if key[1] in twice:
-                groups.setdefault(key, []).append(index)
+    for index, flat in enumerate(keys):
+        for field, value in zip(flat[::2], flat[1::2], strict=True):
+            if value in twice:
+                groups.setdefault((field, value), []).append(index)
     clashes = {key: group for key, group in groups.items() if len(group) > 1}
     if not clashes:
         return []

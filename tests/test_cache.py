@@ -185,14 +185,21 @@ def cache_paths(folder: Path, kinds: tuple[str, ...] = ("index", "records")) -> 
     lambda raw: raw[: len(raw) // 2],  # truncated
     lambda raw: b"\x80\x81 not json",
     lambda raw: b"[1, 2, 3]",
-    lambda raw: raw.replace(b'"year":2024', b'"year":"2024"'),  # wrong type in an entry
-    lambda raw: raw.replace(b'"year":2024', b'"yaer":2024'),  # unknown field
-    lambda raw: raw.replace(b'"format":2', b'"format":99'),
+    # a wrong type in a record (records) and in a column (index)
+    lambda raw: raw.replace(b'"year":2024', b'"year":"2024"').replace(b'"year":[', b'"year":["1",'),
+    lambda raw: raw.replace(b'"year":', b'"yaer":'),  # an unknown field, or column
+    lambda raw: raw.replace(b'"sig":[', b'"sig":[1,'),  # a column of another length
+    lambda raw: raw.replace(b'"dupkeys":[[', b'"dupkeys":[[1,'),  # a key that is no text
+    lambda raw: raw.replace(b'"format":3', b'"format":99'),
 ], ids=["empty", "truncated", "garbage", "not-a-mapping", "wrong-type", "unknown-field",
-        "other-format"])
+        "short-column", "wrong-type-inside", "other-format"])
 def test_a_corrupt_cache_is_ignored_and_rebuilt(papers: Path, damage: Any) -> None:
+    damaged = 0
     for path in cache_paths(papers):
-        path.write_bytes(damage(path.read_bytes()))
+        raw = path.read_bytes()
+        path.write_bytes(damage(raw))
+        damaged += damage(raw) != raw
+    assert damaged  # the damage did touch the cache
     assert_as_cold(papers)
     assert_as_cold(papers, read=0)  # rebuilt
 
