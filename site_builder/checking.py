@@ -131,7 +131,7 @@ def _check_dir(papers_dir: Path, only: set[str] | None, parallel: bool, use_cach
         else:
             files = load.paper_paths(papers_dir)
         names = load.display_paths(papers_dir, files)
-        stems = [_stem(f) for f in files]
+        stems = _stems(files)
     results, cached = _cached_check(papers_dir, files, names, info, info_src.text, parallel,
                                     use_cache, stats, sigs)
     stats.inputs = list_inputs(stats.inputs, info_src.text)
@@ -168,11 +168,11 @@ def _check_dir(papers_dir: Path, only: set[str] | None, parallel: bool, use_cach
     return PaperList(info, tuple(entries), tuple(sorted(problems)))
 
 
-def _stem(path: str) -> str:
-    """``Path(path).stem`` of a path as a string."""
-    name = path[path.rfind(os.sep) + 1:]
-    dot = name.rfind(".")
-    return name[:dot] if 0 < dot < len(name) - 1 else name
+def _stems(paths: list[str]) -> list[str]:
+    """``Path(path).stem`` of each path (given as a string)."""
+    names = [path[path.rfind(os.sep) + 1:] for path in paths]
+    return [name[:name.rfind(".")] if 0 < name.rfind(".") < len(name) - 1 else name
+            for name in names]
 
 
 def _cached_check(papers_dir: Path, files: list[str], names: list[str],
