@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import json
+import operator
 import os
 import stat
 import sys
@@ -22,8 +23,8 @@ import time
 from array import array
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from itertools import chain
-from operator import itemgetter
+from itertools import chain, compress
+from operator import attrgetter, itemgetter, methodcaller
 from pathlib import Path
 
 from .errors import Problem
@@ -107,35 +108,54 @@ def paper_paths(papers_dir: Path | str) -> list[str]:
     return found
 
 
+_SIGNATURE = attrgetter("st_size", "st_mtime_ns", "st_ino", "st_ctime_ns")
+_MODE = attrgetter("st_mode")
+_IS_RECORD_NAME = methodcaller("endswith", YAML_SUFFIXES)
+_IS_HIDDEN_NAME = methodcaller("startswith", ("_", "."))
+
+
 def stat_walk(papers_dir: Path | str) -> tuple[list[str], list[Signature | None]]:
     """:func:`paper_paths` and each file's :func:`signature`, in one walk: a listing
     of names and one ``lstat`` per entry (which tells folders from files too), the floor
-    of knowing whether anything changed."""
-    found: list[tuple[str, Signature | None]] = []
+    of knowing whether anything changed.  A folder of regular files only (a list's
+    usual shape) is sorted out with C-level maps, without a Python step per file."""
+    found: list[str] = []
+    sigs: list[Signature | None] = []
     stack = [str(papers_dir)]
     lstat, reg, folder, link, sep = os.lstat, stat.S_IFREG, stat.S_IFDIR, stat.S_IFLNK, os.sep
     while stack:
         top = stack.pop()
-        names = [name for name in os.listdir(top) if not name.startswith(".")]
-        paths = [f"{top}{sep}{name}" for name in names]
+        names = os.listdir(top)
+        paths = list(map(f"{top}{sep}".__add__, names))
         try:
             stats = list(map(lstat, paths))
         except OSError:  # one went away meanwhile: the walk of paper_paths lists this folder
             rest = paper_paths(top)
-            found += zip(rest, map(signature, rest), strict=True)
+            found += rest
+            sigs += map(signature, rest)
             continue
-        for name, path, st in zip(names, paths, stats, strict=True):
-            kind = st.st_mode & 0o170000
+        kinds = list(map(stat.S_IFMT, map(_MODE, stats)))
+        if kinds.count(reg) == len(kinds):
+            keep = list(map(operator.gt, map(_IS_RECORD_NAME, names),
+                            map(_IS_HIDDEN_NAME, names)))  # a record's name, not hidden
+            found += compress(paths, keep)
+            sigs += compress(map(_SIGNATURE, stats), keep)
+            continue
+        for name, path, st, kind in zip(names, paths, stats, kinds, strict=True):
+            if name.startswith("."):
+                continue
             if kind == reg:
                 if name.endswith(YAML_SUFFIXES) and not name.startswith("_"):
-                    found.append((path, (st.st_size, st.st_mtime_ns, st.st_ino,
-                                         st.st_ctime_ns)))
+                    found.append(path)
+                    sigs.append(_SIGNATURE(st))
             elif kind == folder:
                 stack.append(path)
             elif kind == link or (name.endswith(YAML_SUFFIXES) and not name.startswith("_")):
-                found.append((path, None))  # never followed, never cached: read() reports it
+                found.append(path)  # never followed, never cached: read() reports it
+                sigs.append(None)
+    sig_of = dict(zip(found, sigs, strict=True))
     found.sort()
-    return [path for path, _ in found], [sig for _, sig in found]
+    return found, list(map(sig_of.__getitem__, found))
 
 
 def signature(path: Path | str) -> Signature | None:

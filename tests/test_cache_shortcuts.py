@@ -52,6 +52,15 @@ def test_the_stat_walk_lists_the_files_paper_paths_lists(tmp_path: Path) -> None
         "link.yaml", "link-without-suffix", "dir-link", "pipe.yaml"}
     assert "_ignored/e.yaml" in shown and "folder.yaml/g.yaml" in shown
 
+    flat = tmp_path / "flat"  # regular files only: sorted out without a step per file
+    flat.mkdir()
+    for name in ("b.yaml", "a.yml", "_list.yaml", ".hidden.yaml", "notes.txt", "c.YAML",
+                 "d.yaml.bak", "e.yaml"):
+        (flat / name).write_text("title: x\n", encoding="utf-8")
+    paths, sigs = quick.stat_walk(flat)
+    assert paths == paper_paths(flat) == [str(flat / n) for n in ("a.yml", "b.yaml", "e.yaml")]
+    assert sigs == [quick.signature(path) for path in paths]
+
 
 def test_one_walk_serves_the_shortcut_and_the_check(
         papers: Path, monkeypatch: pytest.MonkeyPatch) -> None:
