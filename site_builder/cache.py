@@ -35,7 +35,6 @@ import dataclasses
 import datetime as dt
 import json
 import operator
-import os
 import zlib
 from collections.abc import Callable, Mapping, Sequence
 from itertools import chain, repeat
@@ -46,7 +45,16 @@ from .errors import Problem, UsageError
 from .fsio import blake2b
 from .kinds import Kind
 from .model import Paper
-from .quick import FORMAT, Signature, cache_dir, cache_file, inputs_key, signature, text_digest
+from .quick import (
+    FORMAT,
+    Signature,
+    cache_dir,
+    cache_file,
+    file_digest,
+    inputs_key,
+    signature,
+    text_digest,
+)
 from .quick import Bad as _Bad
 from .quick import decode_problem as _decode_problem
 from .quick import encode_problem as _encode_problem
@@ -61,16 +69,6 @@ if TYPE_CHECKING:
 Keys = list[str]  # a record's duplicate keys (crosscheck.duplicate_keys), flat
 
 Result = tuple[Paper | None, list[Problem]]
-
-
-def _file_digest(path: Path | str) -> str | None:
-    """The digest of the file's text as :func:`site_builder.load.parse` sees it."""
-    try:
-        with open(os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0)), "rb") as fh:
-            text = fh.read().decode("utf-8")
-    except (OSError, UnicodeDecodeError):
-        return None
-    return text_digest(text.removeprefix("\ufeff"))
 
 
 # --- records ↔ plain values ------------------------------------------------------------
@@ -370,7 +368,7 @@ class Store:
                 out.append(None)
                 continue
             digest = digest_col[j]
-            if digest is not None and _file_digest(path) != digest:
+            if digest is not None and file_digest(path) != digest:
                 out.append(None)
                 continue
             title, problems = title_col[j], problems_col[j]

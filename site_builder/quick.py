@@ -184,6 +184,17 @@ def bytes_digest(raw: bytes) -> str:
     return blake2b(raw, digest_size=16).hexdigest()
 
 
+def file_digest(path: Path | str) -> str | None:
+    """The digest of the file's text as :func:`site_builder.load.parse` sees it (None
+    when it cannot be read as UTF-8 text); a link is not followed."""
+    try:
+        with open(os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0)), "rb") as fh:
+            text = fh.read().decode("utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    return text_digest(text.removeprefix("\ufeff"))
+
+
 def output_digest(raw: bytes) -> str:
     """The digest of a written output (a 20 MB README): SHA-256 cut to 128 bits, which
     the CPU's SHA instructions make three times as fast as BLAKE2 on large inputs
@@ -272,10 +283,11 @@ def inputs(papers_dir: Path, stats: Stats | None = None) -> tuple[str, int] | No
     give now (and the number of record files), from the list file's text and a stat of
     every record file, without reading or parsing a record.
 
-    None when that cannot be known this way: a file that is not a regular file, or one
-    changed so recently that its signature is ambiguous (then its text decides, which
-    only the full run reads).  An equal key means the records are those a run that
-    gave this key checked.  The walk is kept in ``stats.walk`` for that full run.
+    None when that cannot be known this way: a file that is not a regular file.  A file
+    changed so recently that its signature is ambiguous is hashed, as the cache does
+    (:meth:`site_builder.cache.Store.lookup`).  An equal key means the records are those
+    a run that gave this key checked.  The walk is kept in ``stats.walk`` for the full
+    run, when the shortcut does not decide.
     """
     stats = stats if stats is not None else Stats()
     with stats.stage("stat walk"):
@@ -293,12 +305,16 @@ def inputs(papers_dir: Path, stats: Stats | None = None) -> tuple[str, int] | No
         stats.walk = Walk(folder, paths, sigs)
         if None in sigs:
             return None
-        settled: list[Signature] = sigs  # type: ignore[assignment]
-        if settled and racy((0, max(map(itemgetter(1), settled)), 0,
-                             max(map(itemgetter(3), settled))), start_ns):
-            return None
+        regular: list[Signature] = sigs  # type: ignore[assignment]
+        digests = None
+        if regular and racy((0, max(map(itemgetter(1), regular)), 0,
+                             max(map(itemgetter(3), regular))), start_ns):
+            # Just changed (e.g. the edit before a commit): as for the cache, the text
+            # decides, so these few files are read and hashed, not parsed.
+            digests = [file_digest(path) if racy(sig, start_ns) else None
+                       for path, sig in zip(paths, regular, strict=True)]
         found = list_inputs(inputs_key(fingerprint(list_text), cache_keys(folder, paths),
-                                       settled), list_text)
+                                       regular, digests), list_text)
         return (found, len(paths)) if found is not None else None
 
 
