@@ -444,33 +444,30 @@ class Store:
             [] if paper is None else [part for pair in duplicate_keys(paper)
                                       for part in pair])
 
-    def known(self, key: str) -> tuple[str | None, Keys] | None:
-        """The record digest and duplicate keys of a file this run found or checked;
-        None for a file that could not be kept."""
-        j = self._used.get(key)
-        if j is not None:
-            return self._table["record"][j], self._table["dupkeys"][j]
-        entry = self.entries.get(key)
-        return None if entry is None else (entry.record, entry.keys)
-
-    def inputs_key(self, keys: list[str]) -> str | None:
-        """A key of these files as they were checked (None when one could not be kept:
-        then nothing may be concluded from an equal key)."""
-        sigs: list[Signature] = []
-        digests: list[str | None] = []
-        used, stored_sigs, digest_col = self._used, self._sigs, self._table["digest"]
-        for key in keys:
-            j = used.get(key)
-            if j is not None:
-                sigs.append(stored_sigs[j])
-                digests.append(None if j in self._settled else digest_col[j])
-                continue
-            entry = self.entries.get(key)
+    def facts(self, keys: list[str]) -> tuple[str | None, list[str | None],
+                                              list[Keys | None]]:
+        """What later stages need of these files as this run found or checked them: the
+        key of them all (None when one could not be kept: then nothing may be concluded
+        from an equal key; see :func:`site_builder.quick.inputs_key`), and each file's
+        record digest and duplicate keys (None for a file that could not be kept).  Taken
+        column by column: no Python step per file beyond a list's."""
+        table, sigs_col, settled = self._table, self._sigs, self._settled
+        rows = list(map(self._used.get, keys))
+        records = [None if j is None else table["record"][j] for j in rows]
+        dupkeys: list[Keys | None] = [None if j is None else table["dupkeys"][j]
+                                      for j in rows]
+        sigs: list[Signature | None] = [None if j is None else sigs_col[j] for j in rows]
+        digests = [None if j is None or j in settled else table["digest"][j] for j in rows]
+        complete = True
+        for i in [i for i, j in enumerate(rows) if j is None]:  # checked by this run
+            entry = self.entries.get(keys[i])
             if entry is None:
-                return None
-            sigs.append(entry.sig)
-            digests.append(entry.digest)
-        return inputs_key(self.fingerprint, keys, sigs, digests)
+                complete = False
+                continue
+            records[i], dupkeys[i], sigs[i], digests[i] = \
+                entry.record, entry.keys, entry.sig, entry.digest
+        key = inputs_key(self.fingerprint, keys, sigs, digests) if complete else None  # type: ignore[arg-type]
+        return key, records, dupkeys
 
     def dirty(self) -> set[str]:
         """The shards whose rows differ from those read (new, changed, gone, settled)."""

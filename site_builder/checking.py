@@ -137,22 +137,24 @@ def _check_dir(papers_dir: Path, only: set[str] | None, parallel: bool, use_cach
     stats.inputs = list_inputs(stats.inputs, info_src.text)
     entries: list[Entry] = []
     where: list[int] = []  # each entry's file
-    keys: list[cache.Keys] | None = [] if cached is not None else None
+    records, dupkeys = cached if cached is not None else ([None] * len(files), None)
+    keys: list[cache.Keys] | None = [] if dupkeys is not None else None
     with stats.stage("cross-check"):
-        for i, (shown, stem, (paper, file_problems)) in enumerate(
-                zip(names, stems, results, strict=True)):
+        for i, (shown, stem, (paper, file_problems), record) in enumerate(
+                zip(names, stems, results, records, strict=True)):
             if file_problems and (only is None or shown in only):
                 problems += file_problems
             if paper is not None:
                 entries.append(Entry(stem, shown, paper))
                 where.append(i)
-                found = cached[i] if cached is not None else None
-                if found is None or keys is None:
-                    keys = None
-                else:
-                    keys.append(found[1])
-                    if found[0] is not None:
-                        stats.records[shown] = (paper, found[0])
+                if record is not None:
+                    stats.records[shown] = (paper, record)
+                if keys is not None:
+                    found = dupkeys[i]  # type: ignore[index]
+                    if found is None:
+                        keys = None
+                    else:
+                        keys.append(found)
         problems += same_names(stems, names)
         from .commands.changed import joined_times  # git, asked only about duplicates
 
@@ -179,12 +181,13 @@ def _cached_check(papers_dir: Path, files: list[str], names: list[str],
                   info: ListInfo | None, list_text: str, parallel: bool, use_cache: bool,
                   stats: Stats, sigs: list[quick.Signature | None] | None
                   ) -> tuple[list[cache.Result],
-                             list[tuple[str | None, cache.Keys] | None] | None]:
+                             tuple[list[str | None], list[cache.Keys | None]] | None]:
     """Each file's result, from the cache when the file is unchanged, else checked now,
     and with the cache on, each file's cache entry (None for a file that could not be
     kept).  A record's result depends on the list file too (sections, marks, optional
     fields): the cache is keyed by its text.  ``sigs``: the files' signatures when a
-    stat walk took them already."""
+    stat walk took them already.  With the cache on, each file's record digest and
+    duplicate keys come too (:meth:`cache.Store.facts`)."""
     if not use_cache:
         stats.inputs = None  # nothing is known of these files between runs
         with stats.stage("read and check"):
@@ -212,8 +215,8 @@ def _cached_check(papers_dir: Path, files: list[str], names: list[str],
     if store.dirty():
         with stats.stage("cache write"):
             store.save()
-    stats.inputs = store.inputs_key(keys)
-    return results, [store.known(key) for key in keys]  # type: ignore[return-value]
+    stats.inputs, records, dupkeys = store.facts(keys)
+    return results, (records, dupkeys)  # type: ignore[return-value]
 
 
 def _rereader(keys: list[str], files: list[str], names: list[str],
