@@ -216,6 +216,7 @@ def _cached_check(papers_dir: Path, files: list[str], names: list[str],
         with stats.stage("cache write"):
             store.save()
     stats.inputs, records, dupkeys = store.facts(keys)
+    stats.since = store.start_ns
     return results, (records, dupkeys)  # type: ignore[return-value]
 
 

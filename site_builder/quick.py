@@ -76,6 +76,9 @@ class Stats:
     records: dict[str, tuple[Paper, str]] = field(default_factory=dict)
     # The stat walk the shortcut made (:func:`inputs`), taken over by check_dir.
     walk: Walk | None = None
+    # With ``inputs``: when the run that gave it started; a file changed less than
+    # RACY_NS before is in the key by its text (see :func:`inputs`).
+    since: int | None = None
 
     @contextlib.contextmanager
     def stage(self, name: str) -> Iterator[None]:
@@ -278,7 +281,8 @@ def list_inputs(key: str | None, list_text: str) -> str | None:
     return None if key is None else text_digest(f"{key}|{list_text}")
 
 
-def inputs(papers_dir: Path, stats: Stats | None = None) -> tuple[str, int] | None:
+def inputs(papers_dir: Path, stats: Stats | None = None,
+           since: int | None = None) -> tuple[str, int] | None:
     """The ``Stats.inputs`` key a cached :func:`~site_builder.checking.check_dir` would
     give now (and the number of record files), from the list file's text and a stat of
     every record file, without reading or parsing a record.
@@ -288,10 +292,15 @@ def inputs(papers_dir: Path, stats: Stats | None = None) -> tuple[str, int] | No
     (:meth:`site_builder.cache.Store.lookup`).  An equal key means the records are those
     a run that gave this key checked.  The walk is kept in ``stats.walk`` for the full
     run, when the shortcut does not decide.
+
+    ``since``: when the run whose key this is to be compared with started
+    (``Stats.since``): the files that were ambiguous for that run are those it knew by
+    their text, so those are hashed (every file ambiguous now is among them), and a key
+    made while a file was just edited still matches once the file has settled.
     """
     stats = stats if stats is not None else Stats()
     with stats.stage("stat walk"):
-        start_ns = time.time_ns()
+        start_ns = time.time_ns() if since is None else min(since, time.time_ns())
         folder = str(papers_dir)
         list_path = os.path.join(folder, LIST_FILE)
         try:
@@ -461,7 +470,9 @@ def up_to_date(papers: Path, out: Path, templates: Path | None = None, *,
     README we generated.
     """
     stats = stats if stats is not None else Stats()
-    quick = inputs(papers, stats)
+    last = recalled(papers, output_name(out), None)
+    since = last[1].get("since") if last is not None and type(last[1]) is dict else None
+    quick = inputs(papers, stats, since if type(since) is int else None)
     if quick is None:
         return None
     key = f"{quick[0]}-{render_key(papers, templates)}"
@@ -480,8 +491,8 @@ def up_to_date(papers: Path, out: Path, templates: Path | None = None, *,
         current = read_regular(out, "README")
         if current is None or found[0] != output_digest(current):
             return None
-        remember_output(papers, out, key, found[0],
-                        extra.get("warnings"))  # later runs, once not racy, need not hash
+        remember_output(papers, out, key, found[0], extra.get("warnings"),
+                        extra.get("since"))  # later runs, once not racy, need not hash
     warnings = decode_problems(extra.get("warnings"))
     if warnings is not None:
         stats.files_cached += quick[1]
@@ -489,11 +500,14 @@ def up_to_date(papers: Path, out: Path, templates: Path | None = None, *,
     return warnings
 
 
-def remember_output(papers: Path, out: Path, memo: str, digest: str, warnings: Any) -> None:
+def remember_output(papers: Path, out: Path, memo: str, digest: str, warnings: Any,
+                    since: int | None = None) -> None:
     """Remember the README at ``out`` as made from inputs ``memo``, with its signature
-    now (:func:`unchanged_since`) and the run's warnings."""
+    now (:func:`unchanged_since`), the run's warnings and when the run that gave the
+    inputs key started (``Stats.since``)."""
     remember(papers, output_name(out), memo, digest,
-             {"warnings": warnings, "file": signature(out), "at": time.time_ns()})
+             {"warnings": warnings, "file": signature(out), "at": time.time_ns(),
+              "since": since})
 
 
 def unchanged_since(out: Path, stored: Any, at: Any) -> bool:

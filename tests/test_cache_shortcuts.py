@@ -167,3 +167,32 @@ def test_an_index_whose_rows_disagree_is_not_trusted(papers: Path) -> None:
         path.write_text(json.dumps(data), encoding="utf-8")
     stats = assert_as_cold(papers)
     assert stats.files_read == 5
+
+
+def test_the_shortcut_still_decides_once_a_just_edited_file_has_settled(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``readme`` run right after an edit keeps the edited file by its text; a
+    ``--check`` once its timestamp is no longer ambiguous (the pre-commit hook, seconds
+    later) hashes that file again and is decided by the shortcut, as a cold run."""
+    import time
+
+    folder = tmp_path / "papers"
+    shutil.copytree(LIST_FIXTURE, folder)
+    monkeypatch.setattr(quick, "RACY_NS", 300_000_000)  # a window the test can wait out
+    out = tmp_path / "README.md"
+    assert readme_run(folder, out)[0] == 0  # every file just copied: known by its text
+    time.sleep(0.4)
+    code, _, shortcut = shortcut_run(folder, out, "--check")
+    assert (code, shortcut) == (0, True)
+    target = folder / "bao2024-bmad.yaml"
+    target.write_text(target.read_text(encoding="utf-8").replace("BMAD: ", "BMAD: New ", 1),
+                      encoding="utf-8")
+    assert shortcut_run(folder, out)[0] == 0  # written right after the edit
+    time.sleep(0.4)
+    code, _, shortcut = shortcut_run(folder, out, "--check")
+    assert (code, shortcut) == (0, True)
+    target.write_text(target.read_text(encoding="utf-8").replace("BMAD: New ", "BMAD: ", 1),
+                      encoding="utf-8")
+    code, _, shortcut = shortcut_run(folder, out, "--check")
+    assert (code, shortcut) == (1, False)
+    assert readme_run(folder, out, "--check", "--no-cache")[0] == 1

@@ -93,7 +93,7 @@ def readme(papers: Path, out: Path, templates: Path | None = None, *,
         with stats.stage("write"):
             result = ReadmeResult(out, digest != known and write_atomic(out, data), plist)
     if memo is not None:  # the file holds this output now: its signature says so next time
-        _remember(papers, out, memo, digest, warnings)
+        _remember(papers, out, memo, digest, warnings, stats.since)
     return result
 
 
