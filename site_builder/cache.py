@@ -3,13 +3,14 @@
 For every record file the cache holds what checking it gave (the typed paper, or its
 problems) and the file's signature, as git's index does: size, mtime in nanoseconds,
 inode and ctime.  A file whose signature differs is read and checked again.  The entries
-are spread over 16 shards by a hash of the file's name, each shard two JSON files: a small
+are spread over 64 shards by a hash of the file's name, each shard two JSON files: a small
 index (signature, problems, the few fields every run reads of every paper, a digest of
 the record and its duplicate keys) and the full records, read only for a paper whose
 other fields are used (:class:`StoredPaper`).  A run writes only the shards that
-changed.  A signature taken less than :data:`RACY_NS` before the run that stored it is
-ambiguous (the file may change again within the same timestamp tick, "racy git"): such an
-entry also keeps a hash of the text, and is used only when the text still matches.
+changed.  A signature taken less than :data:`~site_builder.quick.RACY_NS` before the run
+that stored it is ambiguous (the file may change again within the same timestamp tick,
+"racy git"): such an entry also keeps a hash of the text, and is used only when the text
+still matches.
 
 The cache is only ever a hint.  It is keyed by the tool's version and a fingerprint of
 the rules (the source of the modules that decide a record's result, the Python and PyYAML
@@ -22,7 +23,9 @@ Where: ``$SITE_BUILDER_CACHE_DIR``, else ``$XDG_CACHE_HOME/site-builder``, else
 ``~/.cache/site-builder``; one set of files per absolute papers path.  It is outside the
 repository on purpose: a pull request cannot bring its own cache into CI.  (A CI job that
 keeps the cache between runs can set ``SITE_BUILDER_CACHE_DIR=.site-builder-cache``, which
-``.gitignore`` lists.)  ``--no-cache`` neither reads nor writes it.
+``.gitignore`` lists.)  ``--no-cache`` neither reads nor writes it.  What the cache's
+keys are made of, where it lives and the outputs it remembers are in
+:mod:`site_builder.quick`, light to import for the pre-commit path.
 """
 
 from __future__ import annotations
@@ -30,19 +33,34 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime as dt
-import functools
 import json
-import os
-import stat
-import sys
+import operator
 import zlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
+from itertools import chain, repeat
 from pathlib import Path
 
+from . import quick
 from .errors import Problem, UsageError
 from .fsio import blake2b
-from .kinds import Kind, max_year
+from .kinds import Kind
 from .model import Paper
+from .quick import (
+    FORMAT,
+    Signature,
+    cache_dir,
+    cache_file,
+    file_digest,
+    inputs_key,
+    signature,
+    text_digest,
+)
+from .quick import Bad as _Bad
+from .quick import decode_problem as _decode_problem
+from .quick import encode_problem as _encode_problem
+
+__all__ = ["Entry", "Fragments", "Store", "StoredPaper", "cache_dir", "cache_file",
+           "record_digest"]
 
 TYPE_CHECKING = False  # typing is for type checkers only: importing it costs every run
 if TYPE_CHECKING:
@@ -50,94 +68,9 @@ if TYPE_CHECKING:
 
     from .model import Entry as ListEntry
 
-Keys = list[tuple[str, str]]  # a record's duplicate keys (crosscheck.duplicate_keys)
+Keys = list[str]  # a record's duplicate keys (crosscheck.duplicate_keys), flat
 
-FORMAT = 2
-RACY_NS = 2_000_000_000  # timestamps closer than this to the run that stored them are ambiguous
-# The modules whose code decides what checking one file gives.
-_RULE_MODULES = ("load", "kinds", "model", "records", "ids", "text", "errors", "cache",
-                 "checking", "crosscheck")
-_SEVERITIES = ("error", "warning")
-
-Signature = tuple[int, int, int, int]  # size, mtime_ns, inode, ctime_ns
 Result = tuple[Paper | None, list[Problem]]
-
-
-def cache_dir() -> Path:
-    """The tool's cache folder (see the module docstring); the figure cache lives in it."""
-    base = os.environ.get("SITE_BUILDER_CACHE_DIR")
-    if not base:
-        xdg = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-        base = os.path.join(xdg, "site-builder")
-    return Path(base)
-
-
-def cache_file(papers_dir: Path) -> Path:
-    """Where the cache of the list in ``papers_dir`` lives (see the module docstring)."""
-    key = blake2b(str(Path(papers_dir).resolve()).encode(), digest_size=12)
-    return cache_dir() / f"{key.hexdigest()}.json"
-
-
-@functools.cache
-def _code_fingerprint() -> str:
-    import yaml
-
-    from . import __version__
-
-    h = blake2b(digest_size=16)
-    h.update(f"{FORMAT}|{__version__}|{sys.version_info[:2]}|{yaml.__version__}|"
-             f"{hasattr(yaml, 'CSafeLoader')}".encode())
-    here = Path(__file__).resolve().parent
-    for name in _RULE_MODULES:
-        h.update((here / f"{name}.py").read_bytes())
-    h.update((here / "confusables.tsv").read_bytes())  # title skeletons: duplicate keys
-    return h.hexdigest()
-
-
-def fingerprint(list_text: str) -> str:
-    """What the cached results depend on besides the file itself: the rules, today's
-    latest valid year and the list file (sections, marks, optional fields)."""
-    extra = json.dumps([max_year(), list_text], ensure_ascii=False)
-    return f"{_code_fingerprint()}-{blake2b(extra.encode(), digest_size=8).hexdigest()}"
-
-
-def signature(path: Path | str) -> Signature | None:
-    """The file's signature, or None when it is not a regular file (never cached)."""
-    try:
-        st = os.lstat(path)
-    except OSError:
-        return None
-    if not stat.S_ISREG(st.st_mode):
-        return None
-    return st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns
-
-
-def text_digest(text: str) -> str:
-    return bytes_digest(text.encode("utf-8"))
-
-
-def bytes_digest(raw: bytes) -> str:
-    """:func:`text_digest` of the UTF-8 text ``raw`` holds, without decoding it."""
-    return blake2b(raw, digest_size=16).hexdigest()
-
-
-def output_digest(raw: bytes) -> str:
-    """The digest of a written output (a 20 MB README): SHA-256 cut to 128 bits, which
-    the CPU's SHA instructions make three times as fast as BLAKE2 on large inputs
-    (hashlib, and OpenSSL with it, is loaded only by the runs that write)."""
-    import hashlib
-
-    return hashlib.sha256(raw).hexdigest()[:32]
-
-
-def _file_digest(path: Path) -> str | None:
-    """The digest of the file's text as :func:`site_builder.load.parse` sees it."""
-    try:
-        with open(os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0)), "rb") as fh:
-            text = fh.read().decode("utf-8")
-    except (OSError, UnicodeDecodeError):
-        return None
-    return text_digest(text.removeprefix("\ufeff"))
 
 
 # --- records ↔ plain values ------------------------------------------------------------
@@ -159,10 +92,6 @@ def _encode_paper(paper: Paper) -> dict[str, Any]:
             list(value) if kind in _LISTS else \
             [dataclasses.asdict(v) for v in value] if name in _NESTED else value
     return out
-
-
-class _Bad(Exception):
-    """An entry that does not have the shape this version writes."""
 
 
 def _decode_value(kind: Kind, value: Any) -> Any:
@@ -237,27 +166,6 @@ def _decode_paper(data: Any) -> Paper:
     return paper
 
 
-def _encode_problem(p: Problem) -> list[Any]:
-    return [p.line, p.field, p.message, p.fix, p.column, p.severity]
-
-
-def _decode_problem(path: str, data: Any) -> Problem:
-    if type(data) is not list or len(data) != 6:
-        raise _Bad
-    line, field, message, fix, column, severity = data
-    if not (type(line) is int and type(column) is int and type(field) is str
-            and type(message) is str and type(fix) is str and severity in _SEVERITIES):
-        raise _Bad
-    return Problem(path, line, field, message, fix, column, severity)
-
-
-def inputs_key(fingerprint: str, files: list[tuple[str, Signature, str | None]]) -> str:
-    """A key of a list's files (name, signature, text digest of a racy one) for these
-    rules: equal keys mean the files were not changed in between."""
-    parts = [fingerprint, *(f"{key}|{sig}|{digest}" for key, sig, digest in files)]
-    return text_digest("\n".join(parts))
-
-
 # --- the store -------------------------------------------------------------------------
 
 # The fields a list's README and checks read of every paper (sections, order, statistics):
@@ -298,7 +206,8 @@ class _Deferred:
             return getattr(Paper, self.name, None)
         fill = paper.__dict__.pop("_fill", None)
         if fill is not None:
-            paper.__dict__.update(fill())
+            store, key, record = fill
+            paper.__dict__.update(store._record(key, record))
         return paper.__dict__[self.name]
 
 
@@ -309,9 +218,10 @@ for _name, _ in _FIELDS:
 
 @dataclasses.dataclass
 class Entry:
-    """One file's cached result and the signature it was taken with, with what later runs
-    need of the paper without decoding it again: a digest of the record (a rendered
-    entry's key) and its duplicate keys (:func:`site_builder.crosscheck.duplicate_keys`)."""
+    """One file's result as checked by this run, with the signature it was taken with and
+    what later runs need of the paper without decoding it again: a digest of the record
+    (a rendered entry's key) and its duplicate keys
+    (:func:`site_builder.crosscheck.duplicate_keys`, flat: field, value, ...)."""
 
     sig: Signature
     digest: str | None  # set only for a racy entry: then the text must match too
@@ -319,37 +229,80 @@ class Entry:
     result: Result
     record: str | None = None  # the digest of the encoded paper
     keys: Keys = dataclasses.field(default_factory=list)
-    stored: list[Any] | None = None  # the index entry as read from the cache file
 
 
 def _shard(key: str) -> str:
     """Which of :data:`Store.SHARDS` files keeps the file ``key`` (stable across runs)."""
-    return Store.SHARDS[zlib.crc32(key.encode()) & 15]
+    return Store.SHARDS[zlib.crc32(key.encode()) & 63]
+
+
+# An index shard is a table: one column per value, one row per file (in key order).  Each
+# column's type is checked as a whole (in C: the set of its values' types), so a warm run
+# does not check 10,000 entries one by one.  A row without a paper has None for the
+# paper's values (title ... record).
+_COLUMNS: dict[str, frozenset[type]] = {
+    "key": frozenset({str}), "digest": frozenset({str, type(None)}),
+    "shown": frozenset({str}), "title": frozenset({str, type(None)}),
+    "venue": frozenset({str, type(None)}), "year": frozenset({int, type(None)}),
+    "category": frozenset({str, type(None)}), "also_in": frozenset({list, type(None)}),
+    "problems": frozenset({list}), "record": frozenset({str, type(None)}),
+    "dupkeys": frozenset({list}),
+}
+
+
+def _table_ok(table: Any) -> bool:
+    """Whether ``table`` has the shape :meth:`Store.save` writes (every value's type)."""
+    if type(table) is not dict or table.keys() != {*_COLUMNS, "sig"}:
+        return False
+    rows = table["key"]
+    if type(rows) is not list:
+        return False
+    n = len(rows)
+    for name, types in _COLUMNS.items():
+        column = table[name]
+        if type(column) is not list or len(column) != n or not set(map(type, column)) <= types:
+            return False
+    # A row has a paper (a title) exactly when it has each of the paper's values.
+    nones = list(map(operator.is_, table["title"], repeat(None)))
+    if any(list(map(operator.is_, table[name], repeat(None))) != nones
+           for name in ("venue", "year", "category", "also_in", "record")):
+        return False
+    sigs = table["sig"]
+    return (type(sigs) is list and len(sigs) == 4 * n and set(map(type, sigs)) <= {int}
+            and set(map(type, chain.from_iterable(filter(None, table["also_in"])))) <= {str}
+            and set(map(type, chain.from_iterable(table["dupkeys"]))) <= {str}
+            and all(length % 2 == 0 for length in set(map(len, table["dupkeys"]))))
 
 
 class Store:
     """The cache of one list for one fingerprint: look entries up, add, save.
 
     Each file's entry is in one of :data:`SHARDS` index files (signature, problems,
-    :data:`_SUMMARY` fields, record digest, duplicate keys: small) and its full record in
-    the matching records file, read only when a paper's other fields are asked for.
-    Only the shards that changed are written again: one edited record rewrites a
-    sixteenth of the cache.
+    :data:`_SUMMARY` fields, record digest, duplicate keys: small; a table, see
+    :data:`_COLUMNS`) and its full record in the matching records file, read only when a
+    paper's other fields are asked for.  Only the shards that changed are written again:
+    one edited record rewrites a 64th of the cache (a few hundred kB at 10,000 papers:
+    its encoding and writing cost more than reading 64 small files).
 
     ``reread(key)`` gives the fields of a file's paper checked again from the file (the
     :class:`Store`'s owner provides it): used when a record is missing from its shard,
     e.g. after a run was stopped between writing the two files of a shard.
     """
 
-    SHARDS = "0123456789abcdef"
+    SHARDS = tuple(f"{i:02x}" for i in range(64))
 
     def __init__(self, path: Path, fingerprint: str) -> None:
         self.path = path
         self.fingerprint = fingerprint
         self.start_ns = 0
-        self._raw: dict[str, Any] = {}
-        self.entries: dict[str, Entry] = {}
-        self._dirty: set[str] = set()  # shards with an entry not written as it was read
+        # The index as read: every shard's table, one after the other.
+        self._table: dict[str, list[Any]] = {name: [] for name in _COLUMNS}
+        self._sigs: list[Signature] = []
+        self._at: dict[str, int] = {}  # key → its row
+        self._rows: dict[str, range] = {}  # shard → its rows
+        self._used: dict[str, int] = {}  # key → its row, for the files found unchanged
+        self._settled: set[int] = set()  # racy rows read whose text digest is not needed
+        self.entries: dict[str, Entry] = {}  # the files checked by this run
         self._records: dict[str, dict[str, Any]] = {}  # shard → key → [digest, record]
         self.reread: Callable[[str], Paper] = _no_reread
 
@@ -357,20 +310,23 @@ class Store:
         return self.path.with_name(f"{self.path.stem}.{kind}.{shard}.json")
 
     def _read(self, shard: str, kind: str) -> dict[str, Any]:
-        """A shard's entries, or none when its file is missing or not to be trusted.  An
-        index is trusted only with the very records file it was written with (the same
-        signature: any later change to that file, or its loss, drops the shard)."""
+        """A shard's table (index) or records, or none when its file is missing or not
+        to be trusted.  An index is trusted only with the very records file it was
+        written with (the same signature: any later change to that file, or its loss,
+        drops the shard)."""
         try:
             data = json.loads(self.shard_file(shard, kind).read_bytes())
         except (OSError, ValueError):
             return {}
-        if (type(data) is dict and data.get("format") == FORMAT
-                and data.get("fingerprint") == self.fingerprint
-                and type(data.get("entries")) is dict
-                and (kind != "index" or data.get("records") == list(
-                    signature(self.shard_file(shard, "records")) or ()))):
-            return data["entries"]
-        return {}
+        if not (type(data) is dict and data.get("format") == FORMAT
+                and data.get("fingerprint") == self.fingerprint):
+            return {}
+        if kind == "index":
+            if data.get("records") == list(signature(self.shard_file(shard, "records"))
+                                           or ()) and _table_ok(data.get("table")):
+                return data["table"]  # type: ignore[no-any-return]
+            return {}
+        return data["entries"] if type(data.get("entries")) is dict else {}
 
     @classmethod
     def open(cls, path: Path, fingerprint: str) -> Store:
@@ -380,65 +336,74 @@ class Store:
         store = cls(path, fingerprint)
         # Taken before any file is looked at: a change after it makes a newer timestamp.
         store.start_ns = time.time_ns()
+        table = store._table
         for shard in cls.SHARDS:
-            store._raw.update(store._read(shard, "index"))
+            found = store._read(shard, "index")
+            if not found:
+                continue
+            start = len(table["key"])
+            for name, column in table.items():
+                column += found[name]
+            flat = iter(found["sig"])
+            store._sigs += zip(flat, flat, flat, flat, strict=True)
+            store._rows[shard] = range(start, len(table["key"]))
+        keys = table["key"]
+        store._at = dict(zip(keys, range(len(keys)), strict=True))
+        if len(store._at) != len(keys):  # a file in two shards: not written by save()
+            return cls(path, fingerprint)
         return store
 
-    @property
-    def changed(self) -> bool:
-        return bool(self._dirty)
+    def lookup(self, keys: list[str], paths: Sequence[Path | str], names: list[str],
+               sigs: list[Signature | None]) -> list[Result | None]:
+        """Each file's cached result when its signature (and, for a racy entry, its text)
+        still match; None for the others."""
+        at, stored_sigs, table = self._at, self._sigs, self._table
+        shown_col, digest_col, title_col = table["shown"], table["digest"], table["title"]
+        problems_col, record_col, also_col = table["problems"], table["record"], \
+            table["also_in"]
+        venue_col, year_col, category_col = table["venue"], table["year"], table["category"]
+        new = object.__new__
+        out: list[Result | None] = []
+        for key, path, shown, sig in zip(keys, paths, names, sigs, strict=True):
+            j = at.get(key)
+            if j is None or sig is None or stored_sigs[j] != sig or shown_col[j] != shown:
+                out.append(None)
+                continue
+            digest = digest_col[j]
+            if digest is not None and file_digest(path) != digest:
+                out.append(None)
+                continue
+            title, problems = title_col[j], problems_col[j]
+            if title is None:
+                paper = None
+            else:  # the row's paper values are set (see _table_ok)
+                paper = new(StoredPaper)
+                paper.__dict__.update(title=title, venue=venue_col[j], year=year_col[j],
+                                      category=category_col[j], also_in=tuple(also_col[j]),
+                                      _fill=(self, key, record_col[j]))
+            try:
+                result = (paper, [_decode_problem(shown, p) for p in problems]
+                          if problems else [])
+            except _Bad:
+                out.append(None)
+                continue
+            if digest is not None and not self.racy(sig):
+                self._settled.add(j)  # settled now: no hash needed
+            self._used[key] = j
+            out.append(result)
+        return out
 
-    def get(self, key: str, path: Path, shown: str, sig: Signature | None) -> Result | None:
-        """The cached result for the file when its signature (and, for a racy entry, its
-        text) still match; None otherwise."""
-        raw = self._raw.get(key)
-        if raw is None or sig is None:
-            return None
-        try:
-            if type(raw) is not list or len(raw) != 7:
-                raise _Bad
-            stored, digest, was_shown, summary, problems, record, keys = raw
-            if (type(stored) is not list or tuple(stored) != sig or was_shown != shown
-                    or not (digest is None or type(digest) is str)
-                    or type(problems) is not list):
-                return None
-            if digest is not None and _file_digest(path) != digest:
-                return None
-            if (summary is None) != (record is None) or not (
-                    record is None or type(record) is str) or type(keys) is not list:
-                raise _Bad
-            paper = None if summary is None or record is None else \
-                self._stored_paper(key, summary, record)
-            result = (paper, [_decode_problem(shown, p) for p in problems] if problems
-                      else [])
-            if len(keys) % 2 or not set(map(type, keys)) <= {str}:
-                raise _Bad
-            flat = iter(keys)  # field, value, field, value, ...
-            pairs = list(zip(flat, flat, strict=True))
-        except _Bad:
-            return None
-        if digest is not None:
-            if self.racy(sig):
-                return self._keep(key, Entry(sig, digest, shown, result, record, pairs, raw))
-            raw = [stored, None, *raw[2:]]  # settled now: no hash needed
-            self._dirty.add(_shard(key))
-        return self._keep(key, Entry(sig, None, shown, result, record, pairs, raw))
+    def get(self, key: str, path: Path | str, shown: str, sig: Signature | None
+            ) -> Result | None:
+        """:meth:`lookup` of one file."""
+        return self.lookup([key], [path], [shown], [sig])[0]
 
-    def _keep(self, key: str, entry: Entry) -> Result:
-        self.entries[key] = entry
-        return entry.result
-
-    def _stored_paper(self, key: str, summary: Any, record: str) -> StoredPaper:
-        if type(summary) is not list or len(summary) != len(_SUMMARY):
-            raise _Bad
-        title, venue, year, category, also_in = summary
-        if not (type(title) is str and type(venue) is str and type(year) is int
-                and type(category) is str and type(also_in) is list
-                and (not also_in or set(map(type, also_in)) <= {str})):
-            raise _Bad
+    def _stored_paper(self, key: str, j: int) -> StoredPaper:
+        table = self._table
         paper = object.__new__(StoredPaper)
-        paper.__dict__.update(title=title, venue=venue, year=year, category=category,
-                              also_in=tuple(also_in), _fill=lambda: self._record(key, record))
+        paper.__dict__.update({name: table[name][j] for name in _SUMMARY},
+                              also_in=tuple(table["also_in"][j]),
+                              _fill=(self, key, table["record"][j]))
         return paper
 
     def _record(self, key: str, record: str) -> dict[str, Any]:
@@ -455,12 +420,12 @@ class Store:
 
     def stored_keys(self) -> set[str]:
         """The files the cache on disk has entries for."""
-        return set(self._raw)
+        return set(self._at)
 
     def racy(self, sig: Signature) -> bool:
         """Whether the file changed too close to this run for its signature to tell a later
         change apart (mtime can be set back, ctime cannot: both count)."""
-        return max(sig[1], sig[3]) >= self.start_ns - RACY_NS
+        return quick.racy(sig, self.start_ns)
 
     def put(self, key: str, sig: Signature | None, shown: str, result: Result,
             text_digest: str | None) -> None:
@@ -474,63 +439,99 @@ class Store:
         from .crosscheck import duplicate_keys
 
         paper = result[0]
+        self._used.pop(key, None)
         self.entries[key] = Entry(
             sig, text_digest if racy else None, shown, result,
             None if paper is None else record_digest(paper),
-            [] if paper is None else duplicate_keys(paper))
+            [] if paper is None else [part for pair in duplicate_keys(paper)
+                                      for part in pair])
 
-    def inputs_key(self, keys: list[str]) -> str | None:
-        """A key of these files as they were checked (None when one could not be kept:
-        then nothing may be concluded from an equal key)."""
-        if any(key not in self.entries for key in keys):
-            return None
-        return inputs_key(self.fingerprint, [(key, self.entries[key].sig,
-                                              self.entries[key].digest) for key in keys])
+    def facts(self, keys: list[str]) -> tuple[str | None, list[str | None],
+                                              list[Keys | None]]:
+        """What later stages need of these files as this run found or checked them: the
+        key of them all (None when one could not be kept: then nothing may be concluded
+        from an equal key; see :func:`site_builder.quick.inputs_key`), and each file's
+        record digest and duplicate keys (None for a file that could not be kept).  Taken
+        column by column: no Python step per file beyond a list's."""
+        table, sigs_col, settled = self._table, self._sigs, self._settled
+        rows = list(map(self._used.get, keys))
+        records = [None if j is None else table["record"][j] for j in rows]
+        dupkeys: list[Keys | None] = [None if j is None else table["dupkeys"][j]
+                                      for j in rows]
+        sigs: list[Signature | None] = [None if j is None else sigs_col[j] for j in rows]
+        digests = [None if j is None or j in settled else table["digest"][j] for j in rows]
+        complete = True
+        for i in [i for i, j in enumerate(rows) if j is None]:  # checked by this run
+            entry = self.entries.get(keys[i])
+            if entry is None:
+                complete = False
+                continue
+            records[i], dupkeys[i], sigs[i], digests[i] = \
+                entry.record, entry.keys, entry.sig, entry.digest
+        key = inputs_key(self.fingerprint, keys, sigs, digests) if complete else None  # type: ignore[arg-type]
+        return key, records, dupkeys
 
-    @staticmethod
-    def _encode(e: Entry) -> list[Any]:
-        paper = e.result[0]
-        return [list(e.sig), e.digest, e.shown,
-                None if paper is None else [_encode_field(paper, name) for name in _SUMMARY],
-                [_encode_problem(p) for p in e.result[1]], e.record,
-                [part for key in e.keys for part in key]]  # flat: field, value, ...
+    def dirty(self) -> set[str]:
+        """The shards whose rows differ from those read (new, changed, gone, settled)."""
+        out = {_shard(key) for key in self.entries}
+        kept = set(self._used.values())
+        out.update(shard for shard, rows in self._rows.items()
+                   if not kept.issuperset(rows) or not self._settled.isdisjoint(rows))
+        return out
 
     def save(self) -> None:
-        """Write the shards whose entries differ from those read (new, changed, gone),
-        records first; an unwritable cache is not an error (just slower)."""
+        """Write the shards whose rows differ from those read, records first; an
+        unwritable cache is not an error (just slower)."""
         from .fsio import FileError, write_atomic
 
-        shards: dict[str, dict[str, Entry]] = {s: {} for s in self.SHARDS}
-        dirty = set(self._dirty)
-        for key, e in self.entries.items():
-            shards[_shard(key)][key] = e
-            if e.stored is None:
-                dirty.add(_shard(key))
-        dirty.update(_shard(key) for key in self._raw.keys() - self.entries.keys())
-        for shard in sorted(dirty):
-            entries = dict(sorted(shards[shard].items()))
+        table = self._table
+        for shard in sorted(self.dirty()):
+            rows: dict[str, list[Any]] = {}
+            records = {}
             if shard not in self._records:
                 self._records[shard] = self._read(shard, "records")
             old = self._records[shard]
-            records = {}
-            for key, e in entries.items():
-                if e.record is None:
+            for j in self._rows.get(shard, ()):
+                key = table["key"][j]
+                if self._used.get(key) != j:
                     continue
+                row = [table[name][j] for name in _COLUMNS]
+                row[1] = None if j in self._settled else row[1]
+                rows[key] = [row, self._sigs[j]]
                 found = old.get(key)
-                records[key] = found if e.stored is not None and type(found) is list \
-                    and len(found) == 2 and found[0] == e.record else \
-                    [e.record, _encode_paper(e.result[0])]  # type: ignore[arg-type]
-            index = {key: self._encode(e) if e.stored is None else e.stored
-                     for key, e in entries.items()}
+                record = table["record"][j]
+                if record is not None:
+                    records[key] = found if type(found) is list and len(found) == 2 \
+                        and found[0] == record else \
+                        [record, _encode_paper(self._stored_paper(key, j))]
+            for key, e in self.entries.items():
+                if _shard(key) == shard:
+                    rows[key] = [self._encode(key, e), e.sig]
+                    if e.record is not None:
+                        records[key] = [e.record, _encode_paper(e.result[0])]  # type: ignore[arg-type]
+            order = sorted(rows)
+            columns = {name: [rows[key][0][i] for key in order]
+                       for i, name in enumerate(_COLUMNS)}
+            columns["sig"] = [n for key in order for n in rows[key][1]]
             with contextlib.suppress(OSError, FileError):  # the next run is slower, not wrong
                 head = {"format": FORMAT, "fingerprint": self.fingerprint}
                 write_atomic(self.shard_file(shard, "records"), json.dumps(
-                    {**head, "entries": records}, ensure_ascii=False, separators=(",", ":")))
+                    {**head, "entries": dict(sorted(records.items()))}, ensure_ascii=False,
+                    separators=(",", ":")))
                 sig = signature(self.shard_file(shard, "records"))
                 if sig is not None:
                     write_atomic(self.shard_file(shard, "index"), json.dumps(
-                        {**head, "records": list(sig), "entries": index},
+                        {**head, "records": list(sig), "table": columns},
                         ensure_ascii=False, separators=(",", ":")))
+
+    @staticmethod
+    def _encode(key: str, e: Entry) -> list[Any]:
+        """A row of :data:`_COLUMNS` (without the signature)."""
+        paper = e.result[0]
+        summary = [None] * len(_SUMMARY) if paper is None else \
+            [_encode_field(paper, name) for name in _SUMMARY]
+        return [key, e.digest, e.shown, *summary,
+                [_encode_problem(p) for p in e.result[1]], e.record, e.keys]
 
 
 def _no_reread(key: str) -> Paper:
@@ -547,76 +548,6 @@ def record_digest(paper: Paper) -> str:
     """A digest of every field of the paper (equal digests: equal papers)."""
     return text_digest(json.dumps(_encode_paper(paper), ensure_ascii=False,
                                   separators=(",", ":")))
-
-
-# --- outputs ---------------------------------------------------------------------------
-
-def _outputs_file(papers_dir: Path) -> Path:
-    return cache_file(papers_dir).with_suffix(".outputs.json")
-
-
-def recalled(papers_dir: Path, name: str, key: str | None) -> tuple[str, Any] | None:
-    """The digest of the text output ``name`` had when it was made from inputs ``key``
-    (None: whatever inputs it was last made from), and what else was remembered with it
-    (see :func:`remember`)."""
-    try:
-        data = json.loads(_outputs_file(papers_dir).read_bytes())
-        found = data["outputs"][name] if data["format"] == FORMAT else None
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
-    if type(found) is list and len(found) == 3 and (key is None or found[0] == key) \
-            and type(found[1]) is str:
-        return found[1], found[2]
-    return None
-
-
-def remember(papers_dir: Path, name: str, key: str, digest: str, extra: Any = None) -> None:
-    """Keep the digest (:func:`text_digest`) of output ``name`` as made from inputs
-    ``key`` (a later run with the same inputs and an output file of that digest need not
-    render it again), with ``extra`` (plain JSON values) to give back with it."""
-    from .fsio import FileError, write_atomic
-
-    path = _outputs_file(papers_dir)
-    try:
-        data = json.loads(path.read_bytes())
-        outputs = data["outputs"] if data["format"] == FORMAT else {}
-    except (OSError, ValueError, KeyError, TypeError):
-        outputs = {}
-    if type(outputs) is not dict:
-        outputs = {}
-    outputs[name] = [key, digest, extra]
-    with contextlib.suppress(OSError, FileError):
-        write_atomic(path, json.dumps({"format": FORMAT, "outputs": outputs}, sort_keys=True))
-
-
-def encode_problems(problems: list[Problem]) -> list[list[Any]]:
-    """Problems as plain values (for :func:`remember`), each with its path."""
-    return [[p.path, *_encode_problem(p)] for p in problems]
-
-
-def decode_problems(data: Any) -> list[Problem] | None:
-    """What :func:`encode_problems` gave, or None when ``data`` does not have its shape."""
-    if type(data) is not list:
-        return None
-    try:
-        return [_decode_problem(p[0], p[1:]) if type(p) is list and p and type(p[0]) is str
-                else _decode_problem("", None) for p in data]
-    except _Bad:
-        return None
-
-
-def templates_key(*folders: Path | None) -> str:
-    """A key of the templates (and of the renderer's code) an output is made with."""
-    h = blake2b(digest_size=16)
-    h.update((Path(__file__).resolve().parent / "render.py").read_bytes())
-    for folder in folders:
-        if folder is None or not folder.is_dir():
-            continue
-        for path in sorted(folder.rglob("*")):
-            if path.is_file():
-                h.update(f"{path.relative_to(folder)}\0".encode())
-                h.update(path.read_bytes())
-    return h.hexdigest()
 
 
 # --- rendered fragments ------------------------------------------------------------------

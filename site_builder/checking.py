@@ -11,44 +11,19 @@ files run every time.
 
 from __future__ import annotations
 
-import time
+import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import cache, load
-from .cache import text_digest
-from .crosscheck import cross_check, same_names
+from . import cache, load, quick
+from .crosscheck import duplicates, same_names
 from .errors import InvalidRecords, Problem, UsageError
 from .model import Entry, ListInfo, Paper, PaperList
+from .quick import Stats, cache_keys, list_inputs, text_digest
 from .records import check_info, check_paper, suggest, walk_sections
 
 PARALLEL_MIN = 2000  # below this, starting a second process costs more than it saves
-
-
-@dataclass
-class Stats:
-    """What a run did, for ``--verbose``: files read and parsed, files taken from the
-    cache, and the seconds spent in each stage (in the order they ran)."""
-
-    files_read: int = 0
-    files_cached: int = 0
-    stages: dict[str, float] = field(default_factory=dict)
-    # With the cache on: a key of everything the list was built from (rules, list file,
-    # every record's signature), equal only for equal lists; None when it is not known.
-    inputs: str | None = None
-    # With the cache on: each paper's display path → the paper and a digest of all its
-    # fields (cache.record_digest), so that a rendered entry is found without hashing it.
-    records: dict[str, tuple[Paper, str]] = field(default_factory=dict)
-
-    @contextmanager
-    def stage(self, name: str) -> Iterator[None]:
-        start = time.perf_counter()
-        try:
-            yield
-        finally:
-            self.stages[name] = self.stages.get(name, 0.0) + time.perf_counter() - start
 
 
 Checked = tuple[Paper | None, list[Problem], str | None]
@@ -134,8 +109,6 @@ def _check_dir(papers_dir: Path, only: set[str] | None, parallel: bool, use_cach
     list_path = papers_dir / load.LIST_FILE
     problems: list[Problem] = []
     if not papers_dir.is_dir():
-        from .errors import UsageError
-
         raise UsageError(f"{papers_dir}: no such folder — give the folder of paper records "
                          "with --papers")
     with stats.stage("list file"):
@@ -147,79 +120,107 @@ def _check_dir(papers_dir: Path, only: set[str] | None, parallel: bool, use_cach
         info, info_problems = check_info(info_src)
     problems += info_problems
     with stats.stage("scan"):
-        files = load.paper_files(papers_dir)
+        # The shortcut's stat walk (quick.inputs), when it made one of this folder: the
+        # signatures were taken before any file is read, as a walk of our own would.
+        walk, stats.walk = stats.walk, None
+        sigs = None
+        if walk is not None and walk.folder == str(papers_dir):
+            files, sigs = walk.paths, walk.sigs
+        elif use_cache:  # signatures taken before any file is read: a later change shows
+            files, sigs = quick.stat_walk(papers_dir)
+        else:
+            files = load.paper_paths(papers_dir)
         names = load.display_paths(papers_dir, files)
+        stems = _stems(files)
     results, cached = _cached_check(papers_dir, files, names, info, info_src.text, parallel,
-                                    use_cache, stats)
-    stats.inputs = _inputs(stats.inputs, info_src.text)
-    entries: list[tuple[Entry, load.Source]] = []
-    keys: list[cache.Keys] | None = [] if cached is not None else None
+                                    use_cache, stats, sigs)
+    stats.inputs = list_inputs(stats.inputs, info_src.text)
+    entries: list[Entry] = []
+    where: list[int] = []  # each entry's file
+    records, dupkeys = cached if cached is not None else ([None] * len(files), None)
+    keys: list[cache.Keys] | None = [] if dupkeys is not None else None
     with stats.stage("cross-check"):
-        for i, (path, shown, (paper, file_problems)) in enumerate(
-                zip(files, names, results, strict=True)):
-            if only is None or shown in only:
+        for i, (shown, stem, (paper, file_problems), record) in enumerate(
+                zip(names, stems, results, records, strict=True)):
+            if file_problems and (only is None or shown in only):
                 problems += file_problems
             if paper is not None:
-                entries.append((Entry(path.stem, shown, paper), load.Source(shown, file=path)))
-                found = cached[i] if cached is not None else None
-                if found is None or keys is None:
-                    keys = None
-                else:
-                    keys.append(found.keys)
-                    if found.record is not None:
-                        stats.records[shown] = (paper, found.record)
-        problems += same_names(files, names)
+                entries.append(Entry(stem, shown, paper))
+                where.append(i)
+                if record is not None:
+                    stats.records[shown] = (paper, record)
+                if keys is not None:
+                    found = dupkeys[i]  # type: ignore[index]
+                    if found is None:
+                        keys = None
+                    else:
+                        keys.append(found)
+        problems += same_names(stems, names)
         from .commands.changed import joined_times  # git, asked only about duplicates
 
-        cross = cross_check(entries, only, joined_times, keys)
+        def source(index: int) -> load.Source:
+            return load.Source(names[where[index]], file=Path(files[where[index]]))
+
+        cross = duplicates(entries, source, only, joined_times, keys)
         problems += [p for p in cross if only is None or p.path in only]
         if info is not None:
-            problems += _check_order(info, info_src, [e for e, _ in entries])
+            problems += _check_order(info, info_src, entries)
     if info is None or any(p.severity == "error" for p in problems):
         raise InvalidRecords(problems)
-    return PaperList(info, tuple(e for e, _ in entries), tuple(sorted(problems)))
+    return PaperList(info, tuple(entries), tuple(sorted(problems)))
 
 
-def _cached_check(papers_dir: Path, files: list[Path], names: list[str],
+def _stems(paths: list[str]) -> list[str]:
+    """``Path(path).stem`` of each path (given as a string)."""
+    names = [path[path.rfind(os.sep) + 1:] for path in paths]
+    return [name[:name.rfind(".")] if 0 < name.rfind(".") < len(name) - 1 else name
+            for name in names]
+
+
+def _cached_check(papers_dir: Path, files: list[str], names: list[str],
                   info: ListInfo | None, list_text: str, parallel: bool, use_cache: bool,
-                  stats: Stats) -> tuple[list[cache.Result],
-                                          list[cache.Entry | None] | None]:
+                  stats: Stats, sigs: list[quick.Signature | None] | None
+                  ) -> tuple[list[cache.Result],
+                             tuple[list[str | None], list[cache.Keys | None]] | None]:
     """Each file's result, from the cache when the file is unchanged, else checked now,
     and with the cache on, each file's cache entry (None for a file that could not be
     kept).  A record's result depends on the list file too (sections, marks, optional
-    fields): the cache is keyed by its text."""
+    fields): the cache is keyed by its text.  ``sigs``: the files' signatures when a
+    stat walk took them already.  With the cache on, each file's record digest and
+    duplicate keys come too (:meth:`cache.Store.facts`)."""
     if not use_cache:
         stats.inputs = None  # nothing is known of these files between runs
         with stats.stage("read and check"):
             stats.files_read += len(files)
             return [(paper, problems) for paper, problems, _ in
-                    _check_files(files, names, info, parallel, [False] * len(files))], None
+                    _check_files(list(map(Path, files)), names, info, parallel,
+                                 [False] * len(files))], None
     with stats.stage("cache lookup"):
-        store = cache.Store.open(cache.cache_file(papers_dir), cache.fingerprint(list_text))
-        keys = _cache_keys(papers_dir, files)
+        store = cache.Store.open(quick.cache_file(papers_dir), quick.fingerprint(list_text))
+        keys = cache_keys(papers_dir, files)
         store.reread = _rereader(keys, files, names, info)
-        sigs = [cache.signature(f) for f in files]  # before reading: a later change shows
-        results: list[tuple[Paper | None, list[Problem]] | None] = [
-            store.get(key, path, shown, sig)
-            for key, path, shown, sig in zip(keys, files, names, sigs, strict=True)]
+        if sigs is None:
+            sigs = list(map(quick.signature, files))
+        results = store.lookup(keys, files, names, sigs)
     todo = [i for i, r in enumerate(results) if r is None]
     stats.files_read += len(todo)
     stats.files_cached += len(files) - len(todo)
     with stats.stage("read and check"):
         racy = [sig is not None and store.racy(sig) for sig in (sigs[i] for i in todo)]
-        checked = _check_files([files[i] for i in todo], [names[i] for i in todo],
+        checked = _check_files([Path(files[i]) for i in todo], [names[i] for i in todo],
                                info, parallel, racy)
     for i, (paper, problems, digest) in zip(todo, checked, strict=True):
         results[i] = (paper, problems)
         store.put(keys[i], sigs[i], names[i], (paper, problems), digest)
-    if todo or store.changed or store.entries.keys() != store.stored_keys():
+    if store.dirty():
         with stats.stage("cache write"):
             store.save()
-    stats.inputs = store.inputs_key(keys)
-    return results, [store.entries.get(key) for key in keys]  # type: ignore[return-value]
+    stats.inputs, records, dupkeys = store.facts(keys)
+    stats.since = store.start_ns
+    return results, (records, dupkeys)  # type: ignore[return-value]
 
 
-def _rereader(keys: list[str], files: list[Path], names: list[str],
+def _rereader(keys: list[str], files: list[str], names: list[str],
               info: ListInfo | None) -> Callable[[str], Paper]:
     """For the cache: a file's paper checked again, when its record cannot be read from
     the cache (whose index entry, which says the file is valid, could)."""
@@ -227,7 +228,7 @@ def _rereader(keys: list[str], files: list[Path], names: list[str],
 
     def reread(key: str) -> Paper:
         i = where[key]
-        paper = _check_chunk([files[i]], [names[i]], info, [False])[0][0]
+        paper = _check_chunk([Path(files[i])], [names[i]], info, [False])[0][0]
         if paper is None:
             raise UsageError(f"{names[i]}: changed while site-builder ran — run it again")
         return paper
@@ -235,56 +236,15 @@ def _rereader(keys: list[str], files: list[Path], names: list[str],
     return reread
 
 
-def _cache_keys(papers_dir: Path, files: list[Path] | list[str]) -> list[str]:
-    root = len(str(papers_dir).rstrip("/\\")) + 1
-    return [str(f)[root:].replace("\\", "/") for f in files]
-
-
-def _inputs(key: str | None, list_text: str) -> str | None:
-    return None if key is None else text_digest(f"{key}|{list_text}")
-
-
-def quick_inputs(papers_dir: Path, stats: Stats | None = None) -> tuple[str, int] | None:
-    """The ``Stats.inputs`` key a cached :func:`check_dir` would give now (and the number
-    of record files), from the list
-    file's text and a stat of every record file, without reading or parsing a record.
-
-    None when that cannot be known this way: a file that is not a regular file, or one
-    changed so recently that its signature is ambiguous (then its text decides, which
-    only the full run reads).  An equal key means the records are those a run that
-    gave this key checked.
-    """
-    import os
-    import stat as st_mode
-    import time
-
-    stats = stats if stats is not None else Stats()
-    with stats.stage("stat walk"):
-        start_ns = time.time_ns()
-        list_path = Path(papers_dir) / load.LIST_FILE
-        try:
-            if not st_mode.S_ISREG(os.lstat(list_path).st_mode):
-                return None
-            list_text = list_path.read_bytes().decode("utf-8").removeprefix("\ufeff")
-        except (OSError, UnicodeDecodeError):
-            return None
-        files = load.paper_paths(Path(papers_dir))
-        rows: list[tuple[str, cache.Signature, str | None]] = []
-        for key, sig in zip(_cache_keys(Path(papers_dir), files), map(cache.signature, files),
-                            strict=True):
-            if sig is None or max(sig[1], sig[3]) >= start_ns - cache.RACY_NS:
-                return None
-            rows.append((key, sig, None))
-        key = cache.inputs_key(cache.fingerprint(list_text), rows)
-        return text_digest(f"{key}|{list_text}"), len(files)
-
-
 def _check_order(info: ListInfo, src: load.Source, entries: list[Entry]) -> list[Problem]:
     """Every file a section's ``order`` names exists, is listed in that section, and is
     named once."""
     problems: list[Problem] = []
+    ordered = [(section, at) for section, at in walk_sections(info.sections) if section.order]
+    if not ordered:
+        return problems
     sections_of = {e.key: {e.paper.category, *e.paper.also_in} for e in entries}
-    for section, at in walk_sections(info.sections):
+    for section, at in ordered:
         for i, key in enumerate(section.order):
             where = (*at, "order", i)
             name = ".".join(map(str, where))

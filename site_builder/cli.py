@@ -22,10 +22,10 @@ TYPE_CHECKING = False  # typing is for type checkers only: importing it costs ev
 if TYPE_CHECKING:
     from typing import Any, TextIO
 
-    from .checking import Stats
     from .commands.imports import ImportResult
     from .importers.history import ReadmeHistory
     from .model import PaperList
+    from .quick import Stats
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -92,7 +92,7 @@ def _print_stats(stats: Stats) -> None:
 @contextmanager
 def _reporting(args: argparse.Namespace) -> Iterator[Stats]:
     """The run's stats, printed at the end with ``--verbose`` (also when it fails)."""
-    from .checking import Stats
+    from .quick import Stats
 
     stats = Stats()
     try:
@@ -137,7 +137,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
 
 
 def _cmd_readme(args: argparse.Namespace) -> int:
-    from .commands.readme import readme, up_to_date
+    from .quick import up_to_date  # light: the records, Jinja2 and PyYAML only when needed
 
     out = _readme_path(args)
     with _reporting(args) as stats:
@@ -145,6 +145,8 @@ def _cmd_readme(args: argparse.Namespace) -> int:
             up_to_date(args.papers, out, args.templates, check_only=args.check, stats=stats)
         changed = False
         if warnings is None:
+            from .commands.readme import readme
+
             result = readme(args.papers, out, args.templates, check_only=args.check,
                             force=args.force, plist=_check_list(args, stats), stats=stats)
             warnings, changed = list(result.plist.warnings), result.changed

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import unicodedata
+from collections import Counter
 from collections.abc import Callable, Collection, Mapping, Sequence
 from pathlib import Path
 
@@ -103,28 +104,47 @@ def duplicate_keys(p: Paper) -> Keys:
 
 
 def cross_check(entries: list[tuple[Entry, load.Source]], changed: Collection[str] | None = None,
-                history: History | None = None, keys: Sequence[Keys] | None = None
+                history: History | None = None, keys: Sequence[list[str]] | None = None
                 ) -> list[Problem]:
     """Duplicates across files: same DOI, arXiv id or title; copied abstracts.
 
     The newer file of each pair is the one reported; ``changed`` (the files a branch
     changed) and ``history`` (when each file joined the list, asked only for files that
     have a duplicate) decide which one that is.  ``keys`` (each entry's
-    :func:`duplicate_keys`, e.g. from the cache) spare computing them again.
+    :func:`duplicate_keys`, flat: field, value, field, value ...; e.g. from the cache)
+    spare computing them again.
     """
-    groups: dict[tuple[str, str], list[tuple[int, Entry, load.Source]]] = {}
-    for index, (entry, src) in enumerate(entries):
-        for key in (keys[index] if keys is not None else duplicate_keys(entry.paper)):
-            groups.setdefault(key, []).append((index, entry, src))
+    return duplicates([e for e, _ in entries], lambda i: entries[i][1], changed, history,
+                      keys)
+
+
+def duplicates(entries: Sequence[Entry], source: Callable[[int], load.Source],
+               changed: Collection[str] | None = None, history: History | None = None,
+               keys: Sequence[list[str]] | None = None) -> list[Problem]:
+    """:func:`cross_check` with each entry's file made only for those with a duplicate
+    (``source(index)``).  A list without one (the usual case) costs a set of its keys'
+    values, built in C: only values seen twice are grouped by field and compared."""
+    if keys is None:
+        keys = [[part for pair in duplicate_keys(entry.paper) for part in pair]
+                for entry in entries]
+    values = [value for flat in keys for value in flat[1::2]]
+    if len(set(values)) == len(values):
+        return []
+    twice = {value for value, n in Counter(values).items() if n > 1}
+    groups: dict[tuple[str, str], list[int]] = {}
+    for index, flat in enumerate(keys):
+        for field, value in zip(flat[::2], flat[1::2], strict=True):
+            if value in twice:
+                groups.setdefault((field, value), []).append(index)
     clashes = {key: group for key, group in groups.items() if len(group) > 1}
     if not clashes:
         return []
-    files = sorted({src.file for group in clashes.values() for _, _, src in group
-                    if src.file is not None})
+    sources = {index: source(index) for group in clashes.values() for index in group}
+    files = sorted({src.file for src in sources.values() if src.file is not None})
     known = history(files) if history is not None and files else {}
     problems: list[Problem] = []
     for (field, _), group in clashes.items():
-        first, *later = _ages(group, changed, known)
+        first, *later = _ages([(i, entries[i], sources[i]) for i in group], changed, known)
         for _, entry, src in later:
             problems.append(_duplicate(field, first[1], entry, src))
     return problems
@@ -144,16 +164,17 @@ def _duplicate(field: str, first: Entry, entry: Entry, src: load.Source) -> Prob
                    severity="warning" if field == "abstract" else "error")
 
 
-def same_names(files: list[Path], names: list[str]) -> list[Problem]:
-    """File names (without folder) must differ: the name is the paper's permanent link."""
+def same_names(stems: list[str], names: list[str]) -> list[Problem]:
+    """File names (without folder and suffix: ``stems``) must differ: the name is the
+    paper's permanent link."""
+    if len(set(stems)) == len(stems):
+        return []
     first: dict[str, str] = {}
     problems = []
-    for path, shown in zip(files, names, strict=True):
-        seen = first.setdefault(path.stem, shown)
+    for stem, shown in zip(stems, names, strict=True):
+        seen = first.setdefault(stem, shown)
         if seen != shown:
-            problems.append(Problem(shown, 0, "", f"the file name {path.stem!r} is also used "
+            problems.append(Problem(shown, 0, "", f"the file name {stem!r} is also used "
                                     f"by {seen}; it is the paper's permanent link on the site",
                                     "rename one of the two files"))
     return problems
-
-

@@ -19,15 +19,13 @@ import yaml
 
 from .errors import Problem
 from .fsio import shown as printable
+from .quick import LIST_FILE, METRICS_FILE, YAML_SUFFIXES, paper_paths  # noqa: F401
 
 TYPE_CHECKING = False  # typing is for type checkers only: importing it costs every run
 if TYPE_CHECKING:
     from typing import Any
 
-LIST_FILE = "_list.yaml"
-METRICS_FILE = "_metrics.json"  # written by `enrich`, shown in the README when asked
 MAX_BYTES = 64 * 1024
-YAML_SUFFIXES = (".yaml", ".yml")
 
 _BaseLoader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 # Only text that could hold an anchor (&a) or alias (*a) at a node start is scanned again.
@@ -501,32 +499,16 @@ def paper_files(papers_dir: Path) -> list[Path]:
     return [Path(f) for f in paper_paths(papers_dir)]
 
 
-def paper_paths(papers_dir: Path) -> list[str]:
-    """:func:`paper_files` as strings (a stat walk of a large list needs no Path)."""
-    found: list[str] = []
-    stack = [str(papers_dir)]
-    while stack:
-        with os.scandir(stack.pop()) as entries:
-            for entry in entries:
-                if entry.name.startswith("."):
-                    continue
-                if entry.is_symlink():  # never followed: read() reports it
-                    found.append(entry.path)
-                elif entry.is_dir(follow_symlinks=False):
-                    stack.append(entry.path)
-                elif entry.name.endswith(YAML_SUFFIXES) and not entry.name.startswith("_"):
-                    found.append(entry.path)
-    found.sort()
-    return found
-
-
-def display_paths(folder: Path, files: list[Path]) -> list[str]:
+def display_paths(folder: Path, files: list[Path] | list[str]) -> list[str]:
     """:func:`display_path` for many files below ``folder``, resolving the folder once."""
     base = display_path(folder)
     root = str(folder).rstrip(os.sep) + os.sep
     prefix = "" if base in ("", ".") else base.rstrip("/") + "/"
+    if os.sep == "/" and files and type(files[0]) is str:
+        return [prefix + f[len(root):] if f.startswith(root) else display_path(Path(f))
+                for f in files]  # type: ignore[union-attr]
     return [prefix + str(f)[len(root):].replace(os.sep, "/") if str(f).startswith(root)
-            else display_path(f) for f in files]
+            else display_path(Path(f)) for f in files]
 
 
 def display_path(path: Path, base: Path | None = None) -> str:

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from site_builder import cache
+from site_builder import cache, quick
 from site_builder.checking import Stats, check_dir
 from site_builder.cli import main
 from site_builder.errors import InvalidRecords
@@ -55,7 +55,7 @@ def papers(request: pytest.FixtureRequest, tmp_path: Path,
     folder = tmp_path / "papers"
     shutil.copytree(LIST_FIXTURE, folder)
     if request.param == "settled":
-        monkeypatch.setattr(cache, "RACY_NS", -(10**18))  # nothing counts as racy
+        monkeypatch.setattr(quick, "RACY_NS", -(10**18))  # nothing counts as racy
     stats = assert_as_cold(folder)
     assert stats.files_read == 5 and stats.files_cached == 0
     return folder
@@ -126,11 +126,11 @@ def test_a_racy_entry_is_used_only_while_its_text_matches(tmp_path: Path) -> Non
     folder = tmp_path / "papers"
     shutil.copytree(LIST_FIXTURE, folder)
     target = folder / "bao2024-bmad.yaml"
-    sig = cache.signature(target)
+    sig = quick.signature(target)
     assert sig is not None
     store = cache.Store.open(tmp_path / "c.json", "fp")
     result = check_dir(folder).entries[0].paper, []
-    store.put("bao2024-bmad.yaml", sig, "shown", result, cache.text_digest(target.read_text()))
+    store.put("bao2024-bmad.yaml", sig, "shown", result, quick.text_digest(target.read_text()))
     store.save()
     again = cache.Store.open(tmp_path / "c.json", "fp")
     assert again.get("bao2024-bmad.yaml", target, "shown", sig) == result
@@ -173,7 +173,7 @@ def test_another_working_directory_names_files_as_a_cold_run(
 
 def cache_paths(folder: Path, kinds: tuple[str, ...] = ("index", "records")) -> list[Path]:
     """The record cache's shard files (each holds the entries of some of the files)."""
-    store = cache.Store(cache.cache_file(folder), "")
+    store = cache.Store(quick.cache_file(folder), "")
     paths = [store.shard_file(s, kind) for s in store.SHARDS for kind in kinds
              if store.shard_file(s, kind).is_file()]
     assert paths
@@ -185,14 +185,21 @@ def cache_paths(folder: Path, kinds: tuple[str, ...] = ("index", "records")) -> 
     lambda raw: raw[: len(raw) // 2],  # truncated
     lambda raw: b"\x80\x81 not json",
     lambda raw: b"[1, 2, 3]",
-    lambda raw: raw.replace(b'"year":2024', b'"year":"2024"'),  # wrong type in an entry
-    lambda raw: raw.replace(b'"year":2024', b'"yaer":2024'),  # unknown field
-    lambda raw: raw.replace(b'"format":2', b'"format":99'),
+    # a wrong type in a record (records) and in a column (index)
+    lambda raw: raw.replace(b'"year":2024', b'"year":"2024"').replace(b'"year":[', b'"year":["1",'),
+    lambda raw: raw.replace(b'"year":', b'"yaer":'),  # an unknown field, or column
+    lambda raw: raw.replace(b'"sig":[', b'"sig":[1,'),  # a column of another length
+    lambda raw: raw.replace(b'"dupkeys":[[', b'"dupkeys":[[1,'),  # a key that is no text
+    lambda raw: raw.replace(b'"format":3', b'"format":99'),
 ], ids=["empty", "truncated", "garbage", "not-a-mapping", "wrong-type", "unknown-field",
-        "other-format"])
+        "short-column", "wrong-type-inside", "other-format"])
 def test_a_corrupt_cache_is_ignored_and_rebuilt(papers: Path, damage: Any) -> None:
+    damaged = 0
     for path in cache_paths(papers):
-        path.write_bytes(damage(path.read_bytes()))
+        raw = path.read_bytes()
+        path.write_bytes(damage(raw))
+        damaged += damage(raw) != raw
+    assert damaged  # the damage did touch the cache
     assert_as_cold(papers)
     assert_as_cold(papers, read=0)  # rebuilt
 
@@ -206,22 +213,22 @@ def test_a_cache_from_another_version_or_other_rules_is_not_used(
     assert_as_cold(papers, read=5)
     import site_builder
 
-    fingerprint = cache.fingerprint("sections: [reconstruction]")
-    cache._code_fingerprint.cache_clear()
+    fingerprint = quick.fingerprint("sections: [reconstruction]")
+    quick.code_fingerprint.cache_clear()
     monkeypatch.setattr(site_builder, "__version__", "9.9.9")
     try:
-        assert cache.fingerprint("sections: [reconstruction]") != fingerprint
+        assert quick.fingerprint("sections: [reconstruction]") != fingerprint
         assert_as_cold(papers, read=5)
     finally:
-        cache._code_fingerprint.cache_clear()
+        quick.code_fingerprint.cache_clear()
 
 
 def test_the_rules_are_part_of_the_fingerprint(monkeypatch: pytest.MonkeyPatch) -> None:
-    base = cache.fingerprint("sections: [a]")
-    assert cache.fingerprint("sections: [b]") != base  # another list file
-    monkeypatch.setattr(cache, "max_year", lambda: 3000)  # another year: other valid years
-    assert cache.fingerprint("sections: [a]") != base
-    assert set(cache._RULE_MODULES) >= {"kinds", "records", "model", "load"}
+    base = quick.fingerprint("sections: [a]")
+    assert quick.fingerprint("sections: [b]") != base  # another list file
+    monkeypatch.setattr(quick, "this_year", lambda: 2999)  # another year: other valid years
+    assert quick.fingerprint("sections: [a]") != base
+    assert set(quick._RULE_MODULES) >= {"kinds", "records", "model", "load"}
 
 
 def test_an_unwritable_cache_is_only_slower(papers: Path, tmp_path: Path,
@@ -300,7 +307,7 @@ def shortcut_run(papers: Path, out: Path, *args: str) -> tuple[int, str, bool]:
 
 def test_the_readme_shortcut_is_taken_only_when_every_input_is_unchanged(
         papers: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    settled = cache.RACY_NS < 0  # else just-written files are not decided by a stat alone
+    settled = quick.RACY_NS < 0  # else just-written files are not decided by a stat alone
     import yaml
 
     abstract = yaml.safe_load((papers / "guo2025-dinomaly.yaml").read_text())["abstract"]
@@ -343,7 +350,7 @@ def test_the_readme_shortcut_is_taken_only_when_every_input_is_unchanged(
     entry = (bundled / "readme" / "entry.md.j2").read_text()
     (templates / "entry.md.j2").write_text(entry.replace("**{{", "__{{"), encoding="utf-8")
     changed(1)
-    monkeypatch.setattr(cache, "_code_fingerprint", lambda: "another tool version")
+    monkeypatch.setattr(quick, "code_fingerprint", lambda: "another tool version")
     changed(0)
     out.write_text(out.read_text(encoding="utf-8") + "\n", encoding="utf-8")  # the output
     changed(1)
@@ -361,12 +368,13 @@ def test_an_unchanged_readme_is_not_read_again_and_a_forged_edit_is_seen(
     assert readme_run(papers, out)[0] == 0
     reads: list[Path] = []
     real = readme_command.read_regular
-    monkeypatch.setattr(readme_command, "read_regular",
-                        lambda path, what: reads.append(path) or real(path, what))
-    for _ in range(2):
+    for module in (readme_command, quick):  # the full run's and the shortcut's reads
+        monkeypatch.setattr(module, "read_regular",
+                            lambda path, what: reads.append(path) or real(path, what))
+    for _ in range(2):  # just-written records are hashed, not parsed: still the shortcut
         code, _, shortcut = shortcut_run(papers, out, "--check")
-        assert code == 0 and shortcut is (cache.RACY_NS < 0)
-    if cache.RACY_NS < 0:  # settled: the stat walk and the README's signature decided
+        assert code == 0 and shortcut
+    if quick.RACY_NS < 0:  # settled: the stat walk and the README's signature decided
         assert reads == []
 
     before = os.stat(out)

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 import site_builder
-from site_builder import cache
+from site_builder import cache, quick
 from site_builder.checking import Stats, check_dir
 from site_builder.commands.readme import readme
 
@@ -121,11 +121,11 @@ def test_another_tool_version_renders_every_entry(
     assert_renders(papers, rendered, None)
     everything = len(rendered)
     monkeypatch.setattr(site_builder, "__version__", "0.0.0-other")
-    cache._code_fingerprint.cache_clear()
+    quick.code_fingerprint.cache_clear()
     try:
         assert_renders(papers, rendered, everything)
     finally:
-        cache._code_fingerprint.cache_clear()
+        quick.code_fingerprint.cache_clear()
 
 
 @pytest.mark.parametrize("damage", [b"", b"{not json", b'{"format": 1, "key": 3}',
@@ -134,7 +134,7 @@ def test_a_corrupt_fragment_cache_is_ignored(papers: Path, rendered: list[str],
                                              damage: bytes) -> None:
     assert_renders(papers, rendered, None)
     everything = len(rendered)
-    for path in cache.cache_dir().glob("*.fragments*"):
+    for path in quick.cache_dir().glob("*.fragments*"):
         path.write_bytes(damage)
     assert_renders(papers, rendered, everything)
 
@@ -202,7 +202,7 @@ def test_entries_anywhere_on_a_line_give_the_cold_readme(
 
 
 def section_files() -> list[Path]:
-    return sorted(cache.cache_dir().glob("*.fragments.section.*.txt"))
+    return sorted(quick.cache_dir().glob("*.fragments.section.*.txt"))
 
 
 def test_an_unchanged_section_is_read_whole(papers: Path, rendered: list[str]) -> None:

@@ -53,3 +53,39 @@ def test_check_imports_only_what_it_uses(tmp_path: Path) -> None:
     loaded = set(done.stdout.split("\n")[-2].split())
     assert "site_builder.checking" in loaded
     assert loaded.isdisjoint(NOT_FOR_CHECK), sorted(loaded & set(NOT_FOR_CHECK))
+
+
+SHORTCUT_PROBE = """
+import sys
+from site_builder import quick
+quick.RACY_NS = -10**18  # the files were just copied: let their signatures decide
+from site_builder.cli import main
+assert main(["readme", "--papers", sys.argv[1], "-o", sys.argv[2], *sys.argv[3:], "-v"]) == 0
+print(" ".join(sorted(sys.modules)))
+"""
+# What `readme --check` with nothing changed (the pre-commit hook and CI) has no use for:
+# the shortcut is a stat of every file and a compare of keys (site_builder.quick).
+NOT_FOR_THE_SHORTCUT = ("yaml", "jinja2", "markupsafe", "site_builder.load",
+                        "site_builder.model", "site_builder.cache", "site_builder.checking",
+                        "site_builder.render", "site_builder.kinds", "site_builder.records",
+                        "site_builder.commands.readme", "typing", "_hashlib", "shutil",
+                        "tempfile", "random")
+
+
+def test_the_readme_check_shortcut_imports_neither_yaml_nor_jinja(tmp_path: Path) -> None:
+    import shutil
+
+    papers, out = tmp_path / "papers", tmp_path / "README.md"
+    shutil.copytree(LIST_FIXTURE, papers)
+    fill = subprocess.run([sys.executable, "-c", SHORTCUT_PROBE, str(papers), str(out)],
+                          capture_output=True, text=True, cwd=tmp_path, check=False)
+    assert fill.returncode == 0, fill.stderr
+    assert "jinja2" in fill.stdout  # the first run renders
+    done = subprocess.run([sys.executable, "-c", SHORTCUT_PROBE, str(papers), str(out),
+                           "--check"], capture_output=True, text=True, cwd=tmp_path,
+                          check=False)
+    assert done.returncode == 0, done.stderr
+    assert "stat walk:" in done.stderr and "cache lookup:" not in done.stderr  # it decided
+    loaded = set(done.stdout.split("\n")[-2].split())
+    assert "site_builder.quick" in loaded
+    assert loaded.isdisjoint(NOT_FOR_THE_SHORTCUT), sorted(loaded & set(NOT_FOR_THE_SHORTCUT))

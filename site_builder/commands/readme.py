@@ -4,21 +4,20 @@ from __future__ import annotations
 
 import difflib
 import os
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from .. import cache
-from ..checking import Stats, check_dir, paused_gc, quick_inputs
-from ..errors import Problem, SiteBuilderError
+from .. import cache, quick
+from ..checking import Stats, check_dir, paused_gc
+from ..errors import SiteBuilderError
 from ..fsio import FileError, read_regular, read_text, shown, write_atomic
-from ..load import LIST_FILE, METRICS_FILE
 from ..model import PaperList
-from ..render import BUNDLED_TEMPLATES, README_MARKER, readme_bytes
-
-TYPE_CHECKING = False  # typing is for type checkers only: importing it costs every run
-if TYPE_CHECKING:
-    from typing import Any
+from ..quick import output_name as _output_name
+from ..quick import remember_output as _remember
+from ..quick import render_key as _render_key
+from ..quick import unchanged_since as _unchanged_since
+from ..quick import up_to_date  # noqa: F401  (the shortcut, also for callers of this module)
+from ..render import README_MARKER, readme_bytes
 
 
 class OutOfDate(SiteBuilderError):
@@ -64,8 +63,8 @@ def readme(papers: Path, out: Path, templates: Path | None = None, *,
     rendering = None if stats.inputs is None else _render_key(papers, templates)
     memo = None if rendering is None else f"{stats.inputs}-{rendering}"
     if memo is not None and (known is not None or current is not None):
-        found = cache.recalled(papers, _output_name(out), memo)
-        if found is not None and found[0] == (known or cache.output_digest(current or b"")):
+        found = quick.recalled(papers, _output_name(out), memo)
+        if found is not None and found[0] == (known or quick.output_digest(current or b"")):
             if current is not None:
                 _decoded(out, current)  # a README that is not UTF-8 is an error, as ever
             return ReadmeResult(out, False, plist)
@@ -76,8 +75,8 @@ def readme(papers: Path, out: Path, templates: Path | None = None, *,
     if fragments is not None:
         with stats.stage("cache write"):
             fragments.save()
-    warnings = cache.encode_problems(list(plist.warnings))
-    digest = None if memo is None else cache.output_digest(data)  # (a known digest has one)
+    warnings = quick.encode_problems(list(plist.warnings))
+    digest = None if memo is None else quick.output_digest(data)  # (a known digest has one)
     same = data == current if current is not None else digest is not None and digest == known
     if current is not None and not same:
         _decoded(out, current)
@@ -86,7 +85,7 @@ def readme(papers: Path, out: Path, templates: Path | None = None, *,
             old = "" if current is None and known is None else \
                 read_text(out, "README") or "" if current is None else current.decode("utf-8")
             if memo is not None and digest is not None:
-                cache.remember(papers, _output_name(out), memo, digest,
+                quick.remember(papers, _output_name(out), memo, digest,
                                {"warnings": warnings})
             diff = difflib.unified_diff(old.splitlines(),
                                         data.decode("utf-8").splitlines(),
@@ -99,7 +98,8 @@ def readme(papers: Path, out: Path, templates: Path | None = None, *,
         with stats.stage("write"):
             result = ReadmeResult(out, not same and write_atomic(out, data), plist)
     if memo is not None and digest is not None:  # the file holds this output now: its
-        _remember(papers, out, memo, digest, warnings)  # signature says so next time
+        _remember(papers, out, memo, digest, warnings,  # signature says so next time
+                  stats.since)
     return result
 
 
@@ -122,88 +122,17 @@ def _written(papers: Path, out: Path) -> str | None:
     remembered (:func:`_remember`): the same signature, or for a file changed too recently
     for that to tell, the same bytes.  None otherwise (then it is read as text, and
     checked for :data:`README_MARKER`)."""
-    found = cache.recalled(papers, _output_name(out), None)
+    found = quick.recalled(papers, _output_name(out), None)
     if found is None:
         return None
     extra = found[1] if type(found[1]) is dict else {}
     if _unchanged_since(out, extra.get("file"), extra.get("at")):
         return found[0]
-    if extra.get("file") != list(cache.signature(out) or ()):
+    if extra.get("file") != list(quick.signature(out) or ()):
         return None
     current = read_regular(out, "README")
-    return found[0] if current is not None and cache.output_digest(current) == found[0] \
+    return found[0] if current is not None and quick.output_digest(current) == found[0] \
         else None
-
-
-def _remember(papers: Path, out: Path, memo: str, digest: str, warnings: Any) -> None:
-    cache.remember(papers, _output_name(out), memo, digest,
-                   {"warnings": warnings, "file": cache.signature(out), "at": time.time_ns()})
-
-
-def up_to_date(papers: Path, out: Path, templates: Path | None = None, *,
-               check_only: bool = False, stats: Stats | None = None) -> list[Problem] | None:
-    """The warnings of the run that rendered ``out``, when ``out`` is still what the
-    records, list file, templates and metrics give; None when that is not known.
-
-    The pre-commit and CI path: with nothing changed it costs a stat of every file and a
-    compare with the cache's keys (:func:`site_builder.checking.quick_inputs`), with no
-    record parsed and no template loaded.  Without ``check_only`` it refuses, as
-    :func:`readme` does, to replace a file that is not a README we generated.
-    """
-    stats = stats if stats is not None else Stats()
-    quick = quick_inputs(papers, stats)
-    if quick is None:
-        return None
-    key = f"{quick[0]}-{_render_key(papers, templates)}"
-    found = cache.recalled(papers, _output_name(out), key)
-    if found is None:
-        return None
-    # Only now (the records are those of a valid run): the refusals come in readme's order.
-    if not check_only:
-        check_output(out)
-    extra = found[1] if type(found[1]) is dict else {}
-    if not _unchanged_since(out, extra.get("file"), extra.get("at")):
-        # Bytes, not text: a README we wrote is UTF-8 without a BOM, so equal digests
-        # mean equal text (any other file differs, and then the full run decides).
-        current = read_regular(out, "README")
-        if current is None or found[0] != cache.output_digest(current):
-            return None
-        _remember(papers, out, key, found[0],
-                  extra.get("warnings"))  # later runs, once not racy, need not hash
-    warnings = cache.decode_problems(extra.get("warnings"))
-    if warnings is not None:
-        stats.files_cached += quick[1]
-    return warnings
-
-
-def _unchanged_since(out: Path, stored: Any, at: Any) -> bool:
-    """Whether ``out`` is the very file that held the output when it was remembered: the
-    same size, mtime, inode and ctime (git's index test; ctime cannot be set back), and
-    not changed within :data:`cache.RACY_NS` of that moment, when a timestamp cannot tell
-    a later edit apart.  Then it need not be read and hashed again."""
-    sig = cache.signature(out)
-    return (sig is not None and type(at) is int and stored == list(sig)
-            and max(sig[1], sig[3]) < at - cache.RACY_NS)
-
-
-def _output_name(out: Path) -> str:
-    """The output's name among the cache's outputs; the working directory is part of it,
-    because the warnings remembered with it name files as seen from there."""
-    return f"readme:{out.resolve()}:{Path.cwd()}"
-
-
-def _render_key(papers: Path, templates: Path | None) -> str:
-    """The key of everything a README is made of besides the records: the code and its
-    rules, the list file, the templates, and the metrics file (shown when the list sets
-    ``show_metrics``)."""
-    digests = []
-    for name in (LIST_FILE, METRICS_FILE):
-        try:
-            digests.append(cache.bytes_digest((Path(papers) / name).read_bytes()))
-        except OSError:
-            digests.append("none")
-    return "-".join((cache.fingerprint(""), cache.templates_key(templates, BUNDLED_TEMPLATES),
-                     *digests))
 
 
 def check_output(out: Path) -> str | None:
