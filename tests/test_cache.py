@@ -388,9 +388,10 @@ def test_an_unchanged_readme_is_not_read_again_and_a_forged_edit_is_seen(
 
 def test_a_changed_list_reads_the_readme_only_when_it_may_have_changed(
         papers: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """With a record changed, the README the last run wrote is known by its signature (or,
-    just written, by its bytes), not read as text; one edited since is read, refused
-    without its marker, and replaced — even when the new text is the old one's."""
+    """With a record changed, the README the last run wrote is known by its signature,
+    not read (just written, its signature cannot tell: it is read and compared byte for
+    byte); one edited since is read, refused without its marker, and replaced — even
+    when the new text is the old one's."""
     import os
 
     from site_builder.commands import readme as readme_command
@@ -405,7 +406,9 @@ def test_a_changed_list_reads_the_readme_only_when_it_may_have_changed(
     target = papers / "bao2024-bmad.yaml"
     target.touch()  # a changed signature, the same README
     code, err = readme_run(papers, out)
-    assert code == 0 and "render:" in err and texts == [] and out.read_bytes() == cold
+    assert code == 0 and "render:" in err and out.read_bytes() == cold
+    assert texts == ([] if quick.RACY_NS < 0 else [out])
+    texts.clear()
 
     before = os.stat(out)  # an edit of the same size, its mtime set back
     forged = cold.replace(b"Dinomaly", b"Dinomalx", 1)

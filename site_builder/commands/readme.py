@@ -119,20 +119,15 @@ def _decoded(out: Path, raw: bytes) -> str:
 
 def _written(papers: Path, out: Path) -> str | None:
     """The digest of the README at ``out`` when it is the very file a run wrote and
-    remembered (:func:`_remember`): the same signature, or for a file changed too recently
-    for that to tell, the same bytes.  None otherwise (then it is read as text, and
-    checked for :data:`README_MARKER`)."""
+    remembered (:func:`_remember`), by its signature.  None otherwise, also for a file
+    changed too recently for its signature to tell (then it is read, checked for
+    :data:`README_MARKER` and compared with the output byte for byte, which costs less
+    than hashing it)."""
     found = quick.recalled(papers, _output_name(out), None)
     if found is None:
         return None
     extra = found[1] if type(found[1]) is dict else {}
-    if _unchanged_since(out, extra.get("file"), extra.get("at")):
-        return found[0]
-    if extra.get("file") != list(quick.signature(out) or ()):
-        return None
-    current = read_regular(out, "README")
-    return found[0] if current is not None and quick.output_digest(current) == found[0] \
-        else None
+    return found[0] if _unchanged_since(out, extra.get("file"), extra.get("at")) else None
 
 
 def check_output(out: Path) -> str | None:
