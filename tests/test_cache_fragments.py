@@ -66,6 +66,13 @@ def assert_renders(papers: Path, rendered: list[str], count: int | None,
         assert len(rendered) == count
 
 
+def rewrite(path: Path, old: str, new: str) -> None:
+    """Replace ``old`` (which the file must hold) by ``new`` in a record."""
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
 def test_an_unchanged_list_renders_no_entry(papers: Path, rendered: list[str]) -> None:
     assert_renders(papers, rendered, None)
     assert len(rendered) >= 5
@@ -75,8 +82,7 @@ def test_an_unchanged_list_renders_no_entry(papers: Path, rendered: list[str]) -
 def test_an_edited_record_renders_its_entry_only(papers: Path, rendered: list[str]) -> None:
     assert_renders(papers, rendered, None)
     target = papers / "bao2024-bmad.yaml"
-    target.write_text(target.read_text(encoding="utf-8").replace(
-        "title: 'BMAD:", "title: 'BMAD (edited):"), encoding="utf-8")
+    rewrite(target, "title: 'BMAD:", "title: 'BMAD (edited):")
     assert_renders(papers, rendered, 1)
 
 
@@ -212,8 +218,7 @@ def test_an_unchanged_section_is_read_whole(papers: Path, rendered: list[str]) -
     before = {p: p.read_bytes() for p in section_files()}
     assert len(before) == 3  # reconstruction, vision-language-models, benchmarks
     target = papers / "guo2025-dinomaly.yaml"
-    target.write_text(target.read_text(encoding="utf-8").replace(
-        "title: 'Dinomaly:", "title: 'Dinomaly (edited):"), encoding="utf-8")
+    rewrite(target, "title: 'Dinomaly:", "title: 'Dinomaly (edited):")
     assert_renders(papers, rendered, 1)
     assert rendered[0].startswith("reconstruction\0") and "guo2025-dinomaly" in rendered[0]
     after = {p: p.read_bytes() for p in section_files()}
@@ -225,8 +230,7 @@ def test_an_unchanged_section_is_read_whole(papers: Path, rendered: list[str]) -
 def test_a_moved_paper_updates_both_sections(papers: Path, rendered: list[str]) -> None:
     assert_renders(papers, rendered, None)
     target = papers / "guo2025-dinomaly.yaml"
-    target.write_text(target.read_text(encoding="utf-8").replace(
-        "category: reconstruction", "category: benchmarks"), encoding="utf-8")
+    rewrite(target, "category: reconstruction", "category: benchmarks")
     assert_renders(papers, rendered, 1)
     assert rendered[0].startswith("benchmarks\0")
     warm = warm_and_cold(papers)[0]
@@ -234,8 +238,7 @@ def test_a_moved_paper_updates_both_sections(papers: Path, rendered: list[str]) 
     reconstruction = warm[warm.index("## 1. Reconstruction"):warm.index("## 2. ")]
     assert "Dinomaly" in benchmarks and "Dinomaly" not in reconstruction
     # ... and back: both blocks change again, and the entry was kept in neither.
-    target.write_text(target.read_text(encoding="utf-8").replace(
-        "category: benchmarks", "category: reconstruction"), encoding="utf-8")
+    rewrite(target, "category: benchmarks", "category: reconstruction")
     assert_renders(papers, rendered, 1)
 
 
