@@ -223,9 +223,7 @@ def _entry_renderer(env: Any, fragments: Fragments | None, slots: list[str] | No
         template = loaded.get(name)
         if template is None:
             template = loaded[name] = context.environment.get_template(name)
-        # The include's context, built in one copy (new_context would copy it twice).
-        text = "".join(template.root_render_func(template.new_context(
-            {**context.parent, **context.vars, "entry": entry, "section": section}, True)))
+        text = _included(template, context, entry=entry, section=section)
         if slots is None:
             return text
         body = text.rstrip("\n")
@@ -236,6 +234,13 @@ def _entry_renderer(env: Any, fragments: Fragments | None, slots: list[str] | No
         return slot(text)
 
     return paper_entry
+
+
+def _included(template: Any, context: Any, **names: Any) -> str:
+    """``template`` rendered with the calling template's context and ``names``, as an
+    include would, the context built in one copy (``new_context`` would copy it twice)."""
+    return "".join(template.root_render_func(template.new_context(
+        {**context.parent, **context.vars, **names}, True)))
 
 
 def _entries_renderer(env: Any, plain: Any) -> Any:
@@ -256,9 +261,7 @@ def _entries_renderer(env: Any, plain: Any) -> Any:
             if loop is not None:
                 run = [entries[n] for n in where]
                 try:
-                    found = "".join(loop.root_render_func(loop.new_context(
-                        {**context.parent, **context.vars, "entries": run,
-                         "section": section}, True))).split("\0")
+                    found = _included(loop, context, entries=run, section=section).split("\0")
                 except Exception:  # the entry by entry rendering tells what failed
                     found = None
                 if found is not None and (len(found) != len(run) + 1 or found[-1]):
@@ -356,9 +359,7 @@ def _section_renderer(env: Any, fragments: Fragments | None,
         loop = _entry_loop(env, names.pop()) if len(names) == 1 else None
         if loop is not None:
             try:
-                data = "".join(loop.root_render_func(loop.new_context(
-                    {**context.parent, **context.vars, "entries": entries,
-                     "section": section}, True))).encode("utf-8")
+                data = _included(loop, context, entries=entries, section=section).encode()
             except Exception:  # the entry by entry rendering tells what failed
                 data = b""
             if data.count(b"\0") == len(entries) and data.endswith(b"\0"):
