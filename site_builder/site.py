@@ -30,7 +30,7 @@ from .fsio import FileError, file_error, read_text, shown, write_atomic
 from .ids import find_arxiv
 from .load import display_path
 from .model import Entry, Paper, PaperList
-from .render import BUNDLED_TEMPLATES, environment, render_template
+from .render import BUNDLED_TEMPLATES, environment, render_template, template_error
 from .stats import charts
 from .text import bare_name, display_name, fold, html_title, safe_url, squash
 from .venue_table import Venue, bundled, load_venues
@@ -297,7 +297,7 @@ def release_memory() -> None:
 
 def stream_template(env: Any, name: str, **context: Any) -> Iterator[str]:
     """A template's output in pieces of about 64 kB, never held whole; a broken template
-    raises the one-line error of :func:`render.render_template`."""
+    raises the one-line error of :func:`render.template_error`."""
     import jinja2
 
     try:
@@ -310,9 +310,8 @@ def stream_template(env: Any, name: str, **context: Any) -> Iterator[str]:
                 yield "".join(pieces)
                 pieces, size = [], 0
         yield "".join(pieces)
-    except jinja2.TemplateError:
-        render_template(env, name, **context)  # raises it with its file and line
-        raise
+    except jinja2.TemplateError as err:
+        raise template_error(err, name) from None
 
 
 def paper_pages(plist: PaperList, env: Any, common: Any, options: Options,

@@ -267,3 +267,21 @@ def test_links_between_pages_are_posixpath_relpath() -> None:
     for path, start in itertools.product(paths, paths):
         assert _relpath(path, start) == posixpath.relpath(path or ".", start or "."), (
             path, start)
+
+
+def test_a_streamed_template_error_is_one_line_and_renders_once(tmp_path: Path) -> None:
+    """Explore's rows are streamed: a template that fails is reported by its file and
+    line, without rendering the (at 10,000 papers, 25 MB) template a second time."""
+    from site_builder.errors import UsageError
+    from site_builder.render import environment
+    from site_builder.site import stream_template
+
+    (tmp_path / "site").mkdir()
+    (tmp_path / "site" / "rows.html.j2").write_text("{{ count() }}\n{{ missing }}\n",
+                                                    encoding="utf-8")
+    calls: list[int] = []
+    env = environment(tmp_path, autoescape=True)
+    env.globals["count"] = lambda: calls.append(1) or ""
+    with pytest.raises(UsageError, match=r"rows\.html\.j2:2: template error: 'missing'"):
+        list(stream_template(env, "site/rows.html.j2"))
+    assert calls == [1]
