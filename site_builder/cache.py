@@ -418,10 +418,6 @@ class Store:
                 return _decode_paper(found[1]).__dict__
         return dict(self.reread(key).__dict__)
 
-    def stored_keys(self) -> set[str]:
-        """The files the cache on disk has entries for."""
-        return set(self._at)
-
     def racy(self, sig: Signature) -> bool:
         """Whether the file changed too close to this run for its signature to tell a later
         change apart (mtime can be set back, ctime cannot: both count)."""

@@ -479,13 +479,14 @@ def up_to_date(papers: Path, out: Path, templates: Path | None = None, *,
     found = recalled(papers, output_name(out), key)
     if found is None:
         return None
-    # Only now (the records are those of a valid run): the refusals come in readme's order.
-    if not check_only:
-        from .commands.readme import check_output
-
-        check_output(out)
     extra = found[1] if type(found[1]) is dict else {}
+    # The very file a run wrote (a regular file with the marker) has nothing to refuse and
+    # need not be read; another is refused as readme would, in its order.
     if not unchanged_since(out, extra.get("file"), extra.get("at")):
+        if not check_only:
+            from .commands.readme import check_output
+
+            check_output(out)
         # Bytes, not text: a README we wrote is UTF-8 without a BOM, so equal digests
         # mean equal text (any other file differs, and then the full run decides).
         current = read_regular(out, "README")

@@ -16,7 +16,6 @@ from ..quick import output_name as _output_name
 from ..quick import remember_output as _remember
 from ..quick import render_key as _render_key
 from ..quick import unchanged_since as _unchanged_since
-from ..quick import up_to_date  # noqa: F401  (the shortcut, also for callers of this module)
 from ..render import README_MARKER, readme_bytes
 
 
