@@ -79,6 +79,8 @@ class Stats:
     # With ``inputs``: when the run that gave it started; a file changed less than
     # RACY_NS before is in the key by its text (see :func:`inputs`).
     since: int | None = None
+    # The README's render key (:func:`render_key`), when the shortcut computed it.
+    rendering: str | None = None
 
     @contextlib.contextmanager
     def stage(self, name: str) -> Iterator[None]:
@@ -475,7 +477,8 @@ def up_to_date(papers: Path, out: Path, templates: Path | None = None, *,
     quick = inputs(papers, stats, since if type(since) is int else None)
     if quick is None:
         return None
-    key = f"{quick[0]}-{render_key(papers, templates)}"
+    stats.rendering = render_key(papers, templates)  # for the full run, if it comes to it
+    key = f"{quick[0]}-{stats.rendering}"
     found = recalled(papers, output_name(out), key)
     if found is None:
         return None

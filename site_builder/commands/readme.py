@@ -59,7 +59,8 @@ def readme(papers: Path, out: Path, templates: Path | None = None, *,
         from ..enrich import metrics_path, paper_metrics, read_metrics
 
         metrics = paper_metrics(plist, read_metrics(metrics_path(papers)))
-    rendering = None if stats.inputs is None else _render_key(papers, templates)
+    rendering = None if stats.inputs is None else \
+        stats.rendering or _render_key(papers, templates)
     memo = None if rendering is None else f"{stats.inputs}-{rendering}"
     if memo is not None and (known is not None or current is not None):
         found = quick.recalled(papers, _output_name(out), memo)
@@ -77,12 +78,11 @@ def readme(papers: Path, out: Path, templates: Path | None = None, *,
     warnings = quick.encode_problems(list(plist.warnings))
     digest = None if memo is None else quick.output_digest(data)  # (a known digest has one)
     same = data == current if current is not None else digest is not None and digest == known
-    if current is not None and not same:
-        _decoded(out, current)
+    old = _decoded(out, current) if current is not None and not same else None
     if check_only:
         if not same:
-            old = "" if current is None and known is None else \
-                read_text(out, "README") or "" if current is None else current.decode("utf-8")
+            if old is None:  # known only by its digest, or no file
+                old = "" if known is None else read_text(out, "README") or ""
             if memo is not None and digest is not None:
                 quick.remember(papers, _output_name(out), memo, digest,
                                {"warnings": warnings})
