@@ -38,7 +38,6 @@ class LazyPattern:
 _NEW = r"\d{4}\.\d{4,5}"
 _OLD = r"[a-z]+(?:-[a-z]+)*(?:\.[A-Z]{2})?/\d{7}"
 ARXIV_CORE = rf"{_NEW}|{_OLD}"  # the form records store: no prefix, no version
-ARXIV_ID = LazyPattern(rf"^(?:{ARXIV_CORE})$")
 _ID = LazyPattern(rf"^(?:arxiv:)?({_NEW}|{_OLD})(?:v\d+)?$", re.IGNORECASE)
 _IN_URL = LazyPattern(rf"arxiv\.org/(?:abs|pdf|html|format)/({_NEW}|{_OLD})(?:v\d+)?"
                       r"(?:\.pdf)?(?=$|[/?#\s])", re.IGNORECASE)

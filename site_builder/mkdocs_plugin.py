@@ -92,9 +92,9 @@ class _SearchSpool:
 
     def __init__(self, search: Any) -> None:
         self.search = search
-        fd, name = tempfile.mkstemp(prefix="search-index-")  # from the first page to the
-        os.unlink(name)  # last hook: gone when closed, or if the build dies
-        self.file = os.fdopen(fd, "w+b")
+        # From the first page to the last hook (_close_temporaries closes it); gone when
+        # closed, or if the build dies.
+        self.file = tempfile.TemporaryFile(prefix="search-index-")  # noqa: SIM115
         self.count = 0
 
     @staticmethod
@@ -146,9 +146,8 @@ class _Shelf:
     papers, tens of MB that memory would otherwise hold at the build's peak."""
 
     def __init__(self) -> None:
-        fd, name = tempfile.mkstemp(prefix="site-builder-pages-")
-        os.unlink(name)  # gone when closed, or if the build dies
-        self.file = os.fdopen(fd, "w+b")
+        # Closed by _close_temporaries; gone when closed, or if the build dies.
+        self.file = tempfile.TemporaryFile(prefix="site-builder-pages-")  # noqa: SIM115
         self.where: dict[str, tuple[int, int]] = {}  # docs path → offset, length
 
     def put(self, key: str, value: Any) -> None:
