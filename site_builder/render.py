@@ -265,22 +265,30 @@ def _entries_renderer(env: Any, plain: Any) -> Any:
         for n, entry in enumerate(entries):
             groups.setdefault(ENTRY_TEMPLATES[entry.paper.category != section.id], []).append(n)
         for name, where in groups.items():
-            loop = _entry_loop(env, name)
-            found = None
-            if loop is not None:
-                run = [entries[n] for n in where]
-                try:
-                    found = _included(loop, context, entries=run, section=section).split("\0")
-                except Exception:  # the entry by entry rendering tells what failed
-                    found = None
-                if found is not None and (len(found) != len(run) + 1 or found[-1]):
-                    found = None  # a NUL of the template's own
+            text = _looped(env, name, context, [entries[n] for n in where], section)
+            found = None if text is None else text.split("\0")
             for n, i in enumerate(where):
                 texts[i] = found[n] if found is not None else \
                     plain(context, entries[i], section)
         return texts  # type: ignore[return-value]
 
     return render
+
+
+def _looped(env: Any, name: str, context: Any, entries: list[Entry], section: Section
+            ) -> str | None:
+    """The output of entry template ``name``'s loop (:func:`_entry_loop`) over
+    ``entries``, each entry's text followed by a NUL; None when there is no loop for it,
+    it fails (the entry by entry rendering then tells what failed) or it does not give
+    one text per entry (a NUL of the template's own)."""
+    loop = _entry_loop(env, name)
+    if loop is None:
+        return None
+    try:
+        text = _included(loop, context, entries=entries, section=section)
+    except Exception:
+        return None
+    return text if text.count("\0") == len(entries) and text.endswith("\0") else None
 
 
 _LOOPS: weakref.WeakKeyDictionary[Any, dict[str, Any]] = weakref.WeakKeyDictionary()
@@ -365,14 +373,10 @@ def _section_renderer(env: Any, fragments: Fragments | None,
         template, its loop's output with each entry's NUL made the next one's line break
         (in bytes, without splitting it into entries)."""
         names = {ENTRY_TEMPLATES[e.paper.category != section.id] for e in entries}
-        loop = _entry_loop(env, names.pop()) if len(names) == 1 else None
-        if loop is not None:
-            try:
-                data = _included(loop, context, entries=entries, section=section).encode()
-            except Exception:  # the entry by entry rendering tells what failed
-                data = b""
-            if data.count(b"\0") == len(entries) and data.endswith(b"\0"):
-                return b"\n" + data[:-1].replace(b"\0", b"\n")
+        text = _looped(env, names.pop(), context, entries, section) if len(names) == 1 \
+            else None
+        if text is not None:
+            return b"\n" + text.encode()[:-1].replace(b"\0", b"\n")
         return "".join(["\n" + t for t in render(context, entries, section)]).encode("utf-8")
 
     def loop(context: Any, section: Section) -> str:
