@@ -52,6 +52,7 @@ from .site import (
     is_page,
     nav,
     read_sources,
+    release_memory,
     site_title,
     write_pages,
 )
@@ -349,7 +350,9 @@ def _pages(sources: Sources, config: Any, serving: bool) -> list[Page]:
     if not config.site_url and sources.plist.info.site_url:  # canonical links, sitemap
         config.site_url = sources.plist.info.site_url.rstrip("/") + "/"
     if not serving:
-        return sources.lazy_pages(config.use_directory_urls, config.site_url)
+        pages = sources.lazy_pages(config.use_directory_urls, config.site_url)
+        release_memory()  # the discovery index is gone: its heap back before MkDocs' pages
+        return pages
     with _template_errors():
         return sources.pages(config.use_directory_urls, config.site_url)
 

@@ -239,7 +239,6 @@ def lazy_pages(plist: PaperList, templates: Path | None = None,
     related = similar.related(index) if related is None else related
     positions = similar.project(index)
     del index  # its vectors and matrices: MkDocs' pages are to reuse their memory
-    release_memory()
     figures = figures or {}
     base = {"info": plist.info, "groups": groups, "numbers": numbers,
             "section_of": section_of, "section_path": section_path,
