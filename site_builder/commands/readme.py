@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import difflib
 import os
 from dataclasses import dataclass
@@ -66,7 +67,7 @@ def readme(papers: Path, out: Path, templates: Path | None = None, *,
         found = quick.recalled(papers, _output_name(out), memo)
         if found is not None and found[0] == (known or quick.output_digest(current or b"")):
             if current is not None:
-                _decoded(out, current)  # a README that is not UTF-8 is an error, as ever
+                _valid(out, current)  # a README that is not UTF-8 is an error, as ever
             return ReadmeResult(out, False, plist)
     fragments = None if rendering is None else cache.Fragments.open(papers, rendering,
                                                                      stats.records)
@@ -78,11 +79,14 @@ def readme(papers: Path, out: Path, templates: Path | None = None, *,
     warnings = quick.encode_problems(list(plist.warnings))
     digest = None if memo is None else quick.output_digest(data)  # (a known digest has one)
     same = data == current if current is not None else digest is not None and digest == known
-    old = _decoded(out, current) if current is not None and not same else None
+    if current is not None and not same and not check_only:
+        _valid(out, current)  # replaced, so not decoded; but a file not UTF-8 is an error
     if check_only:
         if not same:
-            if old is None:  # known only by its digest, or no file
-                old = "" if known is None else read_text(out, "README") or ""
+            # Decoded for the diff only: a README that replaces a marked one is not read
+            # as text (20 MB with an emoji would be 80 MB of it).
+            old = _decoded(out, current) if current is not None else \
+                "" if known is None else read_text(out, "README") or ""
             if memo is not None and digest is not None:
                 quick.remember(papers, _output_name(out), memo, digest,
                                {"warnings": warnings})
@@ -114,6 +118,20 @@ def _decoded(out: Path, raw: bytes) -> str:
     except UnicodeDecodeError:
         read_text(out, "README")  # raises, naming the byte
         raise
+
+
+def _valid(out: Path, raw: bytes) -> None:
+    """:func:`_decoded`'s error for a README that is not UTF-8, without its text: decoded a
+    piece at a time, which costs a quarter of a whole decode (a 20 MB README with an
+    emoji is 80 MB of text)."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    view = memoryview(raw)
+    try:
+        for start in range(0, len(raw), 1 << 16):
+            decoder.decode(view[start:start + (1 << 16)])
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        _decoded(out, raw)
 
 
 def _written(papers: Path, out: Path) -> str | None:
