@@ -18,7 +18,7 @@ from pathlib import Path
 from .. import links
 from ..checking import check_dir
 from ..errors import UsageError
-from ..fsio import write_atomic
+from ..fsio import check_outside, write_atomic
 
 
 @dataclass(frozen=True)
@@ -75,6 +75,8 @@ def run_links(args: argparse.Namespace,
               progress: Callable[[int, int], None] | None = None) -> LinksResult:
     """Collect, check, remember, write the report to ``--output`` if given, fix moved
     links with ``--fix``; ``progress(done, total)`` after each link."""
+    if args.output:
+        check_outside(args.output, args.papers)  # before any request
     plist = check_dir(args.papers)
     only = None
     if args.changed_only:
