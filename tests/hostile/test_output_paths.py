@@ -1,8 +1,8 @@
 """No output file lands in the papers folder: ``export``, ``links`` and ``inbox`` wrote
-``-o FILE`` wherever it pointed, so ``export -o papers/_list.yaml`` replaced the list's own
-file (and ``-o papers/<record>.yaml`` a record) with a CSV, and ``readme --force`` could do
-the same.  Each is refused with exit 2 before anything is read from the network or
-written, every file intact."""
+``-o FILE`` (and ``links`` its ``--state`` cache) wherever it pointed, so ``export -o
+papers/_list.yaml`` replaced the list's own file (and ``-o papers/<record>.yaml`` a record)
+with a CSV, and ``readme --force`` could do the same.  Each is refused with exit 2 before
+anything is read from the network or written, every file intact."""
 
 from __future__ import annotations
 
@@ -41,6 +41,7 @@ def _message(out: str) -> str:
     (["readme", "-o", "papers/readme.yaml"], "papers/readme.yaml"),
     (["build", "--force", "-o", "papers/_list.yaml", "-d", "site"], "papers/_list.yaml"),
     (["links", "--no-state", "-o", "papers/_list.yaml"], "papers/_list.yaml"),
+    (["links", "--state", "papers/_list.yaml"], "papers/_list.yaml"),
     (["inbox", "--no-remember", "-o", "papers/_list.yaml"], "papers/_list.yaml"),
 ], ids=lambda v: " ".join(v) if isinstance(v, list) else None)
 def test_no_output_is_written_into_the_papers_folder(
