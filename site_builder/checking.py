@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from . import cache, load, quick
-from .crosscheck import duplicates, same_names
+from .crosscheck import bad_names, duplicates, same_names
 from .errors import InvalidRecords, Problem, UsageError
 from .model import Entry, ListInfo, Paper, PaperList
 from .quick import Stats, cache_keys, list_inputs, text_digest
@@ -156,6 +156,7 @@ def _check_dir(papers_dir: Path, only: set[str] | None, parallel: bool, use_cach
                     else:
                         keys.append(found)
         problems += same_names(stems, names)
+        problems += [p for p in bad_names(stems, names) if only is None or p.path in only]
         from .commands.changed import joined_times  # git, asked only about duplicates
 
         def source(index: int) -> load.Source:

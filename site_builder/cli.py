@@ -293,9 +293,11 @@ def _add_export(sub: argparse._SubParsersAction) -> None:
 def _cmd_build(args: argparse.Namespace) -> int:
     from .commands.readme import check_output, readme
     from .commands.site import build_lock, check_site_dir, site
+    from .fsio import check_outside
 
     out = _readme_path(args)
-    check_site_dir(args.papers, args.site_dir)  # both refusals before anything is written
+    check_outside(out, args.papers)  # every refusal before anything is written
+    check_site_dir(args.papers, args.site_dir)
     if not args.force:
         check_output(out)
     with build_lock(args.site_dir), _reporting(args) as stats:  # one build at a time

@@ -1,4 +1,5 @@
-"""Rules that need the whole list: duplicates across files and file names used twice."""
+"""Rules that need the whole list: duplicates across files, and file names (used twice, or
+not usable as a permanent link)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from . import load
 from .errors import Problem
 from .fsio import blake2b
 from .ids import find_arxiv, find_doi
+from .kinds import CHECKS, Bad, Kind
 from .model import Entry, Paper
 from .text import fold
 
@@ -177,4 +179,23 @@ def same_names(stems: list[str], names: list[str]) -> list[Problem]:
             problems.append(Problem(shown, 0, "", f"the file name {stem!r} is also used "
                                     f"by {seen}; it is the paper's permanent link on the site",
                                     "rename one of the two files"))
+    return problems
+
+
+def bad_names(stems: list[str], names: list[str]) -> list[Problem]:
+    """File names (``stems``) must be slugs: the name is the paper's permanent link (its
+    page ``papers/<stem>/``, its card's HTML id, its anchor), where a space, '#', '"' or
+    capital letters would give broken or changing links.  A name that is not UTF-8 is
+    reported by :mod:`site_builder.load` already."""
+    check = CHECKS[Kind.FILE_STEM]
+    problems = []
+    for stem, shown in zip(stems, names, strict=True):
+        try:
+            check(stem.encode("utf-8").decode("utf-8"))
+        except UnicodeError:
+            continue
+        except Bad as bad:
+            problems.append(Problem(shown, 0, "", bad.message,
+                                    f"rename the file (its name is the paper's permanent "
+                                    f"link on the site); {bad.fix}"))
     return problems

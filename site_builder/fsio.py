@@ -171,6 +171,19 @@ def read_text(path: Path, what: str = "file") -> str | None:
                         "save it with UTF-8 encoding") from err
 
 
+# --- output files ------------------------------------------------------------------------
+
+def check_outside(out: Path, papers: Path) -> None:
+    """Refuse (:class:`FileError`) an output file inside the papers folder: written there,
+    an export or a report would replace a record or ``_list.yaml`` (which the tool did not
+    make) or be read back as one."""
+    folder = Path(papers).resolve()
+    real = Path(out).resolve()
+    if folder in real.parents:  # the folder itself: "is a folder", where it is written
+        raise FileError(f"{shown(out)}: is in the papers folder ({shown(papers)}), which "
+                        "holds only the list's own files — give a path outside it")
+
+
 # --- generated folders -------------------------------------------------------------------
 
 def check_replaceable(target: Path, marker: str, protected: dict[Path, str]) -> None:

@@ -481,10 +481,20 @@ def _date(value: Any) -> dt.date:
     if isinstance(value, dt.datetime):
         raise Bad(f"{value} has a time of day", "write the date only, as YYYY-MM-DD")
     if isinstance(value, dt.date):
-        return value
+        return _not_future(value)
     if isinstance(value, str):
-        return _DATE_TEXT.check(value)  # type: ignore[no-any-return]
+        return _not_future(_DATE_TEXT.check(value))
     raise Bad(f"must be a date, got {describe(value)}", "write it as YYYY-MM-DD")
+
+
+def _not_future(day: dt.date) -> dt.date:
+    """Dates record what happened (a paper joined the list, a candidate was dismissed): one
+    in the future would keep a paper first among the newest and in the feed for years.
+    Tomorrow is allowed, for a contributor whose day is ahead of the build's."""
+    if day > dt.date.today() + dt.timedelta(days=1):
+        raise Bad(f"{day.isoformat()} is in the future", "give the date it happened, today "
+                  "at the latest")
+    return day
 
 
 _ARXIV_TEXT = _string(MAX_ID, Rule(_trimmed(ids.ARXIV_CORE), lambda t: _arxiv_problem(t)[0],

@@ -34,7 +34,7 @@ import yaml
 
 from . import load
 from .errors import UsageError
-from .kinds import MARKDOWN_LINK_URL
+from .kinds import CHECKS, MARKDOWN_LINK_URL, Bad, Kind
 from .model import Image, PaperList
 
 if TYPE_CHECKING:
@@ -269,8 +269,8 @@ def _classify(url: str, reply: Reply, blocked: frozenset[str]) -> Result:
                 if status not in PERMANENT:
                     break
                 moved_to = target
-            return Result(url, "moved", code, f"permanently redirected to {moved_to}",
-                          new_url=moved_to)
+            return _moved(Result(url, "moved", code, f"permanently redirected to {moved_to}"),
+                          moved_to)
         return Result(url, "ok", code)
     reason = f"answered {code} {reply.reason}".rstrip()
     hosts = {urlsplit(url).hostname or "", urlsplit(reply.url).hostname or ""}
@@ -361,9 +361,22 @@ class Checker:
         note = "archived by its owners (read-only)" if found.archived else ""
         if found.full_name.lower() != repo.full_name.lower():
             new = found.html_url + repo.rest
-            return Result(url, "moved", 200, f"the repository is now {found.full_name}",
-                          new_url=new, archived=found.archived)
+            return _moved(Result(url, "moved", 200, f"the repository is now "
+                                 f"{found.full_name}", archived=found.archived), new)
         return Result(url, "ok", 200, note, archived=found.archived)
+
+
+def _moved(result: Result, target: str) -> Result:
+    """``result`` with its new address, which ``--fix`` writes into records: only when the
+    URL rule of records accepts it as it is (the address is a server's word)."""
+    try:
+        fits = CHECKS[Kind.URL](target) == target
+    except Bad:
+        fits = False
+    if fits:
+        return replace(result, new_url=target)
+    return replace(result, detail=f"{result.detail} (not an address a record may hold: fix "
+                   "the link by hand)")
 
 
 def _short(err: Exception) -> str:

@@ -17,6 +17,7 @@ from pathlib import Path
 from .. import load
 from ..errors import UsageError
 from ..fsio import write_atomic
+from ..kinds import CHECKS, Bad, Kind
 
 BULK = 10  # more record files than this added by one commit: an import, not a paper
 
@@ -93,6 +94,13 @@ def fill_dates(papers_dir: Path, *, dry_run: bool = False, bulk: int = BULK) -> 
                     "repository, or by hand")
             if hint not in result.hints:
                 result.hints.append(hint)
+            continue
+        try:
+            CHECKS[Kind.DATE](found.commit.day)
+        except Bad:  # a commit's date is whatever its committer's clock said
+            result.undated.append(Undated(path, f"came in with commit "
+                                          f"{found.commit.sha[:10]}, dated {found.commit.day}, "
+                                          "in the future — add 'added:' by hand"))
             continue
         new = with_added(text, found.commit.day)
         if new is None:

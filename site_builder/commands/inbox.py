@@ -17,7 +17,7 @@ from pathlib import Path
 from .. import inbox
 from ..checking import check_dir
 from ..errors import UsageError
-from ..fsio import write_atomic
+from ..fsio import check_outside, write_atomic
 from ..services import arxiv, semanticscholar
 
 
@@ -63,6 +63,8 @@ def _date(text: str | None) -> dt.date:
 
 def run_inbox(args: argparse.Namespace) -> InboxResult:
     """Check the list, search, rank, render; write the report to ``--output`` if given."""
+    if args.output:
+        check_outside(args.output, args.papers)  # before any search
     plist = check_dir(args.papers)
     settings = settings_from(args)
     report = inbox.run(args.papers, plist, settings, _date(args.date),

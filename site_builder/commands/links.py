@@ -18,7 +18,7 @@ from pathlib import Path
 from .. import links
 from ..checking import check_dir
 from ..errors import UsageError
-from ..fsio import write_atomic
+from ..fsio import check_outside, write_atomic
 
 
 @dataclass(frozen=True)
@@ -75,6 +75,10 @@ def run_links(args: argparse.Namespace,
               progress: Callable[[int, int], None] | None = None) -> LinksResult:
     """Collect, check, remember, write the report to ``--output`` if given, fix moved
     links with ``--fix``; ``progress(done, total)`` after each link."""
+    state_path = None if args.no_state else args.state
+    for out in (args.output, state_path):  # before any request
+        if out:
+            check_outside(out, args.papers)
     plist = check_dir(args.papers)
     only = None
     if args.changed_only:
@@ -82,7 +86,6 @@ def run_links(args: argparse.Namespace,
 
         only = changed_files(args.papers, args.base)
     found = links.collect(plist, args.papers, only)
-    state_path = None if args.no_state else args.state
     state = links.State.read(state_path)
     report = links.check_links(
         found, settings_from(args), state, max_age=dt.timedelta(days=args.max_age),

@@ -11,7 +11,7 @@ from pathlib import Path
 from .. import cache, quick
 from ..checking import Stats, check_dir, paused_gc
 from ..errors import SiteBuilderError
-from ..fsio import FileError, read_regular, read_text, shown, write_atomic
+from ..fsio import FileError, check_outside, read_regular, read_text, shown, write_atomic
 from ..model import PaperList
 from ..quick import output_name as _output_name
 from ..quick import remember_output as _remember
@@ -39,10 +39,12 @@ def readme(papers: Path, out: Path, templates: Path | None = None, *,
     Validation comes first (``plist`` when the caller already validated the records):
     when it fails nothing is written.  An existing file is replaced only when it is a
     README we generated (it holds :data:`README_MARKER`) or with ``force``; it is read
-    without following links, so ``--check`` cannot print another file's text.  When
-    ``stats`` come from a cached check, a README that the same records, metrics and
-    templates gave before is not rendered again.
+    without following links, so ``--check`` cannot print another file's text; a file
+    inside the papers folder never is.  When ``stats`` come from a cached check, a README
+    that the same records, metrics and templates gave before is not rendered again.
     """
+    if not check_only:
+        check_outside(out, papers)  # not even with force: it would replace a record
     stats = stats if stats is not None else Stats()
     plist = plist or check_dir(papers, stats=stats)
     # The README a run wrote, unchanged since: known by its digest, not read.

@@ -1,0 +1,54 @@
+"""A record's file name is the paper's permanent link (its page ``papers/<stem>/``, its
+card's HTML id and the anchor the README and the site link to): a name with a space, '#',
+a quote, markup or capitals was accepted, and gave links that lead elsewhere
+(``papers/a#b/`` opens ``papers/a``) or break."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from site_builder.checking import check_dir
+from site_builder.errors import InvalidRecords
+from tests.conftest import LIST_FIXTURE
+
+RECORD = ("title: A Paper Named {n}\nauthors: [\"Doe, Jane\"]\nvenue: CVPR\nyear: 2024\n"
+          "url: https://example.org/{n}\ncategory: benchmarks\n")
+
+
+@pytest.mark.parametrize(("stem", "fix"), [
+    ("a#b", "a-b"), ("Upper Case", "upper-case"), ('a"b', "a-b"), ("a\tb", "a-b"),
+    ("<img src=x onerror=alert(1)>", "img-src-x-onerror-alert-1"), ("-x", "x"),
+    ("x.yml", "x-yml"), ("Straße", "strasse"), ("a_b", "a-b"),
+])
+def test_a_file_name_that_is_no_link_is_a_problem(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stem: str, fix: str) -> None:
+    monkeypatch.chdir(tmp_path)
+    papers = Path("papers")
+    shutil.copytree(LIST_FIXTURE, papers)
+    (papers / f"{stem}.yaml").write_text(RECORD.format(n=len(stem)), encoding="utf-8")
+    with pytest.raises(InvalidRecords) as err:
+        check_dir(papers)
+    (problem,) = err.value.problems
+    assert problem.path == f"papers/{stem}.yaml" and problem.line == 0
+    assert problem.message.endswith("is not a file name of lowercase words joined by '-'")
+    assert problem.fix == ("rename the file (its name is the paper's permanent link on the "
+                           f"site); write it as {fix!r}")
+
+
+def test_check_changed_only_reports_the_names_of_changed_files(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``check --changed-only`` judges the files a pull request changed, as for every
+    other per-file rule: an old badly named file does not fail someone else's change."""
+    monkeypatch.chdir(tmp_path)
+    papers = Path("papers")
+    shutil.copytree(LIST_FIXTURE, papers)
+    (papers / "Old Name.yaml").write_text(RECORD.format(n=1), encoding="utf-8")
+    (papers / "new.yaml").write_text(RECORD.format(n=2), encoding="utf-8")
+    plist = check_dir(papers, only={"papers/new.yaml"})
+    assert {"new", "Old Name"} <= {e.key for e in plist.entries}
+    with pytest.raises(InvalidRecords) as err:
+        check_dir(papers, only={"papers/Old Name.yaml"})
+    assert [p.path for p in err.value.problems] == ["papers/Old Name.yaml"]
