@@ -183,11 +183,12 @@ def same_names(stems: list[str], names: list[str]) -> list[Problem]:
 
 
 def bad_names(stems: list[str], names: list[str]) -> list[Problem]:
-    """File names (``stems``) must be slugs: the name is the paper's permanent link (its
-    page ``papers/<stem>/``, its card's HTML id, its anchor), where a space, '#', '"' or
-    capital letters would give broken or changing links.  A name that is not UTF-8 is
-    reported by :mod:`site_builder.load` already."""
-    check = CHECKS[Kind.FILE_STEM]
+    """File names (``stems``) must be usable as the paper's permanent link (its page
+    ``papers/<stem>/``, its card's HTML id, its anchor), where a space, '#', '"' or markup
+    would give broken links or links that lead elsewhere (:attr:`Kind.RECORD_NAME`; the
+    names the tool writes are stricter, :attr:`Kind.FILE_STEM`).  A name that is not
+    UTF-8 is reported by :mod:`site_builder.load` already."""
+    check = CHECKS[Kind.RECORD_NAME]
     problems = []
     for stem, shown in zip(stems, names, strict=True):
         try:

@@ -40,7 +40,8 @@ class Kind(str, Enum):
     DATE = "date"
     ID = "id"  # lowercase slug: a-z, 0-9 and '-' (section ids, mark ids)
     ANCHOR = "anchor"  # HTML id used in links people share
-    FILE_STEM = "file_stem"  # a paper's file name without .yaml: its permanent link
+    FILE_STEM = "file_stem"  # a paper's file name without .yaml, as the tool writes it
+    RECORD_NAME = "record_name"  # a record file's name without .yaml, as check accepts it
     DOI = "doi"
     ARXIV = "arxiv"
     EMAIL = "email"
@@ -102,6 +103,10 @@ def _trimmed(core: str) -> str:
 
 SLUG_CORE = r"[a-z0-9]+(?:-[a-z0-9]+)*"
 ANCHOR_CORE = r"[A-Za-z][A-Za-z0-9_-]*"
+# A record file's name: the paper's permanent link (its page, its card's id, its anchor).
+# Letters and digits of any script, '-', '_' and '.': no space, quote, markup, '#', '?' or
+# '%', which would break or redirect the link, and no invisible or direction character.
+RECORD_NAME_CORE = r"[^\W_][\w.-]*"
 EMAIL_CORE = r"[^@\s<>()\[\]:]+@[^@\s<>()\[\]]+\.[A-Za-z]{2,}"
 # A year as it appears in text ("MICCAI 2024"): the centuries MIN_YEAR to MAX_YEAR span.
 YEAR_DIGITS = "(?:{})\\d{{2}}".format("|".join(str(c) for c in range(MIN_YEAR // 100,
@@ -519,6 +524,22 @@ def _authors_from_text(text: str) -> list[str]:
                               for part in line.split(";")) if name]
 
 
+
+_RECORD_NAME_RULE = Rule(f"^(?:{RECORD_NAME_CORE})$",
+                         lambda t: f"{short(t)} cannot be a permanent link (use letters, "
+                         "digits, '-', '_' or '.')", _as_slug)
+_RECORD_NAME = _string(MAX_ID, _RECORD_NAME_RULE)
+
+
+def _record_name(value: Any) -> str:
+    """A file name is taken as it is: spaces around it, which a text value may have and
+    lose, would be part of the link."""
+    text = _RECORD_NAME.check(value)
+    if text != value:
+        raise _RECORD_NAME_RULE.bad(value)
+    return str(text)
+
+
 KINDS: dict[Kind, Declaration] = {
     Kind.TEXT: _string(MAX_TEXT),
     Kind.TITLE: _string(MAX_TITLE),
@@ -542,6 +563,7 @@ KINDS: dict[Kind, Declaration] = {
                                       "use letters, digits, '-' or '_'")),
     Kind.FILE_STEM: _string(MAX_ID, _slug_rule("a file name of lowercase words joined by '-'",
                                                _as_slug)),
+    Kind.RECORD_NAME: Declaration(_record_name, _RECORD_NAME.schema),
     Kind.DOI: _string(MAX_TEXT, Rule(_trimmed(ids.DOI_CORE), lambda t: _doi_problem(t)[0],
                                      lambda t: _doi_problem(t)[1])),
     Kind.ARXIV: Declaration(_arxiv, _ARXIV_TEXT.schema),
@@ -575,6 +597,8 @@ KINDS[Kind.BLOCK] = _string(MAX_LONG_TEXT, Rule(
     "has a ``` fence that is never closed", "close it: it would swallow the rest of the README"),
     normalise=_block, raw=True)
 KINDS[Kind.BLOCKS] = _list_of(KINDS[Kind.BLOCK], "Markdown blocks", "- |\n    ```bibtex ...")
+
+
 
 CHECKS: dict[Kind, Callable[[Any], Any]] = {k: d.check for k, d in KINDS.items()}
 SCHEMAS: dict[Kind, dict[str, Any]] = {k: d.schema for k, d in KINDS.items()}

@@ -172,7 +172,9 @@ WHERE: dict[Kind, tuple[bool, tuple[str | int, ...], bool]] = {
     Kind.QUERIES: (True, ("inbox", "queries"), False),
     Kind.ARXIV_CATEGORIES: (True, ("inbox", "categories"), False),
 }
-NOT_IN_A_RECORD = {Kind.FILE_STEM: "a file's name, not a value in it: checked as a fragment"}
+NOT_IN_A_RECORD = {Kind.FILE_STEM: "a file's name, not a value in it: checked as a fragment",
+                   Kind.RECORD_NAME: "a file's name, not a value in it: checked as a "
+                   "fragment"}
 STRUCTURE = {Kind.OBJECT, Kind.OBJECTS}  # nested records: the model's, not a value kind
 
 _TEXT_BAD = [None, "", "   ", 12, True, ["a"], {"a": 1}, "a\x07b", "a\u202eb",
@@ -236,6 +238,9 @@ VALUES: dict[Kind, tuple[list[Any], list[Any]]] = {
                             [[], "cs.CV", ["cs CV"], ["CS.cv"], ["cs.computer"], [""], [1]]),
     Kind.FILE_STEM: (["guo2025-dinomaly-the-less-is-more"],
                      ["Guo2025", "a b", "a_b", "", "x" * (kinds.MAX_ID + 1)]),
+    Kind.RECORD_NAME: (["guo2025-dinomaly", "Guo2025", "a_b", "straße-2024", "x.v2", "2024-liu"],
+                       ["", "a b", " a", "a#b", "-x", "_x", "<img>", "a\u200db", 3,
+                        "x" * (kinds.MAX_ID + 1)]),
 }
 
 # Values the two judges see differently, by design; each is asserted to really differ.
