@@ -14,7 +14,7 @@ from . import load
 from .errors import Problem
 from .fsio import blake2b
 from .ids import find_arxiv, find_doi
-from .kinds import CHECKS, Bad, Kind
+from .kinds import CHECKS, Bad, Kind, all_record_names
 from .model import Entry, Paper
 from .text import fold
 
@@ -188,6 +188,8 @@ def bad_names(stems: list[str], names: list[str]) -> list[Problem]:
     would give broken links or links that lead elsewhere (:attr:`Kind.RECORD_NAME`; the
     names the tool writes are stricter, :attr:`Kind.FILE_STEM`).  A name that is not
     UTF-8 is reported by :mod:`site_builder.load` already."""
+    if all_record_names(stems):
+        return []
     check = CHECKS[Kind.RECORD_NAME]
     problems = []
     for stem, shown in zip(stems, names, strict=True):

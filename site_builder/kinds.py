@@ -531,6 +531,23 @@ _RECORD_NAME_RULE = Rule(f"^(?:{RECORD_NAME_CORE})$",
 _RECORD_NAME = _string(MAX_ID, _RECORD_NAME_RULE)
 
 
+# All of a list's file names at once, one per line: the cost of a list of good names is
+# one search, where a check each costs a Python call a file.
+# Anchored and possessive (the core's last '*' made '*+'): no start but the first and no
+# step back, so it is linear, searched or not.
+_RECORD_NAMES = ids.LazyPattern(f"\\A(?:{RECORD_NAME_CORE}+\\n)*+\\Z")
+
+
+def all_record_names(names: list[str]) -> bool:
+    """Whether :attr:`Kind.RECORD_NAME` accepts each of ``names`` (their problems, when
+    not, come from checking each)."""
+    if not names:
+        return True
+    text = "\n".join(names) + "\n"  # a line break inside a name makes one line more
+    return max(map(len, names)) <= MAX_ID and text.count("\n") == len(names) and \
+        _RECORD_NAMES.match(text) is not None
+
+
 def _record_name(value: Any) -> str:
     """A file name is taken as it is: spaces around it, which a text value may have and
     lose, would be part of the link."""

@@ -5,6 +5,7 @@ a quote, markup or capitals was accepted, and gave links that lead elsewhere
 
 from __future__ import annotations
 
+import random
 import shutil
 from pathlib import Path
 
@@ -12,6 +13,7 @@ import pytest
 
 from site_builder.checking import check_dir
 from site_builder.errors import InvalidRecords
+from site_builder.kinds import CHECKS, MAX_ID, Bad, Kind, all_record_names
 from tests.conftest import LIST_FIXTURE
 
 RECORD = ("title: A Paper Named {n}\nauthors: [\"Doe, Jane\"]\nvenue: CVPR\nyear: 2024\n"
@@ -65,3 +67,24 @@ def test_check_changed_only_reports_the_names_of_changed_files(
     with pytest.raises(InvalidRecords) as err:
         check_dir(papers, only={"papers/Old Name.yaml"})
     assert [p.path for p in err.value.problems] == ["papers/Old Name.yaml"]
+
+
+def test_the_names_of_a_list_are_judged_at_once_as_each_alone() -> None:
+    """:func:`all_record_names` (one search over every name, the cost of a large list of
+    good names) says yes exactly when the check of each name accepts it: names with a
+    line break, which would read as two names, included."""
+    rng = random.Random(3)
+    alphabet = "aZ9_.-# \n\u200dé\t\r\x85\u2028"
+
+    def accepted(name: str) -> bool:
+        try:
+            CHECKS[Kind.RECORD_NAME](name)
+        except Bad:
+            return False
+        return True
+
+    for _ in range(20000):
+        name = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 6)))
+        assert all_record_names([name]) is accepted(name), repr(name)
+        assert all_record_names(["good", name, "x"]) is accepted(name), repr(name)
+    assert all_record_names([]) and not all_record_names(["x" * (MAX_ID + 1)])
