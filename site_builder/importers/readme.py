@@ -39,13 +39,19 @@ _ANCHOR_TAG = r"<(?:div|a)\s+id\s*=\s*\"(?P<{}>[^\"]+)\"\s*>\s*</(?:div|a)>"
 # "## Title <div id="s3"></div>", "## <div id="s1"></div> A. Title"; ### only with an anchor.
 _HEADING = re.compile(rf"^(?P<level>###?)\s+(?:{_ANCHOR_TAG.format('pre')}\s*)?"
                       rf"(?P<title>(?:\s*\S)*?)\s*(?:{_ANCHOR_TAG.format('anchor')}\s*)?$")
-_NUMBERED = re.compile(r"^(\d+(?:\.\d+)*)\.\s+(.*)$")
+# "2. Title", "2.1. Title" and "2.1 Title" (a subsection's number without the last dot).
+_NUMBERED = re.compile(r"^(\d+(?:\.\d+)*\.|\d+(?:\.\d+)+)\s+(.*)$")
 _LETTERED = re.compile(r"^[A-Z]\d*\.\s+\S")  # "A. Foundations", "J1. Brain": keep as written
-# [[VENUE YEAR]] as this list writes it, or [[YEAR-VENUE]] / [[YEAR VENUE]] as others do.
-_VENUE_YEAR = re.compile(rf"^(?P<venue>.*?\S)\s+(?P<year>{YEAR_DIGITS})$|^(?P<year2>{YEAR_DIGITS})"
-                         r"\s*[-–]?\s*(?P<venue2>.+)$")
+# [[VENUE YEAR]] as this list writes it (any venue: tried first, so a rendered list reads
+# back the same), or [[YEAR-VENUE]] / [[YEAR VENUE]] / [[VENUE-YEAR]] / [[VENUE2024]] /
+# [[VENUE'YY]] as others do (a two-digit year: 00-68 is 20YY, as strptime reads %y).
+_VENUE_YEAR = re.compile(rf"^(?P<venue>.*?\S)\s+(?P<year>{YEAR_DIGITS})$"
+                         rf"|^(?P<year2>{YEAR_DIGITS})\s*[-–]?\s*(?P<venue2>.+)$"
+                         rf"|^(?P<venue3>.*?[^\s\d])[-–]?(?P<year3>{YEAR_DIGITS})$"
+                         r"|^(?P<venue4>.*?\S)\s*['’](?P<yy>\d{2})$")
 _ENTRY = re.compile(
-    r"^\s*[-*+]\s+(?:(?P<marks>(?:\\.|[^\s\[\]\\]){1,8})\s*)?\[\[(?P<vy>(?:\\.|[^\]\\])+?)\]\]"
+    r"^\s*[-*+]\s+(?:(?P<marks>(?:\\.|[^\s\[\]\\]){1,8})\s*)?"
+    r"\[(?P<open>\[)?(?P<vy>(?:\\.|[^\]\\])+?)\](?(open)\])"  # [[VENUE YEAR]] or [VENUE YEAR]
     r"\((?P<url>[^)\s]*)\)\s*\*\*(?P<title>(?:\\.|[^\\*]|\*(?!\*))+?)\*\*"
     r"(?:\s*\[:octocat:\]\((?P<code>[^)\s]*)\))?(?P<rest>(?:\s*\S)*?)\s*$")
 _AUTHORS = re.compile(r"^\s*\*(?!\*)(?P<names>(?:\\.|[^\\])+?)\*\s*$")
@@ -73,7 +79,8 @@ _PROSE = re.compile(r"^\s*(?![<#>|]|[-*+]\s|```|~~~)\S")
 _IMAGES_ONLY = re.compile(r"^\s*(?:(?:\[\s*)?!\[[^\[\]]*\]\([^)\s\[\]]*\)\s*"
                           r"(?:\]\([^)\s\[\]]*\)\s*)?)+$")
 # A list item that starts like an entry ("- [[" or "- *[[") but did not match _ENTRY.
-_LOOKS_LIKE_ENTRY = re.compile(r"^\s*[-*+]\s+(?:(?:\\.|[^\s\[\]\\]){1,8}\s*)?\[\[")
+# Marks in brackets ("[W][[") are not a mark symbol, but the line is still a lost entry.
+_LOOKS_LIKE_ENTRY = re.compile(r"^\s*[-*+]\s+(?:(?:\\.|[^\s\\]){1,16}\s*)?\[\[")
 # A Tips line that explains a mark: "*: Papers for Non-Medical Anomaly Detection".
 _MARK_ITEM = re.compile(r"^(?P<symbol>(?:\\.|[^\s:\[\]()<>`\\]){1,4}):\s+(?P<text>\S.*)$")
 # A note under an entry: "  - Intro (EN): text", "  - 简介: 文本".
@@ -353,6 +360,14 @@ def _info_section(title: str, anchor: str | None, body: list[str]) -> Section:
                    text=tuple(text))
 
 
+def _year(vy: re.Match[str]) -> int:
+    """The year of a venue bracket; a two-digit one ('24) as strptime reads %y."""
+    if vy.group("yy"):
+        yy = int(vy.group("yy"))
+        return 2000 + yy if yy <= 68 else 1900 + yy
+    return int(next(y for y in vy.group("year", "year2", "year3") if y))
+
+
 def _title_tag(m: re.Match[str]) -> str:
     """``<sup>3</sup>`` → ``³``; a script Unicode cannot write, and italics, as text."""
     tag, inner = m.group(1).lower(), m.group(2)
@@ -386,6 +401,26 @@ def _names_text(raw: str) -> str:
                               repaired))
 
 
+def _people(text: str) -> tuple[str, ...]:
+    """An authors line as names: "Family, Given and …" as the format writes it, or the
+    "Given Family, Given Family, et al." other lists write (then "et al." is the format's
+    ``others``)."""
+    text = text.strip()
+    others = False
+    for tail in ("et al.", "et al"):
+        before = text[: -len(tail)]
+        if text.lower().endswith(tail) and before.rstrip(" ,") and before[-1:] in (" ", ","):
+            text, others = before.rstrip(), True  # a comma before "et al." still counts
+            break
+    names = [n.strip() for n in re.split(r"\s+and\s+", text) if n.strip()]
+    pieces = [n.strip() for n in re.split(r",|\s+and\s+", text) if n.strip()]
+    if any(n.count(",") > 1 or n.endswith(",") for n in names) and \
+            (len(pieces) > 2 or all(" " in n or _CJK.search(n) for n in pieces)):
+        names = pieces  # "Ana Lima, Bruno Costa, et al.", not "Smith, J., et al."
+    names = [n.rstrip(" ,") for n in names]
+    return (*names, "others") if others else tuple(names)
+
+
 def _papers(body: list[str], category: str, first_line: int,
             skipped: list[tuple[int, str]]) -> list[dict]:
     """The entries of one paper section, as raw fields (``_marks``: the symbols before the
@@ -415,8 +450,9 @@ def _papers(body: list[str], category: str, first_line: int,
                 rest, code = f"[:octocat:]({code}) {rest}".strip(), None
             current = {
                 "title": md_unescape(_TITLE_TAG.sub(_title_tag, entry.group("title"))).strip(),
-                "venue": (vy.group("venue") or vy.group("venue2")).strip(),
-                "year": int(vy.group("year") or vy.group("year2")),
+                "venue": next(v for v in vy.group("venue", "venue2", "venue3", "venue4")
+                              if v).strip(),
+                "year": _year(vy),
                 "url": unescape_entities(entry.group("url")),
                 "code": code,
                 "_marks": md_unescape(entry.group("marks") or ""),
@@ -451,9 +487,7 @@ def _papers(body: list[str], category: str, first_line: int,
             continue
         names = _AUTHORS.match(line)
         if names and not current["authors"]:
-            raw = _names_text(names.group("names"))
-            current["authors"] = tuple(n.strip() for n in re.split(r"\s+and\s+", raw)
-                                       if n.strip())
+            current["authors"] = _people(_names_text(names.group("names")))
             continue
         note = _NOTE.match(line)
         if note and not _LOOKS_LIKE_ENTRY.match(line):
@@ -461,8 +495,11 @@ def _papers(body: list[str], category: str, first_line: int,
                                      md_unescape(note.group("text")), number))
             continue
         img = _IMG_TAG.search(line)
+        md_img = None if img or not _IMAGES_ONLY.match(line) else _MD_IMAGE.search(line)
         if img and "figure" not in current:
             current["figure"] = _attrs(img.group(0)).get("src")
+        elif md_img and "figure" not in current:  # "![](fig.png)": the figure as Markdown
+            current["figure"] = unescape_entities(md_img.group("src"))
         elif line.strip() and not _STRUCTURE.match(line):
             skipped.append((number, line.strip()))
     finish()
