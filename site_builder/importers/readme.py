@@ -93,11 +93,19 @@ _CROSS_LISTED = re.compile(r"^↪ \*cross-listed from \[(?:\\.|[^\[\]\\])*\]\(#[
 _MARK_STOP = {"papers", "paper", "for", "on", "about", "with", "in", "the", "a", "an", "of"}
 # Lines that only hold the format's own wrappers: no content is lost by passing them over.
 _PARAGRAPH_BREAK = re.compile(r"<br\s*/?>(?:\s*<br\s*/?>)+", re.I)
+_LINE_BREAK = re.compile(r"<br\s*/?>", re.I)  # one <br> in an abstract: a space in a paragraph
 _MD_H1 = re.compile(r"^#[ \t]+(?P<title>[^\n]*\S)[ \t]*$", re.M)
 _MD_LINK = re.compile(r"!?\[((?:\\.|[^\[\]\\])*)\]\([^()\s]*\)")
 # The inline HTML a title may hold; sub- and superscripts become Unicode where every
 # character has one, italics become plain text (what a reader sees stays the same).
 _TITLE_TAG = re.compile(r"(?<!\\)<(sub|sup|i|em)>([^<>\\]{1,60})</\1>", re.I)
+# Inline Markdown in a title (code, emphasis, a link): what a reader sees is its text.  An
+# escaped character (what the renderer writes) never opens one.
+_TITLE_MARKUP = re.compile(
+    r"(?<![`\\])`(?P<code>[^`\n]+)`(?!`)"
+    r"|(?<![\w*\\])\*(?=[^\s*])(?P<star>[^*\n]*?[^\s*\\])\*(?![\w*])"
+    r"|(?<![\w\\])_(?=[^\s_])(?P<under>[^_\n]*?[^\s_\\])_(?!\w)"
+    r"|(?<![\\!])\[(?P<link>[^\[\]\n]+)\]\([^()\s]*\)")
 _SCRIPTS = {"sup": str.maketrans("0123456789+-=()n", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁼⁽⁾ⁿ"),
             "sub": str.maketrans("0123456789+-=()", "₀₁₂₃₄₅₆₇₈₉₊₋₌₍₎")}
 _HTML = re.compile(r"<[A-Za-z/!?]")
@@ -368,6 +376,13 @@ def _year(vy: re.Match[str]) -> int:
     return int(next(y for y in vy.group("year", "year2", "year3") if y))
 
 
+def _title(raw: str) -> str:
+    """A title as the reader sees it: inline HTML and Markdown become their text."""
+    text = _TITLE_MARKUP.sub(lambda m: next(g for g in m.groups() if g is not None),
+                             _TITLE_TAG.sub(_title_tag, raw))
+    return md_unescape(text).strip()
+
+
 def _title_tag(m: re.Match[str]) -> str:
     """``<sup>3</sup>`` → ``³``; a script Unicode cannot write, and italics, as text."""
     tag, inner = m.group(1).lower(), m.group(2)
@@ -380,7 +395,7 @@ def _title_tag(m: re.Match[str]) -> str:
 def _abstract(lines: list[str]) -> str | None:
     """An abstract's lines as text: paragraphs (a blank line, or ``<br><br>`` as the
     renderer writes them) kept, other whitespace collapsed."""
-    text = _PARAGRAPH_BREAK.sub("\n\n", "\n".join(lines))
+    text = _LINE_BREAK.sub("\n", _PARAGRAPH_BREAK.sub("\n\n", "\n".join(lines)))
     return paragraphs(unescape_entities(text)) or None
 
 
@@ -449,7 +464,7 @@ def _papers(body: list[str], category: str, first_line: int,
             if code and not code.lower().startswith(("http://", "https://")):
                 rest, code = f"[:octocat:]({code}) {rest}".strip(), None
             current = {
-                "title": md_unescape(_TITLE_TAG.sub(_title_tag, entry.group("title"))).strip(),
+                "title": _title(entry.group("title")),
                 "venue": next(v for v in vy.group("venue", "venue2", "venue3", "venue4")
                               if v).strip(),
                 "year": _year(vy),
@@ -496,10 +511,12 @@ def _papers(body: list[str], category: str, first_line: int,
             continue
         img = _IMG_TAG.search(line)
         md_img = None if img or not _IMAGES_ONLY.match(line) else _MD_IMAGE.search(line)
-        if img and "figure" not in current:
-            current["figure"] = _attrs(img.group(0)).get("src")
-        elif md_img and "figure" not in current:  # "![](fig.png)": the figure as Markdown
-            current["figure"] = unescape_entities(md_img.group("src"))
+        if md_img and md_img.group("linked"):
+            md_img = None  # a linked image (back to top, a chart) is not the paper's figure
+        figure = _attrs(img.group(0)).get("src") if img else \
+            unescape_entities(md_img.group("src")) if md_img else None  # "![](fig.png)"
+        if figure is not None and "figure" not in current:
+            current["figure"], current["_figure_line"] = figure, number
         elif line.strip() and not _STRUCTURE.match(line):
             skipped.append((number, line.strip()))
     finish()
@@ -521,6 +538,21 @@ def _absolute(image: Image, repo: str) -> Image:
         return image
     path = image.src.removeprefix("./").lstrip("/")
     return Image(src=f"{repo}/blob/main/{path}", alt=image.alt, link=image.link)
+
+
+def _place_figure(raw: dict, repo: str | None, skipped: list[tuple[int, str]]) -> None:
+    """A figure given by a path in the repository (``./figs/a.png``) as a link into it, as
+    for logos; without a known repository it is no address: reported, not kept."""
+    line = raw.pop("_figure_line", 0)
+    src = raw.get("figure") or ""
+    if not src or src.startswith(("http://", "https://")):
+        return
+    if repo:
+        raw["figure"] = _absolute(Image(src=src, alt="figure"), repo).src
+        return
+    del raw["figure"]
+    skipped.append((line, f"figure {src!r} (a path, and no GitHub badge names the list's "
+                    "repository: it has no address)"))
 
 
 def looks_like_entry(text: str) -> bool:
@@ -725,6 +757,9 @@ def parse_readme(text: str) -> Imported:
                 section, marks = _legend(section, list_title)
             nodes.append(_Node(section))
             parent = None
+    repo = _repo_of(text)
+    for r in raw:
+        _place_figure(r, repo, skipped)
     assembler = _Assembler(marks, skipped)
     papers, sources = assembler.papers(raw)
     stems = file_stems(papers)
@@ -736,7 +771,6 @@ def parse_readme(text: str) -> Imported:
     if trailing:
         m = trailing[-1]
         footer = _image(m.group("src"), md_unescape(m.group("alt")), None, "Back to top")
-    repo = _repo_of(text)
     if repo:
         info["logos"] = tuple(_absolute(i, repo) for i in info["logos"])
         info["badges"] = tuple(_absolute(i, repo) for i in info["badges"])

@@ -69,7 +69,12 @@ WORST: dict[str, list[str]] = {
                fill("\\]", "- [["), fill("]]", "- [[a"), fill("a", "- [[a 2020]]("),
                fill(" [:octocat:](", "- [[a 2020]](u) **t**")],
     "_LOOKS_LIKE_ENTRY": [fill(" ", "-"), fill(" ", "- \\*"), fill(" ", "- \\")],
-    "_VENUE_YEAR": [fill(" ", "a", "x"), fill(" 1", "a"), fill(" ", "2020")],
+    "_VENUE_YEAR": [fill(" ", "a", "x"), fill(" 1", "a"), fill(" ", "2020"), fill("-", "a"),
+                    fill("a-", "a", "20"), fill(" ", "a", "'2"), fill("a'", "a")],
+    "_TITLE_MARKUP": [fill("*a"), fill("_a"), fill("a_"), fill("`a"), fill("[a]("),
+                      fill(" ", "*a"), fill("a ", "*"), fill("a ", "_")],
+    "_BLOCK_SCALAR": [fill(" ", "- "), fill(" ", "- |"), fill("- |")],
+    "_NUMBERED": [fill("1."), fill("1.1"), fill(".1", "1")],
     "_AUTHORS": [fill("* ", "*"), fill(" ", "*a*"), fill("\\", "*")],
     "_BOLD_NOTE": [fill(" ", "**a:", "]"), fill(" ", "**a: x**"), fill(".** ", "**a: x"),
                    fill("\\", "**")],
@@ -157,6 +162,8 @@ def test_patterns_still_match_what_they_did() -> None:
     assert m and (m["marks"], m["title"], m["rest"]) == ("\\*", "A B", " rest")
     m = readme._VENUE_YEAR.match("Nature  Medicine 2024")
     assert m and (m["venue"], m["year"]) == ("Nature  Medicine", "2024")
+    m = readme._VENUE_YEAR.match("CVPR'24")
+    assert m and (m["venue4"], m["yy"]) == ("CVPR", "24")
     m = readme._CONTACT.match("**Welcome to join us:  me@x.org.**")
     assert m and (m["text"], m["rest"]) == ("Welcome to join us", "me@x.org")
     assert readme._LOOKS_LIKE_ENTRY.match("- \\*[[a")
