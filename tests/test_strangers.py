@@ -19,7 +19,7 @@ from tests.conftest import FIXTURES
 
 READMES = FIXTURES / "readmes"
 STRANGERS = ["plain.md", "brackets.md", "numbered.md", "abstracts.md", "crlf.md", "titles.md",
-             "figures.md", "header.md", "nested.md"]
+             "figures.md", "header.md", "nested.md", "unanchored.md"]
 
 
 def _write(text: str, folder: Path) -> dict[str, bytes]:
@@ -150,3 +150,15 @@ def test_a_second_figure_and_a_figure_path_without_repository_are_reported(
     assert f"{source}:15: warning: not imported: \"figure 'figs/c.png' (a path" in err
     figures = {e.paper.title: e.paper.figure for e in check_dir(papers).entries}
     assert figures == {"Kept Paper": "https://example.org/a.png", "Relative Figure": None}
+
+
+def test_subsections_without_anchors_and_numbered_entries_keep_their_papers() -> None:
+    imported = parse_readme((READMES / "unanchored.md").read_text(encoding="utf-8"))
+    assert imported.skipped == []
+    about, methods, apps = imported.info.sections
+    assert about.id is None and "### Why this list" in about.blocks
+    assert [s.title for s in methods.sections] == ["Supervised", "Unsupervised"]
+    assert (apps.title, apps.anchor) == ("Applications", "apps")
+    by_title = {p.title: p for p in imported.papers}
+    assert by_title["Numbered Entry One"].category == methods.sections[1].id
+    assert by_title["Star Bullet Entry"].authors == ("C, Carol",)

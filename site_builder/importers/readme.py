@@ -7,6 +7,7 @@ that importing a rendered README gives the same records again.
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -31,7 +32,7 @@ from ..model import (
 from ..text import fold, md_unescape, slugify, squash, unescape_entities
 from .repair import fix_mojibake, latex_to_text
 
-_ANCHOR_TAG = r"<(?:div|a)\s+id\s*=\s*\"(?P<{}>[^\"]+)\"\s*>\s*</(?:div|a)>"
+_ANCHOR_TAG = r"<(?:div|a)\s+(?:id|name)\s*=\s*\"(?P<{}>[^\"]+)\"\s*>\s*</(?:div|a)>"
 # Every pattern here sees untrusted text and must run in linear time (tests/hostile/
 # test_regex_linear.py): no two quantifiers next to each other may match the same
 # characters where the match can still fail.  "Text up to trailing spaces" is written
@@ -50,7 +51,7 @@ _VENUE_YEAR = re.compile(rf"^(?P<venue>.*?\S)\s+(?P<year>{YEAR_DIGITS})$"
                          rf"|^(?P<venue3>.*?[^\s\d])[-–]?(?P<year3>{YEAR_DIGITS})$"
                          r"|^(?P<venue4>.*?\S)\s*['’](?P<yy>\d{2})$")
 _ENTRY = re.compile(
-    r"^\s*[-*+]\s+(?:(?P<marks>(?:\\.|[^\s\[\]\\]){1,8})\s*)?"
+    r"^\s*(?:[-*+]|\d{1,4}[.)])\s+(?:(?P<marks>(?:\\.|[^\s\[\]\\]){1,8})\s*)?"
     r"\[(?P<open>\[)?(?P<vy>(?:\\.|[^\]\\])+?)\](?(open)\])"  # [[VENUE YEAR]] or [VENUE YEAR]
     r"\((?P<url>[^)\s]*)\)\s*\*\*(?P<title>(?:\\.|[^\\*]|\*(?!\*))+?)\*\*"
     r"(?:\s*\[:octocat:\]\((?P<code>[^)\s]*)\))?(?P<rest>(?:\s*\S)*?)\s*$")
@@ -80,7 +81,7 @@ _IMAGES_ONLY = re.compile(r"^\s*(?:(?:\[\s*)?!\[[^\[\]]*\]\([^)\s\[\]]*\)\s*"
                           r"(?:\]\([^)\s\[\]]*\)\s*)?)+$")
 # A list item that starts like an entry ("- [[" or "- *[[") but did not match _ENTRY.
 # Marks in brackets ("[W][[") are not a mark symbol, but the line is still a lost entry.
-_LOOKS_LIKE_ENTRY = re.compile(r"^\s*[-*+]\s+(?:(?:\\.|[^\s\\]){1,16}\s*)?\[\[")
+_LOOKS_LIKE_ENTRY = re.compile(r"^\s*(?:[-*+]|\d{1,4}[.)])\s+(?:(?:\\.|[^\s\\]){1,16}\s*)?\[\[")
 # A Tips line that explains a mark: "*: Papers for Non-Medical Anomaly Detection".
 _MARK_ITEM = re.compile(r"^(?P<symbol>(?:\\.|[^\s:\[\]()<>`\\]){1,4}):\s+(?P<text>\S.*)$")
 # A note under an entry: "  - Intro (EN): text", "  - 简介: 文本".
@@ -165,22 +166,33 @@ def _split_sections(lines: list[str]) -> tuple[list[str], list[tuple[int, str, s
     the body's first line); level 3 is a ``###`` subsection."""
     head: list[str] = []
     sections: list[tuple[int, str, str | None, list[str], int]] = []
+    unanchored: dict[int, str] = {}  # index in sections → its ### heading line
     fence = False
     for number, line in enumerate(lines, 1):
         if line.lstrip().startswith("```"):
             fence = not fence
         m = None if fence else _HEADING.match(line)
         anchor = m and (m.group("pre") or m.group("anchor"))
-        if m and m.group("level") == "###" and not (anchor and sections):
-            m = None  # a ### heading is a section of its own only below a ## with an anchor
+        if m and m.group("level") == "###" and not sections:
+            m = None  # a ### heading in the header is part of it
         if m:
+            if m.group("level") == "###" and not anchor:
+                unanchored[len(sections)] = line
             sections.append((len(m.group("level")), m.group("title"), anchor, [],
                              number + 1))
         elif sections:
             sections[-1][3].append(line)
         else:
             head.append(line)
-    return head, sections
+    # A ### heading without an anchor is a subsection only when it holds papers; otherwise
+    # it is a line of the section above it (an information section's own heading).
+    kept: list[tuple[int, str, str | None, list[str], int]] = []
+    for index, section in enumerate(sections):
+        if index in unanchored and kept and not any(_ENTRY.match(b) for b in section[3]):
+            kept[-1][3].extend([unanchored[index], *section[3]])
+        else:
+            kept.append(section)
+    return head, kept
 
 
 def _header(head: list[str], info: dict) -> None:
@@ -502,7 +514,8 @@ def _papers(body: list[str], category: str, first_line: int,
             continue
         names = _AUTHORS.match(line)
         if names and not current["authors"]:
-            current["authors"] = _people(_names_text(names.group("names")))
+            current["authors"] = _people(_names_text(
+                _TITLE_TAG.sub(_title_tag, names.group("names"))))
             continue
         note = _NOTE.match(line)
         if note and not _LOOKS_LIKE_ENTRY.match(line):
@@ -723,7 +736,13 @@ def parse_readme(text: str) -> Imported:
     skipped: list[tuple[int, str]] = []
     marks: list[Mark] = []
     any_numbered = False
-    for level, title, anchor, body, first_line in raw_sections:
+    with_entries = [any(_ENTRY.match(line) for line in body) for *_, body, _ in raw_sections]
+    for index, (level, title, anchor, body, first_line) in enumerate(raw_sections):
+        # a ## section holds papers when it or one of its ### subsections lists any
+        below = itertools.takewhile(lambda i: raw_sections[i][0] == 3,
+                                    range(index + 1, len(raw_sections)))
+        holds_papers = with_entries[index] or (level == 2 and any(with_entries[i]
+                                                                  for i in below))
         if anchor in RESERVED_ANCHORS:
             if not any(_ENTRY.match(line) for line in body):
                 continue  # the format's own closing section (or a back-to-top target)
@@ -733,7 +752,7 @@ def parse_readme(text: str) -> Imported:
             info["contents_title"] = md_unescape(title)
             continue
         numbered = _NUMBERED.match(title)
-        if numbered or _LETTERED.match(title) or any(_ENTRY.match(line) for line in body):
+        if numbered or _LETTERED.match(title) or holds_papers:
             any_numbered = any_numbered or bool(numbered)
             title = md_unescape(numbered.group(2) if numbered else title)
             sid = base = slugify(title, 6)
@@ -747,7 +766,7 @@ def parse_readme(text: str) -> Imported:
                 parent.children.append(node)
             else:
                 nodes.append(node)
-                parent = node
+                parent = node if level == 2 else None
             raw += _papers(body, sid, first_line, skipped)
         else:
             section = _info_section(title, anchor, body)
