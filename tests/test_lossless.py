@@ -125,6 +125,7 @@ KNOWN: dict[str, list[tuple[str, str]]] = {
     "header.md": [],
     "nested.md": [("说明:中文说明。", "说明: 中文说明。")],
     "unanchored.md": [],
+    "details.md": [],
     "lettered.md": [
         *_NOTE_STOP, ("[2019-NeurIPS]", "[NeurIPS 2019]"),
         ("[2021-ECML PKDD]", "[ECML PKDD 2021]"), (":octocat:", ""),

@@ -19,7 +19,8 @@ from tests.conftest import FIXTURES
 
 READMES = FIXTURES / "readmes"
 STRANGERS = ["plain.md", "brackets.md", "numbered.md", "abstracts.md", "crlf.md", "titles.md",
-             "figures.md", "header.md", "nested.md", "unanchored.md"]
+             "figures.md", "header.md", "nested.md", "unanchored.md",
+             "details.md"]
 
 
 def _write(text: str, folder: Path) -> dict[str, bytes]:
@@ -162,3 +163,11 @@ def test_subsections_without_anchors_and_numbered_entries_keep_their_papers() ->
     by_title = {p.title: p for p in imported.papers}
     assert by_title["Numbered Entry One"].category == methods.sections[1].id
     assert by_title["Star Bullet Entry"].authors == ("C, Carol",)
+
+
+def test_abstracts_in_details_of_every_shape_are_read() -> None:
+    imported = parse_readme((READMES / "details.md").read_text(encoding="utf-8"))
+    assert imported.skipped == []
+    assert [p.abstract for p in imported.papers] == [
+        "Inline abstract text.", "Para one.\n\nPara two — with an entity.",
+        "Quoted abstract text.", "Indented abstract text."]

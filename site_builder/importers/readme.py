@@ -94,6 +94,8 @@ _CROSS_LISTED = re.compile(r"^↪ \*cross-listed from \[(?:\\.|[^\[\]\\])*\]\(#[
 _MARK_STOP = {"papers", "paper", "for", "on", "about", "with", "in", "the", "a", "an", "of"}
 # Lines that only hold the format's own wrappers: no content is lost by passing them over.
 _PARAGRAPH_BREAK = re.compile(r"<br\s*/?>(?:\s*<br\s*/?>)+", re.I)
+_PARAGRAPH_TAG = re.compile(r"</?p(?:\s[^<>]*)?>", re.I)  # <p>…</p> in an abstract
+_QUOTED = re.compile(r"^[ \t]*>[ \t]?")  # an abstract written as a Markdown quote
 _LINE_BREAK = re.compile(r"<br\s*/?>", re.I)  # one <br> in an abstract: a space in a paragraph
 _MD_H1 = re.compile(r"^#[ \t]+(?P<title>[^\n]*\S)[ \t]*$", re.M)
 _MD_LINK = re.compile(r"!?\[((?:\\.|[^\[\]\\])*)\]\([^()\s]*\)")
@@ -407,7 +409,8 @@ def _title_tag(m: re.Match[str]) -> str:
 def _abstract(lines: list[str]) -> str | None:
     """An abstract's lines as text: paragraphs (a blank line, or ``<br><br>`` as the
     renderer writes them) kept, other whitespace collapsed."""
-    text = _LINE_BREAK.sub("\n", _PARAGRAPH_BREAK.sub("\n\n", "\n".join(lines)))
+    text = _PARAGRAPH_TAG.sub("\n\n", "\n".join(_QUOTED.sub("", line) for line in lines))
+    text = _LINE_BREAK.sub("\n", _PARAGRAPH_BREAK.sub("\n\n", text))
     return paragraphs(unescape_entities(text)) or None
 
 
@@ -510,7 +513,12 @@ def _papers(body: list[str], category: str, first_line: int,
             continue
         summary = _SUMMARY.search(line)
         if summary:
-            abstract = [summary.group("rest")]
+            rest = summary.group("rest")
+            closing = re.search(r"</details>", rest, re.I)
+            if closing:  # "<details><summary>…</summary>text</details>" on one line
+                current["abstract"] = _abstract([rest[: closing.start()]])
+            else:
+                abstract = [rest]
             continue
         names = _AUTHORS.match(line)
         if names and not current["authors"]:

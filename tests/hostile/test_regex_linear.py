@@ -75,6 +75,8 @@ WORST: dict[str, list[str]] = {
                       fill(" ", "*a"), fill("a ", "*"), fill("a ", "_")],
     "_BLOCK_SCALAR": [fill(" ", "- "), fill(" ", "- |"), fill("- |")],
     "_NUMBERED": [fill("1."), fill("1.1"), fill(".1", "1")],
+    "_PARAGRAPH_TAG": [fill("<p "), fill("<p")],
+    "_QUOTED": [fill(" "), fill("\t", "", "x")],
     "_AUTHORS": [fill("* ", "*"), fill(" ", "*a*"), fill("\\", "*")],
     "_BOLD_NOTE": [fill(" ", "**a:", "]"), fill(" ", "**a: x**"), fill(".** ", "**a: x"),
                    fill("\\", "**")],
