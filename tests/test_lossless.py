@@ -126,6 +126,11 @@ KNOWN: dict[str, list[tuple[str, str]]] = {
     "nested.md": [("说明:中文说明。", "说明: 中文说明。")],
     "unanchored.md": [],
     "details.md": [],
+    # a shortcode as the emoji GitHub shows for it, "=" in the legend as ":", U+FE0F dropped
+    # after a mark's symbol, and the mark no Tips line explains added to the legend
+    "marks.md": [(":star: :", "⭐:"), ("🏥 =", "🏥:"),
+                 ("", "👩\u200d⚕️: Papers marked 👩\u200d⚕️"), (":star:[CVPR", "⭐[CVPR"),
+                 ("⭐️[ICML", "⭐[ICML")],
     "lettered.md": [
         *_NOTE_STOP, ("[2019-NeurIPS]", "[NeurIPS 2019]"),
         ("[2021-ECML PKDD]", "[ECML PKDD 2021]"), (":octocat:", ""),

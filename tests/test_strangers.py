@@ -20,7 +20,7 @@ from tests.conftest import FIXTURES
 READMES = FIXTURES / "readmes"
 STRANGERS = ["plain.md", "brackets.md", "numbered.md", "abstracts.md", "crlf.md", "titles.md",
              "figures.md", "header.md", "nested.md", "unanchored.md",
-             "details.md"]
+             "details.md", "marks.md"]
 
 
 def _write(text: str, folder: Path) -> dict[str, bytes]:
@@ -171,3 +171,22 @@ def test_abstracts_in_details_of_every_shape_are_read() -> None:
     assert [p.abstract for p in imported.papers] == [
         "Inline abstract text.", "Para one.\n\nPara two — with an entity.",
         "Quoted abstract text.", "Indented abstract text."]
+
+
+def test_marks_of_other_lists_are_the_legends_marks() -> None:
+    imported = parse_readme((READMES / "marks.md").read_text(encoding="utf-8"))
+    assert imported.skipped == []
+    assert [(m.id, m.symbol) for m in imported.info.marks] == [
+        ("survey", "†"), ("must-read", "⭐"), ("medical", "🏥"),
+        ("community-favourite", "❤️"), ("marked", "👩\u200d⚕️")]
+    assert [p.marks for p in imported.papers] == [
+        ("must-read",), ("survey",), ("medical", "community-favourite"), ("marked",),
+        ("must-read",)]
+
+
+def test_a_link_in_a_title_is_reported_not_silently_dropped() -> None:
+    text = LIST.format(extra="- [[ICML 2021]](https://example.org/b) "
+                       "**[Linked Title](https://example.org/page)**\n")
+    imported = parse_readme(text)
+    assert [p.title for p in imported.papers] == ["Kept Paper", "Linked Title"]
+    assert imported.skipped == [(9, "the link in the title: https://example.org/page")]

@@ -83,7 +83,23 @@ _IMAGES_ONLY = re.compile(r"^\s*(?:(?:\[\s*)?!\[[^\[\]]*\]\([^)\s\[\]]*\)\s*"
 # Marks in brackets ("[W][[") are not a mark symbol, but the line is still a lost entry.
 _LOOKS_LIKE_ENTRY = re.compile(r"^\s*(?:[-*+]|\d{1,4}[.)])\s+(?:(?:\\.|[^\s\\]){1,16}\s*)?\[\[")
 # A Tips line that explains a mark: "*: Papers for Non-Medical Anomaly Detection".
-_MARK_ITEM = re.compile(r"^(?P<symbol>(?:\\.|[^\s:\[\]()<>`\\]){1,4}):\s+(?P<text>\S.*)$")
+# "*: …", "**†**: …", "`†` : …", "† = …", ":star: : …" (a shortcode: GitHub shows its emoji).
+_MARK_ITEM = re.compile(r"^(?P<wrap>\*\*|`)?(?P<symbol>:[a-z0-9_+-]{1,30}:|"
+                        r"(?:\\.|[^\s:=\[\]()<>`\\]){1,4})(?(wrap)(?:\*\*|`))[ \t]*[:=]\s+"
+                        r"(?P<text>\S.*)$")
+_VS16 = "\ufe0f"
+_SHORTCODE = re.compile(r":([a-z0-9_+-]{1,30}):")
+# The shortcodes paper lists use as marks, as the emoji GitHub shows for them (a mark's
+# symbol is a few characters: ":star:" itself is too long to be one).
+_EMOJI = {"star": "⭐", "star2": "🌟", "fire": "🔥", "heavy_check_mark": "✔️",
+          "white_check_mark": "✅", "hospital": "🏥", "trophy": "🏆", "sparkles": "✨",
+          "bulb": "💡", "book": "📖", "books": "📚", "memo": "📝", "rocket": "🚀",
+          "exclamation": "❗", "warning": "⚠️", "new": "🆕", "medal_sports": "🏅",
+          "heart": "❤️", "pushpin": "📌", "triangular_flag_on_post": "🚩", "zap": "⚡",
+          "gem": "💎", "crown": "👑", "1st_place_medal": "🥇", "dart": "🎯"}
+# One mark no Tips line explains: a shortcode, or a character with the selectors and
+# joiners that make it one emoji ("⭐️", "👩‍⚕️").
+_MARK_UNIT = re.compile(r":[a-z0-9_+-]{1,30}:|\\?.[\ufe0f\u20e3]*(?:\u200d.[\ufe0f]*)*")
 # A note under an entry: "  - Intro (EN): text", "  - 简介: 文本".
 _NOTE = re.compile(r"^\s+[-*+]\s+(?P<label>[^:：\[\]()*]{1,30}?(?:\s*\([A-Za-z-]{2,8}\))?)"
                    r"\s*[:：]\s*(?P<text>\S(?:\s*\S)*?)\s*$")
@@ -108,7 +124,7 @@ _TITLE_MARKUP = re.compile(
     r"(?<![`\\])`(?P<code>[^`\n]+)`(?!`)"
     r"|(?<![\w*\\])\*(?=[^\s*])(?P<star>[^*\n]*?[^\s*\\])\*(?![\w*])"
     r"|(?<![\w\\])_(?=[^\s_])(?P<under>[^_\n]*?[^\s_\\])_(?!\w)"
-    r"|(?<![\\!])\[(?P<link>[^\[\]\n]+)\]\([^()\s]*\)")
+    r"|(?<![\\!])\[(?P<link>[^\[\]\n]+)\]\((?P<href>[^()\s]*)\)")
 _SCRIPTS = {"sup": str.maketrans("0123456789+-=()n", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁼⁽⁾ⁿ"),
             "sub": str.maketrans("0123456789+-=()", "₀₁₂₃₄₅₆₇₈₉₊₋₌₍₎")}
 _HTML = re.compile(r"<[A-Za-z/!?]")
@@ -391,10 +407,17 @@ def _year(vy: re.Match[str]) -> int:
 
 
 def _title(raw: str) -> str:
-    """A title as the reader sees it: inline HTML and Markdown become their text."""
+    """A title as the reader sees it: inline HTML and Markdown become their text (a link's
+    address is reported by the caller, see :func:`_title_links`)."""
     text = _TITLE_MARKUP.sub(lambda m: next(g for g in m.groups() if g is not None),
                              _TITLE_TAG.sub(_title_tag, raw))
     return md_unescape(text).strip()
+
+
+def _title_links(raw: str) -> list[str]:
+    """The addresses of the links in a title: a record's title is text, so they are not
+    imported."""
+    return [m.group("href") for m in _TITLE_MARKUP.finditer(raw) if m.group("href")]
 
 
 def _title_tag(m: re.Match[str]) -> str:
@@ -409,7 +432,13 @@ def _title_tag(m: re.Match[str]) -> str:
 def _abstract(lines: list[str]) -> str | None:
     """An abstract's lines as text: paragraphs (a blank line, or ``<br><br>`` as the
     renderer writes them) kept, other whitespace collapsed."""
-    text = _PARAGRAPH_TAG.sub("\n\n", "\n".join(_QUOTED.sub("", line) for line in lines))
+    kept: list[str] = []
+    markdown = False  # after a blank line GitHub reads Markdown again: "> " opens a quote
+    for line in lines:
+        kept.append(_QUOTED.sub("", line) if markdown else line)
+        markdown = (markdown and bool(_QUOTED.match(line))) or (bool(kept[1:]) and
+                                                                not line.strip())
+    text = _PARAGRAPH_TAG.sub("\n\n", "\n".join(kept))
     text = _LINE_BREAK.sub("\n", _PARAGRAPH_BREAK.sub("\n\n", text))
     return paragraphs(unescape_entities(text)) or None
 
@@ -485,7 +514,7 @@ def _papers(body: list[str], category: str, first_line: int,
                 "year": _year(vy),
                 "url": unescape_entities(entry.group("url")),
                 "code": code,
-                "_marks": md_unescape(entry.group("marks") or ""),
+                "_marks": _emoji(md_unescape(entry.group("marks") or "")),
                 "_cross": bool(_CROSS_LISTED.match(rest)),
                 "_line": number,
                 "category": category,
@@ -497,6 +526,8 @@ def _papers(body: list[str], category: str, first_line: int,
                 rest = ""
             if rest:
                 skipped.append((number, f"after the entry: {rest}"))
+            skipped.extend((number, f"the link in the title: {href}")
+                           for href in _title_links(entry.group("title")))
             continue
         if current is None or _LOOKS_LIKE_ENTRY.match(line):
             if line.strip() and not _STRUCTURE.match(line):
@@ -587,26 +618,36 @@ def _abstract_label(text: str) -> dict[str, Any]:
     return {"abstract_label": label} if label else {}
 
 
+def _mark(symbol: str, text: str, marks: list[Mark], list_title: str) -> Mark:
+    """A mark explained by ``text`` ("Papers for Non-Medical …"): its label and id are the
+    words that say what it marks, the id unique among ``marks``."""
+    title_words = set(fold(list_title).split())
+    words = [w for w in text.split() if fold(w) not in _MARK_STOP | title_words]
+    label = " ".join(words).lower() or text
+    base = mark_id = slugify(" ".join(words) or text, 4)
+    while any(mark.id == mark_id for mark in marks):
+        mark_id = f"{base}-{len(marks) + 1}"
+    return Mark(id=mark_id, symbol=symbol, label=label, description=text)
+
+
 def _legend(section: Section, list_title: str) -> tuple[Section, list[Mark]]:
     """Marks explained by the leading items of an information section ("*: Papers for
     …"): they become the list's marks, and the section lists them as its legend."""
     marks: list[Mark] = []
-    title_words = set(fold(list_title).split())
     for item in section.items:
         m = _MARK_ITEM.match(item)
-        if not m:
+        symbol = _emoji(md_unescape(m.group("symbol"))) if m else ""
+        if not m or _SHORTCODE.fullmatch(symbol):  # ":octocat:: Code" explains no mark
             break
-        text = m.group("text")
-        words = [w for w in text.split() if fold(w) not in _MARK_STOP | title_words]
-        label = " ".join(words).lower() or text
-        base = mark_id = slugify(" ".join(words) or text, 4)
-        while any(mark.id == mark_id for mark in marks):
-            mark_id = f"{base}-{len(marks) + 1}"
-        marks.append(Mark(id=mark_id, symbol=md_unescape(m.group("symbol")), label=label,
-                          description=text))
+        marks.append(_mark(symbol, m.group("text"), marks, list_title))
     if not marks:
         return section, []
     return replace(section, legend=True, items=section.items[len(marks):]), marks
+
+
+def _emoji(text: str) -> str:
+    """Shortcodes (":star:") as the emoji GitHub shows; unknown ones stay as written."""
+    return _SHORTCODE.sub(lambda m: _EMOJI.get(m.group(1), m.group(0)), text)
 
 
 def _lang_of(label: str) -> str:
@@ -645,23 +686,29 @@ class _Assembler:
     one record (home: the first full entry), marks resolved by their symbols, notes by the
     language of their label."""
 
-    def __init__(self, marks: list[Mark], skipped: list[tuple[int, str]]) -> None:
+    def __init__(self, marks: list[Mark], skipped: list[tuple[int, str]],
+                 list_title: str) -> None:
         self.marks = marks
+        self.list_title = list_title
         self.skipped = skipped
         self.labels: dict[str, str] = {}
 
     def mark_ids(self, symbols: str) -> tuple[str, ...]:
         ids: list[str] = []
-        while symbols:
+        while symbols.lstrip(_VS16):  # "⭐️" is the mark "⭐" (U+FE0F only asks for emoji style)
+            symbols = symbols.lstrip(_VS16)
             mark = next((m for m in sorted(self.marks, key=lambda m: -len(m.symbol))
-                         if symbols.startswith(m.symbol)), None)
+                         if symbols.startswith(m.symbol)
+                         or symbols.startswith(m.symbol.rstrip(_VS16) or m.symbol)), None)
             if mark is None:  # a symbol no Tips line explains: declared, to be described
-                mark = Mark(id=f"mark-{len(self.marks) + 1}", symbol=symbols[0],
-                            label="marked", description=f"Papers marked {symbols[0]}")
+                unit = _MARK_UNIT.match(symbols)
+                symbol = unit.group(0) if unit else symbols[0]
+                mark = _mark(symbol, f"Papers marked {symbol}", self.marks, self.list_title)
                 self.marks.append(mark)
             if mark.id not in ids:
                 ids.append(mark.id)
-            symbols = symbols[len(mark.symbol):]
+            symbols = symbols[len(mark.symbol if symbols.startswith(mark.symbol)
+                                  else mark.symbol.rstrip(_VS16)):]
         rank = {m.id: i for i, m in enumerate(self.marks)}
         return tuple(sorted(ids, key=rank.__getitem__))  # as the README prints them
 
@@ -787,7 +834,7 @@ def parse_readme(text: str) -> Imported:
     repo = _repo_of(text)
     for r in raw:
         _place_figure(r, repo, skipped)
-    assembler = _Assembler(marks, skipped)
+    assembler = _Assembler(marks, skipped, list_title)
     papers, sources = assembler.papers(raw)
     stems = file_stems(papers)
     orders = _orders(raw, papers, sources, stems)
