@@ -20,7 +20,7 @@ from tests.conftest import FIXTURES
 READMES = FIXTURES / "readmes"
 STRANGERS = ["plain.md", "brackets.md", "numbered.md", "abstracts.md", "crlf.md", "titles.md",
              "figures.md", "header.md", "nested.md", "unanchored.md",
-             "details.md", "marks.md"]
+             "details.md", "marks.md", "codelinks.md"]
 
 
 def _write(text: str, folder: Path) -> dict[str, bytes]:
@@ -190,3 +190,14 @@ def test_a_link_in_a_title_is_reported_not_silently_dropped() -> None:
     imported = parse_readme(text)
     assert [p.title for p in imported.papers] == ["Kept Paper", "Linked Title"]
     assert imported.skipped == [(9, "the link in the title: https://example.org/page")]
+
+
+def test_code_links_and_authors_in_other_dress() -> None:
+    imported = parse_readme((READMES / "codelinks.md").read_text(encoding="utf-8"))
+    assert imported.skipped == []
+    assert [(p.code, p.authors) for p in imported.papers] == [
+        ("https://github.com/ex/q1", ("Doe, Jane", "Roe, Richard")),
+        ("https://github.com/ex/q2", ("Poe, Edgar",)),
+        ("https://github.com/ex/q3", ()),
+        (None, ("Under, Score",))]
+    assert imported.papers[3].title == "Snake_Case_Title and underscored"

@@ -55,7 +55,11 @@ _ENTRY = re.compile(
     r"\[(?P<open>\[)?(?P<vy>(?:\\.|[^\]\\])+?)\](?(open)\])"  # [[VENUE YEAR]] or [VENUE YEAR]
     r"\((?P<url>[^)\s]*)\)\s*\*\*(?P<title>(?:\\.|[^\\*]|\*(?!\*))+?)\*\*"
     r"(?:\s*\[:octocat:\]\((?P<code>[^)\s]*)\))?(?P<rest>(?:\s*\S)*?)\s*$")
-_AUTHORS = re.compile(r"^\s*\*(?!\*)(?P<names>(?:\\.|[^\\])+?)\*\s*$")
+# "*Doe, Jane and …*", or in underscores as some lists write italics.
+_AUTHORS = re.compile(r"^\s*(?P<em>[*_])(?!\*|_)(?P<names>(?:\\.|[^\\])+?)(?P=em)\s*$")
+# A code link written otherwise than [:octocat:](url), first after the title.
+_CODE_LINK = re.compile(r"^\[\[?(?:code|github|repo|source|:octocat:|💻)\]?\]"
+                        r"\((?P<code>https?://[^()\s]+)\)", re.I)
 _IMG_TAG = re.compile(r"(?<!\\)<img\b[^<>]*>", re.I)  # not an escaped \<img in text
 _ATTR = re.compile(r"(?<!\w)(\w+)\s*=\s*\"([^\"]*)\"")
 _MD_IMAGE = re.compile(r"(?P<linked>\[\s*)?!\[(?P<alt>[^\[\]]*)\]\((?P<src>[^)\s\[\]]+)\)"
@@ -507,6 +511,9 @@ def _papers(body: list[str], category: str, first_line: int,
             rest = entry.group("rest").strip()
             if code and not code.lower().startswith(("http://", "https://")):
                 rest, code = f"[:octocat:]({code}) {rest}".strip(), None
+            other = None if code else _CODE_LINK.match(rest)
+            if other:  # "[Code](url)", "[[GitHub]](url)": the code link in other words
+                code, rest = unescape_entities(other.group("code")), rest[other.end():].strip()
             current = {
                 "title": _title(entry.group("title")),
                 "venue": next(v for v in vy.group("venue", "venue2", "venue3", "venue4")
