@@ -126,6 +126,7 @@ KNOWN: dict[str, list[tuple[str, str]]] = {
     "nested.md": [("说明:中文说明。", "说明: 中文说明。")],
     "unanchored.md": [],
     "details.md": [],
+    "toc.md": [],
     "codelinks.md": [("Code", ":octocat:"), ("[code]", ":octocat:"), ("[GitHub]", ":octocat:")],
     # a shortcode as the emoji GitHub shows for it, "=" in the legend as ":", U+FE0F dropped
     # after a mark's symbol, and the mark no Tips line explains added to the legend

@@ -20,7 +20,8 @@ from tests.conftest import FIXTURES
 READMES = FIXTURES / "readmes"
 STRANGERS = ["plain.md", "brackets.md", "numbered.md", "abstracts.md", "crlf.md", "titles.md",
              "figures.md", "header.md", "nested.md", "unanchored.md",
-             "details.md", "marks.md", "codelinks.md"]
+             "details.md", "marks.md", "codelinks.md",
+             "toc.md"]
 
 
 def _write(text: str, folder: Path) -> dict[str, bytes]:
@@ -201,3 +202,10 @@ def test_code_links_and_authors_in_other_dress() -> None:
         ("https://github.com/ex/q3", ()),
         (None, ("Under, Score",))]
     assert imported.papers[3].title == "Snake_Case_Title and underscored"
+
+
+def test_an_ordered_table_of_contents_and_rules_are_the_formats_own() -> None:
+    imported = parse_readme((READMES / "toc.md").read_text(encoding="utf-8"))
+    assert imported.skipped == []
+    assert imported.info.contents_title == "Table of Contents"
+    assert [s.title for s in imported.info.sections] == ["Detection", "Segmentation"]

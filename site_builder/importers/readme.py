@@ -72,7 +72,8 @@ _EMAIL = re.compile(rf"(?<![^\s@\[\]()<>:]){EMAIL_CORE}")  # the lookbehind: lin
 _CONTACT = re.compile(r"^(?:#+\s+|\*\*)(?P<text>[^:*\s][^:*]*?):\s*(?P<rest>(?:\s*\S)*?)\.?"
                       r"(?:\*\*)?\s*$")
 _LIST_ITEM = re.compile(r"^\s*[-*+]\s+(?P<text>.*)$")
-_CONTENTS_ITEM = re.compile(r"^\s*[-*+]\s+\[.*\]\(#[^()\[\]]+\)\s*$")
+_CONTENTS_ITEM = re.compile(r"^\s*(?:[-*+]|\d{1,4}[.)])\s+\[.*\]\(#[^()\[\]]+\)\s*$")
+_RULE = re.compile(r"^ {0,3}(?:(?:-[ \t]*){3,}|(?:\*[ \t]*){3,}|(?:_[ \t]*){3,})$")  # <hr>
 _LINK_TEXT_SPACES = re.compile(r"\[ ?([^\[\]]*?) ?\]\(")  # on squashed text
 # What md_escape writes before a character; any other backslash in an authors line is
 # BibTeX (M{\\"u}ller) from a hand-written list.
@@ -536,6 +537,8 @@ def _papers(body: list[str], category: str, first_line: int,
             skipped.extend((number, f"the link in the title: {href}")
                            for href in _title_links(entry.group("title")))
             continue
+        if _RULE.match(line):
+            continue  # a rule between entries or sections: decoration, no content
         if current is None or _LOOKS_LIKE_ENTRY.match(line):
             if line.strip() and not _STRUCTURE.match(line):
                 skipped.append((number, line.strip()))
@@ -809,7 +812,8 @@ def parse_readme(text: str) -> Imported:
             if not any(_ENTRY.match(line) for line in body):
                 continue  # the format's own closing section (or a back-to-top target)
             anchor = None  # papers under a reserved anchor are kept; the anchor is not
-        contents = [line for line in body if line.strip() and not line.startswith("<")]
+        contents = [line for line in body if line.strip() and not line.startswith("<")
+                    and not _RULE.match(line)]
         if contents and all(_CONTENTS_ITEM.match(line) for line in contents):
             info["contents_title"] = md_unescape(title)
             continue
