@@ -2,7 +2,12 @@
 
 Reads both the hand-written form of these lists (``<div id = "s3">`` anchors, images without
 alt text, stray blank lines, mojibake) and the form :mod:`site_builder.render` writes, so
-that importing a rendered README gives the same records again.
+that importing a rendered README gives the same records again.  Other curators' lists of
+the family vary it (tests/fixtures/readmes): venue brackets (``[[CVPR'24]]``,
+``[[2022-MICCAI]]``, ``[VENUE YEAR]``), numbered entries, subsections without anchors,
+legends in bold or with shortcodes, "Given Family, …, et al." authors, Markdown figures,
+abstracts in ``<p>`` or on one line; each is read into the same records, and what has no
+place in them is reported with its line, never dropped in silence.
 """
 
 from __future__ import annotations
@@ -59,7 +64,7 @@ _ENTRY = re.compile(
 _AUTHORS = re.compile(r"^\s*(?P<em>[*_])(?!\*|_)(?P<names>(?:\\.|[^\\])+?)(?P=em)\s*$")
 # A code link written otherwise than [:octocat:](url), first after the title.
 _CODE_LINK = re.compile(r"^\[\[?(?:code|github|repo|source|:octocat:|💻)\]?\]"
-                        r"\((?P<code>https?://[^()\s]+)\)", re.I)
+                        r"\((?P<code>[^()\s]+)\)", re.I)
 _IMG_TAG = re.compile(r"(?<!\\)<img\b[^<>]*>", re.I)  # not an escaped \<img in text
 _ATTR = re.compile(r"(?<!\w)(\w+)\s*=\s*\"([^\"]*)\"")
 _MD_IMAGE = re.compile(r"(?P<linked>\[\s*)?!\[(?P<alt>[^\[\]]*)\]\((?P<src>[^)\s\[\]]+)\)"
@@ -513,7 +518,8 @@ def _papers(body: list[str], category: str, first_line: int,
             if code and not code.lower().startswith(("http://", "https://")):
                 rest, code = f"[:octocat:]({code}) {rest}".strip(), None
             other = None if code else _CODE_LINK.match(rest)
-            if other:  # "[Code](url)", "[[GitHub]](url)": the code link in other words
+            if other and other.group("code").lower().startswith(("http://", "https://")):
+                # "[Code](url)", "[[GitHub]](url)": the code link in other words
                 code, rest = unescape_entities(other.group("code")), rest[other.end():].strip()
             current = {
                 "title": _title(entry.group("title")),
