@@ -209,3 +209,13 @@ def test_an_ordered_table_of_contents_and_rules_are_the_formats_own() -> None:
     assert imported.skipped == []
     assert imported.info.contents_title == "Table of Contents"
     assert [s.title for s in imported.info.sections] == ["Detection", "Segmentation"]
+
+
+def test_an_abstract_label_other_than_the_lists_is_reported() -> None:
+    abstract = "<details>\n<summary>{}</summary>\nText.\n</details>\n"
+    text = LIST.format(extra=abstract.format("📋 Abstract") + "\n- [[ICML 2021]]"
+                       "(https://example.org/b) **Second**\n\n" + abstract.format("Summary"))
+    imported = parse_readme(text)
+    assert imported.info.abstract_label == "📋 Abstract"
+    assert imported.skipped == [(17, "abstract label 'Summary': the list labels abstracts "
+                                 "'📋 Abstract'; imported under that label")]

@@ -560,6 +560,7 @@ def _papers(body: list[str], category: str, first_line: int,
             continue
         summary = _SUMMARY.search(line)
         if summary:
+            current["_label"] = (_abstract_label(line).get("abstract_label"), number)
             rest = summary.group("rest")
             closing = re.search(r"</details>", rest, re.I)
             if closing:  # "<details><summary>…</summary>text</details>" on one line
@@ -849,8 +850,13 @@ def parse_readme(text: str) -> Imported:
             nodes.append(_Node(section))
             parent = None
     repo = _repo_of(text)
+    label = _abstract_label(text).get("abstract_label")
     for r in raw:
         _place_figure(r, repo, skipped)
+        shown, line = r.pop("_label", (None, 0))
+        if shown and shown != label:  # the list has one label for every abstract
+            skipped.append((line, f"abstract label {shown!r}: the list labels abstracts "
+                            f"{label!r}; imported under that label"))
     assembler = _Assembler(marks, skipped, list_title)
     papers, sources = assembler.papers(raw)
     stems = file_stems(papers)
