@@ -163,16 +163,20 @@ def _cmd_import(args: argparse.Namespace) -> int:
     from .commands.imports import import_file
 
     result = import_file(args.source, args.papers, force=args.force, history=args.history)
-    print(f"imported {result.papers} papers in {result.sections} sections into "
-          f"{args.papers}/ ({len(result.written)} files)")
+    if result.lost:
+        print(f"{args.source}: error: {result.lost} paper entr"
+              f"{'y is' if result.lost == 1 else 'ies are'} not in the list's format, so "
+              f"nothing was written to {args.papers}/ — fix the lines below and import again",
+              file=sys.stderr)
+    else:
+        print(f"imported {result.papers} papers in {result.sections} sections into "
+              f"{args.papers}/ ({len(result.written)} files)")
     if result.history is not None:
         _print_import_history(args.source, result, result.history)
     from .importers.readme import looks_like_entry
 
-    lost = 0
     for line, text in result.skipped:
         if looks_like_entry(text):
-            lost += 1
             print(f"{args.source}:{line}: error: this paper entry is not in the list's format "
                   f"and was not imported: {text!r} — write it as '- [[VENUE YEAR]](url) "
                   "**Title**' and import again, or add a record with 'site-builder new'",
@@ -181,6 +185,8 @@ def _cmd_import(args: argparse.Namespace) -> int:
             print(f"{args.source}:{line}: warning: not imported: {text!r} — the list's format "
                   "has no place for it; add it to the records by hand if it matters",
                   file=sys.stderr)
+    if result.lost:
+        return 1
     try:
         plist = check_dir(args.papers, parallel=True)
     except InvalidRecords as err:
@@ -188,7 +194,7 @@ def _cmd_import(args: argparse.Namespace) -> int:
         _print_problems(err.problems, "text", sys.stderr)
         return 1
     _print_problems(list(plist.warnings), "text", sys.stderr)
-    return 1 if lost else 0
+    return 0
 
 
 def _print_import_history(source: Path, result: ImportResult, history: ReadmeHistory) -> None:

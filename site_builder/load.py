@@ -184,6 +184,9 @@ _ITEM_LINE = re.compile(r"(?<! )( *)- ")
 _ITEM_NOUN = {"authors": "an author line", "tags": "a tag line"}
 # A list item indented by at least one space: what a misindented item needs (below).
 _INDENTED_ITEM = re.compile(r"\n +- ")
+# A line whose value is a block scalar ("- |-", "text: >"): the lines below it, indented
+# more, are text (a README block may hold a nested Markdown list), not YAML items.
+_BLOCK_SCALAR = re.compile(r"(?:-|:)[ \t]+[|>][-+0-9]{0,2}[ \t]*$")
 
 
 def _key_above(lines: list[str], index: int) -> str:
@@ -225,7 +228,15 @@ def _misindented_item(path: str, text: str) -> Problem | None:
     """A list item indented more than the one above is silently read as part of it
     ("Novak, Petra - Chen, Li"): valid YAML, but never what the contributor meant."""
     lines = text.split("\n")
+    block: int | None = None  # the indentation of the line that opened a block scalar
     for index in range(1, len(lines)):
+        if _BLOCK_SCALAR.search(lines[index - 1]) and block is None:
+            block = len(lines[index - 1]) - len(lines[index - 1].lstrip(" "))
+        if block is not None:
+            indent = len(lines[index]) - len(lines[index].lstrip(" "))
+            if not lines[index].strip() or indent > block:
+                continue  # a line of the block's text
+            block = None
         above, here = _ITEM_LINE.match(lines[index - 1]), _ITEM_LINE.match(lines[index])
         if above and here and len(here.group(1)) > len(above.group(1)) and \
                 not lines[index - 1].rstrip().endswith(":") and \

@@ -218,3 +218,13 @@ def test_control_characters_are_found_through_the_bytes_as_by_the_search() -> No
         assert bool(found) == bool(expected), hex(code)
         if expected:
             assert found[0].endswith("at column 9") and src.problems[0].line == 1
+
+
+def test_a_markdown_list_inside_a_block_value_is_text_not_a_misindented_item() -> None:
+    doc = (b"title: T\nsections:\n- title: Intro\n  blocks:\n  - |-\n    - check A\n"
+           b"      - nested B\n  - |-\n    Text.\n- title: Next\n")
+    src = load.parse("_list.yaml", doc)
+    assert src.problems == []
+    assert src.data["sections"][0]["blocks"] == ["- check A\n  - nested B", "Text."]
+    slipped = load.parse("p.yaml", b"description: |\n  text\nauthors:\n- A\n  - B\n")
+    assert [p.line for p in src.problems + slipped.problems] == [5]

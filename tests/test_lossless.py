@@ -111,6 +111,28 @@ KNOWN: dict[str, list[tuple[str, str]]] = {
         ("⭐†[2023-CVPR]", "†⭐[CVPR 2023]"), ("[2021-ICML]", "[ICML 2021]"), ("", "<and>"),
         ("", "↪ cross-listed from B. Methods"),
     ],
+    # strangers' lists (the audit of issue 8): the venue bracket, a subsection's number and
+    # the "Given Family, …, et al." authors line take the format's own forms
+    "plain.md": [("Lima,", "Lima and"), ("Costa, et al.", "Costa and others")],
+    "brackets.md": [("[CVPR'24]", "[CVPR 2024]"), ("[2022 MICCAI]", "[MICCAI 2022]"),
+                    ("[MICCAI-2021]", "[MICCAI 2021]")],
+    "numbered.md": [("2.1", "2.1."), ("2.2", "2.2.")],
+    "abstracts.md": [("et al.", "and others"), ("Ålvarez,", "Ålvarez and"),
+                     ("Żółw,", "Żółw and"), ("Šćepanović, et al.", "Šćepanović and others")],
+    "crlf.md": [],
+    "titles.md": [("", "<Angle>"), ("CVPR 2024", "[CVPR 2024]")],
+    "figures.md": [],
+    "header.md": [],
+    "nested.md": [("说明:中文说明。", "说明: 中文说明。")],
+    "unanchored.md": [],
+    "details.md": [],
+    "toc.md": [],
+    "codelinks.md": [("Code", ":octocat:"), ("[code]", ":octocat:"), ("[GitHub]", ":octocat:")],
+    # a shortcode as the emoji GitHub shows for it, "=" in the legend as ":", U+FE0F dropped
+    # after a mark's symbol, and the mark no Tips line explains added to the legend
+    "marks.md": [(":star: :", "⭐:"), ("🏥 =", "🏥:"),
+                 ("", "👩\u200d⚕️: Papers marked 👩\u200d⚕️"), (":star:[CVPR", "⭐[CVPR"),
+                 ("⭐️[ICML", "⭐[ICML")],
     "lettered.md": [
         *_NOTE_STOP, ("[2019-NeurIPS]", "[NeurIPS 2019]"),
         ("[2021-ECML PKDD]", "[ECML PKDD 2021]"), (":octocat:", ""),

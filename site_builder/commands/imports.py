@@ -10,6 +10,7 @@ from ..errors import UsageError
 from ..fsio import file_error
 from ..importers import IMPORTERS
 from ..importers.history import ReadmeHistory, readme_history
+from ..importers.readme import looks_like_entry
 from ..load import LIST_FILE
 from ..model import Paper
 
@@ -23,6 +24,7 @@ class ImportResult:
     skipped: list[tuple[int, str]]
     history: ReadmeHistory | None = None  # with --history: what the git history gave
     undated: list[Paper] = field(default_factory=list)  # with --history: no committed entry
+    lost: int = 0  # entries not in the list's format: then nothing was written
 
 
 def import_file(source: Path, papers_dir: Path, fmt: str = "readme", *,
@@ -40,15 +42,19 @@ def import_file(source: Path, papers_dir: Path, fmt: str = "readme", *,
         raise UsageError(f"{source}: {err.strerror}") from err
     except UnicodeDecodeError as err:
         raise UsageError(f"{source}: not UTF-8 ({err.reason})") from err
+    imported = IMPORTERS[fmt](text)
+    if not imported.papers:
+        raise UsageError(f"{source}: no paper entries found — is it a README in the list's "
+                         "format ('- [[VENUE YEAR]](url) **Title**')?")
+    lost = sum(looks_like_entry(line) for _, line in imported.skipped)
+    if lost:  # a partial list is never written: fixing the README and importing again works
+        return ImportResult(papers_dir, [], len(imported.papers),
+                            len(imported.info.paper_sections()), imported.skipped, lost=lost)
     dates = readme_history(source, IMPORTERS[fmt]) if history else None  # before writing
     try:
         papers_dir.mkdir(parents=True, exist_ok=True)
     except OSError as err:
         raise file_error(papers_dir, err) from err
-    imported = IMPORTERS[fmt](text)
-    if not imported.papers:
-        raise UsageError(f"{source}: no paper entries found — is it a README in the list's "
-                         "format ('- [[VENUE YEAR]](url) **Title**')?")
     papers, undated = imported.papers, []
     if dates is not None:
         papers = [replace(p, added=dates.date_of(p)) for p in papers]

@@ -2,11 +2,17 @@
 
 Reads both the hand-written form of these lists (``<div id = "s3">`` anchors, images without
 alt text, stray blank lines, mojibake) and the form :mod:`site_builder.render` writes, so
-that importing a rendered README gives the same records again.
+that importing a rendered README gives the same records again.  Other curators' lists of
+the family vary it (tests/fixtures/readmes): venue brackets (``[[CVPR'24]]``,
+``[[2022-MICCAI]]``, ``[VENUE YEAR]``), numbered entries, subsections without anchors,
+legends in bold or with shortcodes, "Given Family, …, et al." authors, Markdown figures,
+abstracts in ``<p>`` or on one line; each is read into the same records, and what has no
+place in them is reported with its line, never dropped in silence.
 """
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -31,7 +37,7 @@ from ..model import (
 from ..text import fold, md_unescape, slugify, squash, unescape_entities
 from .repair import fix_mojibake, latex_to_text
 
-_ANCHOR_TAG = r"<(?:div|a)\s+id\s*=\s*\"(?P<{}>[^\"]+)\"\s*>\s*</(?:div|a)>"
+_ANCHOR_TAG = r"<(?:div|a)\s+(?:id|name)\s*=\s*\"(?P<{}>[^\"]+)\"\s*>\s*</(?:div|a)>"
 # Every pattern here sees untrusted text and must run in linear time (tests/hostile/
 # test_regex_linear.py): no two quantifiers next to each other may match the same
 # characters where the match can still fail.  "Text up to trailing spaces" is written
@@ -39,16 +45,26 @@ _ANCHOR_TAG = r"<(?:div|a)\s+id\s*=\s*\"(?P<{}>[^\"]+)\"\s*>\s*</(?:div|a)>"
 # "## Title <div id="s3"></div>", "## <div id="s1"></div> A. Title"; ### only with an anchor.
 _HEADING = re.compile(rf"^(?P<level>###?)\s+(?:{_ANCHOR_TAG.format('pre')}\s*)?"
                       rf"(?P<title>(?:\s*\S)*?)\s*(?:{_ANCHOR_TAG.format('anchor')}\s*)?$")
-_NUMBERED = re.compile(r"^(\d+(?:\.\d+)*)\.\s+(.*)$")
+# "2. Title", "2.1. Title" and "2.1 Title" (a subsection's number without the last dot).
+_NUMBERED = re.compile(r"^(\d+(?:\.\d+)*\.|\d+(?:\.\d+)+)\s+(.*)$")
 _LETTERED = re.compile(r"^[A-Z]\d*\.\s+\S")  # "A. Foundations", "J1. Brain": keep as written
-# [[VENUE YEAR]] as this list writes it, or [[YEAR-VENUE]] / [[YEAR VENUE]] as others do.
-_VENUE_YEAR = re.compile(rf"^(?P<venue>.*?\S)\s+(?P<year>{YEAR_DIGITS})$|^(?P<year2>{YEAR_DIGITS})"
-                         r"\s*[-–]?\s*(?P<venue2>.+)$")
+# [[VENUE YEAR]] as this list writes it (any venue: tried first, so a rendered list reads
+# back the same), or [[YEAR-VENUE]] / [[YEAR VENUE]] / [[VENUE-YEAR]] / [[VENUE2024]] /
+# [[VENUE'YY]] as others do (a two-digit year: 00-68 is 20YY, as strptime reads %y).
+_VENUE_YEAR = re.compile(rf"^(?P<venue>.*?\S)\s+(?P<year>{YEAR_DIGITS})$"
+                         rf"|^(?P<year2>{YEAR_DIGITS})\s*[-–]?\s*(?P<venue2>.+)$"
+                         rf"|^(?P<venue3>.*?[^\s\d])[-–]?(?P<year3>{YEAR_DIGITS})$"
+                         r"|^(?P<venue4>.*?\S)\s*['’](?P<yy>\d{2})$")
 _ENTRY = re.compile(
-    r"^\s*[-*+]\s+(?:(?P<marks>(?:\\.|[^\s\[\]\\]){1,8})\s*)?\[\[(?P<vy>(?:\\.|[^\]\\])+?)\]\]"
+    r"^\s*(?:[-*+]|\d{1,4}[.)])\s+(?:(?P<marks>(?:\\.|[^\s\[\]\\]){1,8})\s*)?"
+    r"\[(?P<open>\[)?(?P<vy>(?:\\.|[^\]\\])+?)\](?(open)\])"  # [[VENUE YEAR]] or [VENUE YEAR]
     r"\((?P<url>[^)\s]*)\)\s*\*\*(?P<title>(?:\\.|[^\\*]|\*(?!\*))+?)\*\*"
     r"(?:\s*\[:octocat:\]\((?P<code>[^)\s]*)\))?(?P<rest>(?:\s*\S)*?)\s*$")
-_AUTHORS = re.compile(r"^\s*\*(?!\*)(?P<names>(?:\\.|[^\\])+?)\*\s*$")
+# "*Doe, Jane and …*", or in underscores as some lists write italics.
+_AUTHORS = re.compile(r"^\s*(?P<em>[*_])(?!\*|_)(?P<names>(?:\\.|[^\\])+?)(?P=em)\s*$")
+# A code link written otherwise than [:octocat:](url), first after the title.
+_CODE_LINK = re.compile(r"^\[\[?(?:code|github|repo|source|:octocat:|💻)\]?\]"
+                        r"\((?P<code>[^()\s]+)\)", re.I)
 _IMG_TAG = re.compile(r"(?<!\\)<img\b[^<>]*>", re.I)  # not an escaped \<img in text
 _ATTR = re.compile(r"(?<!\w)(\w+)\s*=\s*\"([^\"]*)\"")
 _MD_IMAGE = re.compile(r"(?P<linked>\[\s*)?!\[(?P<alt>[^\[\]]*)\]\((?P<src>[^)\s\[\]]+)\)"
@@ -61,7 +77,8 @@ _EMAIL = re.compile(rf"(?<![^\s@\[\]()<>:]){EMAIL_CORE}")  # the lookbehind: lin
 _CONTACT = re.compile(r"^(?:#+\s+|\*\*)(?P<text>[^:*\s][^:*]*?):\s*(?P<rest>(?:\s*\S)*?)\.?"
                       r"(?:\*\*)?\s*$")
 _LIST_ITEM = re.compile(r"^\s*[-*+]\s+(?P<text>.*)$")
-_CONTENTS_ITEM = re.compile(r"^\s*[-*+]\s+\[.*\]\(#[^()\[\]]+\)\s*$")
+_CONTENTS_ITEM = re.compile(r"^\s*(?:[-*+]|\d{1,4}[.)])\s+\[.*\]\(#[^()\[\]]+\)\s*$")
+_RULE = re.compile(r"^ {0,3}(?:(?:-[ \t]*){3,}|(?:\*[ \t]*){3,}|(?:_[ \t]*){3,})$")  # <hr>
 _LINK_TEXT_SPACES = re.compile(r"\[ ?([^\[\]]*?) ?\]\(")  # on squashed text
 # What md_escape writes before a character; any other backslash in an authors line is
 # BibTeX (M{\\"u}ller) from a hand-written list.
@@ -73,9 +90,26 @@ _PROSE = re.compile(r"^\s*(?![<#>|]|[-*+]\s|```|~~~)\S")
 _IMAGES_ONLY = re.compile(r"^\s*(?:(?:\[\s*)?!\[[^\[\]]*\]\([^)\s\[\]]*\)\s*"
                           r"(?:\]\([^)\s\[\]]*\)\s*)?)+$")
 # A list item that starts like an entry ("- [[" or "- *[[") but did not match _ENTRY.
-_LOOKS_LIKE_ENTRY = re.compile(r"^\s*[-*+]\s+(?:(?:\\.|[^\s\[\]\\]){1,8}\s*)?\[\[")
+# Marks in brackets ("[W][[") are not a mark symbol, but the line is still a lost entry.
+_LOOKS_LIKE_ENTRY = re.compile(r"^\s*(?:[-*+]|\d{1,4}[.)])\s+(?:(?:\\.|[^\s\\]){1,16}\s*)?\[\[")
 # A Tips line that explains a mark: "*: Papers for Non-Medical Anomaly Detection".
-_MARK_ITEM = re.compile(r"^(?P<symbol>(?:\\.|[^\s:\[\]()<>`\\]){1,4}):\s+(?P<text>\S.*)$")
+# "*: …", "**†**: …", "`†` : …", "† = …", ":star: : …" (a shortcode: GitHub shows its emoji).
+_MARK_ITEM = re.compile(r"^(?P<wrap>\*\*|`)?(?P<symbol>:[a-z0-9_+-]{1,30}:|"
+                        r"(?:\\.|[^\s:=\[\]()<>`\\]){1,4})(?(wrap)(?:\*\*|`))[ \t]*[:=]\s+"
+                        r"(?P<text>\S.*)$")
+_VS16 = "\ufe0f"
+_SHORTCODE = re.compile(r":([a-z0-9_+-]{1,30}):")
+# The shortcodes paper lists use as marks, as the emoji GitHub shows for them (a mark's
+# symbol is a few characters: ":star:" itself is too long to be one).
+_EMOJI = {"star": "⭐", "star2": "🌟", "fire": "🔥", "heavy_check_mark": "✔️",
+          "white_check_mark": "✅", "hospital": "🏥", "trophy": "🏆", "sparkles": "✨",
+          "bulb": "💡", "book": "📖", "books": "📚", "memo": "📝", "rocket": "🚀",
+          "exclamation": "❗", "warning": "⚠️", "new": "🆕", "medal_sports": "🏅",
+          "heart": "❤️", "pushpin": "📌", "triangular_flag_on_post": "🚩", "zap": "⚡",
+          "gem": "💎", "crown": "👑", "1st_place_medal": "🥇", "dart": "🎯"}
+# One mark no Tips line explains: a shortcode, or a character with the selectors and
+# joiners that make it one emoji ("⭐️", "👩‍⚕️").
+_MARK_UNIT = re.compile(r":[a-z0-9_+-]{1,30}:|\\?.[\ufe0f\u20e3]*(?:\u200d.[\ufe0f]*)*")
 # A note under an entry: "  - Intro (EN): text", "  - 简介: 文本".
 _NOTE = re.compile(r"^\s+[-*+]\s+(?P<label>[^:：\[\]()*]{1,30}?(?:\s*\([A-Za-z-]{2,8}\))?)"
                    r"\s*[:：]\s*(?P<text>\S(?:\s*\S)*?)\s*$")
@@ -86,11 +120,21 @@ _CROSS_LISTED = re.compile(r"^↪ \*cross-listed from \[(?:\\.|[^\[\]\\])*\]\(#[
 _MARK_STOP = {"papers", "paper", "for", "on", "about", "with", "in", "the", "a", "an", "of"}
 # Lines that only hold the format's own wrappers: no content is lost by passing them over.
 _PARAGRAPH_BREAK = re.compile(r"<br\s*/?>(?:\s*<br\s*/?>)+", re.I)
+_PARAGRAPH_TAG = re.compile(r"</?p(?:\s[^<>]*)?>", re.I)  # <p>…</p> in an abstract
+_QUOTED = re.compile(r"^[ \t]*>[ \t]?")  # an abstract written as a Markdown quote
+_LINE_BREAK = re.compile(r"<br\s*/?>", re.I)  # one <br> in an abstract: a space in a paragraph
 _MD_H1 = re.compile(r"^#[ \t]+(?P<title>[^\n]*\S)[ \t]*$", re.M)
 _MD_LINK = re.compile(r"!?\[((?:\\.|[^\[\]\\])*)\]\([^()\s]*\)")
 # The inline HTML a title may hold; sub- and superscripts become Unicode where every
 # character has one, italics become plain text (what a reader sees stays the same).
 _TITLE_TAG = re.compile(r"(?<!\\)<(sub|sup|i|em)>([^<>\\]{1,60})</\1>", re.I)
+# Inline Markdown in a title (code, emphasis, a link): what a reader sees is its text.  An
+# escaped character (what the renderer writes) never opens one.
+_TITLE_MARKUP = re.compile(
+    r"(?<![`\\])`(?P<code>[^`\n]+)`(?!`)"
+    r"|(?<![\w*\\])\*(?=[^\s*])(?P<star>[^*\n]*?[^\s*\\])\*(?![\w*])"
+    r"|(?<![\w\\])_(?=[^\s_])(?P<under>[^_\n]*?[^\s_\\])_(?!\w)"
+    r"|(?<![\\!])\[(?P<link>[^\[\]\n]+)\]\((?P<href>[^()\s]*)\)")
 _SCRIPTS = {"sup": str.maketrans("0123456789+-=()n", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁼⁽⁾ⁿ"),
             "sub": str.maketrans("0123456789+-=()", "₀₁₂₃₄₅₆₇₈₉₊₋₌₍₎")}
 _HTML = re.compile(r"<[A-Za-z/!?]")
@@ -150,22 +194,33 @@ def _split_sections(lines: list[str]) -> tuple[list[str], list[tuple[int, str, s
     the body's first line); level 3 is a ``###`` subsection."""
     head: list[str] = []
     sections: list[tuple[int, str, str | None, list[str], int]] = []
+    unanchored: dict[int, str] = {}  # index in sections → its ### heading line
     fence = False
     for number, line in enumerate(lines, 1):
         if line.lstrip().startswith("```"):
             fence = not fence
         m = None if fence else _HEADING.match(line)
         anchor = m and (m.group("pre") or m.group("anchor"))
-        if m and m.group("level") == "###" and not (anchor and sections):
-            m = None  # a ### heading is a section of its own only below a ## with an anchor
+        if m and m.group("level") == "###" and not sections:
+            m = None  # a ### heading in the header is part of it
         if m:
+            if m.group("level") == "###" and not anchor:
+                unanchored[len(sections)] = line
             sections.append((len(m.group("level")), m.group("title"), anchor, [],
                              number + 1))
         elif sections:
             sections[-1][3].append(line)
         else:
             head.append(line)
-    return head, sections
+    # A ### heading without an anchor is a subsection only when it holds papers; otherwise
+    # it is a line of the section above it (an information section's own heading).
+    kept: list[tuple[int, str, str | None, list[str], int]] = []
+    for index, section in enumerate(sections):
+        if index in unanchored and kept and not any(_ENTRY.match(b) for b in section[3]):
+            kept[-1][3].extend([unanchored[index], *section[3]])
+        else:
+            kept.append(section)
+    return head, kept
 
 
 def _header(head: list[str], info: dict) -> None:
@@ -353,6 +408,28 @@ def _info_section(title: str, anchor: str | None, body: list[str]) -> Section:
                    text=tuple(text))
 
 
+def _year(vy: re.Match[str]) -> int:
+    """The year of a venue bracket; a two-digit one ('24) as strptime reads %y."""
+    if vy.group("yy"):
+        yy = int(vy.group("yy"))
+        return 2000 + yy if yy <= 68 else 1900 + yy
+    return int(next(y for y in vy.group("year", "year2", "year3") if y))
+
+
+def _title(raw: str) -> str:
+    """A title as the reader sees it: inline HTML and Markdown become their text (a link's
+    address is reported by the caller, see :func:`_title_links`)."""
+    text = _TITLE_MARKUP.sub(lambda m: next(g for g in m.groups() if g is not None),
+                             _TITLE_TAG.sub(_title_tag, raw))
+    return md_unescape(text).strip()
+
+
+def _title_links(raw: str) -> list[str]:
+    """The addresses of the links in a title: a record's title is text, so they are not
+    imported."""
+    return [m.group("href") for m in _TITLE_MARKUP.finditer(raw) if m.group("href")]
+
+
 def _title_tag(m: re.Match[str]) -> str:
     """``<sup>3</sup>`` → ``³``; a script Unicode cannot write, and italics, as text."""
     tag, inner = m.group(1).lower(), m.group(2)
@@ -365,7 +442,14 @@ def _title_tag(m: re.Match[str]) -> str:
 def _abstract(lines: list[str]) -> str | None:
     """An abstract's lines as text: paragraphs (a blank line, or ``<br><br>`` as the
     renderer writes them) kept, other whitespace collapsed."""
-    text = _PARAGRAPH_BREAK.sub("\n\n", "\n".join(lines))
+    kept: list[str] = []
+    markdown = False  # after a blank line GitHub reads Markdown again: "> " opens a quote
+    for line in lines:
+        kept.append(_QUOTED.sub("", line) if markdown else line)
+        markdown = (markdown and bool(_QUOTED.match(line))) or (bool(kept[1:]) and
+                                                                not line.strip())
+    text = _PARAGRAPH_TAG.sub("\n\n", "\n".join(kept))
+    text = _LINE_BREAK.sub("\n", _PARAGRAPH_BREAK.sub("\n\n", text))
     return paragraphs(unescape_entities(text)) or None
 
 
@@ -384,6 +468,26 @@ def _names_text(raw: str) -> str:
     repaired = latex_to_text(_MD_ESCAPE.sub(hold, raw))
     return md_unescape(re.sub(r"\x00(\d+)\x00", lambda m: "\\" + kept[int(m.group(1))],
                               repaired))
+
+
+def _people(text: str) -> tuple[str, ...]:
+    """An authors line as names: "Family, Given and …" as the format writes it, or the
+    "Given Family, Given Family, et al." other lists write (then "et al." is the format's
+    ``others``)."""
+    text = text.strip()
+    others = False
+    for tail in ("et al.", "et al"):
+        before = text[: -len(tail)]
+        if text.lower().endswith(tail) and before.rstrip(" ,") and before[-1:] in (" ", ","):
+            text, others = before.rstrip(), True  # a comma before "et al." still counts
+            break
+    names = [n.strip() for n in re.split(r"\s+and\s+", text) if n.strip()]
+    pieces = [n.strip() for n in re.split(r",|\s+and\s+", text) if n.strip()]
+    if any(n.count(",") > 1 or n.endswith(",") for n in names) and \
+            (len(pieces) > 2 or all(" " in n or _CJK.search(n) for n in pieces)):
+        names = pieces  # "Ana Lima, Bruno Costa, et al.", not "Smith, J., et al."
+    names = [n.rstrip(" ,") for n in names]
+    return (*names, "others") if others else tuple(names)
 
 
 def _papers(body: list[str], category: str, first_line: int,
@@ -413,13 +517,18 @@ def _papers(body: list[str], category: str, first_line: int,
             rest = entry.group("rest").strip()
             if code and not code.lower().startswith(("http://", "https://")):
                 rest, code = f"[:octocat:]({code}) {rest}".strip(), None
+            other = None if code else _CODE_LINK.match(rest)
+            if other and other.group("code").lower().startswith(("http://", "https://")):
+                # "[Code](url)", "[[GitHub]](url)": the code link in other words
+                code, rest = unescape_entities(other.group("code")), rest[other.end():].strip()
             current = {
-                "title": md_unescape(_TITLE_TAG.sub(_title_tag, entry.group("title"))).strip(),
-                "venue": (vy.group("venue") or vy.group("venue2")).strip(),
-                "year": int(vy.group("year") or vy.group("year2")),
+                "title": _title(entry.group("title")),
+                "venue": next(v for v in vy.group("venue", "venue2", "venue3", "venue4")
+                              if v).strip(),
+                "year": _year(vy),
                 "url": unescape_entities(entry.group("url")),
                 "code": code,
-                "_marks": md_unescape(entry.group("marks") or ""),
+                "_marks": _emoji(md_unescape(entry.group("marks") or "")),
                 "_cross": bool(_CROSS_LISTED.match(rest)),
                 "_line": number,
                 "category": category,
@@ -431,7 +540,11 @@ def _papers(body: list[str], category: str, first_line: int,
                 rest = ""
             if rest:
                 skipped.append((number, f"after the entry: {rest}"))
+            skipped.extend((number, f"the link in the title: {href}")
+                           for href in _title_links(entry.group("title")))
             continue
+        if _RULE.match(line):
+            continue  # a rule between entries or sections: decoration, no content
         if current is None or _LOOKS_LIKE_ENTRY.match(line):
             if line.strip() and not _STRUCTURE.match(line):
                 skipped.append((number, line.strip()))
@@ -447,13 +560,18 @@ def _papers(body: list[str], category: str, first_line: int,
             continue
         summary = _SUMMARY.search(line)
         if summary:
-            abstract = [summary.group("rest")]
+            current["_label"] = (_abstract_label(line).get("abstract_label"), number)
+            rest = summary.group("rest")
+            closing = re.search(r"</details>", rest, re.I)
+            if closing:  # "<details><summary>…</summary>text</details>" on one line
+                current["abstract"] = _abstract([rest[: closing.start()]])
+            else:
+                abstract = [rest]
             continue
         names = _AUTHORS.match(line)
         if names and not current["authors"]:
-            raw = _names_text(names.group("names"))
-            current["authors"] = tuple(n.strip() for n in re.split(r"\s+and\s+", raw)
-                                       if n.strip())
+            current["authors"] = _people(_names_text(
+                _TITLE_TAG.sub(_title_tag, names.group("names"))))
             continue
         note = _NOTE.match(line)
         if note and not _LOOKS_LIKE_ENTRY.match(line):
@@ -461,8 +579,13 @@ def _papers(body: list[str], category: str, first_line: int,
                                      md_unescape(note.group("text")), number))
             continue
         img = _IMG_TAG.search(line)
-        if img and "figure" not in current:
-            current["figure"] = _attrs(img.group(0)).get("src")
+        md_img = None if img or not _IMAGES_ONLY.match(line) else _MD_IMAGE.search(line)
+        if md_img and md_img.group("linked"):
+            md_img = None  # a linked image (back to top, a chart) is not the paper's figure
+        figure = _attrs(img.group(0)).get("src") if img else \
+            unescape_entities(md_img.group("src")) if md_img else None  # "![](fig.png)"
+        if figure is not None and "figure" not in current:
+            current["figure"], current["_figure_line"] = figure, number
         elif line.strip() and not _STRUCTURE.match(line):
             skipped.append((number, line.strip()))
     finish()
@@ -486,6 +609,21 @@ def _absolute(image: Image, repo: str) -> Image:
     return Image(src=f"{repo}/blob/main/{path}", alt=image.alt, link=image.link)
 
 
+def _place_figure(raw: dict, repo: str | None, skipped: list[tuple[int, str]]) -> None:
+    """A figure given by a path in the repository (``./figs/a.png``) as a link into it, as
+    for logos; without a known repository it is no address: reported, not kept."""
+    line = raw.pop("_figure_line", 0)
+    src = raw.get("figure") or ""
+    if not src or src.startswith(("http://", "https://")):
+        return
+    if repo:
+        raw["figure"] = _absolute(Image(src=src, alt="figure"), repo).src
+        return
+    del raw["figure"]
+    skipped.append((line, f"figure {src!r} (a path, and no GitHub badge names the list's "
+                    "repository: it has no address)"))
+
+
 def looks_like_entry(text: str) -> bool:
     """Whether a skipped line was meant as a paper entry (then a paper was lost)."""
     return bool(_LOOKS_LIKE_ENTRY.match(text))
@@ -497,26 +635,36 @@ def _abstract_label(text: str) -> dict[str, Any]:
     return {"abstract_label": label} if label else {}
 
 
+def _mark(symbol: str, text: str, marks: list[Mark], list_title: str) -> Mark:
+    """A mark explained by ``text`` ("Papers for Non-Medical …"): its label and id are the
+    words that say what it marks, the id unique among ``marks``."""
+    title_words = set(fold(list_title).split())
+    words = [w for w in text.split() if fold(w) not in _MARK_STOP | title_words]
+    label = " ".join(words).lower() or text
+    base = mark_id = slugify(" ".join(words) or text, 4)
+    while any(mark.id == mark_id for mark in marks):
+        mark_id = f"{base}-{len(marks) + 1}"
+    return Mark(id=mark_id, symbol=symbol, label=label, description=text)
+
+
 def _legend(section: Section, list_title: str) -> tuple[Section, list[Mark]]:
     """Marks explained by the leading items of an information section ("*: Papers for
     …"): they become the list's marks, and the section lists them as its legend."""
     marks: list[Mark] = []
-    title_words = set(fold(list_title).split())
     for item in section.items:
         m = _MARK_ITEM.match(item)
-        if not m:
+        symbol = _emoji(md_unescape(m.group("symbol"))) if m else ""
+        if not m or _SHORTCODE.fullmatch(symbol):  # ":octocat:: Code" explains no mark
             break
-        text = m.group("text")
-        words = [w for w in text.split() if fold(w) not in _MARK_STOP | title_words]
-        label = " ".join(words).lower() or text
-        base = mark_id = slugify(" ".join(words) or text, 4)
-        while any(mark.id == mark_id for mark in marks):
-            mark_id = f"{base}-{len(marks) + 1}"
-        marks.append(Mark(id=mark_id, symbol=md_unescape(m.group("symbol")), label=label,
-                          description=text))
+        marks.append(_mark(symbol, m.group("text"), marks, list_title))
     if not marks:
         return section, []
     return replace(section, legend=True, items=section.items[len(marks):]), marks
+
+
+def _emoji(text: str) -> str:
+    """Shortcodes (":star:") as the emoji GitHub shows; unknown ones stay as written."""
+    return _SHORTCODE.sub(lambda m: _EMOJI.get(m.group(1), m.group(0)), text)
 
 
 def _lang_of(label: str) -> str:
@@ -555,23 +703,29 @@ class _Assembler:
     one record (home: the first full entry), marks resolved by their symbols, notes by the
     language of their label."""
 
-    def __init__(self, marks: list[Mark], skipped: list[tuple[int, str]]) -> None:
+    def __init__(self, marks: list[Mark], skipped: list[tuple[int, str]],
+                 list_title: str) -> None:
         self.marks = marks
+        self.list_title = list_title
         self.skipped = skipped
         self.labels: dict[str, str] = {}
 
     def mark_ids(self, symbols: str) -> tuple[str, ...]:
         ids: list[str] = []
-        while symbols:
+        while symbols.lstrip(_VS16):  # "⭐️" is the mark "⭐" (U+FE0F only asks for emoji style)
+            symbols = symbols.lstrip(_VS16)
             mark = next((m for m in sorted(self.marks, key=lambda m: -len(m.symbol))
-                         if symbols.startswith(m.symbol)), None)
+                         if symbols.startswith(m.symbol)
+                         or symbols.startswith(m.symbol.rstrip(_VS16) or m.symbol)), None)
             if mark is None:  # a symbol no Tips line explains: declared, to be described
-                mark = Mark(id=f"mark-{len(self.marks) + 1}", symbol=symbols[0],
-                            label="marked", description=f"Papers marked {symbols[0]}")
+                unit = _MARK_UNIT.match(symbols)
+                symbol = unit.group(0) if unit else symbols[0]
+                mark = _mark(symbol, f"Papers marked {symbol}", self.marks, self.list_title)
                 self.marks.append(mark)
             if mark.id not in ids:
                 ids.append(mark.id)
-            symbols = symbols[len(mark.symbol):]
+            symbols = symbols[len(mark.symbol if symbols.startswith(mark.symbol)
+                                  else mark.symbol.rstrip(_VS16)):]
         rank = {m.id: i for i, m in enumerate(self.marks)}
         return tuple(sorted(ids, key=rank.__getitem__))  # as the README prints them
 
@@ -654,17 +808,24 @@ def parse_readme(text: str) -> Imported:
     skipped: list[tuple[int, str]] = []
     marks: list[Mark] = []
     any_numbered = False
-    for level, title, anchor, body, first_line in raw_sections:
+    with_entries = [any(_ENTRY.match(line) for line in body) for *_, body, _ in raw_sections]
+    for index, (level, title, anchor, body, first_line) in enumerate(raw_sections):
+        # a ## section holds papers when it or one of its ### subsections lists any
+        below = itertools.takewhile(lambda i: raw_sections[i][0] == 3,
+                                    range(index + 1, len(raw_sections)))
+        holds_papers = with_entries[index] or (level == 2 and any(with_entries[i]
+                                                                  for i in below))
         if anchor in RESERVED_ANCHORS:
             if not any(_ENTRY.match(line) for line in body):
                 continue  # the format's own closing section (or a back-to-top target)
             anchor = None  # papers under a reserved anchor are kept; the anchor is not
-        contents = [line for line in body if line.strip() and not line.startswith("<")]
+        contents = [line for line in body if line.strip() and not line.startswith("<")
+                    and not _RULE.match(line)]
         if contents and all(_CONTENTS_ITEM.match(line) for line in contents):
             info["contents_title"] = md_unescape(title)
             continue
         numbered = _NUMBERED.match(title)
-        if numbered or _LETTERED.match(title) or any(_ENTRY.match(line) for line in body):
+        if numbered or _LETTERED.match(title) or holds_papers:
             any_numbered = any_numbered or bool(numbered)
             title = md_unescape(numbered.group(2) if numbered else title)
             sid = base = slugify(title, 6)
@@ -678,7 +839,7 @@ def parse_readme(text: str) -> Imported:
                 parent.children.append(node)
             else:
                 nodes.append(node)
-                parent = node
+                parent = node if level == 2 else None
             raw += _papers(body, sid, first_line, skipped)
         else:
             section = _info_section(title, anchor, body)
@@ -688,7 +849,15 @@ def parse_readme(text: str) -> Imported:
                 section, marks = _legend(section, list_title)
             nodes.append(_Node(section))
             parent = None
-    assembler = _Assembler(marks, skipped)
+    repo = _repo_of(text)
+    label = _abstract_label(text).get("abstract_label")
+    for r in raw:
+        _place_figure(r, repo, skipped)
+        shown, line = r.pop("_label", (None, 0))
+        if shown and shown != label:  # the list has one label for every abstract
+            skipped.append((line, f"abstract label {shown!r}: the list labels abstracts "
+                            f"{label!r}; imported under that label"))
+    assembler = _Assembler(marks, skipped, list_title)
     papers, sources = assembler.papers(raw)
     stems = file_stems(papers)
     orders = _orders(raw, papers, sources, stems)
@@ -699,7 +868,6 @@ def parse_readme(text: str) -> Imported:
     if trailing:
         m = trailing[-1]
         footer = _image(m.group("src"), md_unescape(m.group("alt")), None, "Back to top")
-    repo = _repo_of(text)
     if repo:
         info["logos"] = tuple(_absolute(i, repo) for i in info["logos"])
         info["badges"] = tuple(_absolute(i, repo) for i in info["badges"])

@@ -69,8 +69,20 @@ WORST: dict[str, list[str]] = {
                fill("\\]", "- [["), fill("]]", "- [[a"), fill("a", "- [[a 2020]]("),
                fill(" [:octocat:](", "- [[a 2020]](u) **t**")],
     "_LOOKS_LIKE_ENTRY": [fill(" ", "-"), fill(" ", "- \\*"), fill(" ", "- \\")],
-    "_VENUE_YEAR": [fill(" ", "a", "x"), fill(" 1", "a"), fill(" ", "2020")],
-    "_AUTHORS": [fill("* ", "*"), fill(" ", "*a*"), fill("\\", "*")],
+    "_VENUE_YEAR": [fill(" ", "a", "x"), fill(" 1", "a"), fill(" ", "2020"), fill("-", "a"),
+                    fill("a-", "a", "20"), fill(" ", "a", "'2"), fill("a'", "a")],
+    "_TITLE_MARKUP": [fill("*a"), fill("_a"), fill("a_"), fill("`a"), fill("[a]("),
+                      fill(" ", "*a"), fill("a ", "*"), fill("a ", "_")],
+    "_BLOCK_SCALAR": [fill(" ", "- "), fill(" ", "- |"), fill("- |")],
+    "_NUMBERED": [fill("1."), fill("1.1"), fill(".1", "1")],
+    "_PARAGRAPH_TAG": [fill("<p "), fill("<p")],
+    "_QUOTED": [fill(" "), fill("\t", "", "x")],
+    "_MARK_ITEM": [fill(" ", "**a**"), fill(" ", "a :"), fill("*"), fill("`"), fill(":a")],
+    "_SHORTCODE": [fill(":a"), fill("a:"), fill("::")],
+    "_MARK_UNIT": [fill("\ufe0f", "a"), fill("\u200da", "a"), fill("\u200d\ufe0f", "a")],
+    "_AUTHORS": [fill("* ", "*"), fill(" ", "*a*"), fill("\\", "*"), fill("_ ", "_"),
+                 fill(" ", "_a_")],
+    "_CODE_LINK": [fill("a", "[[code]](http://"), fill("(", "[code](https://")],
     "_BOLD_NOTE": [fill(" ", "**a:", "]"), fill(" ", "**a: x**"), fill(".** ", "**a: x"),
                    fill("\\", "**")],
     "_RENDERED_CONTACT": [fill(": [", "**a"), fill(" ", "**a:"), fill("\\a", "**a: [")],
@@ -86,7 +98,9 @@ WORST: dict[str, list[str]] = {
     "_ATTR": [fill("0"), fill("a ="), fill("a=\"")],
     "_IMG_TAG": [fill("<img ")],
     "_SUMMARY": [fill("<summary>")],
-    "_CONTENTS_ITEM": [fill("](#a", "- ["), fill(" ", "- [a](#b)", "x")],
+    "_CONTENTS_ITEM": [fill("](#a", "- ["), fill(" ", "- [a](#b)", "x"),
+                       fill("](#a", "1. [")],
+    "_RULE": [fill("- "), fill("-\t"), fill("* ", "", "x"), fill("_")],
     "_MD_ESCAPE": [fill("\\")],
     "_ADD": [fill("\\*", "- [x] Add to *"), fill("a", "- [x] Add to *"),
              fill("* <!-- ", "- [x] Add to *"),
@@ -157,6 +171,8 @@ def test_patterns_still_match_what_they_did() -> None:
     assert m and (m["marks"], m["title"], m["rest"]) == ("\\*", "A B", " rest")
     m = readme._VENUE_YEAR.match("Nature  Medicine 2024")
     assert m and (m["venue"], m["year"]) == ("Nature  Medicine", "2024")
+    m = readme._VENUE_YEAR.match("CVPR'24")
+    assert m and (m["venue4"], m["yy"]) == ("CVPR", "24")
     m = readme._CONTACT.match("**Welcome to join us:  me@x.org.**")
     assert m and (m["text"], m["rest"]) == ("Welcome to join us", "me@x.org")
     assert readme._LOOKS_LIKE_ENTRY.match("- \\*[[a")

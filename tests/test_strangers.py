@@ -1,0 +1,221 @@
+"""Lists written by other curators in the family's format (the audit of issue 8): import →
+check → readme, twice, on the fixtures of tests/fixtures/readmes/ that vary the format
+(numbering, marks, brackets, authors, figures, abstracts, CRLF), and the clear refusal of
+what the format cannot hold.  test_lossless.py compares what a reader sees."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from site_builder.checking import check_dir
+from site_builder.cli import main
+from site_builder.dump import write_list
+from site_builder.importers import parse_readme
+from site_builder.importers.readme import _VENUE_YEAR, _people, _title, _year
+from site_builder.render import render_readme
+from tests.conftest import FIXTURES
+
+READMES = FIXTURES / "readmes"
+STRANGERS = ["plain.md", "brackets.md", "numbered.md", "abstracts.md", "crlf.md", "titles.md",
+             "figures.md", "header.md", "nested.md", "unanchored.md",
+             "details.md", "marks.md", "codelinks.md",
+             "toc.md"]
+
+
+def _write(text: str, folder: Path) -> dict[str, bytes]:
+    imported = parse_readme(text)
+    write_list(folder, imported.info, imported.papers, imported.stems)
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+
+
+@pytest.mark.parametrize("name", STRANGERS)
+def test_import_is_idempotent_and_readme_deterministic(name: str, tmp_path: Path) -> None:
+    text = (READMES / name).read_bytes().decode("utf-8")
+    first = _write(text, tmp_path / "a")
+    assert first == _write(text, tmp_path / "b")
+    plist = check_dir(tmp_path / "a")
+    readme = render_readme(plist)
+    assert readme == render_readme(check_dir(tmp_path / "b"))
+    # the rendered README imports to the same records again
+    assert _write(readme, tmp_path / "c") == first
+
+
+def test_crlf_tabs_and_trailing_spaces_import_like_lf(tmp_path: Path) -> None:
+    raw = (READMES / "crlf.md").read_bytes()
+    assert b"\r\n" in raw and b"\t" in raw
+    crlf = _write(raw.decode("utf-8"), tmp_path / "crlf")
+    lf = _write(raw.decode("utf-8").replace("\r\n", "\n"), tmp_path / "lf")
+    assert crlf == lf
+    papers = check_dir(tmp_path / "crlf").entries
+    assert [e.paper.authors for e in papers if e.paper.title == "CRLF Paper Two"] == \
+        [("Roe, Richard",)]
+    assert [e.paper.figure for e in papers if e.paper.figure] == ["https://example.org/c3.png"]
+
+
+@pytest.mark.parametrize(("text", "venue", "year"), [
+    ("CVPR'24", "CVPR", 2024), ("MICCAI’99", "MICCAI", 1999), ("MICCAI-2021", "MICCAI", 2021),
+    ("CVPR2024", "CVPR", 2024), ("2022 MICCAI", "MICCAI", 2022),
+    ("2019-NeurIPS", "NeurIPS", 2019), ("Nature Methods 2019", "Nature Methods", 2019),
+    ("’ 1990", "’", 1990), ("A-1 2020", "A-1", 2020),  # the rendered form reads back as is
+])
+def test_venue_brackets_of_other_lists(text: str, venue: str, year: int) -> None:
+    m = _VENUE_YEAR.match(text)
+    assert m is not None
+    assert next(v for v in m.group("venue", "venue2", "venue3", "venue4") if v) == venue
+    assert _year(m) == year
+
+
+@pytest.mark.parametrize(("line", "names"), [
+    ("Lima, Ana and Costa, Bruno", ("Lima, Ana", "Costa, Bruno")),
+    ("Ana Lima, Bruno Costa, et al.", ("Ana Lima", "Bruno Costa", "others")),
+    ("A B, C D, and E F", ("A B", "C D", "E F")),
+    ("王小明, 李华, et al.", ("王小明", "李华", "others")),
+    ("Smith, J., et al.", ("Smith, J.", "others")),
+    ("García, María et al.", ("García, María", "others")),
+    ("Example, Ada and others", ("Example, Ada", "others")),
+    ("Bennet al", ("Bennet al",)),
+])
+def test_authors_lines_of_other_lists(line: str, names: tuple[str, ...]) -> None:
+    assert _people(line) == names
+
+
+@pytest.mark.parametrize(("raw", "title"), [
+    ("A *Emphasised* Word and _under_ score", "A Emphasised Word and under score"),
+    ("`torch.compile` for Backticks", "torch.compile for Backticks"),
+    ("Title with a [link](https://x.org) inside", "Title with a link inside"),
+    ("snake_case_models and \\_escaped\\_ underscores",
+     "snake_case_models and _escaped_ underscores"),
+    ("One \\* Star and 2*3 Math", "One * Star and 2*3 Math"),
+    ("\\[Brackets\\] and [Unescaped] Ones", "[Brackets] and [Unescaped] Ones"),
+    ("E<sup>2</sup>-Net: \\`a\\`", "E²-Net: `a`"),
+])
+def test_title_markup_becomes_the_text_a_reader_sees(raw: str, title: str) -> None:
+    assert _title(raw) == title
+
+
+LIST = """# List
+
+## 1. Papers
+
+- [[CVPR 2024]](https://example.org/a) **Kept Paper**
+
+  *Doe, Jane*
+
+{extra}
+"""
+
+
+def _import(tmp_path: Path, text: str, capsys: pytest.CaptureFixture[str]
+            ) -> tuple[int, str, Path]:
+    source = tmp_path / "README.md"
+    source.write_text(text, encoding="utf-8")
+    papers = tmp_path / "papers"
+    code = main(["import", str(source), "--papers", str(papers)])
+    return code, capsys.readouterr().err, papers
+
+
+def test_an_entry_the_format_cannot_hold_writes_nothing(tmp_path: Path,
+                                                        capsys: pytest.CaptureFixture[str]
+                                                        ) -> None:
+    extra = "- [W][[AAAI 2023]](https://example.org/w) **Workshop Paper**\n"
+    code, err, papers = _import(tmp_path, LIST.format(extra=extra), capsys)
+    assert code == 1 and not papers.exists()
+    source = tmp_path / "README.md"
+    assert f"{source}: error: 1 paper entry is not in the list's format, so nothing was " \
+        "written" in err
+    assert f"{source}:9: error: this paper entry is not in the list's format" in err
+    assert "Traceback" not in err
+
+
+def test_a_list_in_another_format_writes_nothing(tmp_path: Path,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    table = "# List\n\n| Paper | Venue |\n| --- | --- |\n| [A](https://x.org/a) | CVPR 2024 |\n"
+    code, err, papers = _import(tmp_path, table, capsys)
+    assert code == 2 and not papers.exists()
+    assert "no paper entries found — is it a README in the list's format" in err
+
+
+def test_a_second_figure_and_a_figure_path_without_repository_are_reported(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    extra = ('<div align="center"><img src="https://example.org/b.png"></div>\n\n'
+             "- [[ICCV 2023]](https://example.org/c) **Relative Figure**\n\n"
+             "![](figs/c.png)\n")
+    text = LIST.format(extra='<div align="center"><img src="https://example.org/a.png">'
+                       "</div>\n\n" + extra)
+    code, err, papers = _import(tmp_path, text, capsys)
+    source = tmp_path / "README.md"
+    assert code == 0
+    assert f"{source}:11: warning: not imported: '<div align=\"center\"><img src=" \
+        "\"https://example.org/b.png\"></div>'" in err
+    assert f"{source}:15: warning: not imported: \"figure 'figs/c.png' (a path" in err
+    figures = {e.paper.title: e.paper.figure for e in check_dir(papers).entries}
+    assert figures == {"Kept Paper": "https://example.org/a.png", "Relative Figure": None}
+
+
+def test_subsections_without_anchors_and_numbered_entries_keep_their_papers() -> None:
+    imported = parse_readme((READMES / "unanchored.md").read_text(encoding="utf-8"))
+    assert imported.skipped == []
+    about, methods, apps = imported.info.sections
+    assert about.id is None and "### Why this list" in about.blocks
+    assert [s.title for s in methods.sections] == ["Supervised", "Unsupervised"]
+    assert (apps.title, apps.anchor) == ("Applications", "apps")
+    by_title = {p.title: p for p in imported.papers}
+    assert by_title["Numbered Entry One"].category == methods.sections[1].id
+    assert by_title["Star Bullet Entry"].authors == ("C, Carol",)
+
+
+def test_abstracts_in_details_of_every_shape_are_read() -> None:
+    imported = parse_readme((READMES / "details.md").read_text(encoding="utf-8"))
+    assert imported.skipped == []
+    assert [p.abstract for p in imported.papers] == [
+        "Inline abstract text.", "Para one.\n\nPara two — with an entity.",
+        "Quoted abstract text.", "Indented abstract text."]
+
+
+def test_marks_of_other_lists_are_the_legends_marks() -> None:
+    imported = parse_readme((READMES / "marks.md").read_text(encoding="utf-8"))
+    assert imported.skipped == []
+    assert [(m.id, m.symbol) for m in imported.info.marks] == [
+        ("survey", "†"), ("must-read", "⭐"), ("medical", "🏥"),
+        ("community-favourite", "❤️"), ("marked", "👩\u200d⚕️")]
+    assert [p.marks for p in imported.papers] == [
+        ("must-read",), ("survey",), ("medical", "community-favourite"), ("marked",),
+        ("must-read",)]
+
+
+def test_a_link_in_a_title_is_reported_not_silently_dropped() -> None:
+    text = LIST.format(extra="- [[ICML 2021]](https://example.org/b) "
+                       "**[Linked Title](https://example.org/page)**\n")
+    imported = parse_readme(text)
+    assert [p.title for p in imported.papers] == ["Kept Paper", "Linked Title"]
+    assert imported.skipped == [(9, "the link in the title: https://example.org/page")]
+
+
+def test_code_links_and_authors_in_other_dress() -> None:
+    imported = parse_readme((READMES / "codelinks.md").read_text(encoding="utf-8"))
+    assert imported.skipped == []
+    assert [(p.code, p.authors) for p in imported.papers] == [
+        ("https://github.com/ex/q1", ("Doe, Jane", "Roe, Richard")),
+        ("https://github.com/ex/q2", ("Poe, Edgar",)),
+        ("https://github.com/ex/q3", ()),
+        (None, ("Under, Score",))]
+    assert imported.papers[3].title == "Snake_Case_Title and underscored"
+
+
+def test_an_ordered_table_of_contents_and_rules_are_the_formats_own() -> None:
+    imported = parse_readme((READMES / "toc.md").read_text(encoding="utf-8"))
+    assert imported.skipped == []
+    assert imported.info.contents_title == "Table of Contents"
+    assert [s.title for s in imported.info.sections] == ["Detection", "Segmentation"]
+
+
+def test_an_abstract_label_other_than_the_lists_is_reported() -> None:
+    abstract = "<details>\n<summary>{}</summary>\nText.\n</details>\n"
+    text = LIST.format(extra=abstract.format("📋 Abstract") + "\n- [[ICML 2021]]"
+                       "(https://example.org/b) **Second**\n\n" + abstract.format("Summary"))
+    imported = parse_readme(text)
+    assert imported.info.abstract_label == "📋 Abstract"
+    assert imported.skipped == [(17, "abstract label 'Summary': the list labels abstracts "
+                                 "'📋 Abstract'; imported under that label")]
