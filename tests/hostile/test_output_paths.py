@@ -6,22 +6,12 @@ anything is read from the network or written, every file intact."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 
 from site_builder.cli import main
-from tests.conftest import LIST_FIXTURE
 from tests.hostile.fs_helpers import snapshot
-
-
-@pytest.fixture
-def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    shutil.copytree(LIST_FIXTURE, tmp_path / "papers")
-    (tmp_path / ".git").mkdir()
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
 
 
 def _message(out: str) -> str:
