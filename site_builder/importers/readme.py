@@ -138,6 +138,15 @@ _TITLE_MARKUP = re.compile(
 _SCRIPTS = {"sup": str.maketrans("0123456789+-=()n", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁼⁽⁾ⁿ"),
             "sub": str.maketrans("0123456789+-=()", "₀₁₂₃₄₅₆₇₈₉₊₋₌₍₎")}
 _HTML = re.compile(r"<[A-Za-z/!?]")
+# Tags found by their '<' and ended before the next one: a run of openers that never close
+# ("<h1 <h1 …", "<summary><summary>…") costs one pass, not one to the end per opener.
+_H1_OPEN = re.compile(r"<h1\b[^<>]*>", re.I)
+_H1_CLOSE = re.compile(r"</h1>", re.I)
+_A_HREF = re.compile(r"<a\b[^<>]*href=\"([^\"<>]*)\"")
+_A_HREF_AT_END = re.compile(r"<a\b[^<>]*href=\"([^\"<>]*)\"[^<>]*>\s*$")
+_SUMMARY_OPEN = re.compile(r"<summary>", re.I)
+_SUMMARY_CLOSE = re.compile(r"</summary>", re.I)
+_ANY_TAG = re.compile(r"<[^<>]+>")
 _WRAPPER = re.compile(r"^\s*(?:<a\b[^<>]*>|</a>)\s*$", re.I)  # a link around a logo
 _FLAT_ITEM = re.compile(r"^[-*+]\s+\S")
 # Lines that open a block a paragraph of the format cannot hold.
@@ -225,17 +234,19 @@ def _split_sections(lines: list[str]) -> tuple[list[str], list[tuple[int, str, s
 
 def _header(head: list[str], info: dict) -> None:
     text = "\n".join(head)
-    h1 = re.search(r"<h1\b[^>]*>(.*?)</h1>", text, re.S | re.I)
-    if h1:
-        img = _IMG_TAG.search(h1.group(1))
-        h1_link = re.search(r"<a\b[^>]*href=\"([^\"]*)\"", h1.group(1))
+    h1_open = _H1_OPEN.search(text)
+    h1_close = _H1_CLOSE.search(text, h1_open.end()) if h1_open else None
+    if h1_open and h1_close:
+        inner = text[h1_open.end():h1_close.start()]
+        img = _IMG_TAG.search(inner)
+        h1_link = _A_HREF.search(inner)
         if img:
             a = _attrs(img.group(0))
             info["banner"] = _image(a.get("src", ""), a.get("alt", ""),
                                     h1_link.group(1) if h1_link else None, "Banner")
         else:
-            info["title"] = squash(unescape_entities(re.sub(r"<[^>]+>", "", h1.group(1))))
-        text = text[: h1.start()] + text[h1.end():]
+            info["title"] = squash(unescape_entities(_ANY_TAG.sub("", inner)))
+        text = text[: h1_open.start()] + text[h1_close.end():]
     else:
         md_h1 = _MD_H1.search(text)
         if md_h1:  # "# [Awesome X](https://...)": the link's text is the title
@@ -256,8 +267,11 @@ def _header(head: list[str], info: dict) -> None:
     logos: list[Image] = []
     for m in _IMG_TAG.finditer(text):
         a = _attrs(m.group(0))
-        before = text[: m.start()]
-        wrap = re.search(r"<a\b[^>]*href=\"([^\"]*)\"[^>]*>\s*$", before)
+        end = m.start()  # a link around the image is the tag right before it
+        while end and text[end - 1].isspace():
+            end -= 1
+        start = text.rfind("<", 0, end) if text[end - 1:end] == ">" else -1
+        wrap = _A_HREF_AT_END.match(text, start, m.start()) if start >= 0 else None
         link = a.get("href") or (unescape_entities(wrap.group(1)) if wrap else None)
         image = _image(a.get("src", ""), a.get("alt", ""), link, "Logo")
         (badges if _BADGE_HOST.search(image.src) else logos).append(image)
@@ -474,15 +488,15 @@ def _people(text: str) -> tuple[str, ...]:
     """An authors line as names: "Family, Given and …" as the format writes it, or the
     "Given Family, Given Family, et al." other lists write (then "et al." is the format's
     ``others``)."""
-    text = text.strip()
+    text = squash(text)  # single spaces: the splits below are plain string searches
     others = False
     for tail in ("et al.", "et al"):
         before = text[: -len(tail)]
         if text.lower().endswith(tail) and before.rstrip(" ,") and before[-1:] in (" ", ","):
             text, others = before.rstrip(), True  # a comma before "et al." still counts
             break
-    names = [n.strip() for n in re.split(r"\s+and\s+", text) if n.strip()]
-    pieces = [n.strip() for n in re.split(r",|\s+and\s+", text) if n.strip()]
+    names = [n.strip() for n in text.split(" and ") if n.strip()]
+    pieces = [n.strip() for n in text.replace(" and ", ",").split(",") if n.strip()]
     if any(n.count(",") > 1 or n.endswith(",") for n in names) and \
             (len(pieces) > 2 or all(" " in n or _CJK.search(n) for n in pieces)):
         names = pieces  # "Ana Lima, Bruno Costa, et al.", not "Smith, J., et al."
@@ -630,8 +644,10 @@ def looks_like_entry(text: str) -> bool:
 
 
 def _abstract_label(text: str) -> dict[str, Any]:
-    m = re.search(r"<summary>(.*?)</summary>", text, re.I)
-    label = squash(unescape_entities(re.sub(r"<[^>]+>", "", m.group(1)))) if m else ""
+    opened = _SUMMARY_OPEN.search(text)
+    closed = _SUMMARY_CLOSE.search(text, opened.end()) if opened else None
+    label = squash(unescape_entities(_ANY_TAG.sub("", text[opened.end():closed.start()]))) \
+        if opened and closed else ""
     return {"abstract_label": label} if label else {}
 
 

@@ -1,0 +1,46 @@
+"""The README importer on hostile lists: each step's patterns are linear on their own
+(test_regex_linear.py), and so is the importer around them.  Each list below took tens of
+seconds or more (a search to the end of the text per opening tag, per image, or per space
+in an authors line) and must now take well under a second."""
+
+from __future__ import annotations
+
+import signal
+import time
+from types import FrameType
+
+import pytest
+
+from site_builder.importers.readme import parse_readme
+
+SECTION = '## S <div id="s"></div>\n'
+ENTRY = "- [[CVPR 2024]](https://e.org/1) **T**\n\n  *Doe, Jane*\n"
+DETAILS = "<details>\n<summary>A</summary>\n"
+LISTS = {
+    "h1 tags never closed": "<h1>" * 40_000,
+    "h1 openers without '>'": "<h1 " * 40_000,
+    "an h1 of links without '>'": "<h1>" + "<a " * 40_000 + "</h1>",
+    "summary tags never closed": SECTION + ENTRY + "<details>\n" + "<summary>" * 40_000,
+    "many images in the header": '<img src="https://e.org/x.png">\n' * 30_000 + SECTION + ENTRY,
+    "an authors line of spaces": SECTION + "- [[CVPR 2024]](https://e.org/1) **T**\n\n  *a"
+                                 + " " * 100_000 + "b*\n",
+    "an abstract of tags": SECTION + ENTRY + DETAILS + "<p " * 60_000 + "\n</details>\n",
+}
+
+
+def _give_up(signum: int, frame: FrameType | None) -> None:
+    raise TimeoutError("still running after 10 s: the importer is not linear here")
+
+
+@pytest.mark.parametrize("text", LISTS.values(), ids=LISTS.keys())
+def test_a_hostile_readme_is_imported_in_linear_time(text: str) -> None:
+    previous = signal.signal(signal.SIGALRM, _give_up)
+    try:
+        signal.setitimer(signal.ITIMER_REAL, 10)
+        start = time.perf_counter()
+        parse_readme(text)
+        took = time.perf_counter() - start
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    assert took < 3, f"took {took:.1f} s"
