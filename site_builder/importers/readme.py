@@ -460,7 +460,7 @@ def _abstract(lines: list[str]) -> str | None:
     markdown = False  # after a blank line GitHub reads Markdown again: "> " opens a quote
     for line in lines:
         kept.append(_QUOTED.sub("", line) if markdown else line)
-        markdown = (markdown and bool(_QUOTED.match(line))) or (bool(kept[1:]) and
+        markdown = (markdown and bool(_QUOTED.match(line))) or (len(kept) > 1 and
                                                                 not line.strip())
     text = _PARAGRAPH_TAG.sub("\n\n", "\n".join(kept))
     text = _LINE_BREAK.sub("\n", _PARAGRAPH_BREAK.sub("\n\n", text))
