@@ -85,9 +85,11 @@ def max_year() -> int:
 
 # --- patterns (each is used by the check and written into the JSON Schema) ---------------
 
-# C0 and C1 controls, DEL, and the bidi embeddings/overrides/isolates that can make text
-# read differently from what it is.  Tab and line feed are whitespace.
-CONTROL_CHARS = r"\x00-\x08\x0b-\x1f\x7f-\x84\x86-\x9f\u202a-\u202e\u2066-\u2069"
+# C0 and C1 controls, DEL, and the bidi controls that can make text read differently from
+# what it is: embeddings, overrides, isolates and the direction marks (LRM, RLM, ALM).
+# Tab and line feed are whitespace.
+CONTROL_CHARS = (r"\x00-\x08\x0b-\x1f\x7f-\x84\x86-\x9f\u061c\u200e\u200f\u202a-\u202e"
+                 r"\u2066-\u2069")
 _CONTROL = re.compile(f"[{CONTROL_CHARS}]")
 
 

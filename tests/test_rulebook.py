@@ -178,7 +178,7 @@ NOT_IN_A_RECORD = {Kind.FILE_STEM: "a file's name, not a value in it: checked as
 STRUCTURE = {Kind.OBJECT, Kind.OBJECTS}  # nested records: the model's, not a value kind
 
 _TEXT_BAD = [None, "", "   ", 12, True, ["a"], {"a": 1}, "a\x07b", "a\u202eb",
-             "x" * (kinds.MAX_TEXT + 1)]
+             "a\u200eb", "a\u200fb", "a\u061cb", "x" * (kinds.MAX_TEXT + 1)]
 VALUES: dict[Kind, tuple[list[Any], list[Any]]] = {
     Kind.TEXT: (["MICCAI", "  Med  Image\n Analysis ", "李华 🌟", "x" * kinds.MAX_TEXT],
                 _TEXT_BAD),
