@@ -108,9 +108,7 @@ def _check_dir(papers_dir: Path, only: set[str] | None, parallel: bool, use_cach
                stats: Stats) -> PaperList:
     list_path = papers_dir / load.LIST_FILE
     problems: list[Problem] = []
-    if not papers_dir.is_dir():
-        raise UsageError(f"{papers_dir}: no such folder — give the folder of paper records "
-                         "with --papers")
+    load.require_folder(papers_dir)
     with stats.stage("list file"):
         info_src = load.read(list_path, load.display_path(list_path))
         if not list_path.exists():

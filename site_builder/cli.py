@@ -199,7 +199,8 @@ def _cmd_import(args: argparse.Namespace) -> int:
 
 def _print_import_history(source: Path, result: ImportResult, history: ReadmeHistory) -> None:
     """``import --history``: how many papers got a date, and which did not (on stderr)."""
-    print(f"dated {result.papers - len(result.undated)} of {result.papers} papers from "
+    dated = result.papers - len(result.undated) - len(result.future)
+    print(f"dated {dated} of {result.papers} papers from "
           f"{history.versions} committed version{'s' if history.versions != 1 else ''} of "
           f"{source}", file=sys.stderr)
     for commit in history.unparsable:
@@ -210,6 +211,10 @@ def _print_import_history(source: Path, result: ImportResult, history: ReadmeHis
         print(f"{source}: warning: no committed version holds {paper.title!r} — it was "
               "left without 'added'; commit the README and import again, or add the date "
               "by hand", file=sys.stderr)
+    for paper, day in result.future:
+        print(f"{source}: warning: the history dates {paper.title!r} {day}, in the future (a "
+              "commit's date is its committer's clock) — it was left without 'added'; add "
+              "the date by hand", file=sys.stderr)
 
 
 def _cmd_dates(args: argparse.Namespace) -> int:

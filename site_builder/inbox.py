@@ -453,6 +453,6 @@ def as_markdown(report: InboxReport, templates: Path | None = None) -> str:
     the template."""
     from .render import environment
 
-    env = environment(templates)
+    env = environment(templates, comment=True)
     return str(env.get_template("reports/inbox.md.j2").render(
         report=report, date=report.date.isoformat()))

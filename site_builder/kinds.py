@@ -85,9 +85,11 @@ def max_year() -> int:
 
 # --- patterns (each is used by the check and written into the JSON Schema) ---------------
 
-# C0 and C1 controls, DEL, and the bidi embeddings/overrides/isolates that can make text
-# read differently from what it is.  Tab and line feed are whitespace.
-CONTROL_CHARS = r"\x00-\x08\x0b-\x1f\x7f-\x84\x86-\x9f\u202a-\u202e\u2066-\u2069"
+# C0 and C1 controls, DEL, and the bidi controls that can make text read differently from
+# what it is: embeddings, overrides, isolates and the direction marks (LRM, RLM, ALM).
+# Tab and line feed are whitespace.
+CONTROL_CHARS = (r"\x00-\x08\x0b-\x1f\x7f-\x84\x86-\x9f\u061c\u200e\u200f\u202a-\u202e"
+                 r"\u2066-\u2069")
 _CONTROL = re.compile(f"[{CONTROL_CHARS}]")
 
 
@@ -120,8 +122,11 @@ AUTHOR_MARKS = "*†‡#§"
 COLOUR_CORE = r"#[0-9a-fA-F]{6}"
 ARXIV_CATEGORY_CORE = r"[a-z]+(?:-[a-z]+)*(?:\.[A-Za-z]{2})?"
 URL_SCHEME = anycase("http") + "[Ss]?://"
-# What may not appear in a URL: it could end a Markdown link or an HTML attribute.
-URL_UNSAFE = r"\s<>\"'`{}|\\^()\[\]"
+# Zero-width characters: invisible, so a URL holding one is not the address it shows.
+URL_INVISIBLE = r"\u200b-\u200d\u2060\ufeff"
+# What may not appear in a URL: it could end a Markdown link or an HTML attribute, or
+# hide in it.
+URL_UNSAFE = rf"\s<>\"'`{{}}|\\^()\[\]{URL_INVISIBLE}"
 SAFE_URL = rf"{URL_SCHEME}[^/{URL_UNSAFE}][^{URL_UNSAFE}]*"
 _SAFE_URL = re.compile(f"^{SAFE_URL}$")
 # A Markdown link target that is not a safe URL, an in-page link or an e-mail link.
@@ -392,10 +397,23 @@ def _arxiv_problem(text: str) -> tuple[str, str]:
     return f"{short(text)} is not an arXiv id", "an arXiv id looks like 2403.09303"
 
 
+_INVISIBLE_IN_URL = re.compile(f"[{URL_INVISIBLE}]")
+
+
+def _invisible_in_url(text: str) -> str:
+    """The message names the character: a terminal shows none of them."""
+    char = _INVISIBLE_IN_URL.search(text)
+    code = ord(char.group()) if char else 0
+    return f"{short(text)} contains an invisible character (U+{code:04X})"
+
+
 _URL = _string(
     MAX_TEXT,
     Rule(rf"^\s*{URL_SCHEME}", lambda t: f"{short(t)} is not an http(s) URL",
          "give the full address starting with https://"),
+    Rule(_INVISIBLE_IN_URL.pattern, _invisible_in_url,
+         "delete it: type the address again, or copy it from the browser's address bar",
+         refuse=True),
     Rule(rf"^\s*{URL_SCHEME}[^{URL_UNSAFE}]*\s*$",
          lambda t: f"{short(t)} contains spaces, quotes, brackets or parentheses",
          "percent-encode them (space %20, ( %28, ) %29)"),

@@ -538,7 +538,7 @@ def as_markdown(report: Report, templates: Path | None = None, *,
     posts as its issue.  Every untrusted value is escaped by the template."""
     from .render import environment
 
-    env = environment(templates)
+    env = environment(templates, comment=True)
     return str(env.get_template("reports/links.md.j2").render(
         report=report, counts=report.counts(), problems=report.problems(),
         statuses=STATUSES, date=(date or dt.date.today()).isoformat()))

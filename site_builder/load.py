@@ -17,7 +17,7 @@ from pathlib import Path
 
 import yaml
 
-from .errors import Problem
+from .errors import Problem, UsageError
 from .fsio import shown as printable
 from .quick import LIST_FILE, METRICS_FILE, YAML_SUFFIXES, paper_paths  # noqa: F401
 
@@ -502,6 +502,15 @@ def _bad_name(shown: str) -> Source:
     return Source(name, problems=[Problem(name, 0, "", "file name is not valid UTF-8",
                                           "rename the file using UTF-8 characters, e.g. "
                                           "author-year-title.yaml")])
+
+
+def require_folder(papers_dir: Path) -> None:
+    """Refuse a ``--papers`` that is not a folder, saying what it is instead (every verb
+    that reads the records starts here)."""
+    if papers_dir.is_dir():
+        return
+    what = "is a file, not a folder" if papers_dir.exists() else "no such folder"
+    raise UsageError(f"{papers_dir}: {what} — give the folder of paper records with --papers")
 
 
 def paper_files(papers_dir: Path) -> list[Path]:

@@ -23,6 +23,7 @@ from .text import (
     html_attr,
     html_paragraphs,
     html_text,
+    md_comment,
     md_escape,
     md_inline,
     md_title,
@@ -85,11 +86,14 @@ def _find(folder: Path, pieces: list[str]) -> Path | None:
     return path if os.path.lexists(path) else None
 
 
-def environment(templates: Path | None = None, *, autoescape: bool = False) -> Any:
+def environment(templates: Path | None = None, *, autoescape: bool = False,
+                comment: bool = False) -> Any:
     """A Jinja environment: the user's templates first, then the bundled ones.
 
     Markdown output (the README) escapes explicitly through filters; the site's pages,
-    which are HTML blocks in Markdown, use autoescaping."""
+    which are HTML blocks in Markdown, use autoescaping.  A ``comment`` (a report posted
+    as a GitHub issue) has ``md`` also break mentions and issue references, so no report
+    template, bundled or the user's, can notify a stranger."""
     import jinja2
 
     search = []
@@ -108,8 +112,8 @@ def environment(templates: Path | None = None, *, autoescape: bool = False) -> A
         lstrip_blocks=True,
         auto_reload=False,  # one build: a template included per paper is not stat()ed again
     )
-    env.filters.update(md=md_escape, md_inline=md_inline, md_title=md_title, html=html_text,
-                       html_paragraphs=html_paragraphs,
+    env.filters.update(md=md_comment if comment else md_escape, md_inline=md_inline,
+                       md_title=md_title, html=html_text, html_paragraphs=html_paragraphs,
                        attr=html_attr, url=safe_url,
                        anchor=anchor_of, display_name=display_name)
     env.globals["anchors"] = {a: a for a in RESERVED_ANCHORS}  # ids the templates may use

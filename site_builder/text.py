@@ -33,6 +33,22 @@ def md_escape(value: str) -> str:
     return _AUTOLINK.sub(lambda m: "\\:" if m.group(1) else f"{m.group(2)}\\.", escaped)
 
 
+# In an issue or a comment GitHub turns "@name" into a mention (notifying that person) and
+# "#12", "owner/repo#12" and "GH-12" into cross-references.  A word joiner (U+2060) after
+# the '@', '#' or '-' breaks each pattern and shows nothing, nor a line break.  (An entity
+# such as "&#64;" would not do: GitHub looks for mentions after decoding entities.)
+_GITHUB_LINK = re.compile(r"(@(?=[0-9A-Za-z])|#(?=[0-9])|[Gg][Hh]-(?=[0-9]))")
+
+
+def md_comment(value: str) -> str:
+    """:func:`md_escape` for text GitHub shows as an issue or a comment (the reports):
+    it can also never mention a person or reference an issue."""
+    escaped = md_escape(value)
+    if "@" not in escaped and "#" not in escaped and "-" not in escaped:
+        return escaped
+    return _GITHUB_LINK.sub("\\1\u2060", escaped)
+
+
 # What can open a block at the start of a line: headings, quotes, list items, thematic
 # breaks, fences, HTML blocks, table rows, link reference and footnote definitions, math
 # blocks.

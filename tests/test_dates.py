@@ -164,6 +164,36 @@ def test_import_history_dates_the_records_and_reports_the_rest(
     assert "version of commit" in err and "(2021-06-01) could not be read" in err
 
 
+def test_import_history_leaves_a_paper_a_forged_commit_dates_in_the_future_undated(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A commit's date is whatever its committer's clock said: a paper first seen in a
+    version dated 2090 is left undated and reported (as ``dates`` does), so the imported
+    records still pass the check."""
+    repo = tmp_path / "list"
+    repo.mkdir()
+    git(repo, "init", "-q", "-b", "main")
+    (repo / "README.md").write_text(V1, "utf-8")
+    commit(repo, "2021-01-10T12:00:00+00:00", "version 1")
+    (repo / "README.md").write_text(V2, "utf-8")
+    commit(repo, "2090-01-01T12:00:00+00:00", "forged")
+    out = tmp_path / "papers"
+    assert cli.main(["import", str(repo / "README.md"), "--papers", str(out),
+                     "--history"]) == 0
+    added = {read(p).data["title"]: read(p).data.get("added")
+             for p in sorted(out.glob("[!_]*.yaml"))}
+    assert added == {"Paper One: Learning by Example": dt.date(2021, 1, 10),
+                     "A Survey of Family Learning": dt.date(2021, 1, 10),
+                     "Paper Two: Methods <and> Madness": None,
+                     "Paper Four: Inspecting Parts": None}
+    err = capsys.readouterr().err
+    assert "dated 2 of 4 papers from 2 committed versions" in err
+    assert (f"{repo / 'README.md'}: warning: the history dates 'Paper Four: Inspecting Parts' "
+            "2090-01-01, in the future (a commit's date is its committer's clock) — it was "
+            "left without 'added'; add the date by hand") in err
+    assert "no committed version holds" not in err
+    assert "need a person's eye" not in err
+
+
 def test_import_without_history_gives_no_dates(readme_repo: Path, tmp_path: Path) -> None:
     result = import_file(readme_repo / "README.md", tmp_path / "papers")
     assert result.history is None

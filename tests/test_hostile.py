@@ -296,7 +296,7 @@ def test_the_build_anchor_is_reserved(tmp_path: Path) -> None:
     assert any("anchor 'build'" in p for p in _problems(papers))
 
 
-@pytest.mark.parametrize("char", ["\\x9b", "\\u202e"])
+@pytest.mark.parametrize("char", ["\\x9b", "\\u202e", "\\u200e", "\\u200f", "\\u061c"])
 def test_invisible_controls_are_refused(tmp_path: Path, char: str) -> None:
     papers = _fixture(tmp_path)
     (papers / "zz.yaml").write_text(

@@ -359,6 +359,18 @@ def test_hostile_titles_cannot_inject_markdown_or_html(httpserver: HTTPServer,
                    for line in lines)
 
 
+def test_the_report_cannot_mention_people_or_reference_issues(httpserver: HTTPServer,
+                                                             papers: Path) -> None:
+    """The report is posted as an issue: a title or an author naming ``@someone`` or
+    ``#12`` must not notify that person or link that issue."""
+    feed = atom([{"id": "2611.91003", "title": "Brain MRI @octocat fixes #12 and GH-7",
+                  "summary": "Brain MRI anomaly.", "authors": ["@github/security owner/repo#3"]}])
+    serve(httpserver, feed, s2([]))
+    text = inbox.as_markdown(run(papers, httpserver))
+    assert "@\u2060octocat fixes #\u206012 and GH-\u20607" in text
+    assert re.search(r"(?<![A-Za-z0-9])@[A-Za-z0-9]|#[0-9]|(?i:GH-[0-9])", text) is None, text
+
+
 def test_the_report_passes_markdownlint(httpserver: HTTPServer, papers: Path,
                                         markdownlint: Any) -> None:
     text = _hostile_report(httpserver, papers)

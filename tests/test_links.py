@@ -635,3 +635,20 @@ def test_check_and_readme_load_no_network_or_site_machinery(verb: str, tmp_path:
                           text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.splitlines()[-1] == "0 []"
+
+
+def test_the_report_cannot_mention_people_or_reference_issues() -> None:
+    """The report is posted as an issue: a server's message or a URL naming ``@someone``
+    or ``#12`` must not notify that person or link that issue (GitHub's autolinks)."""
+    import re
+
+    hostile = links.Result("https://example.org/@octocat/#12", "broken", 404,
+                           "answered 404; ask @octocat or @github/security, see #12, "
+                           "owner/repo#3 and GH-7",
+                           new_url="https://example.org/gh-9", places=(
+                               links.Where("papers/a@b#1.yaml", 3, "url"),))
+    report = links.Report((hostile,), checked=1)
+    text = links.as_markdown(report, date=dt.date(2026, 11, 30))
+    assert re.search(r"(?<![A-Za-z0-9])@[A-Za-z0-9]|#[0-9]|(?i:GH-[0-9])", text) is None, text
+    assert "ask @\u2060octocat or @\u2060github/security, see #\u206012, " \
+        "owner/repo#\u20603 and GH-\u20607" in text

@@ -178,7 +178,7 @@ NOT_IN_A_RECORD = {Kind.FILE_STEM: "a file's name, not a value in it: checked as
 STRUCTURE = {Kind.OBJECT, Kind.OBJECTS}  # nested records: the model's, not a value kind
 
 _TEXT_BAD = [None, "", "   ", 12, True, ["a"], {"a": 1}, "a\x07b", "a\u202eb",
-             "x" * (kinds.MAX_TEXT + 1)]
+             "a\u200eb", "a\u200fb", "a\u061cb", "x" * (kinds.MAX_TEXT + 1)]
 VALUES: dict[Kind, tuple[list[Any], list[Any]]] = {
     Kind.TEXT: (["MICCAI", "  Med  Image\n Analysis ", "李华 🌟", "x" * kinds.MAX_TEXT],
                 _TEXT_BAD),
@@ -201,7 +201,9 @@ VALUES: dict[Kind, tuple[list[Any], list[Any]]] = {
                 "https://example.org/a%20b?x=1&y=2#f", " https://example.org/a "],
                ["https://example.org/a(1).png", "https://example.org/a b", "ftp://x.org/a",
                 "javascript:alert(1)", "//example.org/a", "https://", "https:///a",
-                'https://x.org/"onmouseover', "https://x.org/<b>", "example.org", 5]),
+                'https://x.org/"onmouseover', "https://x.org/<b>", "example.org", 5,
+                "https://exa\u200bmple.org", "https://x.org/a\u200cb", "https://x.org/\u200d",
+                "https://x.org/a\u2060", "\ufeffhttps://x.org/a", "https://x.org/a\ufeff"]),
     Kind.BOOL: ([True, False], ["yes", 1, "true", None]),
     Kind.DATE: ([dt.date(2025, 5, 1), "2025-05-01"],
                 ["May 2025", "2024-02-30", "20250501", "2025-W01-1",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 import pytest
@@ -15,6 +16,7 @@ from site_builder.text import (
     html_paragraphs,
     html_text,
     is_safe_url,
+    md_comment,
     md_escape,
     md_unescape,
     safe_url,
@@ -205,3 +207,27 @@ def test_the_filters_fast_paths_give_the_plain_results(value: str) -> None:
         lambda m: "\\:" if m.group(1) else f"{m.group(2)}\\.", escaped)
     assert html_attr(value) == html.escape(squash(value), quote=True)
     assert html_text(value) == _AMBIGUOUS_AMP.sub("&amp;", squash(value)).replace("<", "&lt;")
+
+
+# What GitHub reads as a mention (``@name``, ``@org/team``) or a cross-reference (``#12``,
+# ``owner/repo#12``, ``GH-12``) in an issue or a comment.
+GITHUB_LINKS = re.compile(r"(?<![A-Za-z0-9])@[A-Za-z0-9]|#[0-9]|(?i:GH-[0-9])")
+
+
+@pytest.mark.parametrize("value", [
+    "@octocat", "ping @github/security now", "fixes #12", "owner/repo#12", "see GH-7 and gh-8",
+    "mail a@b.org", "&#64;octocat", "#hashtag @ 12", "x#1@y",
+])
+def test_md_comment_cannot_mention_or_reference(value: str) -> None:
+    escaped = md_comment(value)
+    assert GITHUB_LINKS.search(escaped) is None, escaped
+    # The same visible text: only invisible word joiners were added.
+    assert escaped.replace("\u2060", "") == md_escape(value)
+    assert _plain_text(f"A {escaped} B").replace("\u2060", "") == f"A {value} B"
+
+
+@given(st.text(alphabet=SPECIAL + "abcGH12", max_size=40))
+def test_md_comment_is_md_escape_with_word_joiners(value: str) -> None:
+    escaped = md_comment(value)
+    assert GITHUB_LINKS.search(escaped) is None
+    assert escaped.replace("\u2060", "") == md_escape(value)

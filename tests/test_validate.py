@@ -117,6 +117,24 @@ def test_missing_folder_is_a_usage_error(tmp_path: Path) -> None:
         check_dir(tmp_path / "nope")
 
 
+def test_a_file_given_as_the_folder_is_named_a_file(tmp_path: Path) -> None:
+    """Every verb that reads the records says what is wrong with a --papers that is a file."""
+    from site_builder.commands.changed import changed_files
+    from site_builder.commands.dates import fill_dates
+    from site_builder.commands.serve import serve
+
+    record = tmp_path / "paper.yaml"
+    record.write_text("title: A\n", encoding="utf-8")
+    message = (f"{record}: is a file, not a folder — give the folder of paper records "
+               "with --papers")
+    for run in (lambda: check_dir(record), lambda: changed_files(record, "HEAD"),
+                lambda: fill_dates(record),
+                lambda: serve(record, host="127.0.0.1", port=0, report=lambda _: None)):
+        with pytest.raises(UsageError) as info:
+            run()
+        assert str(info.value) == message
+
+
 def test_missing_list_file(tmp_path: Path) -> None:
     write_paper(tmp_path, "a")
     with pytest.raises(InvalidRecords) as info:

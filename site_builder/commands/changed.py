@@ -74,9 +74,7 @@ def changed_files(papers_dir: Path, base: str) -> set[str]:
     """Display paths (as ``check_dir`` names files) of the records changed since ``base``;
     every record when ``_list.yaml`` changed."""
     papers_dir = Path(papers_dir)
-    if not papers_dir.is_dir():
-        raise UsageError(f"{papers_dir}: no such folder — give the folder of paper records "
-                         "with --papers")
+    load.require_folder(papers_dir)
     changed = _changed_paths(papers_dir, base)
     records = load.paper_files(papers_dir)
     if (papers_dir / load.LIST_FILE).resolve() in changed:

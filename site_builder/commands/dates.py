@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import load
-from ..errors import UsageError
 from ..fsio import write_atomic
 from ..kinds import CHECKS, Bad, Kind
 
@@ -57,9 +56,7 @@ def fill_dates(papers_dir: Path, *, dry_run: bool = False, bulk: int = BULK) -> 
     from ..importers.history import first_commits, repository_of  # the README importer:
     # not for the CLI's start-up, which reads BULK
 
-    if not papers_dir.is_dir():
-        raise UsageError(f"{papers_dir}: no such folder — give the folder of paper records "
-                         "with --papers")
+    load.require_folder(papers_dir)
     repository_of(papers_dir)
     result = DatesResult()
     missing: dict[Path, str] = {}

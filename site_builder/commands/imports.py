@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -11,6 +12,7 @@ from ..fsio import file_error
 from ..importers import IMPORTERS
 from ..importers.history import ReadmeHistory, readme_history
 from ..importers.readme import looks_like_entry
+from ..kinds import CHECKS, Bad, Kind
 from ..load import LIST_FILE
 from ..model import Paper
 
@@ -24,6 +26,8 @@ class ImportResult:
     skipped: list[tuple[int, str]]
     history: ReadmeHistory | None = None  # with --history: what the git history gave
     undated: list[Paper] = field(default_factory=list)  # with --history: no committed entry
+    # with --history: first seen in a commit dated in the future, so left undated
+    future: list[tuple[Paper, dt.date]] = field(default_factory=list)
     lost: int = 0  # entries not in the list's format: then nothing was written
 
 
@@ -55,10 +59,21 @@ def import_file(source: Path, papers_dir: Path, fmt: str = "readme", *,
         papers_dir.mkdir(parents=True, exist_ok=True)
     except OSError as err:
         raise file_error(papers_dir, err) from err
-    papers, undated = imported.papers, []
+    papers = list(imported.papers)  # a README gives no dates: only the history does
+    undated: list[Paper] = []
+    future: list[tuple[Paper, dt.date]] = []
     if dates is not None:
-        papers = [replace(p, added=dates.date_of(p)) for p in papers]
-        undated = [p for p in papers if p.added is None]
+        for n, paper in enumerate(papers):
+            day = dates.date_of(paper)
+            if day is None:
+                undated.append(paper)
+                continue
+            try:
+                CHECKS[Kind.DATE](day)
+            except Bad:  # as in `dates`: a commit's date is whatever its committer's clock said
+                future.append((paper, day))
+                continue
+            papers[n] = replace(paper, added=day)
     written = write_list(papers_dir, imported.info, papers, imported.stems)
     return ImportResult(papers_dir, written, len(papers), len(imported.info.paper_sections()),
-                        imported.skipped, dates, undated)
+                        imported.skipped, dates, undated, future=future)

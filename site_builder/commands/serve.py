@@ -17,6 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .. import load
 from ..errors import SiteBuilderError, UsageError
 from ..render import BUNDLED_TEMPLATES
 from .site import site_config
@@ -45,9 +46,7 @@ def serve(papers: Path, templates: Path | None = None, config_file: Path | None 
     from mkdocs.exceptions import MkDocsException
     from mkdocs.livereload import LiveReloadServer
 
-    if not papers.is_dir():  # a typo is an error now, not a preview of nothing
-        raise UsageError(f"{papers}: no such folder — give the folder of paper records "
-                         "with --papers")
+    load.require_folder(papers)  # a typo is an error now, not a preview of nothing
     logging.getLogger("mkdocs.commands.build").addFilter(_QuietDirty())
     site_dir = tempfile.mkdtemp(prefix="site-builder-serve-")
     scratch = tempfile.mkdtemp(prefix="site-builder-pages-")
