@@ -147,6 +147,7 @@ def measure(args: argparse.Namespace, tmp: Path) -> list[Row]:
         work = tmp / f"list-{n}"
         make_repo(work, n, sections=min(10, n))
         lists[n] = work
+    os.sync()  # the new files written back now, not by the kernel during the first rows
     time.sleep(2.1)  # the files are now older than the cache's racy window
     big = lists[args.papers]
     if args.only != "site":
