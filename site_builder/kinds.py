@@ -636,6 +636,15 @@ KINDS[Kind.BLOCKS] = _list_of(KINDS[Kind.BLOCK], "Markdown blocks", "- |\n    ``
 
 
 CHECKS: dict[Kind, Callable[[Any], Any]] = {k: d.check for k, d in KINDS.items()}
+
+
+def accepts(kind: Kind, value: Any) -> bool:
+    """Whether the rule of ``kind`` takes ``value`` as it is (not only once normalised):
+    for values a server or a commit supplies, which the tool would write into records."""
+    try:
+        return bool(CHECKS[kind](value) == value)
+    except Bad:
+        return False
 SCHEMAS: dict[Kind, dict[str, Any]] = {k: d.schema for k, d in KINDS.items()}
 
 

@@ -34,7 +34,7 @@ import yaml
 
 from . import load
 from .errors import UsageError
-from .kinds import CHECKS, MARKDOWN_LINK_URL, Bad, Kind
+from .kinds import MARKDOWN_LINK_URL, Kind, accepts
 from .model import Image, PaperList
 
 if TYPE_CHECKING:
@@ -369,11 +369,7 @@ class Checker:
 def _moved(result: Result, target: str) -> Result:
     """``result`` with its new address, which ``--fix`` writes into records: only when the
     URL rule of records accepts it as it is (the address is a server's word)."""
-    try:
-        fits = CHECKS[Kind.URL](target) == target
-    except Bad:
-        fits = False
-    if fits:
+    if accepts(Kind.URL, target):
         return replace(result, new_url=target)
     return replace(result, detail=f"{result.detail} (not an address a record may hold: fix "
                    "the link by hand)")

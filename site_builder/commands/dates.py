@@ -16,7 +16,7 @@ from pathlib import Path
 
 from .. import load
 from ..fsio import write_atomic
-from ..kinds import CHECKS, Bad, Kind
+from ..kinds import Kind, accepts
 
 BULK = 10  # more record files than this added by one commit: an import, not a paper
 
@@ -92,9 +92,7 @@ def fill_dates(papers_dir: Path, *, dry_run: bool = False, bulk: int = BULK) -> 
             if hint not in result.hints:
                 result.hints.append(hint)
             continue
-        try:
-            CHECKS[Kind.DATE](found.commit.day)
-        except Bad:  # a commit's date is whatever its committer's clock said
+        if not accepts(Kind.DATE, found.commit.day):  # a commit's date is its committer's clock
             result.undated.append(Undated(path, f"came in with commit "
                                           f"{found.commit.sha[:10]}, dated {found.commit.day}, "
                                           "in the future — add 'added:' by hand"))

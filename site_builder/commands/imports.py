@@ -12,7 +12,7 @@ from ..fsio import file_error
 from ..importers import IMPORTERS
 from ..importers.history import ReadmeHistory, readme_history
 from ..importers.readme import looks_like_entry
-from ..kinds import CHECKS, Bad, Kind
+from ..kinds import Kind, accepts
 from ..load import LIST_FILE
 from ..model import Paper
 
@@ -68,9 +68,7 @@ def import_file(source: Path, papers_dir: Path, fmt: str = "readme", *,
             if day is None:
                 undated.append(paper)
                 continue
-            try:
-                CHECKS[Kind.DATE](day)
-            except Bad:  # as in `dates`: a commit's date is whatever its committer's clock said
+            if not accepts(Kind.DATE, day):  # as in `dates`: a commit's date is its clock's
                 future.append((paper, day))
                 continue
             papers[n] = replace(paper, added=day)
