@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
+import yaml
 from playwright.sync_api import expect
 
 from tests.conftest import FLAGSHIP, require_tool
@@ -124,6 +125,26 @@ def test_explore_and_contributing_stay_out_of_search_results(page, base_url: str
     locations = {d["location"].split("#")[0] for d in index["docs"]}
     assert "explore/" not in locations and "contributing/" not in locations
     assert f"papers/{DINOMALY}/" in locations and "sections/benchmarks/" in locations
+
+
+def test_search_indexes_each_abstract_once_and_no_citations(built_site: Path) -> None:
+    """A word finds the paper, not every page that quotes it: an abstract is indexed on its
+    paper's page only (not again in its section's card), and BibTeX, the sections a
+    paper is in and its related papers' titles are left out (at 1,000 papers they made
+    two thirds of an 8 MB index)."""
+    index = json.loads((built_site / "search" / "search_index.json").read_text("utf-8"))
+    docs = index["docs"]
+    anchors = {d["location"].partition("#")[2] for d in docs
+               if d["location"].startswith("papers/")}
+    assert "abstract" in anchors
+    assert not anchors & {"cite", "in-the-list", "related-papers"}
+    assert not any("@inproceedings{" in d["text"] or "@article{" in d["text"] for d in docs)
+    record = yaml.safe_load((FLAGSHIP / f"{DINOMALY}.yaml").read_text("utf-8"))
+    opening = " ".join(record["abstract"].split()[:12])
+    holding = [d["location"] for d in docs if opening in " ".join(d["text"].split())]
+    assert holding == [f"papers/{DINOMALY}/#abstract"]
+    card = next(d for d in docs if d["location"] == f"{SECTION}#{DINOMALY}")
+    assert "Dinomaly" in card["title"] and "Abstract" not in card["text"]
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
