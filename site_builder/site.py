@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from .similar import Related
 
 ASSETS = ("assets/site.css", "assets/explore.js", "assets/iframe-worker-shim.js")
+EXPLORE_WORDS = "assets/explore-words.js"  # the abstracts, for Explore's word filter
 MANIFEST = ".site-builder-pages"
 # Where a page's deferred HTML goes (see Page.deferred): a comment, which Markdown keeps
 # as it is and which escaped record text can never spell.
@@ -55,7 +56,7 @@ class Page:
     """A page or file of the site.  A lazy page (``make``) renders its text only when it
     is written, so a build of 10,000 papers never holds every page's text at once.
 
-    A page may also defer a long HTML block (the Explore page's list: 25 MB at 10,000
+    A page may also defer a long HTML block (the Explore page's list: 11 MB at 10,000
     papers, which Python-Markdown would take several times its size in memory to pass
     through unchanged): its written text holds :data:`DEFERRED` where ``deferred`` streams
     that HTML, which the MkDocs plugin puts into the built page.  :meth:`rendered` puts it
@@ -269,8 +270,11 @@ def lazy_pages(plist: PaperList, templates: Path | None = None,
         "site/explore.md.j2", "explore.md", entries=everything, rows=_markup(DEFERRED),
         venues=sorted({e.paper.venue for e in plist.entries}, key=str.casefold),
         years=sorted({e.paper.year for e in plist.entries}),
-        tags=sorted({t for e in plist.entries for t in e.paper.tags}, key=str.casefold)),
+        tags=sorted({t for e in plist.entries for t in e.paper.tags}, key=str.casefold),
+        words=EXPLORE_WORDS),
         deferred=streamed("site/explore_rows.html.j2", "explore.md", entries=everything)))
+    pages.append(Page(EXPLORE_WORDS, "", make=later("site/explore_words.js.j2", EXPLORE_WORDS,
+                                                    entries=everything)))
     pages.append(Page("map.md", "Map", make=later(
         "site/map.md.j2", "map.md", positions=positions,
         entries=sorted(plist.entries, key=lambda e: e.key))))

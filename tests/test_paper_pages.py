@@ -13,7 +13,14 @@ from mkdocs.utils.meta import get_data
 from site_builder.checking import check_dir
 from site_builder.commands.site import read_sources
 from site_builder.exporters import Options
-from site_builder.site import build_pages, front_matter, nav, paper_path, text_on
+from site_builder.site import (
+    EXPLORE_WORDS,
+    build_pages,
+    front_matter,
+    nav,
+    paper_path,
+    text_on,
+)
 from tests.conftest import build_site
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -117,7 +124,22 @@ def test_cards_and_explore_rows_link_the_paper_page(pages: dict[str, str]) -> No
     assert 'class="sb-details" href="../papers/guo2025-dinomaly/"' in explore
     assert "search:\n  exclude: true" in explore and "search:\n  exclude: true" in pages[
         "contributing.md"]
-    assert "line one." in explore  # abstracts are matched by the words filter
+    words = pages[EXPLORE_WORDS]  # abstracts are matched by the words filter, from here
+    assert "line one." in words and "line one." not in explore
+    assert 'data-words="../assets/explore-words.js"' in explore
+
+
+def test_explore_words_hold_each_abstract_as_inert_data() -> None:
+    """The abstracts script is one assignment of JSON, escaped so that no abstract can end
+    the string or the script (tojson turns <, >, & and ' into \\u escapes)."""
+    plist = check_dir(EXPORTS)
+    text = next(p.text for p in build_pages(plist) if p.path == EXPLORE_WORDS)
+    prefix = "window.sbExploreWords = "
+    assert text.startswith(prefix) and text.rstrip().endswith(";")
+    data = json.loads(text[len(prefix):text.rstrip().rindex(";")])
+    assert data == {e.key: e.paper.abstract.lower() for e in plist.entries
+                    if e.paper.abstract}
+    assert "<" in data[HOSTILE] and "<" not in text and "\\u003c" in text
 
 
 def test_explore_offers_the_lists_tags() -> None:
@@ -223,7 +245,7 @@ def test_built_explore_page_holds_every_row_and_no_marker(tmp_path: Path) -> Non
                         if p.path == "explore.md").deferred())
     assert DEFERRED not in built and rows in built
     assert built.count('<li class="sb-row"') == len(read_sources(EXPORTS).plist.entries)
-    assert built.index('id="sb-results">') < built.index(rows) < built.index('id="sb-empty"')
+    assert built.index('id="sb-results"') < built.index(rows) < built.index('id="sb-empty"')
 
 
 def test_search_index_written_page_by_page_is_materials_own(
@@ -271,7 +293,7 @@ def test_links_between_pages_are_posixpath_relpath() -> None:
 
 def test_a_streamed_template_error_is_one_line_and_renders_once(tmp_path: Path) -> None:
     """Explore's rows are streamed: a template that fails is reported by its file and
-    line, without rendering the (at 10,000 papers, 25 MB) template a second time."""
+    line, without rendering the (at 10,000 papers, 11 MB) template a second time."""
     from site_builder.errors import UsageError
     from site_builder.render import environment
     from site_builder.site import stream_template

@@ -1,6 +1,7 @@
 /* Explore page: filter and sort the server-rendered list; the state lives in the URL so a
-   filtered view can be shared.  Reads record text only through data attributes and never
-   writes HTML. Parameter names avoid "q", which Material's search reads.
+   filtered view can be shared.  Reads record text only through data attributes (and the
+   abstracts, through the script the list's data-words names, loaded when words are first
+   typed) and never writes HTML. Parameter names avoid "q", which Material's search reads.
    Also the paper pages' "Copy BibTeX" button. */
 (function () {
   "use strict";
@@ -28,6 +29,28 @@
     FIELDS = FIELDS.filter(function (name) { return controls[name]; });  /* no marks: no filter */
     var count = document.getElementById("sb-count");
     var empty = document.getElementById("sb-empty");
+    var abstracts = "";  /* "": not asked for; "loading"; "loaded" */
+    var sorted = null;   /* the sort the rows are in */
+
+    /* The abstracts join each row's words once loaded: until then, words match the
+       title, authors, venue, tags and notes. */
+    function loadAbstracts() {
+      if (abstracts || !list.dataset.words) return;
+      abstracts = "loading";
+      var script = document.createElement("script");
+      script.src = list.dataset.words;
+      script.onload = function () {
+        var words = window.sbExploreWords || {};
+        rows.forEach(function (row) {
+          var text = words[row.dataset.key];
+          if (typeof text === "string") row.sbText += " " + fold(text);
+        });
+        abstracts = "loaded";
+        apply(false);
+      };
+      script.onerror = function () { abstracts = ""; };
+      document.head.appendChild(script);
+    }
 
     function read() {
       var state = {};
@@ -79,12 +102,17 @@
     function apply(push) {
       var s = read();
       var words = fold(s.text).split(/\s+/).filter(Boolean);
+      if (words.length) loadAbstracts();
       var shown = 0;
-      rows.slice().sort(compare[s.sort] || compare.newest).forEach(function (row) {
+      var order = compare[s.sort] ? s.sort : "newest";
+      if (order !== sorted) {  /* moved only when the sort changes, not at each key */
+        rows.slice().sort(compare[order]).forEach(function (row) { list.appendChild(row); });
+        sorted = order;
+      }
+      rows.forEach(function (row) {
         var ok = matches(row, s, words);
         row.hidden = !ok;
         if (ok) shown += 1;
-        list.appendChild(row);
       });
       count.textContent = shown + (shown === 1 ? " paper" : " papers") +
         (shown === rows.length ? "" : " of " + rows.length);
