@@ -149,7 +149,7 @@ def _cmd_readme(args: argparse.Namespace) -> int:
 
             result = readme(args.papers, out, args.templates, check_only=args.check,
                             force=args.force, plist=_check_list(args, stats), stats=stats)
-            warnings, changed = list(result.plist.warnings), result.changed
+            warnings, changed = list(result.warnings), result.changed
     _print_problems(warnings, "text", sys.stderr)
     if args.check:
         print(f"{out} is up to date")
@@ -315,7 +315,7 @@ def _cmd_build(args: argparse.Namespace) -> int:
         plist = _check_list(args, stats)  # once, for both outputs
         result = readme(args.papers, out, args.templates, plist=plist, force=args.force,
                         stats=stats)
-        _print_problems(list(result.plist.warnings), "text", sys.stderr)
+        _print_problems(list(result.warnings), "text", sys.stderr)
         print(f"{'wrote' if result.changed else 'unchanged'} {out}")
         with stats.stage("site"):
             built = site(args.papers, args.site_dir, args.templates, offline=args.offline,

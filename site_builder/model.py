@@ -239,6 +239,10 @@ class ListInfo:
     note_labels: tuple[NoteLabel, ...] = spec(Kind.OBJECTS, "Labels of the papers' notes by "
                                               "language (the tag itself by default).",
                                               record=NoteLabel)
+    readme_abstracts: bool = spec(Kind.BOOL, "Show each paper's abstract in the README (the "
+                                  "website always does). GitHub shows only the first 500 "
+                                  "KiB of a README: a long list may leave them to the site.",
+                                  default=True)
     show_metrics: bool = spec(Kind.BOOL, "Show GitHub stars and citation counts (from "
                               "papers/_metrics.json, written by site-builder enrich) in the "
                               "README.", default=False)

@@ -129,6 +129,40 @@ def test_readme_writes_then_reports_unchanged(tmp_path: Path, monkeypatch: pytes
     assert "is out of date" in err and "+- [[CVPR Workshops 2024]]" in err
 
 
+def test_a_readme_past_githubs_limit_is_written_with_a_warning_and_a_way_out(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """GitHub shows the first 500 KiB of a README and drops the rest without a word: the
+    maintainer hears it (from the cache's quick path too) and how to fix it, a list
+    setting that leaves the abstracts to the website."""
+    from site_builder.commands import readme as command
+
+    monkeypatch.chdir(tmp_path)
+    shutil.copytree(FLAGSHIP, tmp_path / "papers")
+    full = len(main(["readme", "-o", "full.md"]) == 0 and Path("full.md").read_bytes())
+    capsys.readouterr()
+    monkeypatch.setattr(command, "GITHUB_README_LIMIT", full - 1)
+    for run in ("renders", "from the cache"):
+        assert main(["readme"]) == 0, run
+        err = capsys.readouterr().err
+        assert err.startswith("README.md: warning: 0.1 MB, but GitHub shows only the first "
+                              "500 KiB of a README (about "), (run, err)
+        assert "— set 'readme_abstracts: false' in papers/_list.yaml to leave the abstracts " \
+               "to the website" in err, run
+    assert Path("README.md").read_bytes() == Path("full.md").read_bytes()
+    with open("papers/_list.yaml", "a", encoding="utf-8") as f:
+        f.write("readme_abstracts: false\n")
+    assert main(["readme"]) == 0
+    assert capsys.readouterr().err == ""
+    short = Path("README.md").read_text(encoding="utf-8")
+    assert "<details>" not in short and "<summary>" not in short
+    assert "The abstracts are not in this file (`readme_abstracts: false`)" in short
+    entries = re.compile(r"^- \S*\[\[", re.M)  # every paper still listed
+    assert len(short.encode()) < full / 2
+    assert len(entries.findall(short)) == len(entries.findall(Path("full.md").read_text(
+        encoding="utf-8"))) == len(list(FLAGSHIP.glob("[!_]*.yaml")))
+
+
 @pytest.mark.parametrize("flags", [["--no-cache"], [], ["--no-cache", "--force"]])
 def test_readme_compares_the_old_readme_s_bytes_as_its_text(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],

@@ -10,14 +10,18 @@ from pathlib import Path
 
 from .. import cache, quick
 from ..checking import Stats, check_dir, paused_gc
-from ..errors import SiteBuilderError
+from ..errors import Problem, SiteBuilderError
 from ..fsio import FileError, check_outside, read_regular, read_text, shown, write_atomic
 from ..model import PaperList
+from ..quick import LIST_FILE
 from ..quick import output_name as _output_name
 from ..quick import remember_output as _remember
 from ..quick import render_key as _render_key
 from ..quick import unchanged_since as _unchanged_since
 from ..render import README_MARKER, readme_bytes
+
+# GitHub shows a README up to this size and cuts the rest off, without a word.
+GITHUB_README_LIMIT = 500 * 1024
 
 
 class OutOfDate(SiteBuilderError):
@@ -29,6 +33,7 @@ class ReadmeResult:
     path: Path
     changed: bool
     plist: PaperList
+    warnings: tuple[Problem, ...] = ()  # the records' warnings, then the README's own
 
 
 def readme(papers: Path, out: Path, templates: Path | None = None, *,
@@ -70,7 +75,9 @@ def readme(papers: Path, out: Path, templates: Path | None = None, *,
         if found is not None and found[0] == (known or quick.output_digest(current or b"")):
             if current is not None:
                 _valid(out, current)  # a README that is not UTF-8 is an error, as ever
-            return ReadmeResult(out, False, plist)
+            extra = found[1] if type(found[1]) is dict else {}
+            return ReadmeResult(out, False, plist, tuple(
+                quick.decode_problems(extra.get("warnings")) or plist.warnings))
     fragments = None if rendering is None else cache.Fragments.open(papers, rendering,
                                                                      stats.records)
     with stats.stage("render"), paused_gc():
@@ -78,7 +85,8 @@ def readme(papers: Path, out: Path, templates: Path | None = None, *,
     if fragments is not None:
         with stats.stage("cache write"):
             fragments.save()
-    warnings = quick.encode_problems(list(plist.warnings))
+    problems = (*plist.warnings, *_size_warnings(papers, out, data, plist))
+    warnings = quick.encode_problems(list(problems))
     digest = None if memo is None else quick.output_digest(data)  # (a known digest has one)
     same = data == current if current is not None else digest is not None and digest == known
     if current is not None and not same and not check_only:
@@ -98,14 +106,30 @@ def readme(papers: Path, out: Path, templates: Path | None = None, *,
             lines = list(diff)[:60]
             raise OutOfDate(f"{out} is out of date — run 'site-builder readme' and commit "
                             "the result\n" + "\n".join(lines))
-        result = ReadmeResult(out, False, plist)
+        result = ReadmeResult(out, False, plist, problems)
     else:
         with stats.stage("write"):
-            result = ReadmeResult(out, not same and write_atomic(out, data), plist)
+            result = ReadmeResult(out, not same and write_atomic(out, data), plist, problems)
     if memo is not None and digest is not None:  # the file holds this output now: its
         _remember(papers, out, memo, digest, warnings,  # signature says so next time
                   stats.since)
     return result
+
+
+def _size_warnings(papers: Path, out: Path, data: bytes, plist: PaperList) -> list[Problem]:
+    """A README past :data:`GITHUB_README_LIMIT`, whose end GitHub would not show, and
+    what would make it shorter."""
+    if len(data) <= GITHUB_README_LIMIT:
+        return []
+    shown_papers = data[:GITHUB_README_LIMIT].count(b"\n- ")  # entries start "- " on a line
+    if plist.info.readme_abstracts and any(e.paper.abstract for e in plist.entries):
+        fix = (f"set 'readme_abstracts: false' in {shown(papers / LIST_FILE)} to leave the "
+               "abstracts to the website")
+    else:
+        fix = "point readers to the website, which shows every paper"
+    return [Problem(shown(out), 0, "", f"{len(data) / 1024 / 1024:.1f} MB, but GitHub shows "
+                    f"only the first 500 KiB of a README (about {shown_papers} of "
+                    f"{len(plist.entries)} papers here)", fix, severity="warning")]
 
 
 def _unmarked(raw: bytes | None) -> bytes | None:
