@@ -265,8 +265,9 @@ def test_map_and_related_keep_hostile_text_as_text(papers: Path) -> None:
 def test_section_cards_list_related_papers(plist: PaperList) -> None:
     pages = {p.path: p for p in build_pages(plist)}
     text = pages[section_path("gan")].text
-    assert text.count('<details class="sb-related" data-search-exclude><summary>Related</summary>') == 6
-    first = text.split('<details class="sb-related" data-search-exclude>', 1)[1].split("</details>", 1)[0]
+    toggle = '<details class="sb-related" data-search-exclude>'
+    assert text.count(f"{toggle}<summary>Related</summary>") == 6
+    first = text.split(toggle, 1)[1].split("</details>", 1)[0]
     assert first.count("<li>") == similar.RELATED and "shared: " in first
 
 
