@@ -460,14 +460,48 @@ _TAG = _string(MAX_ID, Rule(_trimmed(SLUG_CORE),
 _PAST_YEAR = min(MAX_YEAR, dt.date.today().year)  # never past max_year(): no date to ask
 
 
+_BASES = {"0x": 16, "0o": 8, "0b": 2}
+
+
+def plain_number(value: Any) -> int | None:
+    """The whole number a value stands for when it is not written in plain digits:
+    '2_024', '+2024', '02024' and '0x7E8' (text: the loader reads only plain digits as
+    numbers, where YAML 1.1 reads all of these) or 2024.0; quoted digits too.  None for
+    anything else.  Only for a fix to suggest: such a value is never taken."""
+    if isinstance(value, float):
+        return int(value) if value.is_integer() else None
+    if not isinstance(value, str):
+        return None
+    text = value.strip().replace("_", "").removeprefix("+")
+    if not 0 < len(text) <= 20 or not text.isascii():
+        return None
+    base = _BASES.get(text[:2].lower())
+    try:
+        return int(text[2:], base) if base else int(text) if text.isdigit() else None
+    except ValueError:
+        return None
+
+
+def _not_whole(value: Any, what: str, quoted_fix: str, fix: str) -> Bad:
+    """Why a number field refuses ``value`` (not an int): a number spelled otherwise
+    than in plain digits is named as such, with the digits to write."""
+    meant = plain_number(value)
+    if meant is None:
+        return Bad(f"must be {what}, got {describe(value)}", fix)
+    if isinstance(value, str) and value.strip() == str(meant):
+        return Bad(f"must be {what}, got {describe(value)}", quoted_fix)
+    if isinstance(value, str):
+        return Bad(f"must be {what} written in plain digits, got {short(value)}",
+                   f"write it as {meant}")
+    return Bad(f"must be {what}, got {describe(value)}", f"write it as {meant}")
+
+
 def _year(value: Any) -> int:
     if type(value) is int and MIN_YEAR <= value <= _PAST_YEAR:
         return value
     if isinstance(value, bool) or not isinstance(value, int):
-        digits = isinstance(value, str) and value.strip().isascii() and value.strip().isdigit()
-        fix = "write the year as a number, without quotes" if digits else \
-            "write the four-digit year, e.g. 2025"
-        raise Bad(f"must be a year, got {describe(value)}", fix)
+        raise _not_whole(value, "a year", "write the year as a number, without quotes",
+                         "write the four-digit year, e.g. 2025")
     if not MIN_YEAR <= value <= max_year():
         raise Bad(f"{value} is out of range ({MIN_YEAR}–{max_year()})",
                   "give the year the paper was published")
@@ -482,8 +516,8 @@ def _year_from_text(text: str) -> int | str:
 
 def _count(value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
-        raise Bad(f"must be a whole number, got {describe(value)}",
-                  "write a number without quotes, e.g. 100")
+        raise _not_whole(value, "a whole number", "write the number without quotes",
+                         "write a number without quotes, e.g. 100")
     if not 1 <= value <= MAX_COUNT:
         raise Bad(f"{value} is out of range (1–{MAX_COUNT:,})", "give a number in that range")
     return value
