@@ -69,7 +69,7 @@ def check_output(out: Path, fmt: Format, papers: Path) -> bytes | None:
 
 
 def _not_ours(out: Path, fmt: Format) -> FileError:
-    why = f"it has no '{fmt.marker}' line" if fmt.marker else \
+    why = f"it does not hold '{fmt.marker}'" if fmt.marker else \
         f"it is not the file an export of this list last wrote there; a {fmt.label} file " \
         "cannot say who wrote it"
     return FileError(f"{shown(out)}: was not written by site-builder export ({why}), so it "

@@ -21,7 +21,7 @@ RECORD = Path("papers/guo2025-dinomaly.yaml")
 
 def _refusal(out: str, fmt: str) -> str:
     marker = FORMATS[fmt].marker
-    why = f"it has no '{marker}' line" if marker else \
+    why = f"it does not hold '{marker}'" if marker else \
         (f"it is not the file an export of this list last wrote there; a "
          f"{FORMATS[fmt].label} file cannot say who wrote it")
     return (f"error: {out}: was not written by site-builder export ({why}), so it is left "
