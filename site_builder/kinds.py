@@ -371,7 +371,9 @@ def _slug_rule(what: str, fix: Say) -> Rule:
 def _as_slug(text: str) -> str:
     from .text import fold
 
-    return f"write it as {fold(text).replace(' ', '-')!r}"
+    slug = fold(text).replace(" ", "-")
+    return f"write it as {slug!r}" if slug else "use lowercase letters and digits joined " \
+        "by '-'"
 
 
 def _lower_scheme(text: str) -> str:

@@ -104,6 +104,11 @@ def _date_or_text(loader: _RecordLoader, node: yaml.ScalarNode) -> Any:
 
 _RecordLoader.add_constructor("tag:yaml.org,2002:int", _int_or_text)
 _RecordLoader.add_constructor("tag:yaml.org,2002:timestamp", _date_or_text)
+# YAML 1.1 reads a lone '=' as the "value key" type, which no safe loader can build: it
+# was reported as a tag ("!!value") nobody wrote.  It is the text '=', as written.
+_RecordLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:value"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()}
 
 
 _Y = "tag:yaml.org,2002:"

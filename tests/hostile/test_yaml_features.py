@@ -57,6 +57,8 @@ CASES: dict[str, tuple[bytes, int, str]] = {
     "a year with a leading zero": (_record(year="02024"), 4,
                                    f"{DIGITS} '02024' — write it as 2024"),
     "a quoted year": (_record(year='"2024"'), 4, "write the year as a number, without quotes"),
+    "a lone = as a tag": (_record(extra="tags: [=]\n"), 7, "tags: tag '=' is not lowercase "
+                          "words joined by '-' — use lowercase letters and digits joined by '-'"),
     "sexagesimal as the year": (_record(year="33:44"), 4, f"{NOT_A_YEAR} str '33:44'"),
     "deep flow nesting": (_record(extra="tags: " + "[" * 5000 + "]" * 5000 + "\n"), 7,
                           "exceeded maximum nesting depth"),
@@ -143,6 +145,9 @@ def test_a_value_yaml_reads_as_another_type_is_refused(
     ("title", "+12", "+12"),
     ("title", "0x10", "0x10"),
     ("title", "'yes'", "yes"),
+    ("title", "=", "="),  # YAML 1.1's "value key", reported as a tag nobody wrote
+    ("title", "1:20", "1:20"),  # sexagesimal in YAML 1.1
+    ("title", "y", "y"),  # a boolean in YAML 1.1's spec, not in PyYAML
     # null, ~ and nothing: the same record as no line at all (an optional field left blank).
     ("code", "null", None),
     ("code", "~", None),
