@@ -275,7 +275,8 @@ def _cmd_site(args: argparse.Namespace) -> int:
 def _cmd_export(args: argparse.Namespace) -> int:
     from .commands.export import export_list
 
-    result = export_list(args.papers, args.format, args.output, site_url=args.site_url)
+    result = export_list(args.papers, args.format, args.output, site_url=args.site_url,
+                         force=args.force)
     _print_problems(list(result.plist.warnings), "text", sys.stderr)
     if result.path is None:
         sys.stdout.write(result.text)
@@ -294,8 +295,11 @@ def _add_export(sub: argparse._SubParsersAction) -> None:
     _common(p)
     p.add_argument("--format", required=True, choices=tuple(FORMATS),
                    help="bibtex, ris, csv, json, or atom (the newest additions by 'added')")
-    p.add_argument("-o", "--output", type=Path, metavar="FILE",
-                   help="file to write (default: standard output)")
+    p.add_argument("-o", "--output", type=_output_path, metavar="FILE",
+                   help="file to write (default: standard output); an existing file is "
+                   "replaced only if an export wrote it")
+    p.add_argument("--force", action="store_true",
+                   help="replace FILE even if site-builder export did not write it")
     p.add_argument("--site-url", metavar="URL",
                    help="the site's address, for the feed's links (default: the repository)")
     p.set_defaults(func=_cmd_export)

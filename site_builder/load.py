@@ -82,14 +82,16 @@ class _RecordLoader(_BaseLoader):  # type: ignore[misc, valid-type]
         return mapping
 
 
-_DECIMAL = re.compile(r"[-+]?(?:0|[1-9][0-9]{0,17})")
+_DECIMAL = re.compile(r"-?(?:0|[1-9][0-9]{0,17})")
 
 
 def _int_or_text(loader: _RecordLoader, node: yaml.ScalarNode) -> Any:
-    """Decimal integers only: YAML 1.1's 0x7E8, 03750 and 1:30 stay text (then the field
-    check says what is wrong), and a 5,000-digit number cannot stop the run."""
-    value = node.value.replace("_", "")
-    return int(value) if _DECIMAL.fullmatch(value) else node.value
+    """Plain decimal digits only: YAML 1.1's other spellings of a number (2_024, +2024,
+    0x7E8, 03750, 1:30) stay text as written, so a year is never read from something
+    that does not show it (the field check says what is wrong, kinds.plain_number), and
+    a 5,000-digit number cannot stop the run."""
+    value = node.value
+    return int(value) if _DECIMAL.fullmatch(value) else value
 
 
 def _date_or_text(loader: _RecordLoader, node: yaml.ScalarNode) -> Any:
@@ -102,6 +104,11 @@ def _date_or_text(loader: _RecordLoader, node: yaml.ScalarNode) -> Any:
 
 _RecordLoader.add_constructor("tag:yaml.org,2002:int", _int_or_text)
 _RecordLoader.add_constructor("tag:yaml.org,2002:timestamp", _date_or_text)
+# YAML 1.1 reads a lone '=' as the "value key" type, which no safe loader can build: it
+# was reported as a tag ("!!value") nobody wrote.  It is the text '=', as written.
+_RecordLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:value"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()}
 
 
 _Y = "tag:yaml.org,2002:"

@@ -26,6 +26,10 @@ class Format:
     filename: str  # in the site
     media_type: str
     label: str  # the site's download link
+    # Text every export in this format holds, by which ``export -o`` knows a file it may
+    # replace; None for formats with no room for it (a CSV or JSON file cannot say who
+    # wrote it, nor an RIS one).
+    marker: str | None = None
 
     @property
     def export(self) -> Callable[[PaperList, Options | None], str]:
@@ -33,11 +37,13 @@ class Format:
 
 
 FORMATS: dict[str, Format] = {f.name: f for f in (
-    Format("bibtex", "papers.bib", "application/x-bibtex", "BibTeX"),
+    Format("bibtex", "papers.bib", "application/x-bibtex", "BibTeX",
+           "% Exported by site-builder"),
     Format("ris", "papers.ris", "application/x-research-info-systems", "RIS"),
     Format("csv", "papers.csv", "text/csv", "CSV"),
     Format("json", "papers.json", "application/json", "JSON"),
-    Format("atom", FEED_FILE, "application/atom+xml", "Atom feed"),
+    Format("atom", FEED_FILE, "application/atom+xml", "Atom feed",
+           "<generator>site-builder</generator>"),
 )}
 
 
