@@ -79,6 +79,17 @@ def md_title(value: str, *, lettered: bool = True) -> str:
     return _CLOSING_HASHES.sub(lambda m: m.group(1) + "\\#" * len(m.group(2)), text)
 
 
+# A venue's last character that importers read as a separator before the year
+# ("[[NeurIPS, 2020]]"): escaped, so that the venue "A:" reads back as "A:".
+_VENUE_END = re.compile(r"([,;:/-])$")
+
+
+def md_venue(value: str) -> str:
+    """:func:`md_escape` for the venue before the year in an entry's bracket: a trailing
+    separator (``,;:/-``) is escaped, so an importer keeps it as part of the venue."""
+    return _VENUE_END.sub(r"\\\1", md_escape(value))
+
+
 def html_title(value: str) -> str:
     """A page or site title for MkDocs themes, which print titles as HTML and also pass
     them through ``striptags`` (which decodes entities) into ``<title>``: escaped, with

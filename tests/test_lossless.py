@@ -115,7 +115,9 @@ KNOWN: dict[str, list[tuple[str, str]]] = {
     # the "Given Family, …, et al." authors line take the format's own forms
     "plain.md": [("Lima,", "Lima and"), ("Costa, et al.", "Costa and others")],
     "brackets.md": [("[CVPR'24]", "[CVPR 2024]"), ("[2022 MICCAI]", "[MICCAI 2022]"),
-                    ("[MICCAI-2021]", "[MICCAI 2021]")],
+                    ("[MICCAI-2021]", "[MICCAI 2021]"), ("[NeurIPS,", "[NeurIPS"),
+                    ("(2018)]", "2018]"), ("[MICCAI/2017]", "[MICCAI 2017]"),
+                    ("[2016 - IPMI]", "[IPMI 2016]")],
     "numbered.md": [("2.1", "2.1."), ("2.2", "2.2.")],
     "abstracts.md": [("et al.", "and others"), ("Ålvarez,", "Ålvarez and"),
                      ("Żółw,", "Żółw and"), ("Šćepanović, et al.", "Šćepanović and others")],

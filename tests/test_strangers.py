@@ -13,7 +13,7 @@ from site_builder.checking import check_dir
 from site_builder.cli import main
 from site_builder.dump import write_list
 from site_builder.importers import parse_readme
-from site_builder.importers.readme import _VENUE_YEAR, _people, _title, _year
+from site_builder.importers.readme import _VENUE_YEAR, _people, _title, _venue, _year
 from site_builder.render import render_readme
 from tests.conftest import FIXTURES
 
@@ -59,12 +59,26 @@ def test_crlf_tabs_and_trailing_spaces_import_like_lf(tmp_path: Path) -> None:
     ("CVPR2024", "CVPR", 2024), ("2022 MICCAI", "MICCAI", 2022),
     ("2019-NeurIPS", "NeurIPS", 2019), ("Nature Methods 2019", "Nature Methods", 2019),
     ("’ 1990", "’", 1990), ("A-1 2020", "A-1", 2020),  # the rendered form reads back as is
+    # a separator between venue and year is not part of the venue
+    ("NeurIPS, 2020", "NeurIPS", 2020), ("NeurIPS,2020", "NeurIPS", 2020),
+    ("NeurIPS'20", "NeurIPS", 2020), ("NeurIPS ’20", "NeurIPS", 2020),
+    ("MICCAI/2021", "MICCAI", 2021), ("MICCAI | 2021", "MICCAI", 2021),
+    ("ICCV: 2019", "ICCV", 2019), ("ECCV (2018)", "ECCV", 2018),
+    ("2016 - IPMI", "IPMI", 2016), ("Proc. IEEE 2015", "Proc. IEEE", 2015),
 ])
 def test_venue_brackets_of_other_lists(text: str, venue: str, year: int) -> None:
     m = _VENUE_YEAR.match(text)
     assert m is not None
-    assert next(v for v in m.group("venue", "venue2", "venue3", "venue4") if v) == venue
+    assert _venue(m) == venue
     assert _year(m) == year
+
+
+def test_venue_separators_read_from_a_strangers_list() -> None:
+    imported = parse_readme((READMES / "brackets.md").read_text(encoding="utf-8"))
+    assert imported.skipped == []
+    assert [(p.venue, p.year) for p in imported.papers][4:] == [
+        ("NeurIPS", 2020), ("Nature Methods", 2019), ("ECCV", 2018), ("MICCAI", 2017),
+        ("IPMI", 2016)]
 
 
 @pytest.mark.parametrize(("line", "names"), [
@@ -219,3 +233,14 @@ def test_an_abstract_label_other_than_the_lists_is_reported() -> None:
     assert imported.info.abstract_label == "📋 Abstract"
     assert imported.skipped == [(17, "abstract label 'Summary': the list labels abstracts "
                                  "'📋 Abstract'; imported under that label")]
+
+
+def test_a_venue_ending_in_a_separator_reads_back_as_written() -> None:
+    """The renderer escapes a venue's last ',', ':', '-'… so the import keeps it, while a
+    stranger's unescaped one is a separator."""
+    from site_builder.text import md_venue
+
+    assert md_venue("Findings:") == "Findings\\:" and md_venue("NeurIPS") == "NeurIPS"
+    text = LIST.format(extra="- [[Findings\\: 2021]](https://example.org/b) **Escaped**\n\n"
+                       "- [[Findings: 2021]](https://example.org/c) **Stranger**\n")
+    assert [p.venue for p in parse_readme(text).papers] == ["CVPR", "Findings:", "Findings"]

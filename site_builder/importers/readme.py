@@ -50,11 +50,21 @@ _NUMBERED = re.compile(r"^(\d+(?:\.\d+)*\.|\d+(?:\.\d+)+)\s+(.*)$")
 _LETTERED = re.compile(r"^[A-Z]\d*\.\s+\S")  # "A. Foundations", "J1. Brain": keep as written
 # [[VENUE YEAR]] as this list writes it (any venue: tried first, so a rendered list reads
 # back the same), or [[YEAR-VENUE]] / [[YEAR VENUE]] / [[VENUE-YEAR]] / [[VENUE2024]] /
-# [[VENUE'YY]] as others do (a two-digit year: 00-68 is 20YY, as strptime reads %y).
+# [[VENUE'YY]] / [[VENUE (YEAR)]] as others do (a two-digit year: 00-68 is 20YY, as
+# strptime reads %y); a separator between them ("NeurIPS, 2020", "MICCAI/2021") is
+# dropped from the venue by _venue.
 _VENUE_YEAR = re.compile(rf"^(?P<venue>.*?\S)\s+(?P<year>{YEAR_DIGITS})$"
                          rf"|^(?P<year2>{YEAR_DIGITS})\s*[-–]?\s*(?P<venue2>.+)$"
                          rf"|^(?P<venue3>.*?[^\s\d])[-–]?(?P<year3>{YEAR_DIGITS})$"
-                         r"|^(?P<venue4>.*?\S)\s*['’](?P<yy>\d{2})$")
+                         r"|^(?P<venue4>.*?\S)\s*['’](?P<yy>\d{2})$"
+                         rf"|^(?P<venue5>.*?\S)\s*\((?P<year5>{YEAR_DIGITS})\)$")
+# What separates a venue from its year in other lists' brackets: not part of the venue,
+# unless escaped (text.md_venue writes the venue "A:" as "A\:"), so such an escape is held
+# as a private-use character while the bracket is read.
+_VENUE_SEPARATORS = ",;:/|- "
+_ESCAPED_SEPARATOR = re.compile(r"\\([\\,;:/|-])")
+_HELD = {c: chr(0xE000 + i) for i, c in enumerate(",;:/|-")}
+_RELEASED = str.maketrans({v: k for k, v in _HELD.items()})
 _ENTRY = re.compile(
     r"^\s*(?:[-*+]|\d{1,4}[.)])\s+(?:(?P<marks>(?:\\.|[^\s\[\]\\]){1,8})\s*)?"
     r"\[(?P<open>\[)?(?P<vy>(?:\\.|[^\]\\])+?)\](?(open)\])"  # [[VENUE YEAR]] or [VENUE YEAR]
@@ -427,7 +437,23 @@ def _year(vy: re.Match[str]) -> int:
     if vy.group("yy"):
         yy = int(vy.group("yy"))
         return 2000 + yy if yy <= 68 else 1900 + yy
-    return int(next(y for y in vy.group("year", "year2", "year3") if y))
+    return int(next(y for y in vy.group("year", "year2", "year3", "year5") if y))
+
+
+def _bracket(raw: str) -> str:
+    """A venue bracket's text, unescaped, with escaped separators held (see _venue)."""
+    held = _ESCAPED_SEPARATOR.sub(lambda m: _HELD.get(m.group(1), m.group(0)), raw)
+    return md_unescape(held).strip()
+
+
+def _venue(vy: re.Match[str]) -> str:
+    """The venue of a venue bracket, without the separator some lists put between it and
+    the year ("NeurIPS, 2020", "2019, NeurIPS", "MICCAI/2021"); an escaped one (the
+    renderer's) is part of the venue, and a venue of nothing but separators stays."""
+    venue = next(v for v in vy.group("venue", "venue2", "venue3", "venue4", "venue5") if v)
+    kept = venue.lstrip(_VENUE_SEPARATORS) if vy.group("venue2") else \
+        venue.rstrip(_VENUE_SEPARATORS)
+    return (kept.strip() or venue.strip()).translate(_RELEASED)
 
 
 def _title(raw: str) -> str:
@@ -524,7 +550,7 @@ def _papers(body: list[str], category: str, first_line: int,
 
     for number, line in enumerate(body, first_line):
         entry = _ENTRY.match(line)
-        vy = _VENUE_YEAR.match(md_unescape(entry.group("vy")).strip()) if entry else None
+        vy = _VENUE_YEAR.match(_bracket(entry.group("vy"))) if entry else None
         if entry and vy:
             finish()
             code = unescape_entities(entry.group("code") or "") or None
@@ -537,8 +563,7 @@ def _papers(body: list[str], category: str, first_line: int,
                 code, rest = unescape_entities(other.group("code")), rest[other.end():].strip()
             current = {
                 "title": _title(entry.group("title")),
-                "venue": next(v for v in vy.group("venue", "venue2", "venue3", "venue4")
-                              if v).strip(),
+                "venue": _venue(vy),
                 "year": _year(vy),
                 "url": unescape_entities(entry.group("url")),
                 "code": code,
