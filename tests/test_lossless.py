@@ -129,6 +129,7 @@ KNOWN: dict[str, list[tuple[str, str]]] = {
     "unanchored.md": [],
     "details.md": [],
     "toc.md": [],
+    "deep.md": [],
     "codelinks.md": [("Code", ":octocat:"), ("[code]", ":octocat:"), ("[GitHub]", ":octocat:")],
     # a shortcode as the emoji GitHub shows for it, "=" in the legend as ":", U+FE0F dropped
     # after a mark's symbol, and the mark no Tips line explains added to the legend

@@ -14,6 +14,7 @@ from site_builder.cli import main
 from site_builder.dump import write_list
 from site_builder.importers import parse_readme
 from site_builder.importers.readme import _VENUE_YEAR, _people, _title, _venue, _year
+from site_builder.model import Section
 from site_builder.render import render_readme
 from tests.conftest import FIXTURES
 
@@ -21,7 +22,7 @@ READMES = FIXTURES / "readmes"
 STRANGERS = ["plain.md", "brackets.md", "numbered.md", "abstracts.md", "crlf.md", "titles.md",
              "figures.md", "header.md", "nested.md", "unanchored.md",
              "details.md", "marks.md", "codelinks.md",
-             "toc.md"]
+             "toc.md", "deep.md"]
 
 
 def _write(text: str, folder: Path) -> dict[str, bytes]:
@@ -244,3 +245,29 @@ def test_a_venue_ending_in_a_separator_reads_back_as_written() -> None:
     text = LIST.format(extra="- [[Findings\\: 2021]](https://example.org/b) **Escaped**\n\n"
                        "- [[Findings: 2021]](https://example.org/c) **Stranger**\n")
     assert [p.venue for p in parse_readme(text).papers] == ["CVPR", "Findings:", "Findings"]
+
+
+def test_headings_deeper_than_three_are_subsections_where_they_hold_papers() -> None:
+    imported = parse_readme((READMES / "deep.md").read_text(encoding="utf-8"))
+    assert imported.skipped == []
+
+    def tree(sections: tuple[Section, ...]) -> list[object]:
+        return [(s.title, tree(s.sections)) if s.sections else s.title for s in sections]
+
+    assert tree(imported.info.sections) == [
+        ("Methods", [("Supervised", ["Brain MRI", "Chest X-ray"]), ("Unsupervised", ["Retina"])]),
+        ("Datasets", ["Public"]), "Notes"]
+    assert [p.category for p in imported.papers] == [
+        "brain-mri", "chest-x-ray", "unsupervised", "retina", "public"]
+    # a #### heading without papers in an information section is kept as written
+    assert imported.info.sections[2].blocks == ("#### How to read this list",
+                                                "Newest papers first.")
+
+
+def test_a_deep_heading_without_papers_between_entries_is_reported() -> None:
+    text = LIST.format(extra="- [[ICML 2021]](https://example.org/b) **Second**\n\n"
+                       "#### Honourable mentions\n\nSee the issues.\n")
+    imported = parse_readme(text)
+    assert [(s.title, s.sections) for s in imported.info.sections] == [("Papers", ())]
+    assert [p.title for p in imported.papers] == ["Kept Paper", "Second"]
+    assert imported.skipped == [(11, "#### Honourable mentions"), (13, "See the issues.")]

@@ -12,7 +12,6 @@ place in them is reported with its line, never dropped in silence.
 
 from __future__ import annotations
 
-import itertools
 import re
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -42,8 +41,9 @@ _ANCHOR_TAG = r"<(?:div|a)\s+(?:id|name)\s*=\s*\"(?P<{}>[^\"]+)\"\s*>\s*</(?:div
 # test_regex_linear.py): no two quantifiers next to each other may match the same
 # characters where the match can still fail.  "Text up to trailing spaces" is written
 # (?:\s*\S)*? rather than .*?\s*$, which tries every split of a run of spaces.
-# "## Title <div id="s3"></div>", "## <div id="s1"></div> A. Title"; ### only with an anchor.
-_HEADING = re.compile(rf"^(?P<level>###?)\s+(?:{_ANCHOR_TAG.format('pre')}\s*)?"
+# "## Title <div id="s3"></div>", "## <div id="s1"></div> A. Title"; ### (and deeper)
+# without an anchor only where it holds papers.
+_HEADING = re.compile(rf"^(?P<level>#{{2,6}})\s+(?:{_ANCHOR_TAG.format('pre')}\s*)?"
                       rf"(?P<title>(?:\s*\S)*?)\s*(?:{_ANCHOR_TAG.format('anchor')}\s*)?$")
 # "2. Title", "2.1. Title" and "2.1 Title" (a subsection's number without the last dot).
 _NUMBERED = re.compile(r"^(\d+(?:\.\d+)*\.|\d+(?:\.\d+)+)\s+(.*)$")
@@ -209,21 +209,22 @@ def _image(src: str, alt: str, link: str | None, fallback: str) -> Image:
 
 def _split_sections(lines: list[str]) -> tuple[list[str], list[tuple[int, str, str | None,
                                                                       list[str], int]]]:
-    """The header lines, and each ``##`` section as (level, title, anchor, body, line of
-    the body's first line); level 3 is a ``###`` subsection."""
+    """The header lines, and each section as (level, title, anchor, body, line of the
+    body's first line): level 2 is a ``##`` section, 3 a ``###`` subsection, 4 a ``####``
+    one in it, and so on."""
     head: list[str] = []
     sections: list[tuple[int, str, str | None, list[str], int]] = []
-    unanchored: dict[int, str] = {}  # index in sections → its ### heading line
+    unanchored: dict[int, str] = {}  # index in sections → its ### (or deeper) heading line
     fence = False
     for number, line in enumerate(lines, 1):
         if line.lstrip().startswith("```"):
             fence = not fence
         m = None if fence else _HEADING.match(line)
         anchor = m and (m.group("pre") or m.group("anchor"))
-        if m and m.group("level") == "###" and not sections:
+        if m and len(m.group("level")) > 2 and not sections:
             m = None  # a ### heading in the header is part of it
         if m:
-            if m.group("level") == "###" and not anchor:
+            if len(m.group("level")) > 2 and not anchor:
                 unanchored[len(sections)] = line
             sections.append((len(m.group("level")), m.group("title"), anchor, [],
                              number + 1))
@@ -231,15 +232,34 @@ def _split_sections(lines: list[str]) -> tuple[list[str], list[tuple[int, str, s
             sections[-1][3].append(line)
         else:
             head.append(line)
-    # A ### heading without an anchor is a subsection only when it holds papers; otherwise
-    # it is a line of the section above it (an information section's own heading).
+    # A ### heading without an anchor is a subsection only when it (or a subsection under
+    # it) holds papers; otherwise it is a line of the section above it (an information
+    # section's own heading, a heading between entries, reported there).
+    holds = _holds_papers(sections)
     kept: list[tuple[int, str, str | None, list[str], int]] = []
     for index, section in enumerate(sections):
-        if index in unanchored and kept and not any(_ENTRY.match(b) for b in section[3]):
+        if index in unanchored and kept and not holds[index]:
             kept[-1][3].extend([unanchored[index], *section[3]])
         else:
             kept.append(section)
     return head, kept
+
+
+def _holds_papers(sections: list[tuple[int, str, str | None, list[str], int]]
+                  ) -> list[bool]:
+    """For each section, whether it or a deeper section that follows it (before the next
+    heading of its level or above) lists papers; one pass from the end."""
+    holds = [False] * len(sections)
+    below: list[tuple[int, bool]] = []  # (level, holds papers) of the sections after
+    for index in range(len(sections) - 1, -1, -1):
+        level = sections[index][0]
+        own = any(_ENTRY.match(line) for line in sections[index][3])
+        deeper = False
+        while below and below[-1][0] > level:
+            deeper = below.pop()[1] or deeper
+        holds[index] = own or deeper
+        below.append((level, holds[index]))
+    return holds
 
 
 def _header(head: list[str], info: dict) -> None:
@@ -843,19 +863,17 @@ def parse_readme(text: str) -> Imported:
     banner = info.get("banner")
     list_title = info.pop("title", None) or (banner.alt if banner else "") or "Paper List"
     nodes: list[_Node] = []
-    parent: _Node | None = None  # the last top-level paper section: ### sections go in it
+    # the paper sections a deeper heading can go in: (level, node), outermost first
+    open_sections: list[tuple[int, _Node]] = []
     raw: list[dict] = []
     used_ids: set[str] = set()
     skipped: list[tuple[int, str]] = []
     marks: list[Mark] = []
     any_numbered = False
-    with_entries = [any(_ENTRY.match(line) for line in body) for *_, body, _ in raw_sections]
+    # a section holds papers when it or one of its subsections lists any
+    holds = _holds_papers(raw_sections)
     for index, (level, title, anchor, body, first_line) in enumerate(raw_sections):
-        # a ## section holds papers when it or one of its ### subsections lists any
-        below = itertools.takewhile(lambda i: raw_sections[i][0] == 3,
-                                    range(index + 1, len(raw_sections)))
-        holds_papers = with_entries[index] or (level == 2 and any(with_entries[i]
-                                                                  for i in below))
+        holds_papers = holds[index]
         if anchor in RESERVED_ANCHORS:
             if not any(_ENTRY.match(line) for line in body):
                 continue  # the format's own closing section (or a back-to-top target)
@@ -876,11 +894,10 @@ def parse_readme(text: str) -> Imported:
             used_ids.add(sid)
             node = _Node(Section(title=title, id=sid, anchor=anchor if anchor != sid
                                  else None))
-            if level == 3 and parent is not None:
-                parent.children.append(node)
-            else:
-                nodes.append(node)
-                parent = node if level == 2 else None
+            while open_sections and open_sections[-1][0] >= level:
+                open_sections.pop()
+            (open_sections[-1][1].children if open_sections else nodes).append(node)
+            open_sections.append((level, node))
             raw += _papers(body, sid, first_line, skipped)
         else:
             section = _info_section(title, anchor, body)
@@ -889,7 +906,7 @@ def parse_readme(text: str) -> Imported:
             if not marks:
                 section, marks = _legend(section, list_title)
             nodes.append(_Node(section))
-            parent = None
+            open_sections.clear()
     repo = _repo_of(text)
     label = _abstract_label(text).get("abstract_label")
     for r in raw:

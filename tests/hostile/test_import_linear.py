@@ -26,6 +26,10 @@ LISTS = {
     "an authors line of spaces": SECTION + "- [[CVPR 2024]](https://e.org/1) **T**\n\n  *a"
                                  + " " * 100_000 + "b*\n",
     "an abstract of tags": SECTION + ENTRY + DETAILS + "<p " * 60_000 + "\n</details>\n",
+    "deep headings without papers": SECTION + ENTRY + "#### h\n" * 40_000,
+    "nested deep headings": SECTION + "".join(f"{'#' * (3 + n % 4)} h{n}\n" + ENTRY
+                                              for n in range(2_000)),
+
     "an abstract of blank lines": SECTION + ENTRY + DETAILS + "\n" * 200_000 + "x\n</details>\n",
 }
 

@@ -63,7 +63,8 @@ SPACES = [fill(" ", p, s) for p in ("", "## a", "- ", "**a: x", "[", "- [[a 2020
 WORST: dict[str, list[str]] = {
     "_HEADING": [fill(" ", "## a"), fill(" ", "## a", "<div id=\"x\">"), fill("\t", "### a", "<"),
                  fill(" a", "## "), fill("<div id=\"a\"", "## "), fill(" <a id=\"x\"></a>", "## "),
-                 fill("<div id=\"", "## "), fill(" ", "## ") + "<div id=\"a\"></div>" + fill(" ")],
+                 fill("<div id=\"", "## "), fill(" ", "###### a"), fill("#"),
+                 fill(" ", "## ") + "<div id=\"a\"></div>" + fill(" ")],
     "_ENTRY": [fill(" ", "- [[a 2020]](u) **t**", "x"), fill(" ", "-", "x"),
                fill(" ", "- *", "x"), fill("*a", "- [[a 2020]](u) **"),
                fill("\\]", "- [["), fill("]]", "- [[a"), fill("a", "- [[a 2020]]("),
