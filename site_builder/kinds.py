@@ -115,7 +115,11 @@ YEAR_DIGITS = "(?:{})\\d{{2}}".format("|".join(str(c) for c in range(MIN_YEAR //
                                                                        MAX_YEAR // 100 + 1)))
 DATE_CORE = r"\d{4}-\d{2}-\d{2}"
 LANG_CORE = r"[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*"
-SYMBOL_CORE = r"[^\s\[\]()<>`\\]{1,4}"
+# A mark's symbol: a few characters ("*", "†", "⭐"), or a tag in brackets as some lists
+# write them before an entry ("[W][[AAAI 2023]](…)").  A tag cannot be a link: its text
+# holds no bracket, and the venue's link right after it is no reference label.
+SYMBOL_TAG = r"\[[^\s\[\]()<>`\\]{1,10}\]"
+SYMBOL_CORE = rf"[^\s\[\]()<>`\\]{{1,4}}|{SYMBOL_TAG}"
 # Marks that may follow an author's name, kept as part of it ("Xu, Ke*"): corresponding
 # (*), equal contribution (†, #)...; a reader shows them after the whole name.
 AUTHOR_MARKS = "*†‡#§"
@@ -610,9 +614,10 @@ KINDS: dict[Kind, Declaration] = {
                        lambda text: [t for t in re.split(r"[,;\s]+", text) if t]),
     Kind.LANG: _string(16, Rule(_trimmed(LANG_CORE), lambda t: f"{short(t)} is not a language "
                                 "tag", "e.g. en, zh or pt-BR")),
-    Kind.SYMBOL: _string(4, Rule(_trimmed(SYMBOL_CORE), lambda t: f"{short(t)} is not a mark "
-                                 "symbol (1–4 characters, no space, bracket, parenthesis, "
-                                 "backquote or backslash)", "e.g. '*' or '†'")),
+    Kind.SYMBOL: _string(12, Rule(_trimmed(SYMBOL_CORE), lambda t: f"{short(t)} is not a mark "
+                                  "symbol (1–4 characters, or a tag of 1–10 in brackets; no "
+                                  "space, parenthesis, backquote or backslash, no bracket "
+                                  "inside)", "e.g. '*', '†' or '[W]'")),
     Kind.COLOUR: _string(7, Rule(_trimmed(COLOUR_CORE), lambda t: f"{short(t)} is not a "
                                  "colour", "write it as #rrggbb, e.g. '#7b1fa2'")),
     Kind.COUNT: Declaration(_count, {"type": "integer", "minimum": 1, "maximum": MAX_COUNT},

@@ -130,6 +130,8 @@ KNOWN: dict[str, list[tuple[str, str]]] = {
     "details.md": [],
     "toc.md": [],
     "deep.md": [],
+    # the tag no Tips line explains added to the legend
+    "tags.md": [("", "[D]: Papers marked [D]")],
     "codelinks.md": [("Code", ":octocat:"), ("[code]", ":octocat:"), ("[GitHub]", ":octocat:")],
     # a shortcode as the emoji GitHub shows for it, "=" in the legend as ":", U+FE0F dropped
     # after a mark's symbol, and the mark no Tips line explains added to the legend

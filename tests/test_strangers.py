@@ -22,7 +22,7 @@ READMES = FIXTURES / "readmes"
 STRANGERS = ["plain.md", "brackets.md", "numbered.md", "abstracts.md", "crlf.md", "titles.md",
              "figures.md", "header.md", "nested.md", "unanchored.md",
              "details.md", "marks.md", "codelinks.md",
-             "toc.md", "deep.md"]
+             "toc.md", "deep.md", "tags.md"]
 
 
 def _write(text: str, folder: Path) -> dict[str, bytes]:
@@ -134,7 +134,7 @@ def _import(tmp_path: Path, text: str, capsys: pytest.CaptureFixture[str]
 def test_an_entry_the_format_cannot_hold_writes_nothing(tmp_path: Path,
                                                         capsys: pytest.CaptureFixture[str]
                                                         ) -> None:
-    extra = "- [W][[AAAI 2023]](https://example.org/w) **Workshop Paper**\n"
+    extra = "- [Workshop paper][[AAAI 2023]](https://example.org/w) **Workshop Paper**\n"
     code, err, papers = _import(tmp_path, LIST.format(extra=extra), capsys)
     assert code == 1 and not papers.exists()
     source = tmp_path / "README.md"
@@ -271,3 +271,17 @@ def test_a_deep_heading_without_papers_between_entries_is_reported() -> None:
     assert [(s.title, s.sections) for s in imported.info.sections] == [("Papers", ())]
     assert [p.title for p in imported.papers] == ["Kept Paper", "Second"]
     assert imported.skipped == [(11, "#### Honourable mentions"), (13, "See the issues.")]
+
+
+def test_tags_in_brackets_before_an_entry_are_the_legends_marks(tmp_path: Path) -> None:
+    imported = parse_readme((READMES / "tags.md").read_text(encoding="utf-8"))
+    assert imported.skipped == []
+    assert [(m.id, m.symbol) for m in imported.info.marks] == [
+        ("workshop", "[W]"), ("oral-presentation", "[Oral]"), ("must-read", "⭐"),
+        ("marked-d", "[D]")]  # a tag no Tips line explains is declared, as a symbol is
+    assert [p.marks for p in imported.papers] == [
+        ("workshop",), ("oral-presentation", "must-read"), ("marked-d",), ("must-read",)]
+    write_list(tmp_path, imported.info, imported.papers, imported.stems)
+    readme = render_readme(check_dir(tmp_path))
+    assert "- [W][[AAAI 2023]](https://example.org/t1) **Workshop Paper**" in readme
+    assert "- \\[W]: Workshop paper" in readme  # no link reference definition

@@ -18,7 +18,14 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from ..dump import file_stems
-from ..kinds import EMAIL_CORE, RESERVED_ANCHORS, TOP_ANCHOR, YEAR_DIGITS, paragraphs
+from ..kinds import (
+    EMAIL_CORE,
+    RESERVED_ANCHORS,
+    SYMBOL_TAG,
+    TOP_ANCHOR,
+    YEAR_DIGITS,
+    paragraphs,
+)
 from ..model import (
     Contact,
     Entry,
@@ -66,7 +73,7 @@ _ESCAPED_SEPARATOR = re.compile(r"\\([\\,;:/|-])")
 _HELD = {c: chr(0xE000 + i) for i, c in enumerate(",;:/|-")}
 _RELEASED = str.maketrans({v: k for k, v in _HELD.items()})
 _ENTRY = re.compile(
-    r"^\s*(?:[-*+]|\d{1,4}[.)])\s+(?:(?P<marks>(?:\\.|[^\s\[\]\\]){1,8})\s*)?"
+    rf"^\s*(?:[-*+]|\d{{1,4}}[.)])\s+(?:(?P<marks>(?:\\.|[^\s\[\]\\]|{SYMBOL_TAG}){{1,8}})\s*)?"
     r"\[(?P<open>\[)?(?P<vy>(?:\\.|[^\]\\])+?)\](?(open)\])"  # [[VENUE YEAR]] or [VENUE YEAR]
     r"\((?P<url>[^)\s]*)\)\s*\*\*(?P<title>(?:\\.|[^\\*]|\*(?!\*))+?)\*\*"
     r"(?:\s*\[:octocat:\]\((?P<code>[^)\s]*)\))?(?P<rest>(?:\s*\S)*?)\s*$")
@@ -100,11 +107,13 @@ _PROSE = re.compile(r"^\s*(?![<#>|]|[-*+]\s|```|~~~)\S")
 _IMAGES_ONLY = re.compile(r"^\s*(?:(?:\[\s*)?!\[[^\[\]]*\]\([^)\s\[\]]*\)\s*"
                           r"(?:\]\([^)\s\[\]]*\)\s*)?)+$")
 # A list item that starts like an entry ("- [[" or "- *[[") but did not match _ENTRY.
-# Marks in brackets ("[W][[") are not a mark symbol, but the line is still a lost entry.
-_LOOKS_LIKE_ENTRY = re.compile(r"^\s*(?:[-*+]|\d{1,4}[.)])\s+(?:(?:\\.|[^\s\\]){1,16}\s*)?\[\[")
+# Marks that are no mark ("[Oral paper][[", a space in a tag) still make a lost entry.
+_LOOKS_LIKE_ENTRY = re.compile(r"^\s*(?:[-*+]|\d{1,4}[.)])\s+(?:\[[^\[\]]{1,40}\]\s*){0,4}"
+                               r"(?:(?:\\.|[^\s\\]){1,16}\s*)?\[\[")
 # A Tips line that explains a mark: "*: Papers for Non-Medical Anomaly Detection".
 # "*: …", "**†**: …", "`†` : …", "† = …", ":star: : …" (a shortcode: GitHub shows its emoji).
 _MARK_ITEM = re.compile(r"^(?P<wrap>\*\*|`)?(?P<symbol>:[a-z0-9_+-]{1,30}:|"
+                        r"\\?\[[^\s\[\]()<>`\\]{1,10}\\?\]|"  # a tag: "[W]", "\[W]"
                         r"(?:\\.|[^\s:=\[\]()<>`\\]){1,4})(?(wrap)(?:\*\*|`))[ \t]*[:=]\s+"
                         r"(?P<text>\S.*)$")
 _VS16 = "\ufe0f"
@@ -119,7 +128,8 @@ _EMOJI = {"star": "⭐", "star2": "🌟", "fire": "🔥", "heavy_check_mark": "�
           "gem": "💎", "crown": "👑", "1st_place_medal": "🥇", "dart": "🎯"}
 # One mark no Tips line explains: a shortcode, or a character with the selectors and
 # joiners that make it one emoji ("⭐️", "👩‍⚕️").
-_MARK_UNIT = re.compile(r":[a-z0-9_+-]{1,30}:|\\?.[\ufe0f\u20e3]*(?:\u200d.[\ufe0f]*)*")
+_MARK_UNIT = re.compile(rf"{SYMBOL_TAG}|:[a-z0-9_+-]{{1,30}}:"
+                        r"|\\?.[\ufe0f\u20e3]*(?:\u200d.[\ufe0f]*)*")
 # A note under an entry: "  - Intro (EN): text", "  - 简介: 文本".
 _NOTE = re.compile(r"^\s+[-*+]\s+(?P<label>[^:：\[\]()*]{1,30}?(?:\s*\([A-Za-z-]{2,8}\))?)"
                    r"\s*[:：]\s*(?P<text>\S(?:\s*\S)*?)\s*$")
