@@ -55,6 +55,16 @@ class PaperNote:
 
 
 @dataclass(frozen=True)
+class PaperLink:
+    """A further link of a paper: its project page, website, demo, video or slides."""
+
+    label: str = spec(Kind.TEXT, "What the link leads to, as the README shows it.",
+                      required=True, example="Project")
+    url: str = spec(Kind.URL, "The address (http or https).", required=True,
+                    example="https://example.org/dinomaly")
+
+
+@dataclass(frozen=True)
 class Paper:
     """One paper of the list: the content of one YAML file in ``papers/``."""
 
@@ -74,6 +84,9 @@ class Paper:
                          required=True, example="solving-identity-mapping")
     code: str | None = spec(Kind.URL, "Link to the official code, if any.",
                             example="https://github.com/guojiajeremy/dinomaly")
+    links: tuple[PaperLink, ...] = spec(Kind.OBJECTS, "Further links shown after the code "
+                                        "link (project page, website, demo), in order.",
+                                        record=PaperLink)
     figure: str | None = spec(Kind.URL, "Link to an overview figure of the paper (an image).")
     abstract: str | None = spec(Kind.LONG_TEXT, "The paper's abstract, as plain text.")
     marks: tuple[str, ...] = spec(Kind.IDS, "Ids of the marks the paper carries (declared "

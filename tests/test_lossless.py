@@ -130,6 +130,10 @@ KNOWN: dict[str, list[tuple[str, str]]] = {
     "details.md": [],
     "toc.md": [],
     "deep.md": [],
+    # further links in the format's brackets, after the code link; a link that is no
+    # address (a path in the repository) is reported on import
+    "links.md": [("Code | Demo", ":octocat: [Demo]"), ("", ":octocat:"), ("[Code]", ""),
+                 ("[Slides]", "")],
     # the tag no Tips line explains added to the legend
     "tags.md": [("", "[D]: Papers marked [D]")],
     "codelinks.md": [("Code", ":octocat:"), ("[code]", ":octocat:"), ("[GitHub]", ":octocat:")],

@@ -5,6 +5,7 @@ what the format cannot hold.  test_lossless.py compares what a reader sees."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -22,7 +23,7 @@ READMES = FIXTURES / "readmes"
 STRANGERS = ["plain.md", "brackets.md", "numbered.md", "abstracts.md", "crlf.md", "titles.md",
              "figures.md", "header.md", "nested.md", "unanchored.md",
              "details.md", "marks.md", "codelinks.md",
-             "toc.md", "deep.md", "tags.md"]
+             "toc.md", "deep.md", "tags.md", "links.md"]
 
 
 def _write(text: str, folder: Path) -> dict[str, bytes]:
@@ -285,3 +286,44 @@ def test_tags_in_brackets_before_an_entry_are_the_legends_marks(tmp_path: Path) 
     readme = render_readme(check_dir(tmp_path))
     assert "- [W][[AAAI 2023]](https://example.org/t1) **Workshop Paper**" in readme
     assert "- \\[W]: Workshop paper" in readme  # no link reference definition
+
+
+def test_further_links_after_an_entry_are_kept_and_written_back(tmp_path: Path) -> None:
+    imported = parse_readme((READMES / "links.md").read_text(encoding="utf-8"))
+    assert [(p.code, [(link.label, link.url) for link in p.links]) for p in imported.papers] == [
+        ("https://github.com/ex/l1", [("Project", "https://example.org/l1/project"),
+                                      ("Website", "https://l1.example.org")]),
+        ("https://github.com/ex/l2", [("Demo", "https://huggingface.co/spaces/ex/l2")]),
+        ("https://github.com/ex/l3", [("Project", "https://example.org/l3/p")]),
+        (None, [])]
+    # a link that is no address (a path in the repository) is reported, not dropped
+    assert imported.skipped == [(13, "after the entry: [[Slides]](slides/l4.pdf)")]
+    write_list(tmp_path, imported.info, imported.papers, imported.stems)
+    readme = render_readme(check_dir(tmp_path))
+    assert "**Project and Website** [:octocat:](https://github.com/ex/l1) " \
+        "[[Project]](https://example.org/l1/project) [[Website]](https://l1.example.org)\n" \
+        in readme
+    assert "**Project Before Code** [:octocat:](https://github.com/ex/l3) " \
+        "[[Project]](https://example.org/l3/p)\n" in readme
+
+
+def test_a_further_links_label_cannot_open_markup(tmp_path: Path) -> None:
+    from site_builder.model import PaperLink
+
+    imported = parse_readme(LIST.format(extra=""))
+    paper = replace(imported.papers[0], links=(
+        PaperLink(label="x]](https://evil.example) <img src=x onerror=alert(1)> [[y",
+                  url="https://example.org/p"),))
+    write_list(tmp_path, imported.info, [paper], imported.stems)
+    readme = render_readme(check_dir(tmp_path))
+    assert "[[x\\]\\](https\\://evil.example) \\<img src=x onerror=alert(1)\\> \\[\\[y]]" \
+        "(https://example.org/p)" in readme
+    again = parse_readme(readme).papers[0]
+    assert again.links == paper.links
+    from site_builder.site import build_pages
+
+    site = "".join(page.text for page in build_pages(check_dir(tmp_path), related={})
+                   if page.path.endswith(".md"))
+    assert '<a class="sb-code" href="https://example.org/p">x]](https://evil.example) ' \
+        "&lt;img src=x onerror=alert(1)&gt; [[y</a>" in site
+    assert "<img src=x" not in site

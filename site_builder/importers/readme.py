@@ -35,6 +35,7 @@ from ..model import (
     Note,
     NoteLabel,
     Paper,
+    PaperLink,
     PaperNote,
     Section,
     anchor_of,
@@ -79,9 +80,12 @@ _ENTRY = re.compile(
     r"(?:\s*\[:octocat:\]\((?P<code>[^)\s]*)\))?(?P<rest>(?:\s*\S)*?)\s*$")
 # "*Doe, Jane and …*", or in underscores as some lists write italics.
 _AUTHORS = re.compile(r"^\s*(?P<em>[*_])(?!\*|_)(?P<names>(?:\\.|[^\\])+?)(?P=em)\s*$")
-# A code link written otherwise than [:octocat:](url), first after the title.
-_CODE_LINK = re.compile(r"^\[\[?(?:code|github|repo|source|:octocat:|💻)\]?\]"
-                        r"\((?P<code>[^()\s]+)\)", re.I)
+# A link after an entry's title (and its [:octocat:](url)): "[[Project]](url)",
+# "[Website](url)", " | [Demo](url)"; read one after another from where the last ended.
+_EXTRA_LINK = re.compile(r"(?<![\s|·,])[\s|·,]*\[\[?(?P<label>(?:\\.|[^\[\]\\]){1,60})\]?\]"
+                         r"\((?P<url>[^()\s]+)\)")
+# The label of a code link written otherwise than [:octocat:](url).
+_CODE_LABEL = re.compile(r"code|github|repo|source|:octocat:|💻", re.I)
 _IMG_TAG = re.compile(r"(?<!\\)<img\b[^<>]*>", re.I)  # not an escaped \<img in text
 _ATTR = re.compile(r"(?<!\w)(\w+)\s*=\s*\"([^\"]*)\"")
 _MD_IMAGE = re.compile(r"(?P<linked>\[\s*)?!\[(?P<alt>[^\[\]]*)\]\((?P<src>[^)\s\[\]]+)\)"
@@ -560,6 +564,26 @@ def _people(text: str) -> tuple[str, ...]:
     return (*names, "others") if others else tuple(names)
 
 
+def _entry_links(rest: str, code: str | None
+                 ) -> tuple[str | None, tuple[PaperLink, ...], str]:
+    """The links at the start of what follows an entry's title: the code link where the
+    entry gave none ("[Code](url)", "[[GitHub]](url)"), then further links ("[[Project]]
+    (url)"), each http(s); and the text left after them (reported by the caller)."""
+    links: list[PaperLink] = []
+    pos = 0
+    while m := _EXTRA_LINK.match(rest, pos):
+        url = unescape_entities(m.group("url"))
+        label = squash(md_unescape(m.group("label")))
+        if not label or not url.lower().startswith(("http://", "https://")):
+            break
+        if code is None and _CODE_LABEL.fullmatch(label):
+            code = url
+        else:
+            links.append(PaperLink(label=label, url=url))
+        pos = m.end()
+    return code, tuple(links), rest[pos:].strip()
+
+
 def _papers(body: list[str], category: str, first_line: int,
             skipped: list[tuple[int, str]]) -> list[dict]:
     """The entries of one paper section, as raw fields (``_marks``: the symbols before the
@@ -587,16 +611,14 @@ def _papers(body: list[str], category: str, first_line: int,
             rest = entry.group("rest").strip()
             if code and not code.lower().startswith(("http://", "https://")):
                 rest, code = f"[:octocat:]({code}) {rest}".strip(), None
-            other = None if code else _CODE_LINK.match(rest)
-            if other and other.group("code").lower().startswith(("http://", "https://")):
-                # "[Code](url)", "[[GitHub]](url)": the code link in other words
-                code, rest = unescape_entities(other.group("code")), rest[other.end():].strip()
+            code, links, rest = _entry_links(rest, code)
             current = {
                 "title": _title(entry.group("title")),
                 "venue": _venue(vy),
                 "year": _year(vy),
                 "url": unescape_entities(entry.group("url")),
                 "code": code,
+                "links": links,
                 "_marks": _emoji(md_unescape(entry.group("marks") or "")),
                 "_cross": bool(_CROSS_LISTED.match(rest)),
                 "_line": number,
@@ -752,8 +774,8 @@ def _same_paper(raw: dict) -> str:
 
 # Fields of a paper's second full entry compared with its first: what it gives differently
 # is reported (a shorter entry, without authors or notes, is just a cross-listing).
-_COMPARED = ("title", "venue", "year", "code", "authors", "figure", "abstract", "notes",
-             "_marks")
+_COMPARED = ("title", "venue", "year", "code", "links", "authors", "figure", "abstract",
+             "notes", "_marks")
 
 
 @dataclass

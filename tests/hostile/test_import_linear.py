@@ -31,6 +31,8 @@ LISTS = {
                                               for n in range(10_000)),
     "many entries in one section": SECTION + "".join(
         f"- [[CVPR 2024]](https://e.org/{n}) **T{n}**\n" for n in range(20_000)),
+    "many links after an entry": SECTION + "- [[CVPR 2024]](https://e.org/1) **T**"
+                                 + " | [[P]](https://e.org/p)" * 30_000 + "\n",
     "an abstract of blank lines": SECTION + ENTRY + DETAILS + "\n" * 200_000 + "x\n</details>\n",
 }
 
