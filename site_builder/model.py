@@ -50,7 +50,8 @@ class PaperNote:
 
     lang: str = spec(Kind.LANG, "Language tag (BCP 47), e.g. en or zh.", required=True,
                      example="en")
-    text: str = spec(Kind.TEXT, "The note, as plain text.", required=True,
+    text: str = spec(Kind.TEXT, "The note, as plain text; a link written [text](https://…) "
+                     "in it shows as a link.", required=True,
                      example="Introduces a reconstruction baseline.")
 
 

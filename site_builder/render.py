@@ -26,6 +26,7 @@ from .text import (
     md_comment,
     md_escape,
     md_inline,
+    md_links,
     md_title,
     md_venue,
     safe_url,
@@ -114,6 +115,7 @@ def environment(templates: Path | None = None, *, autoescape: bool = False,
         auto_reload=False,  # one build: a template included per paper is not stat()ed again
     )
     env.filters.update(md=md_comment if comment else md_escape, md_inline=md_inline,
+                       md_links=md_links,
                        md_title=md_title, md_venue=md_venue, html=html_text,
                        html_paragraphs=html_paragraphs, attr=html_attr, url=safe_url,
                        anchor=anchor_of, display_name=display_name)

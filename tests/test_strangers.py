@@ -23,7 +23,7 @@ READMES = FIXTURES / "readmes"
 STRANGERS = ["plain.md", "brackets.md", "numbered.md", "abstracts.md", "crlf.md", "titles.md",
              "figures.md", "header.md", "nested.md", "unanchored.md",
              "details.md", "marks.md", "codelinks.md",
-             "toc.md", "deep.md", "tags.md", "links.md"]
+             "toc.md", "deep.md", "tags.md", "links.md", "notelinks.md"]
 
 
 def _write(text: str, folder: Path) -> dict[str, bytes]:
@@ -327,3 +327,29 @@ def test_a_further_links_label_cannot_open_markup(tmp_path: Path) -> None:
     assert '<a class="sb-code" href="https://example.org/p">x]](https://evil.example) ' \
         "&lt;img src=x onerror=alert(1)&gt; [[y</a>" in site
     assert "<img src=x" not in site
+
+
+def test_links_in_notes_stay_links_and_hostile_ones_stay_text(tmp_path: Path) -> None:
+    text = (READMES / "notelinks.md").read_text(encoding="utf-8").replace(
+        "instead.", "instead, ![a pixel](https://tracker.example.org/p.png) "
+        "[x](https://e.org/a\"onmouseover=\"alert(1)).")
+    imported = parse_readme(text)
+    assert imported.skipped == []
+    write_list(tmp_path, imported.info, imported.papers, imported.stems)
+    plist = check_dir(tmp_path)
+    readme = render_readme(plist)
+    assert "  - Intro: explained in [the authors' blog](https://blog.example.org/n1) and " \
+        "[a talk](https://video.example.org/watch?v=1&t=2).\n" in readme
+    assert "  - Intro: see \\[this\\](javascript:alert(1)) instead, !\\[a pixel\\]" \
+        "(https\\://tracker.example.org/p.png) \\[x\\](https\\://e.org/a\"onmouseover=" \
+        "\"alert(1)).\n" in readme
+    assert [p.notes for p in parse_readme(readme).papers] == [p.notes for p in imported.papers]
+    from site_builder.site import build_pages
+
+    site = "".join(page.text for page in build_pages(plist, related={})
+                   if page.path.endswith(".md"))
+    assert "<a href=\"https://blog.example.org/n1\">the authors&#39; blog</a> and " \
+        "<a href=\"https://video.example.org/watch?v=1&amp;t=2\">a talk</a>." in site
+    assert "see [this](javascript:alert(1)) instead, ![a pixel]" \
+        "(https://tracker.example.org/p.png) [x](https://e.org/a&#34;onmouseover" in site
+    assert "javascript:alert(1)\"" not in site and "<img src=\"https://tracker" not in site
