@@ -133,6 +133,10 @@ URL_INVISIBLE = r"\u200b-\u200d\u2060\ufeff"
 URL_UNSAFE = rf"\s<>\"'`{{}}|\\^()\[\]{URL_INVISIBLE}"
 SAFE_URL = rf"{URL_SCHEME}[^/{URL_UNSAFE}][^{URL_UNSAFE}]*"
 _SAFE_URL = re.compile(f"^{SAFE_URL}$")
+# A link in plain text (a paper's note): its text, without brackets, and a safe address —
+# nothing in it can end the link elsewhere or open code or HTML.  Not after '!' (an image)
+# or '\' (written as text).
+TEXT_LINK = rf"(?<![!\\])\[(?P<text>[^\[\]\n]{{1,200}})\]\((?P<url>{SAFE_URL})\)"
 # A Markdown link target that is not a safe URL, an in-page link or an e-mail link.
 _SAFE_TARGET = rf"(?:{SAFE_URL}(?=[)\s]|$)|#|mailto:)"
 _BAD_LINK = rf"\]\((?!{_SAFE_TARGET})|\]:\s*(?=\S)(?!{SAFE_URL}(?:\s|$))"

@@ -7,7 +7,7 @@ import re
 import unicodedata
 from collections.abc import Iterator
 
-from .kinds import AUTHOR_MARKS, is_safe_url, squash
+from .kinds import AUTHOR_MARKS, TEXT_LINK, is_safe_url, squash
 
 # Characters that can start Markdown structure inside a line (emphasis, links, code, HTML,
 # entities, tables, strikethrough, math, escapes).  Escaping them all is safe: CommonMark
@@ -15,12 +15,7 @@ from .kinds import AUTHOR_MARKS, is_safe_url, squash
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>&~|$])")
 _MD_UNESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])|&(#\d+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);")
 
-# A link in plain text (a paper's note): its text, without brackets, and an http(s) address
-# of URL characters only — no parenthesis, quote, backslash, backquote, '<', '>' or space,
-# nothing that could end the link elsewhere or open code or HTML.  Not after '!' (an image)
-# or '\' (written as text).
-TEXT_LINK = re.compile(r"(?<![!\\])\[(?P<text>[^\[\]\n]{1,200})\]"
-                       r"\((?P<url>[Hh][Tt][Tt][Pp][Ss]?://[A-Za-z0-9\-._~:/?#@!$&*+,;=%]+)\)")
+_TEXT_LINK = re.compile(TEXT_LINK)
 
 # GitHub turns bare "https://..." and "www...." in text into links (GFM autolinks); an
 # escaped ':' or '.' stops that.  (Bare e-mail addresses cannot be stopped by escaping.)
@@ -49,7 +44,7 @@ def text_links(text: str) -> Iterator[tuple[str, str, str] | str]:
     """Plain text cut at its links: each ``[text](https://…)`` with a safe address as
     (source, link text, address), the text between as it is.  Renderers escape both."""
     pos = 0
-    for m in TEXT_LINK.finditer(text):
+    for m in _TEXT_LINK.finditer(text):
         if is_safe_url(m.group("url")):
             if m.start() > pos:
                 yield text[pos:m.start()]

@@ -118,7 +118,7 @@ WORST: dict[str, list[str]] = {
              fill("* <!-- ", "- [x] Add to *"),
              fill(" ", "- [x] Add to *a* <!-- inbox:add id=doi:10.1/"),
              fill("a", "- [x] Add to *a* <!-- inbox:add id=doi:10.1/"), fill(" ", "", "- [")],
-    "TEXT_LINK": [fill("[a](http://"), fill("[", "", "](http://a"), fill("a", "[a](http://"),
+    "_TEXT_LINK": [fill("[a](http://"), fill("[", "", "](http://a"), fill("a", "[a](http://"),
                   fill("[a](https://a"), fill("a", "[")],
     "_DISMISS": [fill(" ", "", "- [x] Dismiss"),
                  fill("a", "- [x] Dismiss <!-- inbox:dismiss id=doi:10.1/")],
