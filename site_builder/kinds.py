@@ -36,6 +36,7 @@ class Kind(str, Enum):
     TAGS = "tags"  # list of tags
     YEAR = "year"
     URL = "url"  # absolute http(s) URL
+    URLS = "urls"  # list of URLs
     BOOL = "bool"
     DATE = "date"
     ID = "id"  # lowercase slug: a-z, 0-9 and '-' (section ids, mark ids)
@@ -597,6 +598,7 @@ KINDS: dict[Kind, Declaration] = {
     Kind.YEAR: Declaration(_year, {"type": "integer", "minimum": MIN_YEAR,
                                    "maximum": MAX_YEAR}, _year_from_text),
     Kind.URL: _URL,
+    Kind.URLS: _list_of(_URL, "addresses", "- https://example.org/figure2.png"),
     Kind.BOOL: Declaration(_bool, {"type": "boolean"}, lambda t: t.strip().lower() == "true"),
     Kind.DATE: Declaration(_date, _DATE_TEXT.schema),
     Kind.ID: _string(MAX_ID, _slug_rule("an id (lowercase words joined by '-')",

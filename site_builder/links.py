@@ -185,6 +185,8 @@ def collect(plist: PaperList, papers_dir: Path, only: set[str] | None = None) ->
             url = getattr(paper, fld)
             if url:
                 add(url, Where(entry.path, src.line(fld), fld))
+        for n, url in enumerate(paper.more_figures):
+            add(url, Where(entry.path, src.line("more_figures", n), f"more_figures[{n}]"))
         for n, link in enumerate(paper.links):
             add(link.url, Where(entry.path, src.line("links", n, "url"), f"links[{n}].url"))
     return [Link(url, tuple(sorted(set(ws)))) for url, ws in places.items()]

@@ -39,7 +39,7 @@ def spec(kind: Kind, doc: str, *, required: bool = False, example: Any = None,
     """Declare a field: its kind, a one-line description and whether it is required."""
     meta = {"spec": Spec(kind, doc, required, example, record)}
     if kind in (Kind.NAMES, Kind.TAGS, Kind.OBJECTS, Kind.STRINGS, Kind.IDS, Kind.BLOCKS,
-                Kind.QUERIES, Kind.ARXIV_CATEGORIES):
+                Kind.QUERIES, Kind.ARXIV_CATEGORIES, Kind.URLS):
         return field(default_factory=tuple, metadata=meta)
     return field(default=default, metadata=meta)
 
@@ -89,6 +89,8 @@ class Paper:
                                         "link (project page, website, demo), in order.",
                                         record=PaperLink)
     figure: str | None = spec(Kind.URL, "Link to an overview figure of the paper (an image).")
+    more_figures: tuple[str, ...] = spec(Kind.URLS, "Links to further figures (images), "
+                                         "shown after the first, in order.")
     abstract: str | None = spec(Kind.LONG_TEXT, "The paper's abstract, as plain text.")
     marks: tuple[str, ...] = spec(Kind.IDS, "Ids of the marks the paper carries (declared "
                                   "under marks: in _list.yaml).", example=["non-medical"])

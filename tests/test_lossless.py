@@ -130,6 +130,7 @@ KNOWN: dict[str, list[tuple[str, str]]] = {
     "details.md": [],
     "toc.md": [],
     "deep.md": [],
+    "twofigures.md": [],
     "notelinks.md": [],
     # further links in the format's brackets, after the code link; a link that is no
     # address (a path in the repository) is reported on import

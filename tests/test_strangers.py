@@ -23,7 +23,8 @@ READMES = FIXTURES / "readmes"
 STRANGERS = ["plain.md", "brackets.md", "numbered.md", "abstracts.md", "crlf.md", "titles.md",
              "figures.md", "header.md", "nested.md", "unanchored.md",
              "details.md", "marks.md", "codelinks.md",
-             "toc.md", "deep.md", "tags.md", "links.md", "notelinks.md"]
+             "toc.md", "deep.md", "tags.md", "links.md", "notelinks.md",
+             "twofigures.md"]
 
 
 def _write(text: str, folder: Path) -> dict[str, bytes]:
@@ -153,7 +154,7 @@ def test_a_list_in_another_format_writes_nothing(tmp_path: Path,
     assert "no paper entries found — is it a README in the list's format" in err
 
 
-def test_a_second_figure_and_a_figure_path_without_repository_are_reported(
+def test_a_second_figure_is_kept_and_a_figure_path_without_repository_reported(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     extra = ('<div align="center"><img src="https://example.org/b.png"></div>\n\n'
              "- [[ICCV 2023]](https://example.org/c) **Relative Figure**\n\n"
@@ -163,11 +164,12 @@ def test_a_second_figure_and_a_figure_path_without_repository_are_reported(
     code, err, papers = _import(tmp_path, text, capsys)
     source = tmp_path / "README.md"
     assert code == 0
-    assert f"{source}:11: warning: not imported: '<div align=\"center\"><img src=" \
-        "\"https://example.org/b.png\"></div>'" in err
+    assert "b.png" not in err
     assert f"{source}:15: warning: not imported: \"figure 'figs/c.png' (a path" in err
-    figures = {e.paper.title: e.paper.figure for e in check_dir(papers).entries}
-    assert figures == {"Kept Paper": "https://example.org/a.png", "Relative Figure": None}
+    figures = {e.paper.title: (e.paper.figure, e.paper.more_figures)
+               for e in check_dir(papers).entries}
+    assert figures == {"Kept Paper": ("https://example.org/a.png", ("https://example.org/b.png",)),
+                       "Relative Figure": (None, ())}
 
 
 def test_subsections_without_anchors_and_numbered_entries_keep_their_papers() -> None:
@@ -353,3 +355,28 @@ def test_links_in_notes_stay_links_and_hostile_ones_stay_text(tmp_path: Path) ->
     assert "see [this](javascript:alert(1)) instead, ![a pixel]" \
         "(https://tracker.example.org/p.png) [x](https://e.org/a&#34;onmouseover" in site
     assert "javascript:alert(1)\"" not in site and "<img src=\"https://tracker" not in site
+
+
+def test_every_figure_of_an_entry_is_kept_and_written_back(tmp_path: Path) -> None:
+    imported = parse_readme((READMES / "twofigures.md").read_text(encoding="utf-8"))
+    assert imported.skipped == []
+    repo = "https://github.com/example/several-figures/blob/main"
+    assert [(p.figure, p.more_figures) for p in imported.papers] == [
+        ("https://example.org/f1-overview.png", ("https://example.org/f1-results.png",)),
+        ("https://example.org/f2-a.png", ("https://example.org/f2-b.png",
+                                          f"{repo}/figs/f2-c.png")),
+        ("https://example.org/f3-a.png", ("https://example.org/f3-b.png",))]
+    write_list(tmp_path, imported.info, imported.papers, imported.stems)
+    plist = check_dir(tmp_path)
+    readme = render_readme(plist)
+    assert '<div align="center">\n' \
+        '  <img src="https://example.org/f1-overview.png" width="50%" alt="Figure of Two ' \
+        'Figure Blocks">\n' \
+        '  <img src="https://example.org/f1-results.png" width="50%" alt="Figure 2 of Two ' \
+        'Figure Blocks">\n</div>\n' in readme
+    from site_builder.site import build_pages
+
+    site = "".join(page.text for page in build_pages(plist, related={})
+                   if page.path.endswith(".md"))
+    assert '<summary>Figure 3 (loads from its host)</summary><img src="' \
+        f'{repo}/figs/f2-c.png" loading="lazy" alt="Figure 3 of Two Images' in site

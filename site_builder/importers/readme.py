@@ -619,6 +619,7 @@ def _papers(body: list[str], category: str, first_line: int,
                 "url": unescape_entities(entry.group("url")),
                 "code": code,
                 "links": links,
+                "_figures": [],
                 "_marks": _emoji(md_unescape(entry.group("marks") or "")),
                 "_cross": bool(_CROSS_LISTED.match(rest)),
                 "_line": number,
@@ -669,18 +670,28 @@ def _papers(body: list[str], category: str, first_line: int,
             current["notes"].append((md_unescape(note.group("label")).strip(),
                                      md_unescape(note.group("text")), number))
             continue
-        img = _IMG_TAG.search(line)
-        md_img = None if img or not _IMAGES_ONLY.match(line) else _MD_IMAGE.search(line)
-        if md_img and md_img.group("linked"):
-            md_img = None  # a linked image (back to top, a chart) is not the paper's figure
-        figure = _attrs(img.group(0)).get("src") if img else \
-            unescape_entities(md_img.group("src")) if md_img else None  # "![](fig.png)"
-        if figure is not None and "figure" not in current:
-            current["figure"], current["_figure_line"] = figure, number
-        elif line.strip() and not _STRUCTURE.match(line):
+        sources = _figures(line)
+        for src in sources:  # the first is the figure, any other one of more_figures
+            current["_figures"].append((src, number))
+        if not sources and line.strip() and not _STRUCTURE.match(line):
             skipped.append((number, line.strip()))
     finish()
     return papers
+
+
+def _figures(line: str) -> list[str]:
+    """The figures a line of an entry shows: its <img> tags' sources, or its Markdown
+    images ("![](fig.png)") when the line holds nothing else and none is a link (a back to
+    top banner or a chart is not the paper's figure)."""
+    tags = list(_IMG_TAG.finditer(line))
+    if tags:
+        return [src for src in (_attrs(m.group(0)).get("src") for m in tags) if src]
+    if not _IMAGES_ONLY.match(line):
+        return []
+    images = list(_MD_IMAGE.finditer(line))
+    if any(m.group("linked") for m in images):
+        return []
+    return [unescape_entities(m.group("src")) for m in images]
 
 
 _SHIELDS_REPO = re.compile(r"img\.shields\.io/github/[\w-]+/([\w.-]+/[\w.-]+)")
@@ -700,19 +711,21 @@ def _absolute(image: Image, repo: str) -> Image:
     return Image(src=f"{repo}/blob/main/{path}", alt=image.alt, link=image.link)
 
 
-def _place_figure(raw: dict, repo: str | None, skipped: list[tuple[int, str]]) -> None:
-    """A figure given by a path in the repository (``./figs/a.png``) as a link into it, as
-    for logos; without a known repository it is no address: reported, not kept."""
-    line = raw.pop("_figure_line", 0)
-    src = raw.get("figure") or ""
-    if not src or src.startswith(("http://", "https://")):
-        return
-    if repo:
-        raw["figure"] = _absolute(Image(src=src, alt="figure"), repo).src
-        return
-    del raw["figure"]
-    skipped.append((line, f"figure {src!r} (a path, and no GitHub badge names the list's "
-                    "repository: it has no address)"))
+def _place_figures(raw: dict, repo: str | None, skipped: list[tuple[int, str]]) -> None:
+    """An entry's figures as ``figure`` and ``more_figures``; one given by a path in the
+    repository (``./figs/a.png``) as a link into it, as for logos; without a known
+    repository it is no address: reported, not kept."""
+    placed: list[str] = []
+    for src, line in raw.pop("_figures"):
+        if src.startswith(("http://", "https://")):
+            placed.append(src)
+        elif repo:
+            placed.append(_absolute(Image(src=src, alt="figure"), repo).src)
+        else:
+            skipped.append((line, f"figure {src!r} (a path, and no GitHub badge names the "
+                            "list's repository: it has no address)"))
+    raw["figure"] = placed[0] if placed else None
+    raw["more_figures"] = tuple(placed[1:])
 
 
 def looks_like_entry(text: str) -> bool:
@@ -774,8 +787,8 @@ def _same_paper(raw: dict) -> str:
 
 # Fields of a paper's second full entry compared with its first: what it gives differently
 # is reported (a shorter entry, without authors or notes, is just a cross-listing).
-_COMPARED = ("title", "venue", "year", "code", "links", "authors", "figure", "abstract",
-             "notes", "_marks")
+_COMPARED = ("title", "venue", "year", "code", "links", "authors", "figure", "more_figures",
+             "abstract", "notes", "_marks")
 
 
 @dataclass
@@ -941,7 +954,7 @@ def parse_readme(text: str) -> Imported:
     repo = _repo_of(text)
     label = _abstract_label(text).get("abstract_label")
     for r in raw:
-        _place_figure(r, repo, skipped)
+        _place_figures(r, repo, skipped)
         shown, line = r.pop("_label", (None, 0))
         if shown and shown != label:  # the list has one label for every abstract
             skipped.append((line, f"abstract label {shown!r}: the list labels abstracts "
