@@ -76,7 +76,7 @@ Result = tuple[Paper | None, list[Problem]]
 # --- records ↔ plain values ------------------------------------------------------------
 
 _FIELDS = [(f.name, f.metadata["spec"].kind) for f in dataclasses.fields(Paper)]
-_LISTS = (Kind.NAMES, Kind.TAGS, Kind.STRINGS, Kind.IDS)
+_LISTS = (Kind.NAMES, Kind.TAGS, Kind.STRINGS, Kind.IDS, Kind.URLS)
 # Nested records of a paper (notes): flat records of text fields, kept as JSON objects.
 _NESTED = {f.name: f.metadata["spec"].record for f in dataclasses.fields(Paper)
            if f.metadata["spec"].kind is Kind.OBJECTS}

@@ -8,6 +8,7 @@ rulebook (:mod:`site_builder.kinds`) checks records and writes JSON Schemas with
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from urllib.parse import unquote
 
 
@@ -33,6 +34,9 @@ class LazyPattern:
 
     def search(self, text: str) -> re.Match[str] | None:
         return self.compiled.search(text)
+
+    def finditer(self, text: str) -> Iterator[re.Match[str]]:
+        return self.compiled.finditer(text)
 
 
 _NEW = r"\d{4}\.\d{4,5}"

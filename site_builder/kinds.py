@@ -36,6 +36,7 @@ class Kind(str, Enum):
     TAGS = "tags"  # list of tags
     YEAR = "year"
     URL = "url"  # absolute http(s) URL
+    URLS = "urls"  # list of URLs
     BOOL = "bool"
     DATE = "date"
     ID = "id"  # lowercase slug: a-z, 0-9 and '-' (section ids, mark ids)
@@ -115,7 +116,11 @@ YEAR_DIGITS = "(?:{})\\d{{2}}".format("|".join(str(c) for c in range(MIN_YEAR //
                                                                        MAX_YEAR // 100 + 1)))
 DATE_CORE = r"\d{4}-\d{2}-\d{2}"
 LANG_CORE = r"[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*"
-SYMBOL_CORE = r"[^\s\[\]()<>`\\]{1,4}"
+# A mark's symbol: a few characters ("*", "†", "⭐"), or a tag in brackets as some lists
+# write them before an entry ("[W][[AAAI 2023]](…)").  A tag cannot be a link: its text
+# holds no bracket, and the venue's link right after it is no reference label.
+SYMBOL_TAG = r"\[[^\s\[\]()<>`\\]{1,10}\]"
+SYMBOL_CORE = rf"[^\s\[\]()<>`\\]{{1,4}}|{SYMBOL_TAG}"
 # Marks that may follow an author's name, kept as part of it ("Xu, Ke*"): corresponding
 # (*), equal contribution (†, #)...; a reader shows them after the whole name.
 AUTHOR_MARKS = "*†‡#§"
@@ -143,6 +148,10 @@ SAFE_URL = rf"{URL_SCHEME}[^/{URL_UNSAFE}][^{URL_UNSAFE}]*"
 _SAFE_URL = ids.LazyPattern(f"^{SAFE_URL}$")
 # The same for ASCII text, which holds no invisible character.
 _SAFE_ASCII_URL = re.compile(f"^{URL_SCHEME}[^/{_ASCII_UNSAFE}][^{_ASCII_UNSAFE}]*$")
+# A link in plain text (a paper's note): its text, without brackets, and a safe address —
+# nothing in it can end the link elsewhere or open code or HTML.  Not after '!' (an image)
+# or '\' (written as text).
+TEXT_LINK = rf"(?<![!\\])\[(?P<text>[^\[\]\n]{{1,200}})\]\((?P<url>{SAFE_URL})\)"
 # A Markdown link target that is not a safe URL, an in-page link or an e-mail link.
 _SAFE_TARGET = rf"(?:{SAFE_URL}(?=[)\s]|$)|#|mailto:)"
 _BAD_LINK = rf"\]\((?!{_SAFE_TARGET})|\]:\s*(?=\S)(?!{SAFE_URL}(?:\s|$))"
@@ -647,6 +656,7 @@ KINDS: dict[Kind, Declaration] = {
     Kind.YEAR: Declaration(_year, {"type": "integer", "minimum": MIN_YEAR,
                                    "maximum": MAX_YEAR}, _year_from_text),
     Kind.URL: _URL,
+    Kind.URLS: _list_of(_URL, "addresses", "- https://example.org/figure2.png"),
     Kind.BOOL: Declaration(_bool, {"type": "boolean"}, lambda t: t.strip().lower() == "true"),
     Kind.DATE: Declaration(_date, _DATE_TEXT.schema),
     Kind.ID: _string(MAX_ID, _slug_rule("an id (lowercase words joined by '-')",
@@ -668,9 +678,10 @@ KINDS: dict[Kind, Declaration] = {
                        lambda text: [t for t in re.split(r"[,;\s]+", text) if t]),
     Kind.LANG: _string(16, Rule(_trimmed(LANG_CORE), lambda t: f"{short(t)} is not a language "
                                 "tag", "e.g. en, zh or pt-BR")),
-    Kind.SYMBOL: _string(4, Rule(_trimmed(SYMBOL_CORE), lambda t: f"{short(t)} is not a mark "
-                                 "symbol (1–4 characters, no space, bracket, parenthesis, "
-                                 "backquote or backslash)", "e.g. '*' or '†'")),
+    Kind.SYMBOL: _string(12, Rule(_trimmed(SYMBOL_CORE), lambda t: f"{short(t)} is not a mark "
+                                  "symbol (1–4 characters, or a tag of 1–10 in brackets; no "
+                                  "space, parenthesis, backquote or backslash, no bracket "
+                                  "inside)", "e.g. '*', '†' or '[W]'")),
     Kind.COLOUR: _string(7, Rule(_trimmed(COLOUR_CORE), lambda t: f"{short(t)} is not a "
                                  "colour", "write it as #rrggbb, e.g. '#7b1fa2'")),
     Kind.COUNT: Declaration(_count, {"type": "integer", "minimum": 1, "maximum": MAX_COUNT},

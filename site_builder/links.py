@@ -1,8 +1,8 @@
 """Link health: every link of the list collected, checked politely, classified, remembered.
 
-Links come from the validated list (paper, code and figure links; the list file's images,
-repository and the http(s) links inside its Markdown), each with the file, field and line
-it came from, one check per distinct URL.  Checks run in a thread pool through the open-web
+Links come from the validated list (paper, code, further and figure links; the list file's
+images, repository and the http(s) links inside its Markdown), each with the file, field and
+line it came from, one check per distinct URL.  Checks run in a thread pool through the open-web
 :class:`~site_builder.services.http.Client` (SSRF guard at every hop, deadline, retries
 honouring ``Retry-After``) with per-host limits: HEAD first, GET (body capped) when HEAD is
 refused.  GitHub repository links go through the GitHub API instead, which tells renamed
@@ -185,6 +185,10 @@ def collect(plist: PaperList, papers_dir: Path, only: set[str] | None = None) ->
             url = getattr(paper, fld)
             if url:
                 add(url, Where(entry.path, src.line(fld), fld))
+        for n, url in enumerate(paper.more_figures):
+            add(url, Where(entry.path, src.line("more_figures", n), f"more_figures[{n}]"))
+        for n, link in enumerate(paper.links):
+            add(link.url, Where(entry.path, src.line("links", n, "url"), f"links[{n}].url"))
     return [Link(url, tuple(sorted(set(ws)))) for url, ws in places.items()]
 
 

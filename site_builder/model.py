@@ -39,7 +39,7 @@ def spec(kind: Kind, doc: str, *, required: bool = False, example: Any = None,
     """Declare a field: its kind, a one-line description and whether it is required."""
     meta = {"spec": Spec(kind, doc, required, example, record)}
     if kind in (Kind.NAMES, Kind.TAGS, Kind.OBJECTS, Kind.STRINGS, Kind.IDS, Kind.BLOCKS,
-                Kind.QUERIES, Kind.ARXIV_CATEGORIES):
+                Kind.QUERIES, Kind.ARXIV_CATEGORIES, Kind.URLS):
         return field(default_factory=tuple, metadata=meta)
     return field(default=default, metadata=meta)
 
@@ -50,8 +50,19 @@ class PaperNote:
 
     lang: str = spec(Kind.LANG, "Language tag (BCP 47), e.g. en or zh.", required=True,
                      example="en")
-    text: str = spec(Kind.TEXT, "The note, as plain text.", required=True,
+    text: str = spec(Kind.TEXT, "The note, as plain text; a link written [text](https://…) "
+                     "in it shows as a link.", required=True,
                      example="Introduces a reconstruction baseline.")
+
+
+@dataclass(frozen=True)
+class PaperLink:
+    """A further link of a paper: its project page, website, demo, video or slides."""
+
+    label: str = spec(Kind.TEXT, "What the link leads to, as the README shows it.",
+                      required=True, example="Project")
+    url: str = spec(Kind.URL, "The address (http or https).", required=True,
+                    example="https://example.org/dinomaly")
 
 
 @dataclass(frozen=True)
@@ -74,7 +85,12 @@ class Paper:
                          required=True, example="solving-identity-mapping")
     code: str | None = spec(Kind.URL, "Link to the official code, if any.",
                             example="https://github.com/guojiajeremy/dinomaly")
+    links: tuple[PaperLink, ...] = spec(Kind.OBJECTS, "Further links shown after the code "
+                                        "link (project page, website, demo), in order.",
+                                        record=PaperLink)
     figure: str | None = spec(Kind.URL, "Link to an overview figure of the paper (an image).")
+    more_figures: tuple[str, ...] = spec(Kind.URLS, "Links to further figures (images), "
+                                         "shown after the first, in order.")
     abstract: str | None = spec(Kind.LONG_TEXT, "The paper's abstract, as plain text.")
     marks: tuple[str, ...] = spec(Kind.IDS, "Ids of the marks the paper carries (declared "
                                   "under marks: in _list.yaml).", example=["non-medical"])

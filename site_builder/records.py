@@ -28,6 +28,7 @@ _ALIASES = {
     "section": "category", "categories": "also_in", "mark": "marks",
     "image": "figure", "fig": "figure", "summary": "abstract", "keywords": "tags",
     "tag": "tags", "date": "added", "name": "title",
+    "project": "links", "website": "links", "homepage": "links", "demo": "links",
 }
 
 

@@ -26,7 +26,9 @@ from .text import (
     md_comment,
     md_escape,
     md_inline,
+    md_links,
     md_title,
+    md_venue,
     safe_url,
 )
 
@@ -113,8 +115,9 @@ def environment(templates: Path | None = None, *, autoescape: bool = False,
         auto_reload=False,  # one build: a template included per paper is not stat()ed again
     )
     env.filters.update(md=md_comment if comment else md_escape, md_inline=md_inline,
-                       md_title=md_title, html=html_text, html_paragraphs=html_paragraphs,
-                       attr=html_attr, url=safe_url,
+                       md_links=md_links,
+                       md_title=md_title, md_venue=md_venue, html=html_text,
+                       html_paragraphs=html_paragraphs, attr=html_attr, url=safe_url,
                        anchor=anchor_of, display_name=display_name)
     env.globals["anchors"] = {a: a for a in RESERVED_ANCHORS}  # ids the templates may use
     return env

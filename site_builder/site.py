@@ -32,7 +32,7 @@ from .load import display_path
 from .model import Entry, Paper, PaperList
 from .render import BUNDLED_TEMPLATES, environment, render_template, template_error
 from .stats import charts
-from .text import bare_name, display_name, fold, html_title, safe_url, squash
+from .text import bare_name, display_name, fold, html_title, safe_url, squash, text_links
 from .venue_table import Venue, bundled, load_venues
 
 if TYPE_CHECKING:
@@ -97,6 +97,18 @@ def md_heading(value: str) -> Any:
 
     text = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     return Markup(_PY_MD_SPECIAL.sub(r"\\\1", text))
+
+
+def html_links(value: str) -> Any:
+    """Plain text that may hold links (a paper's note) as HTML: escaped as autoescaping
+    escapes it, each link :func:`~site_builder.text.text_links` finds an ``<a>``."""
+    from markupsafe import Markup, escape
+
+    if "](" not in value:
+        return escape(value)
+    return Markup("").join(escape(piece) if isinstance(piece, str) else
+                           Markup('<a href="{}">{}</a>').format(piece[2], piece[1])
+                           for piece in text_links(value))
 
 
 _RELATIVE_LINK = re.compile(r"\]\((?![A-Za-z][A-Za-z0-9+.-]*:|#|/)([^)\s]+)\)")
@@ -226,7 +238,7 @@ def lazy_pages(plist: PaperList, templates: Path | None = None,
     those are copied into the site and shown; any other figure stays behind a click."""
     env = environment(templates, autoescape=True)
     env.filters.update(heading=md_heading, fold=fold, front_matter=front_matter,
-                       text_on=text_on)
+                       text_on=text_on, links=html_links)
     env.tests["showing_images"] = shows_media
     exports = exports or Options()
     groups = plist.grouped()

@@ -5,14 +5,18 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterator
 
-from .kinds import AUTHOR_MARKS, is_safe_url, squash
+from .ids import LazyPattern
+from .kinds import AUTHOR_MARKS, TEXT_LINK, is_safe_url, squash
 
 # Characters that can start Markdown structure inside a line (emphasis, links, code, HTML,
 # entities, tables, strikethrough, math, escapes).  Escaping them all is safe: CommonMark
 # turns a backslash before any ASCII punctuation into that character.
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>&~|$])")
 _MD_UNESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])|&(#\d+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);")
+
+_TEXT_LINK = LazyPattern(TEXT_LINK)  # a URL class of every plane: compiled when a note needs it
 
 # GitHub turns bare "https://..." and "www...." in text into links (GFM autolinks); an
 # escaped ':' or '.' stops that.  (Bare e-mail addresses cannot be stopped by escaping.)
@@ -21,7 +25,11 @@ _AUTOLINK = re.compile(r"(?<=[A-Za-z])(:)(?=//)|(?<![\w.-])([Ww][Ww][Ww])(\.)")
 
 def md_escape(value: str) -> str:
     """Escape text for one line of Markdown: it can only ever render as itself."""
-    escaped = squash(value)
+    return _md_escape_squashed(squash(value))
+
+
+def _md_escape_squashed(escaped: str) -> str:
+    """:func:`md_escape` of text whose whitespace is already squashed (a piece of it)."""
     # Fast paths (most titles and names have nothing to escape): a search is cheaper than a
     # substitution that changes nothing.
     if _MD_SPECIAL.search(escaped):
@@ -31,6 +39,32 @@ def md_escape(value: str) -> str:
     if "://" not in escaped and "w." not in escaped and "W." not in escaped:
         return escaped
     return _AUTOLINK.sub(lambda m: "\\:" if m.group(1) else f"{m.group(2)}\\.", escaped)
+
+
+def text_links(text: str) -> Iterator[tuple[str, str, str] | str]:
+    """Plain text cut at its links: each ``[text](https://…)`` with a safe address as
+    (source, link text, address), the text between as it is.  Renderers escape both."""
+    pos = 0
+    for m in _TEXT_LINK.finditer(text):
+        if is_safe_url(m.group("url")):
+            if m.start() > pos:
+                yield text[pos:m.start()]
+            yield m.group(0), m.group("text"), m.group("url")
+            pos = m.end()
+    if pos < len(text):
+        yield text[pos:]
+
+
+def md_links(value: str) -> str:
+    """:func:`md_escape` for plain text that may hold links (a paper's note): each link
+    :func:`text_links` finds stays a link, its text escaped; anything else, a hostile link
+    included, renders as the text it is."""
+    text = squash(value)
+    if "](" not in text:  # most notes: exactly md_escape
+        return _md_escape_squashed(text)
+    return "".join(_md_escape_squashed(piece) if isinstance(piece, str) else
+                   f"[{_md_escape_squashed(piece[1])}]({piece[2]})"
+                   for piece in text_links(text))
 
 
 # In an issue or a comment GitHub turns "@name" into a mention (notifying that person) and
@@ -77,6 +111,17 @@ def md_title(value: str, *, lettered: bool = True) -> str:
     if lettered:
         text = _LETTERED.sub(r"\1\\\2", text, count=1)
     return _CLOSING_HASHES.sub(lambda m: m.group(1) + "\\#" * len(m.group(2)), text)
+
+
+# A venue's last character that importers read as a separator before the year
+# ("[[NeurIPS, 2020]]"): escaped, so that the venue "A:" reads back as "A:".
+_VENUE_END = re.compile(r"([,;:/-])$")
+
+
+def md_venue(value: str) -> str:
+    """:func:`md_escape` for the venue before the year in an entry's bracket: a trailing
+    separator (``,;:/-``) is escaped, so an importer keeps it as part of the venue."""
+    return _VENUE_END.sub(r"\\\1", md_escape(value))
 
 
 def html_title(value: str) -> str:

@@ -378,8 +378,9 @@ def test_import_reports_every_line_it_could_not_place(tmp_path: Path, capsys) ->
     imported = parse_readme(ODD)
     assert [p.title for p in imported.papers] == ["A Paper"]
     assert imported.papers[0].code == "https://github.com/a/b"
-    assert [line for line, _ in imported.skipped] == [3, 5, 9]
-    assert "[Project](https://example.org/p)" in imported.skipped[1][1]
+    assert [line for line, _ in imported.skipped] == [3, 9]
+    assert [(link.label, link.url) for link in imported.papers[0].links] == [
+        ("Project", "https://example.org/p")]
     source = tmp_path / "odd.md"
     source.write_text(ODD, encoding="utf-8")
     assert main(["import", str(source), "--papers", str(tmp_path / "p")]) == 1

@@ -410,6 +410,20 @@ def test_collect_gives_record_field_and_line_once_per_url(papers: Path) -> None:
     ]
 
 
+def test_collect_gives_a_papers_further_links_and_figures(papers: Path) -> None:
+    write_paper(papers, "a", title="Paper a", url="https://example.org/p",
+                extra="links:\n- label: Project\n  url: https://example.org/project\n"
+                      "- label: Demo\n  url: https://example.org/demo\n"
+                      "more_figures:\n- https://example.org/f2.png\n")
+    found = links.collect(check_dir(papers), papers)
+    assert [(ln.url, [(w.line, w.field) for w in ln.places]) for ln in found] == [
+        ("https://example.org/p", [(6, "url")]),
+        ("https://example.org/f2.png", [(14, "more_figures[0]")]),
+        ("https://example.org/project", [(10, "links[0].url")]),
+        ("https://example.org/demo", [(12, "links[1].url")]),
+    ]
+
+
 def test_exit_1_only_for_broken(server: HTTPServer, papers: Path,
                                 capsys: pytest.CaptureFixture[str]) -> None:
     server.expect_request("/ok").respond_with_data("fine")

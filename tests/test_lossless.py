@@ -115,7 +115,9 @@ KNOWN: dict[str, list[tuple[str, str]]] = {
     # the "Given Family, …, et al." authors line take the format's own forms
     "plain.md": [("Lima,", "Lima and"), ("Costa, et al.", "Costa and others")],
     "brackets.md": [("[CVPR'24]", "[CVPR 2024]"), ("[2022 MICCAI]", "[MICCAI 2022]"),
-                    ("[MICCAI-2021]", "[MICCAI 2021]")],
+                    ("[MICCAI-2021]", "[MICCAI 2021]"), ("[NeurIPS,", "[NeurIPS"),
+                    ("(2018)]", "2018]"), ("[MICCAI/2017]", "[MICCAI 2017]"),
+                    ("[2016 - IPMI]", "[IPMI 2016]")],
     "numbered.md": [("2.1", "2.1."), ("2.2", "2.2.")],
     "abstracts.md": [("et al.", "and others"), ("Ålvarez,", "Ålvarez and"),
                      ("Żółw,", "Żółw and"), ("Šćepanović, et al.", "Šćepanović and others")],
@@ -127,6 +129,15 @@ KNOWN: dict[str, list[tuple[str, str]]] = {
     "unanchored.md": [],
     "details.md": [],
     "toc.md": [],
+    "deep.md": [],
+    "twofigures.md": [],
+    "notelinks.md": [],
+    # further links in the format's brackets, after the code link; a link that is no
+    # address (a path in the repository) is reported on import
+    "links.md": [("Code | Demo", ":octocat: [Demo]"), ("", ":octocat:"), ("[Code]", ""),
+                 ("[Slides]", "")],
+    # the tag no Tips line explains added to the legend
+    "tags.md": [("", "[D]: Papers marked [D]")],
     "codelinks.md": [("Code", ":octocat:"), ("[code]", ":octocat:"), ("[GitHub]", ":octocat:")],
     # a shortcode as the emoji GitHub shows for it, "=" in the legend as ":", U+FE0F dropped
     # after a mark's symbol, and the mark no Tips line explains added to the legend

@@ -5,6 +5,7 @@ what the format cannot hold.  test_lossless.py compares what a reader sees."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,8 @@ from site_builder.checking import check_dir
 from site_builder.cli import main
 from site_builder.dump import write_list
 from site_builder.importers import parse_readme
-from site_builder.importers.readme import _VENUE_YEAR, _people, _title, _year
+from site_builder.importers.readme import _VENUE_YEAR, _people, _title, _venue, _year
+from site_builder.model import Section
 from site_builder.render import render_readme
 from tests.conftest import FIXTURES
 
@@ -21,7 +23,8 @@ READMES = FIXTURES / "readmes"
 STRANGERS = ["plain.md", "brackets.md", "numbered.md", "abstracts.md", "crlf.md", "titles.md",
              "figures.md", "header.md", "nested.md", "unanchored.md",
              "details.md", "marks.md", "codelinks.md",
-             "toc.md"]
+             "toc.md", "deep.md", "tags.md", "links.md", "notelinks.md",
+             "twofigures.md"]
 
 
 def _write(text: str, folder: Path) -> dict[str, bytes]:
@@ -59,12 +62,26 @@ def test_crlf_tabs_and_trailing_spaces_import_like_lf(tmp_path: Path) -> None:
     ("CVPR2024", "CVPR", 2024), ("2022 MICCAI", "MICCAI", 2022),
     ("2019-NeurIPS", "NeurIPS", 2019), ("Nature Methods 2019", "Nature Methods", 2019),
     ("’ 1990", "’", 1990), ("A-1 2020", "A-1", 2020),  # the rendered form reads back as is
+    # a separator between venue and year is not part of the venue
+    ("NeurIPS, 2020", "NeurIPS", 2020), ("NeurIPS,2020", "NeurIPS", 2020),
+    ("NeurIPS'20", "NeurIPS", 2020), ("NeurIPS ’20", "NeurIPS", 2020),
+    ("MICCAI/2021", "MICCAI", 2021), ("MICCAI | 2021", "MICCAI", 2021),
+    ("ICCV: 2019", "ICCV", 2019), ("ECCV (2018)", "ECCV", 2018),
+    ("2016 - IPMI", "IPMI", 2016), ("Proc. IEEE 2015", "Proc. IEEE", 2015),
 ])
 def test_venue_brackets_of_other_lists(text: str, venue: str, year: int) -> None:
     m = _VENUE_YEAR.match(text)
     assert m is not None
-    assert next(v for v in m.group("venue", "venue2", "venue3", "venue4") if v) == venue
+    assert _venue(m) == venue
     assert _year(m) == year
+
+
+def test_venue_separators_read_from_a_strangers_list() -> None:
+    imported = parse_readme((READMES / "brackets.md").read_text(encoding="utf-8"))
+    assert imported.skipped == []
+    assert [(p.venue, p.year) for p in imported.papers][4:] == [
+        ("NeurIPS", 2020), ("Nature Methods", 2019), ("ECCV", 2018), ("MICCAI", 2017),
+        ("IPMI", 2016)]
 
 
 @pytest.mark.parametrize(("line", "names"), [
@@ -119,7 +136,7 @@ def _import(tmp_path: Path, text: str, capsys: pytest.CaptureFixture[str]
 def test_an_entry_the_format_cannot_hold_writes_nothing(tmp_path: Path,
                                                         capsys: pytest.CaptureFixture[str]
                                                         ) -> None:
-    extra = "- [W][[AAAI 2023]](https://example.org/w) **Workshop Paper**\n"
+    extra = "- [Workshop paper][[AAAI 2023]](https://example.org/w) **Workshop Paper**\n"
     code, err, papers = _import(tmp_path, LIST.format(extra=extra), capsys)
     assert code == 1 and not papers.exists()
     source = tmp_path / "README.md"
@@ -137,7 +154,7 @@ def test_a_list_in_another_format_writes_nothing(tmp_path: Path,
     assert "no paper entries found — is it a README in the list's format" in err
 
 
-def test_a_second_figure_and_a_figure_path_without_repository_are_reported(
+def test_a_second_figure_is_kept_and_a_figure_path_without_repository_reported(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     extra = ('<div align="center"><img src="https://example.org/b.png"></div>\n\n'
              "- [[ICCV 2023]](https://example.org/c) **Relative Figure**\n\n"
@@ -147,11 +164,12 @@ def test_a_second_figure_and_a_figure_path_without_repository_are_reported(
     code, err, papers = _import(tmp_path, text, capsys)
     source = tmp_path / "README.md"
     assert code == 0
-    assert f"{source}:11: warning: not imported: '<div align=\"center\"><img src=" \
-        "\"https://example.org/b.png\"></div>'" in err
+    assert "b.png" not in err
     assert f"{source}:15: warning: not imported: \"figure 'figs/c.png' (a path" in err
-    figures = {e.paper.title: e.paper.figure for e in check_dir(papers).entries}
-    assert figures == {"Kept Paper": "https://example.org/a.png", "Relative Figure": None}
+    figures = {e.paper.title: (e.paper.figure, e.paper.more_figures)
+               for e in check_dir(papers).entries}
+    assert figures == {"Kept Paper": ("https://example.org/a.png", ("https://example.org/b.png",)),
+                       "Relative Figure": (None, ())}
 
 
 def test_subsections_without_anchors_and_numbered_entries_keep_their_papers() -> None:
@@ -219,3 +237,146 @@ def test_an_abstract_label_other_than_the_lists_is_reported() -> None:
     assert imported.info.abstract_label == "📋 Abstract"
     assert imported.skipped == [(17, "abstract label 'Summary': the list labels abstracts "
                                  "'📋 Abstract'; imported under that label")]
+
+
+def test_a_venue_ending_in_a_separator_reads_back_as_written() -> None:
+    """The renderer escapes a venue's last ',', ':', '-'… so the import keeps it, while a
+    stranger's unescaped one is a separator."""
+    from site_builder.text import md_venue
+
+    assert md_venue("Findings:") == "Findings\\:" and md_venue("NeurIPS") == "NeurIPS"
+    text = LIST.format(extra="- [[Findings\\: 2021]](https://example.org/b) **Escaped**\n\n"
+                       "- [[Findings: 2021]](https://example.org/c) **Stranger**\n")
+    assert [p.venue for p in parse_readme(text).papers] == ["CVPR", "Findings:", "Findings"]
+
+
+def test_headings_deeper_than_three_are_subsections_where_they_hold_papers() -> None:
+    imported = parse_readme((READMES / "deep.md").read_text(encoding="utf-8"))
+    assert imported.skipped == []
+
+    def tree(sections: tuple[Section, ...]) -> list[object]:
+        return [(s.title, tree(s.sections)) if s.sections else s.title for s in sections]
+
+    assert tree(imported.info.sections) == [
+        ("Methods", [("Supervised", ["Brain MRI", "Chest X-ray"]), ("Unsupervised", ["Retina"])]),
+        ("Datasets", ["Public"]), "Notes"]
+    assert [p.category for p in imported.papers] == [
+        "brain-mri", "chest-x-ray", "unsupervised", "retina", "public"]
+    # a #### heading without papers in an information section is kept as written
+    assert imported.info.sections[2].blocks == ("#### How to read this list",
+                                                "Newest papers first.")
+
+
+def test_a_deep_heading_without_papers_between_entries_is_reported() -> None:
+    text = LIST.format(extra="- [[ICML 2021]](https://example.org/b) **Second**\n\n"
+                       "#### Honourable mentions\n\nSee the issues.\n")
+    imported = parse_readme(text)
+    assert [(s.title, s.sections) for s in imported.info.sections] == [("Papers", ())]
+    assert [p.title for p in imported.papers] == ["Kept Paper", "Second"]
+    assert imported.skipped == [(11, "#### Honourable mentions"), (13, "See the issues.")]
+
+
+def test_tags_in_brackets_before_an_entry_are_the_legends_marks(tmp_path: Path) -> None:
+    imported = parse_readme((READMES / "tags.md").read_text(encoding="utf-8"))
+    assert imported.skipped == []
+    assert [(m.id, m.symbol) for m in imported.info.marks] == [
+        ("workshop", "[W]"), ("oral-presentation", "[Oral]"), ("must-read", "⭐"),
+        ("marked-d", "[D]")]  # a tag no Tips line explains is declared, as a symbol is
+    assert [p.marks for p in imported.papers] == [
+        ("workshop",), ("oral-presentation", "must-read"), ("marked-d",), ("must-read",)]
+    write_list(tmp_path, imported.info, imported.papers, imported.stems)
+    readme = render_readme(check_dir(tmp_path))
+    assert "- [W][[AAAI 2023]](https://example.org/t1) **Workshop Paper**" in readme
+    assert "- \\[W]: Workshop paper" in readme  # no link reference definition
+
+
+def test_further_links_after_an_entry_are_kept_and_written_back(tmp_path: Path) -> None:
+    imported = parse_readme((READMES / "links.md").read_text(encoding="utf-8"))
+    assert [(p.code, [(link.label, link.url) for link in p.links]) for p in imported.papers] == [
+        ("https://github.com/ex/l1", [("Project", "https://example.org/l1/project"),
+                                      ("Website", "https://l1.example.org")]),
+        ("https://github.com/ex/l2", [("Demo", "https://huggingface.co/spaces/ex/l2")]),
+        ("https://github.com/ex/l3", [("Project", "https://example.org/l3/p")]),
+        (None, [])]
+    # a link that is no address (a path in the repository) is reported, not dropped
+    assert imported.skipped == [(13, "after the entry: [[Slides]](slides/l4.pdf)")]
+    write_list(tmp_path, imported.info, imported.papers, imported.stems)
+    readme = render_readme(check_dir(tmp_path))
+    assert "**Project and Website** [:octocat:](https://github.com/ex/l1) " \
+        "[[Project]](https://example.org/l1/project) [[Website]](https://l1.example.org)\n" \
+        in readme
+    assert "**Project Before Code** [:octocat:](https://github.com/ex/l3) " \
+        "[[Project]](https://example.org/l3/p)\n" in readme
+
+
+def test_a_further_links_label_cannot_open_markup(tmp_path: Path) -> None:
+    from site_builder.model import PaperLink
+
+    imported = parse_readme(LIST.format(extra=""))
+    paper = replace(imported.papers[0], links=(
+        PaperLink(label="x]](https://evil.example) <img src=x onerror=alert(1)> [[y",
+                  url="https://example.org/p"),))
+    write_list(tmp_path, imported.info, [paper], imported.stems)
+    readme = render_readme(check_dir(tmp_path))
+    assert "[[x\\]\\](https\\://evil.example) \\<img src=x onerror=alert(1)\\> \\[\\[y]]" \
+        "(https://example.org/p)" in readme
+    again = parse_readme(readme).papers[0]
+    assert again.links == paper.links
+    from site_builder.site import build_pages
+
+    site = "".join(page.text for page in build_pages(check_dir(tmp_path), related={})
+                   if page.path.endswith(".md"))
+    assert '<a class="sb-code" href="https://example.org/p">x]](https://evil.example) ' \
+        "&lt;img src=x onerror=alert(1)&gt; [[y</a>" in site
+    assert "<img src=x" not in site
+
+
+def test_links_in_notes_stay_links_and_hostile_ones_stay_text(tmp_path: Path) -> None:
+    text = (READMES / "notelinks.md").read_text(encoding="utf-8").replace(
+        "instead.", "instead, ![a pixel](https://tracker.example.org/p.png) "
+        "[x](https://e.org/a\"onmouseover=\"alert(1)).")
+    imported = parse_readme(text)
+    assert imported.skipped == []
+    write_list(tmp_path, imported.info, imported.papers, imported.stems)
+    plist = check_dir(tmp_path)
+    readme = render_readme(plist)
+    assert "  - Intro: explained in [the authors' blog](https://blog.example.org/n1) and " \
+        "[a talk](https://video.example.org/watch?v=1&t=2).\n" in readme
+    assert "  - Intro: see \\[this\\](javascript:alert(1)) instead, !\\[a pixel\\]" \
+        "(https\\://tracker.example.org/p.png) \\[x\\](https\\://e.org/a\"onmouseover=" \
+        "\"alert(1)).\n" in readme
+    assert [p.notes for p in parse_readme(readme).papers] == [p.notes for p in imported.papers]
+    from site_builder.site import build_pages
+
+    site = "".join(page.text for page in build_pages(plist, related={})
+                   if page.path.endswith(".md"))
+    assert "<a href=\"https://blog.example.org/n1\">the authors&#39; blog</a> and " \
+        "<a href=\"https://video.example.org/watch?v=1&amp;t=2\">a talk</a>." in site
+    assert "see [this](javascript:alert(1)) instead, ![a pixel]" \
+        "(https://tracker.example.org/p.png) [x](https://e.org/a&#34;onmouseover" in site
+    assert "javascript:alert(1)\"" not in site and "<img src=\"https://tracker" not in site
+
+
+def test_every_figure_of_an_entry_is_kept_and_written_back(tmp_path: Path) -> None:
+    imported = parse_readme((READMES / "twofigures.md").read_text(encoding="utf-8"))
+    assert imported.skipped == []
+    repo = "https://github.com/example/several-figures/blob/main"
+    assert [(p.figure, p.more_figures) for p in imported.papers] == [
+        ("https://example.org/f1-overview.png", ("https://example.org/f1-results.png",)),
+        ("https://example.org/f2-a.png", ("https://example.org/f2-b.png",
+                                          f"{repo}/figs/f2-c.png")),
+        ("https://example.org/f3-a.png", ("https://example.org/f3-b.png",))]
+    write_list(tmp_path, imported.info, imported.papers, imported.stems)
+    plist = check_dir(tmp_path)
+    readme = render_readme(plist)
+    assert '<div align="center">\n' \
+        '  <img src="https://example.org/f1-overview.png" width="50%" alt="Figure of Two ' \
+        'Figure Blocks">\n' \
+        '  <img src="https://example.org/f1-results.png" width="50%" alt="Figure 2 of Two ' \
+        'Figure Blocks">\n</div>\n' in readme
+    from site_builder.site import build_pages
+
+    site = "".join(page.text for page in build_pages(plist, related={})
+                   if page.path.endswith(".md"))
+    assert '<summary>Figure 3 (loads from its host)</summary><img src="' \
+        f'{repo}/figs/f2-c.png" loading="lazy" alt="Figure 3 of Two Images' in site

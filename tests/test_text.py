@@ -18,10 +18,12 @@ from site_builder.text import (
     is_safe_url,
     md_comment,
     md_escape,
+    md_links,
     md_unescape,
     safe_url,
     slugify,
     squash,
+    text_links,
     unescape_entities,
 )
 
@@ -231,3 +233,33 @@ def test_md_comment_is_md_escape_with_word_joiners(value: str) -> None:
     escaped = md_comment(value)
     assert GITHUB_LINKS.search(escaped) is None
     assert escaped.replace("\u2060", "") == md_escape(value)
+
+
+_PIECE = st.text(alphabet=SPECIAL + "abc", max_size=10)
+_LINK = st.builds(lambda t, u: f"[{t}](https://{u})", st.text(alphabet=SPECIAL + "abc",
+                                                             min_size=1, max_size=8),
+                  st.text(alphabet="abc/?=&%._~-()\"<>`", max_size=8))
+_WITH_LINKS = st.lists(st.one_of(_PIECE, _LINK), max_size=5).map("".join)
+
+
+@given(_WITH_LINKS)
+@example("see [the blog](https://blog.example.org) and [x](javascript:alert(1))")
+@example("![pixel](https://t.example.org/p.png) \\[no](https://a.org) [a](https://b.org/(c))")
+def test_md_links_makes_only_safe_links(value: str) -> None:
+    """A note's links stay links, only http(s) ones text_links found; all else is text."""
+    tokens = MD.parse(f"A {md_links(value)} B")
+    assert [t.type for t in tokens] == ["paragraph_open", "inline", "paragraph_close"]
+    children = tokens[1].children or []
+    assert {c.type for c in children} <= {"text", "link_open", "link_close"}, children
+    found = [piece for piece in text_links(squash(value)) if not isinstance(piece, str)]
+    hrefs = [c.attrGet("href") for c in children if c.type == "link_open"]
+    assert len(hrefs) == len(found)
+    assert all(str(h).startswith("https://") for h in hrefs)
+    shown = "".join(p if isinstance(p, str) else p[1] for p in text_links(squash(value)))
+    assert "".join(c.content for c in children if c.type == "text") == f"A {shown} B"
+
+
+def test_md_links_is_md_escape_without_links() -> None:
+    for value in ("plain * text", "[x](javascript:y)", "![i](https://x.org/i.png)", "a](b"):
+        assert md_links(value) == md_escape(value)
+    assert md_links(" a  [b](http://c.d)  e ") == "a [b](http://c.d) e"

@@ -12,14 +12,20 @@ place in them is reported with its line, never dropped in silence.
 
 from __future__ import annotations
 
-import itertools
 import re
 from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from ..dump import file_stems
-from ..kinds import EMAIL_CORE, RESERVED_ANCHORS, TOP_ANCHOR, YEAR_DIGITS, paragraphs
+from ..kinds import (
+    EMAIL_CORE,
+    RESERVED_ANCHORS,
+    SYMBOL_TAG,
+    TOP_ANCHOR,
+    YEAR_DIGITS,
+    paragraphs,
+)
 from ..model import (
     Contact,
     Entry,
@@ -29,6 +35,7 @@ from ..model import (
     Note,
     NoteLabel,
     Paper,
+    PaperLink,
     PaperNote,
     Section,
     anchor_of,
@@ -42,29 +49,43 @@ _ANCHOR_TAG = r"<(?:div|a)\s+(?:id|name)\s*=\s*\"(?P<{}>[^\"]+)\"\s*>\s*</(?:div
 # test_regex_linear.py): no two quantifiers next to each other may match the same
 # characters where the match can still fail.  "Text up to trailing spaces" is written
 # (?:\s*\S)*? rather than .*?\s*$, which tries every split of a run of spaces.
-# "## Title <div id="s3"></div>", "## <div id="s1"></div> A. Title"; ### only with an anchor.
-_HEADING = re.compile(rf"^(?P<level>###?)\s+(?:{_ANCHOR_TAG.format('pre')}\s*)?"
+# "## Title <div id="s3"></div>", "## <div id="s1"></div> A. Title"; ### (and deeper)
+# without an anchor only where it holds papers.
+_HEADING = re.compile(rf"^(?P<level>#{{2,6}})\s+(?:{_ANCHOR_TAG.format('pre')}\s*)?"
                       rf"(?P<title>(?:\s*\S)*?)\s*(?:{_ANCHOR_TAG.format('anchor')}\s*)?$")
 # "2. Title", "2.1. Title" and "2.1 Title" (a subsection's number without the last dot).
 _NUMBERED = re.compile(r"^(\d+(?:\.\d+)*\.|\d+(?:\.\d+)+)\s+(.*)$")
 _LETTERED = re.compile(r"^[A-Z]\d*\.\s+\S")  # "A. Foundations", "J1. Brain": keep as written
 # [[VENUE YEAR]] as this list writes it (any venue: tried first, so a rendered list reads
 # back the same), or [[YEAR-VENUE]] / [[YEAR VENUE]] / [[VENUE-YEAR]] / [[VENUE2024]] /
-# [[VENUE'YY]] as others do (a two-digit year: 00-68 is 20YY, as strptime reads %y).
+# [[VENUE'YY]] / [[VENUE (YEAR)]] as others do (a two-digit year: 00-68 is 20YY, as
+# strptime reads %y); a separator between them ("NeurIPS, 2020", "MICCAI/2021") is
+# dropped from the venue by _venue.
 _VENUE_YEAR = re.compile(rf"^(?P<venue>.*?\S)\s+(?P<year>{YEAR_DIGITS})$"
                          rf"|^(?P<year2>{YEAR_DIGITS})\s*[-–]?\s*(?P<venue2>.+)$"
                          rf"|^(?P<venue3>.*?[^\s\d])[-–]?(?P<year3>{YEAR_DIGITS})$"
-                         r"|^(?P<venue4>.*?\S)\s*['’](?P<yy>\d{2})$")
+                         r"|^(?P<venue4>.*?\S)\s*['’](?P<yy>\d{2})$"
+                         rf"|^(?P<venue5>.*?\S)\s*\((?P<year5>{YEAR_DIGITS})\)$")
+# What separates a venue from its year in other lists' brackets: not part of the venue,
+# unless escaped (text.md_venue writes the venue "A:" as "A\:"), so such an escape is held
+# as a private-use character while the bracket is read.
+_VENUE_SEPARATORS = ",;:/|- "
+_ESCAPED_SEPARATOR = re.compile(r"\\([\\,;:/|-])")
+_HELD = {c: chr(0xE000 + i) for i, c in enumerate(",;:/|-")}
+_RELEASED = str.maketrans({v: k for k, v in _HELD.items()})
 _ENTRY = re.compile(
-    r"^\s*(?:[-*+]|\d{1,4}[.)])\s+(?:(?P<marks>(?:\\.|[^\s\[\]\\]){1,8})\s*)?"
+    rf"^\s*(?:[-*+]|\d{{1,4}}[.)])\s+(?:(?P<marks>(?:\\.|[^\s\[\]\\]|{SYMBOL_TAG}){{1,8}})\s*)?"
     r"\[(?P<open>\[)?(?P<vy>(?:\\.|[^\]\\])+?)\](?(open)\])"  # [[VENUE YEAR]] or [VENUE YEAR]
     r"\((?P<url>[^)\s]*)\)\s*\*\*(?P<title>(?:\\.|[^\\*]|\*(?!\*))+?)\*\*"
     r"(?:\s*\[:octocat:\]\((?P<code>[^)\s]*)\))?(?P<rest>(?:\s*\S)*?)\s*$")
 # "*Doe, Jane and …*", or in underscores as some lists write italics.
 _AUTHORS = re.compile(r"^\s*(?P<em>[*_])(?!\*|_)(?P<names>(?:\\.|[^\\])+?)(?P=em)\s*$")
-# A code link written otherwise than [:octocat:](url), first after the title.
-_CODE_LINK = re.compile(r"^\[\[?(?:code|github|repo|source|:octocat:|💻)\]?\]"
-                        r"\((?P<code>[^()\s]+)\)", re.I)
+# A link after an entry's title (and its [:octocat:](url)): "[[Project]](url)",
+# "[Website](url)", " | [Demo](url)"; read one after another from where the last ended.
+_EXTRA_LINK = re.compile(r"(?<![\s|·,])[\s|·,]*\[\[?(?P<label>(?:\\.|[^\[\]\\]){1,60})\]?\]"
+                         r"\((?P<url>[^()\s]+)\)")
+# The label of a code link written otherwise than [:octocat:](url).
+_CODE_LABEL = re.compile(r"code|github|repo|source|:octocat:|💻", re.I)
 _IMG_TAG = re.compile(r"(?<!\\)<img\b[^<>]*>", re.I)  # not an escaped \<img in text
 _ATTR = re.compile(r"(?<!\w)(\w+)\s*=\s*\"([^\"]*)\"")
 _MD_IMAGE = re.compile(r"(?P<linked>\[\s*)?!\[(?P<alt>[^\[\]]*)\]\((?P<src>[^)\s\[\]]+)\)"
@@ -90,11 +111,13 @@ _PROSE = re.compile(r"^\s*(?![<#>|]|[-*+]\s|```|~~~)\S")
 _IMAGES_ONLY = re.compile(r"^\s*(?:(?:\[\s*)?!\[[^\[\]]*\]\([^)\s\[\]]*\)\s*"
                           r"(?:\]\([^)\s\[\]]*\)\s*)?)+$")
 # A list item that starts like an entry ("- [[" or "- *[[") but did not match _ENTRY.
-# Marks in brackets ("[W][[") are not a mark symbol, but the line is still a lost entry.
-_LOOKS_LIKE_ENTRY = re.compile(r"^\s*(?:[-*+]|\d{1,4}[.)])\s+(?:(?:\\.|[^\s\\]){1,16}\s*)?\[\[")
+# Marks that are no mark ("[Oral paper][[", a space in a tag) still make a lost entry.
+_LOOKS_LIKE_ENTRY = re.compile(r"^\s*(?:[-*+]|\d{1,4}[.)])\s+(?:\[[^\[\]]{1,40}\]\s*){0,4}"
+                               r"(?:(?:\\.|[^\s\\]){1,16}\s*)?\[\[")
 # A Tips line that explains a mark: "*: Papers for Non-Medical Anomaly Detection".
 # "*: …", "**†**: …", "`†` : …", "† = …", ":star: : …" (a shortcode: GitHub shows its emoji).
 _MARK_ITEM = re.compile(r"^(?P<wrap>\*\*|`)?(?P<symbol>:[a-z0-9_+-]{1,30}:|"
+                        r"\\?\[[^\s\[\]()<>`\\]{1,10}\\?\]|"  # a tag: "[W]", "\[W]"
                         r"(?:\\.|[^\s:=\[\]()<>`\\]){1,4})(?(wrap)(?:\*\*|`))[ \t]*[:=]\s+"
                         r"(?P<text>\S.*)$")
 _VS16 = "\ufe0f"
@@ -109,7 +132,8 @@ _EMOJI = {"star": "⭐", "star2": "🌟", "fire": "🔥", "heavy_check_mark": "�
           "gem": "💎", "crown": "👑", "1st_place_medal": "🥇", "dart": "🎯"}
 # One mark no Tips line explains: a shortcode, or a character with the selectors and
 # joiners that make it one emoji ("⭐️", "👩‍⚕️").
-_MARK_UNIT = re.compile(r":[a-z0-9_+-]{1,30}:|\\?.[\ufe0f\u20e3]*(?:\u200d.[\ufe0f]*)*")
+_MARK_UNIT = re.compile(rf"{SYMBOL_TAG}|:[a-z0-9_+-]{{1,30}}:"
+                        r"|\\?.[\ufe0f\u20e3]*(?:\u200d.[\ufe0f]*)*")
 # A note under an entry: "  - Intro (EN): text", "  - 简介: 文本".
 _NOTE = re.compile(r"^\s+[-*+]\s+(?P<label>[^:：\[\]()*]{1,30}?(?:\s*\([A-Za-z-]{2,8}\))?)"
                    r"\s*[:：]\s*(?P<text>\S(?:\s*\S)*?)\s*$")
@@ -199,21 +223,22 @@ def _image(src: str, alt: str, link: str | None, fallback: str) -> Image:
 
 def _split_sections(lines: list[str]) -> tuple[list[str], list[tuple[int, str, str | None,
                                                                       list[str], int]]]:
-    """The header lines, and each ``##`` section as (level, title, anchor, body, line of
-    the body's first line); level 3 is a ``###`` subsection."""
+    """The header lines, and each section as (level, title, anchor, body, line of the
+    body's first line): level 2 is a ``##`` section, 3 a ``###`` subsection, 4 a ``####``
+    one in it, and so on."""
     head: list[str] = []
     sections: list[tuple[int, str, str | None, list[str], int]] = []
-    unanchored: dict[int, str] = {}  # index in sections → its ### heading line
+    unanchored: dict[int, str] = {}  # index in sections → its ### (or deeper) heading line
     fence = False
     for number, line in enumerate(lines, 1):
         if line.lstrip().startswith("```"):
             fence = not fence
         m = None if fence else _HEADING.match(line)
         anchor = m and (m.group("pre") or m.group("anchor"))
-        if m and m.group("level") == "###" and not sections:
+        if m and len(m.group("level")) > 2 and not sections:
             m = None  # a ### heading in the header is part of it
         if m:
-            if m.group("level") == "###" and not anchor:
+            if len(m.group("level")) > 2 and not anchor:
                 unanchored[len(sections)] = line
             sections.append((len(m.group("level")), m.group("title"), anchor, [],
                              number + 1))
@@ -221,15 +246,34 @@ def _split_sections(lines: list[str]) -> tuple[list[str], list[tuple[int, str, s
             sections[-1][3].append(line)
         else:
             head.append(line)
-    # A ### heading without an anchor is a subsection only when it holds papers; otherwise
-    # it is a line of the section above it (an information section's own heading).
+    # A ### heading without an anchor is a subsection only when it (or a subsection under
+    # it) holds papers; otherwise it is a line of the section above it (an information
+    # section's own heading, a heading between entries, reported there).
+    holds = _holds_papers(sections)
     kept: list[tuple[int, str, str | None, list[str], int]] = []
     for index, section in enumerate(sections):
-        if index in unanchored and kept and not any(_ENTRY.match(b) for b in section[3]):
+        if index in unanchored and kept and not holds[index]:
             kept[-1][3].extend([unanchored[index], *section[3]])
         else:
             kept.append(section)
     return head, kept
+
+
+def _holds_papers(sections: list[tuple[int, str, str | None, list[str], int]]
+                  ) -> list[bool]:
+    """For each section, whether it or a deeper section that follows it (before the next
+    heading of its level or above) lists papers; one pass from the end."""
+    holds = [False] * len(sections)
+    below: list[tuple[int, bool]] = []  # (level, holds papers) of the sections after
+    for index in range(len(sections) - 1, -1, -1):
+        level = sections[index][0]
+        own = any(_ENTRY.match(line) for line in sections[index][3])
+        deeper = False
+        while below and below[-1][0] > level:
+            deeper = below.pop()[1] or deeper
+        holds[index] = own or deeper
+        below.append((level, holds[index]))
+    return holds
 
 
 def _header(head: list[str], info: dict) -> None:
@@ -427,7 +471,23 @@ def _year(vy: re.Match[str]) -> int:
     if vy.group("yy"):
         yy = int(vy.group("yy"))
         return 2000 + yy if yy <= 68 else 1900 + yy
-    return int(next(y for y in vy.group("year", "year2", "year3") if y))
+    return int(next(y for y in vy.group("year", "year2", "year3", "year5") if y))
+
+
+def _bracket(raw: str) -> str:
+    """A venue bracket's text, unescaped, with escaped separators held (see _venue)."""
+    held = _ESCAPED_SEPARATOR.sub(lambda m: _HELD.get(m.group(1), m.group(0)), raw)
+    return md_unescape(held).strip()
+
+
+def _venue(vy: re.Match[str]) -> str:
+    """The venue of a venue bracket, without the separator some lists put between it and
+    the year ("NeurIPS, 2020", "2019, NeurIPS", "MICCAI/2021"); an escaped one (the
+    renderer's) is part of the venue, and a venue of nothing but separators stays."""
+    venue = next(v for v in vy.group("venue", "venue2", "venue3", "venue4", "venue5") if v)
+    kept = venue.lstrip(_VENUE_SEPARATORS) if vy.group("venue2") else \
+        venue.rstrip(_VENUE_SEPARATORS)
+    return (kept.strip() or venue.strip()).translate(_RELEASED)
 
 
 def _title(raw: str) -> str:
@@ -504,6 +564,26 @@ def _people(text: str) -> tuple[str, ...]:
     return (*names, "others") if others else tuple(names)
 
 
+def _entry_links(rest: str, code: str | None
+                 ) -> tuple[str | None, tuple[PaperLink, ...], str]:
+    """The links at the start of what follows an entry's title: the code link where the
+    entry gave none ("[Code](url)", "[[GitHub]](url)"), then further links ("[[Project]]
+    (url)"), each http(s); and the text left after them (reported by the caller)."""
+    links: list[PaperLink] = []
+    pos = 0
+    while m := _EXTRA_LINK.match(rest, pos):
+        url = unescape_entities(m.group("url"))
+        label = squash(md_unescape(m.group("label")))
+        if not label or not url.lower().startswith(("http://", "https://")):
+            break
+        if code is None and _CODE_LABEL.fullmatch(label):
+            code = url
+        else:
+            links.append(PaperLink(label=label, url=url))
+        pos = m.end()
+    return code, tuple(links), rest[pos:].strip()
+
+
 def _papers(body: list[str], category: str, first_line: int,
             skipped: list[tuple[int, str]]) -> list[dict]:
     """The entries of one paper section, as raw fields (``_marks``: the symbols before the
@@ -524,24 +604,22 @@ def _papers(body: list[str], category: str, first_line: int,
 
     for number, line in enumerate(body, first_line):
         entry = _ENTRY.match(line)
-        vy = _VENUE_YEAR.match(md_unescape(entry.group("vy")).strip()) if entry else None
+        vy = _VENUE_YEAR.match(_bracket(entry.group("vy"))) if entry else None
         if entry and vy:
             finish()
             code = unescape_entities(entry.group("code") or "") or None
             rest = entry.group("rest").strip()
             if code and not code.lower().startswith(("http://", "https://")):
                 rest, code = f"[:octocat:]({code}) {rest}".strip(), None
-            other = None if code else _CODE_LINK.match(rest)
-            if other and other.group("code").lower().startswith(("http://", "https://")):
-                # "[Code](url)", "[[GitHub]](url)": the code link in other words
-                code, rest = unescape_entities(other.group("code")), rest[other.end():].strip()
+            code, links, rest = _entry_links(rest, code)
             current = {
                 "title": _title(entry.group("title")),
-                "venue": next(v for v in vy.group("venue", "venue2", "venue3", "venue4")
-                              if v).strip(),
+                "venue": _venue(vy),
                 "year": _year(vy),
                 "url": unescape_entities(entry.group("url")),
                 "code": code,
+                "links": links,
+                "_figures": [],
                 "_marks": _emoji(md_unescape(entry.group("marks") or "")),
                 "_cross": bool(_CROSS_LISTED.match(rest)),
                 "_line": number,
@@ -592,18 +670,28 @@ def _papers(body: list[str], category: str, first_line: int,
             current["notes"].append((md_unescape(note.group("label")).strip(),
                                      md_unescape(note.group("text")), number))
             continue
-        img = _IMG_TAG.search(line)
-        md_img = None if img or not _IMAGES_ONLY.match(line) else _MD_IMAGE.search(line)
-        if md_img and md_img.group("linked"):
-            md_img = None  # a linked image (back to top, a chart) is not the paper's figure
-        figure = _attrs(img.group(0)).get("src") if img else \
-            unescape_entities(md_img.group("src")) if md_img else None  # "![](fig.png)"
-        if figure is not None and "figure" not in current:
-            current["figure"], current["_figure_line"] = figure, number
-        elif line.strip() and not _STRUCTURE.match(line):
+        sources = _figures(line)
+        for src in sources:  # the first is the figure, any other one of more_figures
+            current["_figures"].append((src, number))
+        if not sources and line.strip() and not _STRUCTURE.match(line):
             skipped.append((number, line.strip()))
     finish()
     return papers
+
+
+def _figures(line: str) -> list[str]:
+    """The figures a line of an entry shows: its <img> tags' sources, or its Markdown
+    images ("![](fig.png)") when the line holds nothing else and none is a link (a back to
+    top banner or a chart is not the paper's figure)."""
+    tags = list(_IMG_TAG.finditer(line))
+    if tags:
+        return [src for src in (_attrs(m.group(0)).get("src") for m in tags) if src]
+    if not _IMAGES_ONLY.match(line):
+        return []
+    images = list(_MD_IMAGE.finditer(line))
+    if any(m.group("linked") for m in images):
+        return []
+    return [unescape_entities(m.group("src")) for m in images]
 
 
 _SHIELDS_REPO = re.compile(r"img\.shields\.io/github/[\w-]+/([\w.-]+/[\w.-]+)")
@@ -623,19 +711,21 @@ def _absolute(image: Image, repo: str) -> Image:
     return Image(src=f"{repo}/blob/main/{path}", alt=image.alt, link=image.link)
 
 
-def _place_figure(raw: dict, repo: str | None, skipped: list[tuple[int, str]]) -> None:
-    """A figure given by a path in the repository (``./figs/a.png``) as a link into it, as
-    for logos; without a known repository it is no address: reported, not kept."""
-    line = raw.pop("_figure_line", 0)
-    src = raw.get("figure") or ""
-    if not src or src.startswith(("http://", "https://")):
-        return
-    if repo:
-        raw["figure"] = _absolute(Image(src=src, alt="figure"), repo).src
-        return
-    del raw["figure"]
-    skipped.append((line, f"figure {src!r} (a path, and no GitHub badge names the list's "
-                    "repository: it has no address)"))
+def _place_figures(raw: dict, repo: str | None, skipped: list[tuple[int, str]]) -> None:
+    """An entry's figures as ``figure`` and ``more_figures``; one given by a path in the
+    repository (``./figs/a.png``) as a link into it, as for logos; without a known
+    repository it is no address: reported, not kept."""
+    placed: list[str] = []
+    for src, line in raw.pop("_figures"):
+        if src.startswith(("http://", "https://")):
+            placed.append(src)
+        elif repo:
+            placed.append(_absolute(Image(src=src, alt="figure"), repo).src)
+        else:
+            skipped.append((line, f"figure {src!r} (a path, and no GitHub badge names the "
+                            "list's repository: it has no address)"))
+    raw["figure"] = placed[0] if placed else None
+    raw["more_figures"] = tuple(placed[1:])
 
 
 def looks_like_entry(text: str) -> bool:
@@ -697,8 +787,8 @@ def _same_paper(raw: dict) -> str:
 
 # Fields of a paper's second full entry compared with its first: what it gives differently
 # is reported (a shorter entry, without authors or notes, is just a cross-listing).
-_COMPARED = ("title", "venue", "year", "code", "authors", "figure", "abstract", "notes",
-             "_marks")
+_COMPARED = ("title", "venue", "year", "code", "links", "authors", "figure", "more_figures",
+             "abstract", "notes", "_marks")
 
 
 @dataclass
@@ -768,7 +858,7 @@ class _Assembler:
                 key = _same_paper(r)
                 if key not in homes:
                     homes[key] = len(records)
-                    records.append({**r, "also_in": []})
+                    records.append({**r, "also_in": {}})  # an ordered set
                     sources.append([i])
                     continue
                 home = records[homes[key]]
@@ -780,8 +870,8 @@ class _Assembler:
                                          f"{home['category']!r}): its {', '.join(differ)} "
                                          "differ from the first entry's and were not "
                                          "imported"))
-                if r["category"] != home["category"] and r["category"] not in home["also_in"]:
-                    home["also_in"].append(r["category"])
+                if r["category"] != home["category"]:
+                    home["also_in"].setdefault(r["category"])
         papers = []
         for r in records:
             fields = {k: v for k, v in r.items() if not k.startswith("_")}
@@ -795,14 +885,13 @@ def _orders(raw: list[dict], papers: list[Paper], sources: list[list[int]],
             stems: list[str]) -> dict[str, tuple[str, ...]]:
     """Each section's order as the README gives it, where it is not the default one."""
     record_of = {i: n for n, found in enumerate(sources) for i in found}
-    shown: dict[str, list[str]] = {}
-    for i, r in enumerate(raw):
-        stem = stems[record_of[i]]
-        if stem not in shown.setdefault(r["category"], []):
-            shown[r["category"]].append(stem)
+    shown: dict[str, dict[str, None]] = {}  # ordered sets: a list's `in` made 40k entries
+    for i, r in enumerate(raw):                # of one section take 25 s
+        shown.setdefault(r["category"], {}).setdefault(stems[record_of[i]])
     entries = {stem: Entry(stem, "", paper) for stem, paper in zip(stems, papers, strict=True)}
     orders = {}
-    for sid, keys in shown.items():
+    for sid, found in shown.items():
+        keys = list(found)
         default = [e.key for e in sorted((entries[k] for k in keys), key=sort_key)]
         if keys != default:
             orders[sid] = tuple(keys)
@@ -818,19 +907,17 @@ def parse_readme(text: str) -> Imported:
     banner = info.get("banner")
     list_title = info.pop("title", None) or (banner.alt if banner else "") or "Paper List"
     nodes: list[_Node] = []
-    parent: _Node | None = None  # the last top-level paper section: ### sections go in it
+    # the paper sections a deeper heading can go in: (level, node), outermost first
+    open_sections: list[tuple[int, _Node]] = []
     raw: list[dict] = []
     used_ids: set[str] = set()
     skipped: list[tuple[int, str]] = []
     marks: list[Mark] = []
     any_numbered = False
-    with_entries = [any(_ENTRY.match(line) for line in body) for *_, body, _ in raw_sections]
+    # a section holds papers when it or one of its subsections lists any
+    holds = _holds_papers(raw_sections)
     for index, (level, title, anchor, body, first_line) in enumerate(raw_sections):
-        # a ## section holds papers when it or one of its ### subsections lists any
-        below = itertools.takewhile(lambda i: raw_sections[i][0] == 3,
-                                    range(index + 1, len(raw_sections)))
-        holds_papers = with_entries[index] or (level == 2 and any(with_entries[i]
-                                                                  for i in below))
+        holds_papers = holds[index]
         if anchor in RESERVED_ANCHORS:
             if not any(_ENTRY.match(line) for line in body):
                 continue  # the format's own closing section (or a back-to-top target)
@@ -851,11 +938,10 @@ def parse_readme(text: str) -> Imported:
             used_ids.add(sid)
             node = _Node(Section(title=title, id=sid, anchor=anchor if anchor != sid
                                  else None))
-            if level == 3 and parent is not None:
-                parent.children.append(node)
-            else:
-                nodes.append(node)
-                parent = node if level == 2 else None
+            while open_sections and open_sections[-1][0] >= level:
+                open_sections.pop()
+            (open_sections[-1][1].children if open_sections else nodes).append(node)
+            open_sections.append((level, node))
             raw += _papers(body, sid, first_line, skipped)
         else:
             section = _info_section(title, anchor, body)
@@ -864,11 +950,11 @@ def parse_readme(text: str) -> Imported:
             if not marks:
                 section, marks = _legend(section, list_title)
             nodes.append(_Node(section))
-            parent = None
+            open_sections.clear()
     repo = _repo_of(text)
     label = _abstract_label(text).get("abstract_label")
     for r in raw:
-        _place_figure(r, repo, skipped)
+        _place_figures(r, repo, skipped)
         shown, line = r.pop("_label", (None, 0))
         if shown and shown != label:  # the list has one label for every abstract
             skipped.append((line, f"abstract label {shown!r}: the list labels abstracts "

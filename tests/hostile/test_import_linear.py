@@ -1,8 +1,8 @@
 """The README importer on hostile lists: each step's patterns are linear on their own
 (test_regex_linear.py), and so is the importer around them.  Each list below took tens of
 seconds or more (a search to the end of the text per opening tag, per image, or per space
-in an authors line; a copy of the lines so far per line of an abstract) and must now take
-well under a second."""
+in an authors line; a copy of the lines so far per line of an abstract; a search of a
+section's entries so far per entry) and must now take well under a second."""
 
 from __future__ import annotations
 
@@ -26,6 +26,13 @@ LISTS = {
     "an authors line of spaces": SECTION + "- [[CVPR 2024]](https://e.org/1) **T**\n\n  *a"
                                  + " " * 100_000 + "b*\n",
     "an abstract of tags": SECTION + ENTRY + DETAILS + "<p " * 60_000 + "\n</details>\n",
+    "deep headings without papers": SECTION + ENTRY + "#### h\n" * 40_000,
+    "nested deep headings": SECTION + "".join(f"{'#' * (3 + n % 4)} h{n}\n" + ENTRY
+                                              for n in range(10_000)),
+    "many entries in one section": SECTION + "".join(
+        f"- [[CVPR 2024]](https://e.org/{n}) **T{n}**\n" for n in range(20_000)),
+    "many links after an entry": SECTION + "- [[CVPR 2024]](https://e.org/1) **T**"
+                                 + " | [[P]](https://e.org/p)" * 30_000 + "\n",
     "an abstract of blank lines": SECTION + ENTRY + DETAILS + "\n" * 200_000 + "x\n</details>\n",
 }
 

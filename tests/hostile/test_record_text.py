@@ -42,8 +42,15 @@ RECORDS = {
         "url": "https://e.example/a?x=1&y=2&quot;onclick=xq%28%29#f",
         "code": "https://user@e.example/code", "figure": "https://xn--80ak6aa92e.com/f.png",
         "doi": '10.1234/xq"><script>xq()</script>},note={xq',
+        # a note's http(s) link is a link (its text is the note's own); no other one is
         "notes": [{"lang": "en",
-                   "text": "*XQem* <b>XQb</b> [XQa](https://e.example) {: .xqclass }"}],
+                   "text": "*XQem* <b>XQb</b> [a note link](https://e.example/n) "
+                           "[XQa](javascript:xq()) ![XQimg](https://e.example/i.png) "
+                           "[XQa](https://e.example/a\"onclick=\"xq()) [*XQem*](https://e.x) "
+                           "{: .xqclass }"}],
+        "links": [{"label": "*XQem* <b>XQb</b> ]](https://e.example) {: .xqclass }",
+                   "url": "https://e.example/p"}],
+        "more_figures": ["https://e.example/f2.png"],
         "marks": ["non-medical"], "also_in": ["reconstruction"]},
     "xq2024-heading": {
         "title": 'XQ2 ends like an attribute list {: onclick="xq()" .xqclass #xqid }',
@@ -175,6 +182,13 @@ def test_the_readme_holds_no_markup_from_a_record(built: Path) -> None:
     readme = (built / "README.md").read_text(encoding="utf-8")
     assert _injected(md.render(readme)) == []
     assert "XQ1" in readme and "XQhead" in readme
+    assert '<a href="https://e.example/n">a note link</a>' in md.render(readme)
+
+
+def test_a_notes_link_is_the_only_link_it_makes_on_the_site(built: Path) -> None:
+    page = (built / "site" / "papers" / "xq2024-markup" / "index.html").read_text("utf-8")
+    assert '<a href="https://e.example/n">a note link</a>' in page
+    assert page.count('href="https://e.x"') == 1  # its text *XQem* is text, not emphasis
 
 
 def test_the_exports_keep_their_shape(built: Path) -> None:
