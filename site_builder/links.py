@@ -34,6 +34,7 @@ import yaml
 
 from . import load
 from .errors import UsageError
+from .fsio import FileError, file_error, shown
 from .kinds import MARKDOWN_LINK_URL, Kind, accepts
 from .model import Image, PaperList
 
@@ -204,16 +205,23 @@ class State:
 
     @classmethod
     def read(cls, path: Path | None) -> State:
-        """The state in ``path``; a fresh one when there is none (or it is unreadable,
-        since it is only a cache: the next write replaces it)."""
+        """The state in ``path``; a fresh one when there is none or it is empty.  A file
+        that is not a state (JSON with ``cache`` and ``history`` only) is refused
+        (FileError), since the run would replace it: it is someone's file."""
         if path is None:
             return cls()
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            raw = path.read_bytes()
+            data = json.loads(raw) if raw.strip() else {"cache": {}, "history": {}}
+        except FileNotFoundError:
             return cls()
-        if not isinstance(data, dict):
-            return cls()
+        except OSError as err:
+            raise file_error(path, err, "cannot read") from err
+        except ValueError:
+            data = None
+        if not isinstance(data, dict) or set(data) != {"cache", "history"}:
+            raise FileError(f"{shown(path)}: is not a link state that site-builder wrote, "
+                            "so it is left alone — delete it, or give another --state FILE")
         cache = data.get("cache")
         history = data.get("history")
         cache = cache if isinstance(cache, dict) else {}

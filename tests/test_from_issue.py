@@ -174,6 +174,24 @@ def test_cli_prints_the_path_and_writes_the_report(papers: Path,
     assert f"`{out}`" in comment and "```yaml\n" in comment
 
 
+def test_the_report_replaces_only_a_report_of_ours(papers: Path,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    """Someone's file at --report is left alone, and refused before the record is added
+    (a refusal after it would lose the comment); the report of an earlier run is ours."""
+    Path("issue.md").write_text(body())
+    Path("notes.md").write_text("my notes\n")
+    before = sorted(papers.iterdir())
+    assert cli.main(["from-issue", "issue.md", "--report", "notes.md"]) == 2
+    assert capsys.readouterr().err == (
+        "error: notes.md: was not written by site-builder from-issue (it is not the report a "
+        "run for this list last wrote there), so it is left alone — delete it, or write "
+        "elsewhere with --report FILE\n")
+    assert Path("notes.md").read_text() == "my notes\n" and sorted(papers.iterdir()) == before
+    assert cli.main(["from-issue", "issue.md", "--report", "report.md", "--dry-run"]) == 0
+    assert cli.main(["from-issue", "issue.md", "--report", "report.md"]) == 0  # ours
+    assert len(list(papers.glob("doe2024-*"))) == 1
+
+
 def test_cli_reads_stdin_and_reports_problems_inertly(
         papers: Path, capsys: pytest.CaptureFixture[str],
         monkeypatch: pytest.MonkeyPatch) -> None:

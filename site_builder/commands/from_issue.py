@@ -15,11 +15,10 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
-from .. import load
+from .. import load, outputs
 from ..add import Added, AlreadyListed, NotValid, add_record
 from ..checking import check_dir
 from ..errors import InvalidRecords, Problem, SiteBuilderError, UsageError, format_problems
-from ..fsio import write_atomic
 from ..importers.issue_form import form_problem, parse_issue
 from ..model import PaperList
 
@@ -113,21 +112,25 @@ def read_body(name: str) -> tuple[str, str]:
 def from_issue_args(args: argparse.Namespace) -> Added:
     """The verb's work: read the body, add the record, write the ``--report`` comment
     (also when the form is refused).  ``cli.py`` prints the result."""
+    if args.report:  # before the record is added: a refusal then would lose the comment
+        outputs.refuse_foreign(args.report, args.papers, "from-issue", "report", "--report",
+                               "report.md")
     try:
         source, body = read_body(args.file)
         plist = read_list(args.papers)
         result = from_issue(body, args.papers, source, write=not args.dry_run, plist=plist)
     except InvalidRecords as err:
         if args.report:
-            write_atomic(args.report, report(err.problems, None))
+            outputs.write(args.report, args.papers, report(err.problems, None))
         raise
     except SiteBuilderError as err:
         if args.report:
-            write_atomic(args.report, report([], None, err))
+            outputs.write(args.report, args.papers, report([], None, err))
         raise
     if args.report:
         from ..similar import suggest_section
 
         suggestion = suggest_section(plist, result.paper).describe()
-        write_atomic(args.report, report(list(result.warnings), result, suggestion=suggestion))
+        outputs.write(args.report, args.papers,
+                      report(list(result.warnings), result, suggestion=suggestion))
     return result

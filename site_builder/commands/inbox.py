@@ -14,10 +14,10 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from .. import inbox
+from .. import inbox, outputs
 from ..checking import check_dir
 from ..errors import UsageError
-from ..fsio import check_outside, write_atomic
+from ..fsio import check_outside
 from ..services import arxiv, semanticscholar
 
 
@@ -65,11 +65,12 @@ def run_inbox(args: argparse.Namespace) -> InboxResult:
     """Check the list, search, rank, render; write the report to ``--output`` if given."""
     if args.output:
         check_outside(args.output, args.papers)  # before any search
+        outputs.refuse_foreign(args.output, args.papers, "inbox", "report", "-o", "inbox.md")
     plist = check_dir(args.papers)
     settings = settings_from(args)
     report = inbox.run(args.papers, plist, settings, _date(args.date),
                        remember=not args.no_remember)
     text = inbox.as_markdown(report, args.templates)
     if args.output:
-        write_atomic(args.output, text)
+        outputs.write(args.output, args.papers, text)
     return InboxResult(report, text, args.output)

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from .. import load
+from .. import load, outputs
 from ..checking import check_dir
 from ..errors import SiteBuilderError
 from ..fsio import write_atomic
@@ -221,10 +221,13 @@ def report(result: Accepted) -> str:
 def accept_from_args(args: argparse.Namespace) -> Accepted:
     """Read the body (and ``--before``), accept, write ``--report`` when a box was
     handled."""
+    if args.report:  # before any record is added
+        outputs.refuse_foreign(args.report, args.papers, "inbox-accept", "report", "--report",
+                               "accepted.md")
     source, body = read_body(args.body)
     before = read_body(args.before)[1] if args.before else None
     result = accept(args.papers, body, before=before, source=source,
                     services=services_from_args(args))
     if args.report and result.outcomes:  # an edit that ticks nothing gets no comment
-        write_atomic(args.report, report(result))
+        outputs.write(args.report, args.papers, report(result))
     return result

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .. import links
+from .. import links, outputs
 from ..checking import check_dir
 from ..errors import UsageError
 from ..fsio import check_outside, write_atomic
@@ -79,6 +79,8 @@ def run_links(args: argparse.Namespace,
     for out in (args.output, state_path):  # before any request
         if out:
             check_outside(out, args.papers)
+    if args.output:
+        outputs.refuse_foreign(args.output, args.papers, "links", "report", "-o", "links.md")
     plist = check_dir(args.papers)
     only = None
     if args.changed_only:
@@ -100,6 +102,6 @@ def run_links(args: argparse.Namespace,
     else:
         text = text_report(report)
     if args.output:
-        write_atomic(args.output, text)
+        outputs.write(args.output, args.papers, text)
     fixed, not_fixed = links.fix_moved(report) if args.fix else ([], [])
     return LinksResult(report, text, args.output, fixed, not_fixed)

@@ -227,7 +227,8 @@ def test_outputs_that_are_not_what_they_should_be(project: Path,
         "error: taken/paper.schema.json: cannot write: Not a directory — a part of the path " \
         "is a file, not a folder; choose another path\n"
     assert _refused(["from-issue", "issue.md", "--report", "reports"], capsys) == \
-        "error: reports: cannot write: is a folder — give a file name, not a folder\n"
+        "error: reports: is a folder — give the report's file name with --report, e.g. " \
+        "--report report.md\n"
     assert snapshot(project) == before
 
 
@@ -249,3 +250,34 @@ def test_unexpected_errors_ask_for_a_bug_report(project: Path, monkeypatch: pyte
     err = capsys.readouterr().err
     assert err.startswith("Traceback (most recent call last):\n")
     assert err.endswith(f"RuntimeError: something we did not foresee\n{report}")
+
+
+@pytest.mark.parametrize("argv", [
+    ["links", "--no-state", "-o", "{f}"],
+    ["inbox", "-o", "{f}"],
+    ["inbox-accept", "--body", "issue.md", "--report", "{f}"],
+    ["from-issue", "issue.md", "--report", "{f}"],
+])
+def test_reports_leave_someone_s_file_alone(project: Path, argv: list[str],
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    """A report is refused over a file a run did not write, before any request or record
+    (the tool overwrites only what it made)."""
+    (project / "issue.md").write_text("### Paper title\n\nA paper\n")
+    (project / "mine.md").write_text("my own notes\n")
+    before = snapshot(project)
+    err = _refused([a.replace("{f}", "mine.md") for a in argv], capsys)
+    assert err.startswith(f"error: mine.md: was not written by site-builder {argv[0]} (it is "
+                          "not the report a run for this list last wrote there), so it is "
+                          "left alone — delete it, or write elsewhere with ")
+    assert snapshot(project) == before
+
+
+@pytest.mark.parametrize("text", ["my own notes\n", "[1, 2]\n", '{"cache": {}}\n'])
+def test_the_link_state_is_never_someone_s_file(project: Path, text: str,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    (project / "state.json").write_text(text)
+    before = snapshot(project)
+    assert _refused(["links", "--state", "state.json"], capsys) == (
+        "error: state.json: is not a link state that site-builder wrote, so it is left alone "
+        "— delete it, or give another --state FILE\n")
+    assert snapshot(project) == before
