@@ -389,10 +389,11 @@ def _outputs_file(papers_dir: Path) -> Path:
     return cache_file(papers_dir).with_suffix(".outputs.json")
 
 
-def recalled(papers_dir: Path, name: str, key: str | None) -> tuple[str, Any] | None:
+def recalled(papers_dir: Path, name: str, key: str | None
+             ) -> tuple[str, dict[str, Any]] | None:
     """The digest of the text output ``name`` had when it was made from inputs ``key``
     (None: whatever inputs it was last made from), and what else was remembered with it
-    (see :func:`remember`)."""
+    (see :func:`remember`; {} when it was not a mapping)."""
     try:
         with open(_outputs_file(papers_dir), "rb") as fh:
             data = json.loads(fh.read())
@@ -401,7 +402,7 @@ def recalled(papers_dir: Path, name: str, key: str | None) -> tuple[str, Any] | 
         return None
     if type(found) is list and len(found) == 3 and (key is None or found[0] == key) \
             and type(found[1]) is str:
-        return found[1], found[2]
+        return found[1], found[2] if type(found[2]) is dict else {}
     return None
 
 
@@ -473,7 +474,7 @@ def up_to_date(papers: Path, out: Path, templates: Path | None = None, *,
     """
     stats = stats if stats is not None else Stats()
     last = recalled(papers, output_name(out), None)
-    since = last[1].get("since") if last is not None and type(last[1]) is dict else None
+    since = last[1].get("since") if last is not None else None
     quick = inputs(papers, stats, since if type(since) is int else None)
     if quick is None:
         return None
@@ -482,7 +483,7 @@ def up_to_date(papers: Path, out: Path, templates: Path | None = None, *,
     found = recalled(papers, output_name(out), key)
     if found is None:
         return None
-    extra = found[1] if type(found[1]) is dict else {}
+    extra = found[1]
     # The very file a run wrote (a regular file with the marker) has nothing to refuse and
     # need not be read; another is refused as readme would, in its order.
     if not unchanged_since(out, extra.get("file"), extra.get("at")):

@@ -139,7 +139,8 @@ def test_a_readme_past_githubs_limit_is_written_with_a_warning_and_a_way_out(
 
     monkeypatch.chdir(tmp_path)
     shutil.copytree(FLAGSHIP, tmp_path / "papers")
-    full = len(main(["readme", "-o", "full.md"]) == 0 and Path("full.md").read_bytes())
+    assert main(["readme", "-o", "full.md"]) == 0
+    full = len(Path("full.md").read_bytes())
     capsys.readouterr()
     monkeypatch.setattr(command, "GITHUB_README_LIMIT", full - 1)
     for run in ("renders", "from the cache"):

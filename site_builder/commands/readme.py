@@ -75,9 +75,8 @@ def readme(papers: Path, out: Path, templates: Path | None = None, *,
         if found is not None and found[0] == (known or quick.output_digest(current or b"")):
             if current is not None:
                 _valid(out, current)  # a README that is not UTF-8 is an error, as ever
-            extra = found[1] if type(found[1]) is dict else {}
             return ReadmeResult(out, False, plist, tuple(
-                quick.decode_problems(extra.get("warnings")) or plist.warnings))
+                quick.decode_problems(found[1].get("warnings")) or plist.warnings))
     fragments = None if rendering is None else cache.Fragments.open(papers, rendering,
                                                                      stats.records)
     with stats.stage("render"), paused_gc():
@@ -169,7 +168,7 @@ def _written(papers: Path, out: Path) -> str | None:
     found = quick.recalled(papers, _output_name(out), None)
     if found is None:
         return None
-    extra = found[1] if type(found[1]) is dict else {}
+    extra = found[1]
     return found[0] if _unchanged_since(out, extra.get("file"), extra.get("at")) else None
 
 
