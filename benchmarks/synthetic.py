@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import random
 import shutil
@@ -19,6 +20,24 @@ WORDS = (
     "reconstruction", "normal", "features", "few-shot", "zero-shot", "benchmark", "dataset",
     "lesion", "retinal", "pathology", "memory", "bank",
 )
+VOCABULARY = 20_000
+
+
+def vocabulary(size: int = VOCABULARY, seed: int = 2) -> tuple[list[str], list[float]]:
+    """The words of the synthetic prose and their cumulative Zipf weights: the domain's
+    words first, then made-up ones.  Prose of a handful of words would hide every cost
+    that grows with the vocabulary (related papers, the map, the search index)."""
+    rng = random.Random(seed)
+    words = list(WORDS)
+    seen = set(words)
+    while len(words) < size:
+        word = "".join(rng.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(rng.randint(4, 11)))
+        if word not in seen:
+            seen.add(word)
+            words.append(word)
+    return words, list(itertools.accumulate(1 / rank for rank in range(1, size + 1)))
+
+
 VENUES = ("CVPR", "ICCV", "MICCAI", "NeurIPS", "ICLR", "MedIA", "TMI", "AAAI", "arXiv")
 
 
@@ -30,11 +49,12 @@ def make_list(folder: Path, papers: int, sections: int = 10, seed: int = 1) -> P
     folder.mkdir(parents=True)
     secs = tuple(Section(title=f"Section {i}", id=f"section-{i}") for i in range(1, sections + 1))
     records = []
+    words, weights = vocabulary()
     for n in range(papers):
-        title = " ".join(rng.choice(WORDS) for _ in range(rng.randint(6, 12))).capitalize()
-        abstract = " ".join(rng.choice(WORDS) for _ in range(rng.randint(120, 220)))
+        title = " ".join(rng.choices(words, cum_weights=weights, k=rng.randint(6, 12)))
+        abstract = " ".join(rng.choices(words, cum_weights=weights, k=rng.randint(120, 220)))
         records.append(Paper(
-            title=f"{title} {n}", authors=tuple(f"Author{rng.randint(1, 999)}, A{k}"
+            title=f"{title.capitalize()} {n}", authors=tuple(f"Author{rng.randint(1, 999)}, A{k}"
                                                 for k in range(rng.randint(2, 8))),
             venue=rng.choice(VENUES), year=rng.randint(2015, 2025),
             url=f"https://example.org/papers/{n}", category=rng.choice(secs).id or "",

@@ -4,8 +4,9 @@ Every paper becomes one TF-IDF vector of its title (counted twice), abstract, no
 tags.  The weighting is written here in plain Python, so ``check``, ``new`` and
 ``from-issue`` can suggest a section without importing numpy (start-up stays light; a
 section suggestion is a few dot products with the section centroids).  The site build
-hands the same vectors to numpy and SciPy, imported only inside
-:func:`related` and :func:`project`, for the all-pairs similarity and the 2-D map.
+weighs the same terms the same way into a sparse matrix (:func:`term_matrix`: numpy and
+SciPy, imported only there and in :func:`related` and :func:`project`) for the all-pairs
+similarity and the 2-D map.
 
 Everything is deterministic: entries are taken in key order, the vocabulary is sorted, ties
 are broken by key, the projection starts from a fixed vector and its signs are fixed.
@@ -13,13 +14,12 @@ are broken by key, the projection starts from a fixed vector and its signs are f
 
 from __future__ import annotations
 
-import heapq
 import math
 import re
+from array import array
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cached_property
 from typing import Any
 
 from .errors import Problem
@@ -28,6 +28,10 @@ from .model import Entry, Paper, PaperList
 TEXT_FIELDS = ("title", "abstract", "notes")  # notes: read once the record has the field
 TITLE_WEIGHT = 2
 RELATED = 5
+# Terms in more than one paper in COMMON_SHARE (the COMMON_MOST commonest at most) are
+# multiplied densely when related papers are found (:func:`related`).
+COMMON_SHARE = 20
+COMMON_MOST = 512
 REASON_TERMS = 3
 # A paper gets a note from `check` only when each of the two sections concerned holds at
 # least MIN_SECTION papers (fewer make a noisy centroid), and its abstract is clearly closer
@@ -132,12 +136,6 @@ class Index:
     categories: tuple[str, ...]
     vectors: tuple[Vector, ...]
     idf: dict[str, float]
-
-    @cached_property
-    def matrix(self) -> Any:
-        """The vectors as a SciPy sparse matrix, made once: related papers and the map
-        share it (imports numpy and SciPy)."""
-        return _matrix(self)
 
     def vectorize(self, paper: Paper) -> Vector:
         """A paper outside the index, weighted with the list's idf (unknown terms drop)."""
@@ -290,31 +288,65 @@ class Related:
     terms: tuple[str, ...]
 
 
-def _matrix(index: Index) -> Any:
-    """The vectors as a sparse matrix (rows in key order, columns in term order)."""
+@dataclass(frozen=True)
+class TermMatrix:
+    """The list's papers as the unit TF-IDF rows of a sparse matrix (rows in key order,
+    columns in term order): :class:`Index`'s weights without a dict per paper, which at
+    10,000 papers of real prose take ~100 MB."""
+
+    keys: tuple[str, ...]
+    terms: tuple[str, ...]
+    matrix: Any  # scipy.sparse.csr_matrix of float64
+
+
+def term_matrix(entries: Iterable[Entry]) -> TermMatrix:
+    """:func:`build_index`'s vectors of ``entries`` as a :class:`TermMatrix`: each paper's
+    term counts are kept as two numbers per term until all are read (the idf needs them
+    all), then weighed at once."""
     import numpy as np
     from scipy.sparse import csr_matrix
 
-    column = {t: i for i, t in enumerate(sorted(index.idf))}
-    cols = [column[t] for vec in index.vectors for t in vec]
-    data = [w for vec in index.vectors for w in vec.values()]
-    indptr = np.cumsum([0] + [len(vec) for vec in index.vectors])
-    matrix = csr_matrix((np.asarray(data, dtype=np.float64), np.asarray(cols, dtype=np.int64),
-                         indptr), shape=(len(index.vectors), len(column)))
+    ordered = sorted(entries, key=lambda e: e.key)
+    ids: dict[str, int] = {}
+    cols, counts, lengths = array("i"), array("d"), array("q", [0])
+    for entry in ordered:
+        terms = paper_terms(entry.paper)
+        cols.extend([ids.setdefault(t, len(ids)) for t in terms])
+        counts.extend(terms.values())
+        lengths.append(len(terms))
+    n = len(ordered)
+    col = np.frombuffer(cols, dtype=np.intc).astype(np.int64)
+    idf = np.log((1 + n) / (1 + np.bincount(col, minlength=len(ids)))) + 1.0
+    weights = (1.0 + np.log(np.frombuffer(counts, dtype=np.float64))) * idf[col]
+    rows = np.repeat(np.arange(n), np.frombuffer(lengths, dtype=np.int64)[1:])
+    weights /= np.sqrt(np.bincount(rows, weights=weights * weights, minlength=n))[rows]
+    terms_sorted = sorted(ids)
+    rank = np.empty(len(ids), dtype=np.int64)
+    rank[[ids[t] for t in terms_sorted]] = np.arange(len(ids))
+    matrix = csr_matrix((weights, rank[col], np.cumsum(np.frombuffer(lengths, dtype=np.int64))),
+                        shape=(n, len(ids)))
     matrix.sort_indices()
-    return matrix
+    return TermMatrix(tuple(e.key for e in ordered), tuple(terms_sorted), matrix)
 
 
-def shared_terms(a: Vector, b: Vector, n: int = REASON_TERMS) -> tuple[str, ...]:
-    """The terms that add most to the similarity of two vectors."""
-    return tuple(t for _, t in heapq.nsmallest(n, ((-a[t] * b[t], t) for t in a.keys() & b.keys())))
+def shared_terms(a: dict[Any, float], b: dict[Any, float], n: int = REASON_TERMS
+                 ) -> tuple[Any, ...]:
+    """The terms (or their columns) that add most to the similarity of two vectors, ties
+    in term order."""
+    if len(a) > len(b):
+        a, b = b, a
+    # A sort of the few shared terms costs less than heapq.nsmallest over a generator.
+    return tuple(t for _, t in sorted([(-w * b[t], t) for t, w in a.items() if t in b])[:n])
 
 
-def related(index: Index, k: int = RELATED, block: int = 512) -> dict[str, list[Related]]:
+def related(index: TermMatrix, k: int = RELATED, block: int = 256
+            ) -> dict[str, list[Related]]:
     """The ``k`` most similar papers of each paper (never itself; only with a shared term),
-    most similar first, ties by key.  Similarities are computed a block of papers at a time
-    (sparse matrix times a dense block: the fastest of the products measured), so memory
-    stays bounded."""
+    most similar first, ties by key.  Similarities are computed a block of papers at a time,
+    so memory stays bounded, and in two parts (:func:`_split`): the terms most papers hold
+    as a dense product (BLAS), the rest as a sparse one.  A sparse product costs the square
+    of each term's paper count, so the few common terms of real prose cost ~90 % of it
+    alone, and grow with the square of the list."""
     import numpy as np
     from threadpoolctl import threadpool_limits
 
@@ -322,15 +354,29 @@ def related(index: Index, k: int = RELATED, block: int = 512) -> dict[str, list[
     n = len(index.keys)
     if n < 2:
         return result
-    x = index.matrix.astype(np.float32)
+    common, rare = _split(index.matrix.astype(np.float32), COMMON_SHARE, COMMON_MOST)
+    rare_t = rare.T.tocsr()
     with threadpool_limits(limits=1):  # BLAS threads only slow these sizes down
         for start in range(0, n, block):
-            rows = x[start:start + block]
-            _top(index, (x @ rows.T.toarray()).T, start, min(k, n - 1), result)
+            sims = common[start:start + block] @ common.T
+            sims += (rare[start:start + block] @ rare_t).toarray()
+            _top(index, sims, start, min(k, n - 1), result)
     return result
 
 
-def _top(index: Index, sims: Any, start: int, k: int, result: dict[str, list[Related]]
+def _split(x: Any, share: int, most: int) -> tuple[Any, Any]:
+    """The matrix's columns of terms in more than one paper in ``share`` (at most ``most``
+    of them, the commonest) as a dense array, and the other columns, as a sparse matrix."""
+    import numpy as np
+
+    counts = np.bincount(x.indices, minlength=x.shape[1])
+    ranked = np.argsort(-counts, kind="stable")[:most]
+    common = np.sort(ranked[counts[ranked] * share > x.shape[0]])
+    rest = np.setdiff1d(np.arange(x.shape[1]), common, assume_unique=True)
+    return x[:, common].toarray(), x[:, rest].tocsr()
+
+
+def _top(index: TermMatrix, sims: Any, start: int, k: int, result: dict[str, list[Related]]
          ) -> None:
     """Fill ``result`` for the rows ``start...`` whose similarities are ``sims``: a few more
     than ``k`` candidates by partition, then ordered by score rounded to 6 digits (so the
@@ -343,13 +389,21 @@ def _top(index: Index, sims: Any, start: int, k: int, result: dict[str, list[Rel
     take = min(k + 2, n - 1)
     best = np.argpartition(-sims, take - 1, axis=1)[:, :take]
     scores = np.round(np.take_along_axis(sims, best, axis=1).astype(np.float64), 6)
+    x = index.matrix
     for row in rows.tolist():
         i = start + row
         ranked = sorted((-scores[row, c], index.keys[j], j)
                         for c, j in enumerate(best[row].tolist()) if scores[row, c] > 0)
+        mine = _row(x, i)
         result[index.keys[i]] = [
-            Related(key, float(-neg), shared_terms(index.vectors[i], index.vectors[j]))
+            Related(key, float(-neg), tuple(index.terms[t] for t in shared_terms(mine, _row(x, j))))
             for neg, key, j in ranked[:k]]
+
+
+def _row(x: Any, i: int) -> dict[int, float]:
+    """Row ``i`` of a CSR matrix as column → weight."""
+    span = slice(x.indptr[i], x.indptr[i + 1])
+    return dict(zip(x.indices[span].tolist(), x.data[span].tolist(), strict=True))
 
 
 def _flip(vectors: Any) -> Any:
@@ -361,21 +415,21 @@ def _flip(vectors: Any) -> Any:
     return vectors * np.where(signs == 0, 1.0, signs)[:, None]
 
 
-def project(index: Index, dims: int = 24) -> dict[str, tuple[float, float]]:
+def project(index: TermMatrix, dims: int = 24) -> dict[str, tuple[float, float]]:
     """Each paper as a point in the unit square: latent semantic analysis (a truncated SVD
     of the TF-IDF matrix, ARPACK from a fixed start vector) to ``dims`` dimensions, then
     the two principal components of those unit rows."""
     from threadpoolctl import threadpool_limits
 
     n = len(index.keys)
-    if n < 3 or len(index.idf) < 3:
+    if n < 3 or len(index.terms) < 3:
         return {key: (0.5, 0.5) for key in index.keys}
     x = index.matrix
     with threadpool_limits(limits=1):
         return _project(index, x, dims)
 
 
-def _project(index: Index, x: Any, dims: int) -> dict[str, tuple[float, float]]:
+def _project(index: TermMatrix, x: Any, dims: int) -> dict[str, tuple[float, float]]:
     import numpy as np
     from scipy.sparse.linalg import svds
 

@@ -248,7 +248,7 @@ def lazy_pages(plist: PaperList, templates: Path | None = None,
                for sid, n in plist.info.section_numbers().items()}
     from . import similar  # numpy and SciPy: only the site build needs them
 
-    index = similar.build_index(plist.entries)
+    index = similar.term_matrix(plist.entries)
     related = similar.related(index) if related is None else related
     positions = similar.project(index)
     del index  # its vectors and matrices: MkDocs' pages are to reuse their memory

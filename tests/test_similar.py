@@ -7,6 +7,7 @@ use each section's own words, so the right answers are known.
 from __future__ import annotations
 
 import json
+import math
 import re
 import shutil
 import subprocess
@@ -56,7 +57,7 @@ def test_check_and_readme_never_import_the_numeric_libraries(tmp_path: Path) -> 
 
 
 def test_related_lists_leave_out_the_paper_and_hold_five(plist: PaperList) -> None:
-    rel = similar.related(similar.build_index(plist.entries))
+    rel = similar.related(similar.term_matrix(plist.entries))
     assert set(rel) == {e.key for e in plist.entries}
     for key, items in rel.items():
         assert len(items) == similar.RELATED
@@ -69,20 +70,48 @@ def test_related_lists_leave_out_the_paper_and_hold_five(plist: PaperList) -> No
 def test_related_reasons_are_terms_both_papers_share(plist: PaperList) -> None:
     index = similar.build_index(plist.entries)
     vectors = dict(zip(index.keys, index.vectors, strict=True))
-    for key, items in similar.related(index).items():
+    for key, items in similar.related(similar.term_matrix(plist.entries)).items():
         for r in items:
             assert r.terms and all(t in vectors[key] and t in vectors[r.key] for t in r.terms)
 
 
+def test_the_term_matrix_holds_the_index_vectors(plist: PaperList) -> None:
+    """The site's matrix and check's pure-Python vectors weigh every term alike."""
+    index, matrix = similar.build_index(plist.entries), similar.term_matrix(plist.entries)
+    assert matrix.keys == index.keys and list(matrix.terms) == sorted(index.idf)
+    for i, vector in enumerate(index.vectors):
+        row = similar._row(matrix.matrix, i)
+        assert {matrix.terms[c] for c in row} == set(vector)
+        assert all(math.isclose(w, vector[matrix.terms[c]], rel_tol=1e-12)
+                   for c, w in row.items())
+
+
+def test_related_papers_do_not_depend_on_how_the_product_is_split(plist: PaperList,
+                                                                  monkeypatch: pytest.MonkeyPatch
+                                                                  ) -> None:
+    """Common terms go through a dense product, the others a sparse one: any split (all
+    dense, all sparse, small blocks) finds the same papers, in the same order."""
+    matrix = similar.term_matrix(plist.entries)
+
+    def keys(**split: int) -> dict[str, list[str]]:
+        monkeypatch.setattr(similar, "COMMON_SHARE", split.get("share", 20))
+        monkeypatch.setattr(similar, "COMMON_MOST", split.get("most", 512))
+        found = similar.related(matrix, block=split.get("block", 256))
+        return {k: [r.key for r in v] for k, v in found.items()}
+
+    usual = keys()
+    assert usual == keys(share=10**9) == keys(most=0) == keys(share=1, block=7)
+
+
 def test_related_papers_are_mostly_from_the_same_section(plist: PaperList) -> None:
     category = {e.key: e.paper.category for e in plist.entries}
-    rel = similar.related(similar.build_index(plist.entries))
+    rel = similar.related(similar.term_matrix(plist.entries))
     same = sum(category[r.key] == category[k] for k, items in rel.items() for r in items)
     assert same / sum(len(items) for items in rel.values()) >= 0.8
 
 
 def test_related_lists_are_symmetric_enough(plist: PaperList) -> None:
-    rel = similar.related(similar.build_index(plist.entries))
+    rel = similar.related(similar.term_matrix(plist.entries))
     listed = {k: {r.key for r in items} for k, items in rel.items()}
     pairs = [(k, other) for k, others in listed.items() for other in others]
     back = sum(k in listed[other] for k, other in pairs)
@@ -93,7 +122,7 @@ def _related_in_a_fresh_process(seed: str) -> str:
     script = ("import json\nfrom site_builder import similar\n"
               "from site_builder.checking import check_dir\n"
               f"p = check_dir(__import__('pathlib').Path({str(FIXTURE)!r}))\n"
-              "i = similar.build_index(p.entries)\n"
+              "i = similar.term_matrix(p.entries)\n"
               "print(json.dumps([{k: [(r.key, r.score, r.terms) for r in v]\n"
               "                   for k, v in similar.related(i).items()},\n"
               "                  similar.project(i)], sort_keys=True))\n")
@@ -108,9 +137,11 @@ def test_related_lists_and_the_map_are_stable_across_runs() -> None:
 
 
 def test_ties_are_broken_by_key() -> None:
-    index = similar.Index(keys=("a", "b", "c", "d"), categories=("x",) * 4,
-                          vectors=({"t": 1.0}, {"t": 1.0}, {"t": 1.0}, {"u": 1.0}),
-                          idf={"t": 1.0, "u": 1.0})
+    from scipy.sparse import csr_matrix
+
+    index = similar.TermMatrix(keys=("a", "b", "c", "d"), terms=("t", "u"),
+                               matrix=csr_matrix([[1.0, 0.0], [1.0, 0.0], [1.0, 0.0],
+                                                  [0.0, 1.0]]))
     rel = similar.related(index, k=5)
     assert [r.key for r in rel["c"]] == ["a", "b"]  # never itself, never d (nothing shared)
     assert rel["d"] == []
