@@ -20,7 +20,7 @@ import pytest
 from site_builder import cli, similar
 from site_builder.checking import check_dir
 from site_builder.commands.from_issue import report
-from site_builder.model import PaperList
+from site_builder.model import Entry, Paper, PaperList
 from site_builder.site import build_pages, section_path
 from tests.test_from_issue import body
 
@@ -319,3 +319,32 @@ def test_notes_count_once_a_record_has_them() -> None:
     terms = similar.paper_terms(paper)  # type: ignore[arg-type]
     assert terms["wavelet"] == 2 and terms["title"] == similar.TITLE_WEIGHT
     assert terms["brain"] == terms["mri"] == 1 and "the" not in terms
+
+
+def test_words_of_any_script_are_terms() -> None:
+    """Accented words stay whole (NFC or not); Han and kana, written without spaces, are
+    cut into pairs of characters, so lists in those languages get related papers too."""
+    assert similar.tokens("Détection d'anomalies, naïve Fre\u0301chet") == [
+        "détection", "anomaly", "naïve", "fréchet"]
+    assert similar.tokens("医学图像异常检测 と GAN模型") == [
+        "医学", "学图", "图像", "像异", "异常", "常检", "检测", "gan", "模型"]
+    assert similar.tokens("异") == []
+
+
+def test_ascii_text_splits_as_with_any_script() -> None:
+    """The ASCII shortcut finds exactly the words the pattern of every script finds."""
+    text = ("Self-supervised 3D-CT anomaly_detection: x-ray -- a--b networks, U-Net++ "
+            "(2024) e.g. MVTec-AD ")
+    assert similar._WORD.findall(text.lower()) == similar._ANY_WORD.findall(text.lower())
+
+
+def test_related_papers_in_a_list_written_in_chinese() -> None:
+    def entry(key: str, title: str) -> Entry:
+        return Entry(key, f"{key}.yaml", Paper(title=title, authors=(), venue="X", year=2024,
+                                               url="https://example.org", category="a"))
+
+    matrix = similar.term_matrix([entry("a", "医学图像异常检测"), entry("b", "脑部图像异常检测"),
+                                  entry("c", "蛋白质结构预测")])
+    related = similar.related(matrix)
+    assert [r.key for r in related["a"]] == ["b"]
+    assert related["c"] == []

@@ -16,7 +16,7 @@ from collections.abc import Callable
 
 import pytest
 
-from site_builder import ids, kinds, load, text
+from site_builder import ids, kinds, load, similar, text
 from site_builder.importers import inbox_body, issue_form, parse_readme, readme, repair
 from site_builder.services import crossref, venues
 
@@ -120,6 +120,9 @@ WORST: dict[str, list[str]] = {
              fill("a", "- [x] Add to *a* <!-- inbox:add id=doi:10.1/"), fill(" ", "", "- [")],
     "_TEXT_LINK": [fill("[a](http://"), fill("[", "", "](http://a"), fill("a", "[a](http://"),
                   fill("[a](https://a"), fill("a", "[")],
+    "_ANY_WORD": [fill("a-"), fill("-a", "a"), fill("é-", "é"), fill("é"), fill("异"),
+                  fill("a1"), fill("é_")],
+    "_WORD": [fill("a-"), fill("-a", "a"), fill("a0")],
     "_DISMISS": [fill(" ", "", "- [x] Dismiss"),
                  fill("a", "- [x] Dismiss <!-- inbox:dismiss id=doi:10.1/")],
 }
@@ -130,7 +133,7 @@ def patterns() -> list[tuple[str, re.Pattern[str], list[str]]]:
     cases (the generic ones for every pattern, plus its own)."""
     found = []
     for module in (readme, issue_form, inbox_body, repair, text, ids, kinds, load, crossref,
-                   venues):
+                   venues, similar):
         for name, value in vars(module).items():
             if isinstance(value, ids.LazyPattern):  # compiled on first use; audited all the same
                 value = value.compiled
