@@ -145,6 +145,7 @@ LIST: dict[str, Any] = {"title": "A List", "sections": [{"title": "Papers", "id"
 # Where a value of each kind sits: (list-level file?, path of keys, wrap the value in a list).
 WHERE: dict[Kind, tuple[bool, tuple[str | int, ...], bool]] = {
     Kind.TEXT: (False, ("venue",), False),
+    Kind.VENUE_NOTE: (False, ("venue_note",), False),
     Kind.TITLE: (False, ("title",), False),
     Kind.LONG_TEXT: (False, ("abstract",), False),
     Kind.PERSON: (False, ("authors",), True),
@@ -183,6 +184,10 @@ _TEXT_BAD = [None, "", "   ", 12, True, ["a"], {"a": 1}, "a\x07b", "a\u202eb",
 VALUES: dict[Kind, tuple[list[Any], list[Any]]] = {
     Kind.TEXT: (["MICCAI", "  Med  Image\n Analysis ", "李华 🌟", "x" * kinds.MAX_TEXT],
                 _TEXT_BAD),
+    Kind.VENUE_NOTE: (["Oral", "Best Paper", "(Oral)", "2nd Place", "Top-1 19999",
+                       "x" * kinds.MAX_VENUE_NOTE],
+                      [*_TEXT_BAD[1:], "Workshop 2024", "Oral2024", "(2024)", "Oral'24",
+                       "Oral ’24", "- Oral", ", Oral", "/Oral", "x" * (kinds.MAX_VENUE_NOTE + 1)]),
     Kind.TITLE: (["Dinomaly: The Less Is More", "x" * kinds.MAX_TITLE],
                  [*_TEXT_BAD, "x" * 1200, "x" * (kinds.MAX_TITLE + 1)]),
     Kind.LONG_TEXT: (["An abstract.\n\nSecond paragraph.", "x" * kinds.MAX_LONG_TEXT],
