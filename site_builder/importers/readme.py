@@ -23,6 +23,7 @@ from ..kinds import (
     RESERVED_ANCHORS,
     SYMBOL_TAG,
     TOP_ANCHOR,
+    VENUE_SEPARATORS,
     YEAR_DIGITS,
     paragraphs,
 )
@@ -66,6 +67,13 @@ _VENUE_YEAR = re.compile(rf"^(?P<venue>.*?\S)\s+(?P<year>{YEAR_DIGITS})$"
                          rf"|^(?P<venue3>.*?[^\s\d])[-–]?(?P<year3>{YEAR_DIGITS})$"
                          r"|^(?P<venue4>.*?\S)\s*['’](?P<yy>\d{2})$"
                          rf"|^(?P<venue5>.*?\S)\s*\((?P<year5>{YEAR_DIGITS})\)$")
+# A bracket with words after the year ("CVPR 2024 Highlight", "ICCV 2023 (Oral)",
+# "NeurIPS 2023, Oral"): the venue and year up to the last year that ends a word, read by
+# _VENUE_YEAR, then the note.  Tried only when the whole bracket is no _VENUE_YEAR, so a
+# venue holding a year ("[[ECCV 2022 Workshop 2022]]") reads as before; a note holds no
+# year (Kind.VENUE_NOTE), so the last one is the bracket's.
+_NOTED = re.compile(rf"^(?P<head>.*(?<!\d)(?:{YEAR_DIGITS}|['’]\d{{2}}|\({YEAR_DIGITS}\)))"
+                    rf"(?:\s*[{VENUE_SEPARATORS}]\s*|\s+)(?P<note>[^\s{VENUE_SEPARATORS}].*)$")
 # What separates a venue from its year in other lists' brackets: not part of the venue,
 # unless escaped (text.md_venue writes the venue "A:" as "A\:"), so such an escape is held
 # as a private-use character while the bracket is read.
@@ -474,6 +482,19 @@ def _year(vy: re.Match[str]) -> int:
     return int(next(y for y in vy.group("year", "year2", "year3", "year5") if y))
 
 
+def _venue_year(bracket: str) -> tuple[re.Match[str] | None, str | None]:
+    """A venue bracket read: the _VENUE_YEAR match of its venue and year (None when it is
+    none), and the words after the year where it has them ("Highlight", "(Oral)")."""
+    whole = _VENUE_YEAR.match(bracket)
+    if whole:
+        return whole, None
+    noted = _NOTED.match(bracket)
+    head = _VENUE_YEAR.match(noted.group("head")) if noted else None
+    if noted is None or head is None:
+        return None, None
+    return head, squash(noted.group("note")).translate(_RELEASED)
+
+
 def _bracket(raw: str) -> str:
     """A venue bracket's text, unescaped, with escaped separators held (see _venue)."""
     held = _ESCAPED_SEPARATOR.sub(lambda m: _HELD.get(m.group(1), m.group(0)), raw)
@@ -604,7 +625,7 @@ def _papers(body: list[str], category: str, first_line: int,
 
     for number, line in enumerate(body, first_line):
         entry = _ENTRY.match(line)
-        vy = _VENUE_YEAR.match(_bracket(entry.group("vy"))) if entry else None
+        vy, venue_note = _venue_year(_bracket(entry.group("vy"))) if entry else (None, None)
         if entry and vy:
             finish()
             code = unescape_entities(entry.group("code") or "") or None
@@ -616,6 +637,7 @@ def _papers(body: list[str], category: str, first_line: int,
                 "title": _title(entry.group("title")),
                 "venue": _venue(vy),
                 "year": _year(vy),
+                "venue_note": venue_note,
                 "url": unescape_entities(entry.group("url")),
                 "code": code,
                 "links": links,
@@ -787,8 +809,8 @@ def _same_paper(raw: dict) -> str:
 
 # Fields of a paper's second full entry compared with its first: what it gives differently
 # is reported (a shorter entry, without authors or notes, is just a cross-listing).
-_COMPARED = ("title", "venue", "year", "code", "links", "authors", "figure", "more_figures",
-             "abstract", "notes", "_marks")
+_COMPARED = ("title", "venue", "year", "venue_note", "code", "links", "authors", "figure",
+             "more_figures", "abstract", "notes", "_marks")
 
 
 @dataclass
