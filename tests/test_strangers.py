@@ -401,7 +401,9 @@ def test_every_figure_of_an_entry_is_kept_and_written_back(tmp_path: Path) -> No
     ("ECCV 2022 Workshop 2022 Oral", "ECCV 2022 Workshop", 2022, "Oral"),
     # read as before: a venue holding a year, and a year first
     ("ECCV 2022 Workshop 2022", "ECCV 2022 Workshop", 2022, None),
-    ("2022 MICCAI Oral", "MICCAI Oral", 2022, None),
+    ("2022 MICCAI Oral", "MICCAI Oral", 2022, None), ("2019-NeurIPS", "NeurIPS", 2019, None),
+    # ... unless a venue and a later year lead to a note: the venue "2022" of 2023
+    ("2022 2023 Oral", "2022", 2023, "Oral"),
 ])
 def test_words_after_the_year_are_the_venue_note(text: str, venue: str, year: int,
                                                  note: str | None) -> None:
@@ -500,3 +502,17 @@ def test_a_venue_note_the_readme_cannot_hold_is_refused_with_its_line(
     assert main(["check", "--papers", str(tmp_path)]) == 1
     out = capsys.readouterr()
     assert f"{record}:{line}: {message}" in out.out + out.err, out
+
+
+@pytest.mark.parametrize("venue", ["CVPR", "ECCV 2022 Workshop", "Findings:", "2022", "A-1",
+                                   "Proc. IEEE", "NeurIPS,"])
+def test_every_venue_note_check_accepts_reads_back_as_written(tmp_path: Path,
+                                                              venue: str) -> None:
+    imported = parse_readme(LIST.format(extra=""))
+    for n, note in enumerate(["Oral", "(Oral)", "Best Paper", "2nd Place", "x]] y", "Top 1%",
+                              "Track: Datasets", "Oral 24", "(#1)"]):
+        paper = replace(imported.papers[0], venue=venue, year=2023, venue_note=note)
+        folder = tmp_path / str(n)
+        write_list(folder, imported.info, [paper], imported.stems)
+        again = parse_readme(render_readme(check_dir(folder))).papers[0]
+        assert (again.venue, again.year, again.venue_note) == (venue, 2023, note)

@@ -484,14 +484,16 @@ def _year(vy: re.Match[str]) -> int:
 
 def _venue_year(bracket: str) -> tuple[re.Match[str] | None, str | None]:
     """A venue bracket read: the _VENUE_YEAR match of its venue and year (None when it is
-    none), and the words after the year where it has them ("Highlight", "(Oral)")."""
+    none), and the words after the year where it has them ("Highlight", "(Oral)").  A
+    bracket read year first ("2022 MICCAI") is read with a note when a venue and a later
+    year lead to one: "2022 2023 Oral" is how the venue "2022" of 2023 is written."""
     whole = _VENUE_YEAR.match(bracket)
-    if whole:
+    if whole and not whole.group("year2"):
         return whole, None
     noted = _NOTED.match(bracket)
     head = _VENUE_YEAR.match(noted.group("head")) if noted else None
     if noted is None or head is None:
-        return None, None
+        return whole, None
     return head, squash(noted.group("note")).translate(_RELEASED)
 
 
