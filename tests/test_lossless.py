@@ -146,7 +146,7 @@ KNOWN: dict[str, list[tuple[str, str]]] = {
                  ("⭐️[ICML", "⭐[ICML")],
     # words after the year in the venue bracket are kept as written; the separator before
     # them and a two-digit year take the format's own forms
-    "venuenotes.md": [("2022,", "2022"), ("[AAAI'21", "[AAAI 2021"),
+    "venuenotes.md": [("2022,", "2022"), ("[AAAI'21", "[AAAI 2021"), ("20]", "2020]"),
                       ("", "↪ cross-listed from 1. Highlights")],
     "lettered.md": [
         *_NOTE_STOP, ("[2019-NeurIPS]", "[NeurIPS 2019]"),

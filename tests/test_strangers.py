@@ -69,6 +69,9 @@ def test_crlf_tabs_and_trailing_spaces_import_like_lf(tmp_path: Path) -> None:
     ("MICCAI/2021", "MICCAI", 2021), ("MICCAI | 2021", "MICCAI", 2021),
     ("ICCV: 2019", "ICCV", 2019), ("ECCV (2018)", "ECCV", 2018),
     ("2016 - IPMI", "IPMI", 2016), ("Proc. IEEE 2015", "Proc. IEEE", 2015),
+    # a two-digit year after a space, where the venue holds no digit
+    ("NeurIPS 20", "NeurIPS", 2020), ("MICCAI 99", "MICCAI", 1999),
+    ("Nature Methods 21", "Nature Methods", 2021), ("NeurIPS, 20", "NeurIPS", 2020),
 ])
 def test_venue_brackets_of_other_lists(text: str, venue: str, year: int) -> None:
     m = _VENUE_YEAR.match(text)
@@ -397,6 +400,7 @@ def test_every_figure_of_an_entry_is_kept_and_written_back(tmp_path: Path) -> No
     # the other lists' forms of venue and year take a note too
     ("CVPR'24 Oral", "CVPR", 2024, "Oral"), ("MICCAI-2021 Oral", "MICCAI", 2021, "Oral"),
     ("ECCV (2018) Oral", "ECCV", 2018, "Oral"), ("A-1 2020 2nd Place", "A-1", 2020, "2nd Place"),
+    ("CVPR 2023 Top 10", "CVPR", 2023, "Top 10"),
     # the last year is the bracket's: a venue may hold one, a note never does
     ("ECCV 2022 Workshop 2022 Oral", "ECCV 2022 Workshop", 2022, "Oral"),
     # read as before: a venue holding a year, and a year first
@@ -413,7 +417,7 @@ def test_words_after_the_year_are_the_venue_note(text: str, venue: str, year: in
 
 
 @pytest.mark.parametrize("text", ["CVPR 2024 -- Oral", "CVPR 20245 Oral", "CVPR 2024 ,",
-                                  "NeurIPS 20 Oral"])
+                                  "NeurIPS 20 Oral", "A1 20", "NeurIPS 2"])
 def test_a_bracket_that_is_no_venue_year_and_note_is_not_read(text: str) -> None:
     assert _venue_year(text) == (None, None)
 
@@ -425,7 +429,8 @@ def test_venue_notes_are_imported_shown_and_written_back(tmp_path: Path) -> None
         ("CVPR", 2024, "Highlight"), ("NeurIPS", 2023, "Oral"), ("ICLR", 2024, "Spotlight"),
         ("MICCAI", 2023, "Best Paper"), ("ICCV", 2023, "(Oral)"), ("ECCV", 2022, "Workshop"),
         ("NeurIPS", 2022, "Datasets and Benchmarks"), ("AAAI", 2021, "Oral"),
-        ("MICCAI", 2020, "Early Accept [top 13%]"), ("ECCV 2022 Workshop", 2022, None)]
+        ("MICCAI", 2020, "Early Accept [top 13%]"), ("ECCV 2022 Workshop", 2022, None),
+        ("NeurIPS", 2020, None), ("CVPR", 2023, "Top 10")]
     assert imported.papers[0].also_in == ("other-tracks",)  # listed again, note and all
     write_list(tmp_path, imported.info, imported.papers, imported.stems)
     assert "venue_note: Best Paper\n" in (tmp_path / f"{imported.stems[3]}.yaml").read_text()
@@ -437,6 +442,7 @@ def test_venue_notes_are_imported_shown_and_written_back(tmp_path: Path) -> None
                     "[[MICCAI 2020 Early Accept \\[top 13%\\]]](https://example.org/n9)",
                     "[[ECCV 2022 Workshop 2022]](https://example.org/n10)"):
         assert bracket in readme
+    assert "[[NeurIPS 2020]](https://example.org/n11)" in readme
     assert readme.count("[[CVPR 2024 Highlight]]") == 2  # the cross-listing too
     from site_builder.exporters import export
     from site_builder.site import build_pages
@@ -449,7 +455,7 @@ def test_venue_notes_are_imported_shown_and_written_back(tmp_path: Path) -> None
     assert '<span class="sb-badge">ECCV 2022 Workshop 2022</span>' in cards
     bib = export(plist, "bibtex")
     assert re.search(r"\n  note += \{Best Paper\},\n", bib)
-    assert len(re.findall(r"\n  note +=", bib)) == 9
+    assert len(re.findall(r"\n  note +=", bib)) == 10
     assert "N1  - Early Accept [top 13%]\n" in export(plist, "ris")
 
 

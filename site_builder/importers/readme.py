@@ -59,14 +59,16 @@ _NUMBERED = re.compile(r"^(\d+(?:\.\d+)*\.|\d+(?:\.\d+)+)\s+(.*)$")
 _LETTERED = re.compile(r"^[A-Z]\d*\.\s+\S")  # "A. Foundations", "J1. Brain": keep as written
 # [[VENUE YEAR]] as this list writes it (any venue: tried first, so a rendered list reads
 # back the same), or [[YEAR-VENUE]] / [[YEAR VENUE]] / [[VENUE-YEAR]] / [[VENUE2024]] /
-# [[VENUE'YY]] / [[VENUE (YEAR)]] as others do (a two-digit year: 00-68 is 20YY, as
-# strptime reads %y); a separator between them ("NeurIPS, 2020", "MICCAI/2021") is
-# dropped from the venue by _venue.
+# [[VENUE'YY]] / [[VENUE (YEAR)]] / [[VENUE YY]] as others do (a two-digit year: 00-68 is
+# 20YY, as strptime reads %y; "VENUE YY" only where the venue holds no digit, so that
+# "[[CVPR 2023 Top 10]]" is no year 2010); a separator between them ("NeurIPS, 2020",
+# "MICCAI/2021") is dropped from the venue by _venue.
 _VENUE_YEAR = re.compile(rf"^(?P<venue>.*?\S)\s+(?P<year>{YEAR_DIGITS})$"
                          rf"|^(?P<year2>{YEAR_DIGITS})\s*[-–]?\s*(?P<venue2>.+)$"
                          rf"|^(?P<venue3>.*?[^\s\d])[-–]?(?P<year3>{YEAR_DIGITS})$"
                          r"|^(?P<venue4>.*?\S)\s*['’](?P<yy>\d{2})$"
-                         rf"|^(?P<venue5>.*?\S)\s*\((?P<year5>{YEAR_DIGITS})\)$")
+                         rf"|^(?P<venue5>.*?\S)\s*\((?P<year5>{YEAR_DIGITS})\)$"
+                         r"|^(?P<venue6>\D*[^\s\d])\s+(?P<yy6>\d{2})$")
 # A bracket with words after the year ("CVPR 2024 Highlight", "ICCV 2023 (Oral)",
 # "NeurIPS 2023, Oral"): the venue and year up to the last year that ends a word, read by
 # _VENUE_YEAR, then the note.  Tried only when the whole bracket is no _VENUE_YEAR, so a
@@ -476,8 +478,9 @@ def _info_section(title: str, anchor: str | None, body: list[str]) -> Section:
 
 def _year(vy: re.Match[str]) -> int:
     """The year of a venue bracket; a two-digit one ('24) as strptime reads %y."""
-    if vy.group("yy"):
-        yy = int(vy.group("yy"))
+    two = vy.group("yy") or vy.group("yy6")
+    if two:
+        yy = int(two)
         return 2000 + yy if yy <= 68 else 1900 + yy
     return int(next(y for y in vy.group("year", "year2", "year3", "year5") if y))
 
@@ -507,7 +510,8 @@ def _venue(vy: re.Match[str]) -> str:
     """The venue of a venue bracket, without the separator some lists put between it and
     the year ("NeurIPS, 2020", "2019, NeurIPS", "MICCAI/2021"); an escaped one (the
     renderer's) is part of the venue, and a venue of nothing but separators stays."""
-    venue = next(v for v in vy.group("venue", "venue2", "venue3", "venue4", "venue5") if v)
+    venue = next(v for v in vy.group("venue", "venue2", "venue3", "venue4", "venue5", "venue6")
+                 if v)
     kept = venue.lstrip(_VENUE_SEPARATORS) if vy.group("venue2") else \
         venue.rstrip(_VENUE_SEPARATORS)
     return (kept.strip() or venue.strip()).translate(_RELEASED)
