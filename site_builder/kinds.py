@@ -122,9 +122,12 @@ DATE_CORE = r"\d{4}-\d{2}-\d{2}"
 VENUE_SEPARATORS = ",;:/|–-"
 LANG_CORE = r"[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*"
 # A mark's symbol: a few characters ("*", "†", "⭐"), or a tag in brackets as some lists
-# write them before an entry ("[W][[AAAI 2023]](…)").  A tag cannot be a link: its text
-# holds no bracket, and the venue's link right after it is no reference label.
-SYMBOL_TAG = r"\[[^\s\[\]()<>`\\]{1,10}\]"
+# write them before an entry ("[W][[AAAI 2023]](…)", "[Best Paper][[CVPR 2024]](…)"): up to
+# 20 characters, single spaces between words.  A tag cannot be a link: its text holds no
+# bracket, and the venue's link right after it is no reference label.
+_TAG_CHAR = r"[^\s\[\]()<>`\\]"
+TAG_TEXT = rf"{_TAG_CHAR}(?:{_TAG_CHAR}| (?={_TAG_CHAR})){{0,19}}"
+SYMBOL_TAG = rf"\[{TAG_TEXT}\]"
 SYMBOL_CORE = rf"[^\s\[\]()<>`\\]{{1,4}}|{SYMBOL_TAG}"
 # Marks that may follow an author's name, kept as part of it ("Xu, Ke*"): corresponding
 # (*), equal contribution (†, #)...; a reader shows them after the whole name.
@@ -683,10 +686,11 @@ KINDS: dict[Kind, Declaration] = {
                        lambda text: [t for t in re.split(r"[,;\s]+", text) if t]),
     Kind.LANG: _string(16, Rule(_trimmed(LANG_CORE), lambda t: f"{short(t)} is not a language "
                                 "tag", "e.g. en, zh or pt-BR")),
-    Kind.SYMBOL: _string(12, Rule(_trimmed(SYMBOL_CORE), lambda t: f"{short(t)} is not a mark "
-                                  "symbol (1–4 characters, or a tag of 1–10 in brackets; no "
-                                  "space, parenthesis, backquote or backslash, no bracket "
-                                  "inside)", "e.g. '*', '†' or '[W]'")),
+    Kind.SYMBOL: _string(22, Rule(_trimmed(SYMBOL_CORE), lambda t: f"{short(t)} is not a mark "
+                                  "symbol (1–4 characters without a space, or a tag of 1–20 "
+                                  "in brackets, single spaces between its words; no "
+                                  "parenthesis, backquote or backslash, no bracket inside)",
+                                  "e.g. '*', '†', '[W]' or '[Best Paper]'")),
     Kind.COLOUR: _string(7, Rule(_trimmed(COLOUR_CORE), lambda t: f"{short(t)} is not a "
                                  "colour", "write it as #rrggbb, e.g. '#7b1fa2'")),
     Kind.COUNT: Declaration(_count, {"type": "integer", "minimum": 1, "maximum": MAX_COUNT},

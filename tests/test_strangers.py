@@ -25,7 +25,7 @@ STRANGERS = ["plain.md", "brackets.md", "numbered.md", "abstracts.md", "crlf.md"
              "figures.md", "header.md", "nested.md", "unanchored.md",
              "details.md", "marks.md", "codelinks.md",
              "toc.md", "deep.md", "tags.md", "links.md", "notelinks.md",
-             "twofigures.md", "venuenotes.md"]
+             "twofigures.md", "venuenotes.md", "longtags.md"]
 
 
 def _write(text: str, folder: Path) -> dict[str, bytes]:
@@ -140,13 +140,16 @@ def _import(tmp_path: Path, text: str, capsys: pytest.CaptureFixture[str]
 def test_an_entry_the_format_cannot_hold_writes_nothing(tmp_path: Path,
                                                         capsys: pytest.CaptureFixture[str]
                                                         ) -> None:
-    extra = "- [Workshop paper][[AAAI 2023]](https://example.org/w) **Workshop Paper**\n"
+    extra = "- [Accepted as a workshop paper][[AAAI 2023]](https://example.org/w) **Workshop " \
+        "Paper**\n"
     code, err, papers = _import(tmp_path, LIST.format(extra=extra), capsys)
     assert code == 1 and not papers.exists()
     source = tmp_path / "README.md"
     assert f"{source}: error: 1 paper entry is not in the list's format, so nothing was " \
         "written" in err
     assert f"{source}:9: error: this paper entry is not in the list's format" in err
+    assert "— the tag [Accepted as a workshop paper] before it is no mark: a tag is at most " \
+        "20 characters in brackets" in err
     assert "Traceback" not in err
 
 
@@ -522,3 +525,19 @@ def test_every_venue_note_check_accepts_reads_back_as_written(tmp_path: Path,
         write_list(folder, imported.info, [paper], imported.stems)
         again = parse_readme(render_readme(check_dir(folder))).papers[0]
         assert (again.venue, again.year, again.venue_note) == (venue, 2023, note)
+
+
+def test_tags_with_spaces_before_an_entry_are_marks(tmp_path: Path) -> None:
+    imported = parse_readme((READMES / "longtags.md").read_text(encoding="utf-8"))
+    assert imported.skipped == []
+    assert [(m.id, m.symbol) for m in imported.info.marks] == [
+        ("best-award", "[Best Paper]"), ("workshop", "[W]"),
+        ("marked-honorable-mention", "[Honorable Mention]")]
+    assert [(p.marks, p.venue_note) for p in imported.papers] == [
+        (("best-award",), None), (("workshop",), None), (("marked-honorable-mention",), None),
+        (("best-award", "workshop"), "Oral")]
+    write_list(tmp_path, imported.info, imported.papers, imported.stems)
+    readme = render_readme(check_dir(tmp_path))
+    assert "- [Best Paper][W][[ICCV 2021 Oral]](https://example.org/g4) **Two Tags and a " \
+        "Note**\n" in readme
+    assert "- \\[Best Paper]: Best paper award\n" in readme

@@ -22,6 +22,7 @@ from ..kinds import (
     EMAIL_CORE,
     RESERVED_ANCHORS,
     SYMBOL_TAG,
+    TAG_TEXT,
     TOP_ANCHOR,
     VENUE_SEPARATORS,
     YEAR_DIGITS,
@@ -121,13 +122,14 @@ _PROSE = re.compile(r"^\s*(?![<#>|]|[-*+]\s|```|~~~)\S")
 _IMAGES_ONLY = re.compile(r"^\s*(?:(?:\[\s*)?!\[[^\[\]]*\]\([^)\s\[\]]*\)\s*"
                           r"(?:\]\([^)\s\[\]]*\)\s*)?)+$")
 # A list item that starts like an entry ("- [[" or "- *[[") but did not match _ENTRY.
-# Marks that are no mark ("[Oral paper][[", a space in a tag) still make a lost entry.
+# Marks that are no mark (a tag of more than 20 characters, one with brackets or
+# parentheses inside) still make a lost entry.
 _LOOKS_LIKE_ENTRY = re.compile(r"^\s*(?:[-*+]|\d{1,4}[.)])\s+(?:\[[^\[\]]{1,40}\]\s*){0,4}"
                                r"(?:(?:\\.|[^\s\\]){1,16}\s*)?\[\[")
 # A Tips line that explains a mark: "*: Papers for Non-Medical Anomaly Detection".
 # "*: …", "**†**: …", "`†` : …", "† = …", ":star: : …" (a shortcode: GitHub shows its emoji).
 _MARK_ITEM = re.compile(r"^(?P<wrap>\*\*|`)?(?P<symbol>:[a-z0-9_+-]{1,30}:|"
-                        r"\\?\[[^\s\[\]()<>`\\]{1,10}\\?\]|"  # a tag: "[W]", "\[W]"
+                        rf"\\?\[{TAG_TEXT}\\?\]|"  # a tag: "[W]", "\[W]", "[Best Paper]"
                         r"(?:\\.|[^\s:=\[\]()<>`\\]){1,4})(?(wrap)(?:\*\*|`))[ \t]*[:=]\s+"
                         r"(?P<text>\S.*)$")
 _VS16 = "\ufe0f"
@@ -759,6 +761,24 @@ def _place_figures(raw: dict, repo: str | None, skipped: list[tuple[int, str]]) 
 def looks_like_entry(text: str) -> bool:
     """Whether a skipped line was meant as a paper entry (then a paper was lost)."""
     return bool(_LOOKS_LIKE_ENTRY.match(text))
+
+
+_BRACKETED = re.compile(r"\[[^\[\]]*\]")
+_MARK_TAG = re.compile(SYMBOL_TAG)
+
+
+def lost_entry_fix(text: str) -> str:
+    """How to fix an entry that was lost (see :func:`looks_like_entry`): a tag before it
+    that is no mark is named, since the rest of the line may well be in the format."""
+    end = text.find("[[")
+    tag = next((m.group(0) for m in _BRACKETED.finditer(text, 0, max(end, 0))
+                if not _MARK_TAG.fullmatch(m.group(0))), None)
+    if tag:
+        return (f"the tag {tag} before it is no mark: a tag is at most 20 characters in "
+                "brackets, single spaces between words, no parenthesis or backquote inside; "
+                "shorten it and import again")
+    return ("write it as '- [[VENUE YEAR]](url) **Title**' and import again, or add a record "
+            "with 'site-builder new'")
 
 
 def _abstract_label(text: str) -> dict[str, Any]:

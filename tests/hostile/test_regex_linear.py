@@ -79,6 +79,8 @@ WORST: dict[str, list[str]] = {
     "_NOTED": [fill(" ", "a 2020", ""), fill(" ", "a 2020 ,", ""), fill("2020 ", "a", ","),
                fill(" -", "a 2020", ""), fill("'20 ", "a", "-"), fill("(2020) ", "", ","),
                fill(" ", "a (2020)", ""), fill("2020", "a"), fill("1", "a 2020")],
+    "_BRACKETED": [fill("["), fill("[a"), fill("]")],
+    "_MARK_TAG": [fill("[a "), fill("[a"), fill(" a", "[a"), fill("a ", "[", "]")],
     "_TITLE_MARKUP": [fill("*a"), fill("_a"), fill("a_"), fill("`a"), fill("[a]("),
                       fill(" ", "*a"), fill("a ", "*"), fill("a ", "_")],
     "_BLOCK_SCALAR": [fill(" ", "- "), fill(" ", "- |"), fill("- |")],
