@@ -4,10 +4,10 @@ Reads both the hand-written form of these lists (``<div id = "s3">`` anchors, im
 alt text, stray blank lines, mojibake) and the form :mod:`site_builder.render` writes, so
 that importing a rendered README gives the same records again.  Other curators' lists of
 the family vary it (tests/fixtures/readmes): venue brackets (``[[CVPR'24]]``,
-``[[2022-MICCAI]]``, ``[VENUE YEAR]``), numbered entries, subsections without anchors,
-legends in bold or with shortcodes, "Given Family, …, et al." authors, Markdown figures,
-abstracts in ``<p>`` or on one line; each is read into the same records, and what has no
-place in them is reported with its line, never dropped in silence.
+``[[2022-MICCAI]]``, ``[VENUE YEAR]``, ``[[CVPR 2024 Highlight]]``), numbered entries,
+subsections without anchors, legends in bold or with shortcodes, "Given Family, …, et al."
+authors, Markdown figures, abstracts in ``<p>`` or on one line; each is read into the same
+records, and what has no place in them is reported with its line, never dropped in silence.
 """
 
 from __future__ import annotations
