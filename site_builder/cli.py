@@ -173,13 +173,12 @@ def _cmd_import(args: argparse.Namespace) -> int:
               f"{args.papers}/ ({len(result.written)} files)")
     if result.history is not None:
         _print_import_history(args.source, result, result.history)
-    from .importers.readme import looks_like_entry
+    from .importers.readme import looks_like_entry, lost_entry_fix
 
     for line, text in result.skipped:
         if looks_like_entry(text):
             print(f"{args.source}:{line}: error: this paper entry is not in the list's format "
-                  f"and was not imported: {text!r} — write it as '- [[VENUE YEAR]](url) "
-                  "**Title**' and import again, or add a record with 'site-builder new'",
+                  f"and was not imported: {text!r} — {lost_entry_fix(text)}",
                   file=sys.stderr)
         else:
             print(f"{args.source}:{line}: warning: not imported: {text!r} — the list's format "

@@ -58,6 +58,7 @@ class Kind(str, Enum):
     COUNT = "count"  # a whole number from 1 to MAX_COUNT (results per run, days)
     QUERIES = "queries"  # list of one-line search queries (arXiv's search_query syntax)
     ARXIV_CATEGORIES = "arxiv_categories"  # list of arXiv categories: cs.CV, eess.IV
+    VENUE_NOTE = "venue_note"  # words after the year in a venue bracket: Oral, Best Paper
 
 
 # --- limits ----------------------------------------------------------------------------
@@ -69,6 +70,7 @@ MAX_TITLE = 300
 MAX_NAME = 200
 MAX_ID = 100
 MAX_LONG_TEXT = 20000
+MAX_VENUE_NOTE = 100
 MAX_COUNT = 10000
 
 # Anchors the README's own template uses: no section may take them.  The templates read
@@ -115,11 +117,17 @@ EMAIL_CORE = r"[^@\s<>()\[\]:]+@[^@\s<>()\[\]]+\.[A-Za-z]{2,}"
 YEAR_DIGITS = "(?:{})\\d{{2}}".format("|".join(str(c) for c in range(MIN_YEAR // 100,
                                                                        MAX_YEAR // 100 + 1)))
 DATE_CORE = r"\d{4}-\d{2}-\d{2}"
+# What separates a venue, its year and the words after the year in other lists' brackets
+# ("[[NeurIPS, 2020]]", "[[CVPR 2024 - Highlight]]").
+VENUE_SEPARATORS = ",;:/|–-"
 LANG_CORE = r"[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*"
 # A mark's symbol: a few characters ("*", "†", "⭐"), or a tag in brackets as some lists
-# write them before an entry ("[W][[AAAI 2023]](…)").  A tag cannot be a link: its text
-# holds no bracket, and the venue's link right after it is no reference label.
-SYMBOL_TAG = r"\[[^\s\[\]()<>`\\]{1,10}\]"
+# write them before an entry ("[W][[AAAI 2023]](…)", "[Best Paper][[CVPR 2024]](…)"): up to
+# 20 characters, single spaces between words.  A tag cannot be a link: its text holds no
+# bracket, and the venue's link right after it is no reference label.
+_TAG_CHAR = r"[^\s\[\]()<>`\\]"
+TAG_TEXT = rf"{_TAG_CHAR}(?:{_TAG_CHAR}| (?={_TAG_CHAR})){{0,19}}"
+SYMBOL_TAG = rf"\[{TAG_TEXT}\]"
 SYMBOL_CORE = rf"[^\s\[\]()<>`\\]{{1,4}}|{SYMBOL_TAG}"
 # Marks that may follow an author's name, kept as part of it ("Xu, Ke*"): corresponding
 # (*), equal contribution (†, #)...; a reader shows them after the whole name.
@@ -678,10 +686,11 @@ KINDS: dict[Kind, Declaration] = {
                        lambda text: [t for t in re.split(r"[,;\s]+", text) if t]),
     Kind.LANG: _string(16, Rule(_trimmed(LANG_CORE), lambda t: f"{short(t)} is not a language "
                                 "tag", "e.g. en, zh or pt-BR")),
-    Kind.SYMBOL: _string(12, Rule(_trimmed(SYMBOL_CORE), lambda t: f"{short(t)} is not a mark "
-                                  "symbol (1–4 characters, or a tag of 1–10 in brackets; no "
-                                  "space, parenthesis, backquote or backslash, no bracket "
-                                  "inside)", "e.g. '*', '†' or '[W]'")),
+    Kind.SYMBOL: _string(22, Rule(_trimmed(SYMBOL_CORE), lambda t: f"{short(t)} is not a mark "
+                                  "symbol (1–4 characters without a space, or a tag of 1–20 "
+                                  "in brackets, single spaces between its words; no "
+                                  "parenthesis, backquote or backslash, no bracket inside)",
+                                  "e.g. '*', '†', '[W]' or '[Best Paper]'")),
     Kind.COLOUR: _string(7, Rule(_trimmed(COLOUR_CORE), lambda t: f"{short(t)} is not a "
                                  "colour", "write it as #rrggbb, e.g. '#7b1fa2'")),
     Kind.COUNT: Declaration(_count, {"type": "integer", "minimum": 1, "maximum": MAX_COUNT},
@@ -695,6 +704,18 @@ KINDS: dict[Kind, Declaration] = {
         "arXiv categories", "- cs.CV",
         lambda text: [t for t in re.split(r"[,;\s]+", text) if t]),
 }
+
+# The words after the year in a venue bracket ("Oral", "Best Paper", "(Oral)"): plain text
+# that the README writes as "[[VENUE YEAR NOTE]]", so a note that would read back as part
+# of the year (a year in it, a "'24" at its end) or as a separator is refused.
+KINDS[Kind.VENUE_NOTE] = _string(
+    MAX_VENUE_NOTE,
+    Rule(rf"(?:^|\D){YEAR_DIGITS}(?!\d)|['’]\d{{2}}\s*$",
+         lambda t: f"{short(t)} holds a year; the README would read it as the bracket's year",
+         "give the year in year: and only the words after it here, e.g. 'Oral'", refuse=True),
+    Rule(rf"^\s*[{VENUE_SEPARATORS}]", lambda t: f"{short(t)} starts with a separator "
+         "(the README writes the note after the year and a space)",
+         "begin with its words, e.g. 'Oral' or '(Oral)'", refuse=True))
 
 KINDS[Kind.BLOCK] = _string(MAX_LONG_TEXT, Rule(
     r"^(?:[^`]|`(?!``))*(?:```(?:[^`]|`(?!``))*```(?:[^`]|`(?!``))*)*$",

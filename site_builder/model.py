@@ -79,6 +79,9 @@ class Paper:
                       "Nature Communications, arXiv).", required=True, example="CVPR")
     year: int = spec(Kind.YEAR, "Year of publication at that venue.", required=True,
                      example=2025)
+    venue_note: str | None = spec(Kind.VENUE_NOTE, "Words the list writes after the year "
+                                  "in the venue bracket ([[CVPR 2024 Highlight]]): an award "
+                                  "or a track, shown after the year.", example="Highlight")
     url: str = spec(Kind.URL, "Link to the paper (publisher page, open access page or arXiv).",
                     required=True, example="https://arxiv.org/abs/2405.14325")
     category: str = spec(Kind.ID, "Id of the section the paper is listed in (see _list.yaml).",

@@ -144,6 +144,12 @@ KNOWN: dict[str, list[tuple[str, str]]] = {
     "marks.md": [(":star: :", "⭐:"), ("🏥 =", "🏥:"),
                  ("", "👩\u200d⚕️: Papers marked 👩\u200d⚕️"), (":star:[CVPR", "⭐[CVPR"),
                  ("⭐️[ICML", "⭐[ICML")],
+    # words after the year in the venue bracket are kept as written; the separator before
+    # them and a two-digit year take the format's own forms
+    "venuenotes.md": [("2022,", "2022"), ("[AAAI'21", "[AAAI 2021"), ("20]", "2020]"),
+                      ("", "↪ cross-listed from 1. Highlights")],
+    # tags of up to 20 characters, spaces between words, are marks like "[W]"
+    "longtags.md": [("", "[Honorable Mention]: Papers marked [Honorable Mention]")],
     "lettered.md": [
         *_NOTE_STOP, ("[2019-NeurIPS]", "[NeurIPS 2019]"),
         ("[2021-ECML PKDD]", "[ECML PKDD 2021]"), (":octocat:", ""),

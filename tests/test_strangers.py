@@ -5,6 +5,7 @@ what the format cannot hold.  test_lossless.py compares what a reader sees."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from pathlib import Path
 
@@ -14,7 +15,7 @@ from site_builder.checking import check_dir
 from site_builder.cli import main
 from site_builder.dump import write_list
 from site_builder.importers import parse_readme
-from site_builder.importers.readme import _VENUE_YEAR, _people, _title, _venue, _year
+from site_builder.importers.readme import _VENUE_YEAR, _people, _title, _venue, _venue_year, _year
 from site_builder.model import Section
 from site_builder.render import render_readme
 from tests.conftest import FIXTURES
@@ -24,7 +25,7 @@ STRANGERS = ["plain.md", "brackets.md", "numbered.md", "abstracts.md", "crlf.md"
              "figures.md", "header.md", "nested.md", "unanchored.md",
              "details.md", "marks.md", "codelinks.md",
              "toc.md", "deep.md", "tags.md", "links.md", "notelinks.md",
-             "twofigures.md"]
+             "twofigures.md", "venuenotes.md", "longtags.md"]
 
 
 def _write(text: str, folder: Path) -> dict[str, bytes]:
@@ -68,6 +69,9 @@ def test_crlf_tabs_and_trailing_spaces_import_like_lf(tmp_path: Path) -> None:
     ("MICCAI/2021", "MICCAI", 2021), ("MICCAI | 2021", "MICCAI", 2021),
     ("ICCV: 2019", "ICCV", 2019), ("ECCV (2018)", "ECCV", 2018),
     ("2016 - IPMI", "IPMI", 2016), ("Proc. IEEE 2015", "Proc. IEEE", 2015),
+    # a two-digit year after a space, where the venue holds no digit
+    ("NeurIPS 20", "NeurIPS", 2020), ("MICCAI 99", "MICCAI", 1999),
+    ("Nature Methods 21", "Nature Methods", 2021), ("NeurIPS, 20", "NeurIPS", 2020),
 ])
 def test_venue_brackets_of_other_lists(text: str, venue: str, year: int) -> None:
     m = _VENUE_YEAR.match(text)
@@ -136,13 +140,16 @@ def _import(tmp_path: Path, text: str, capsys: pytest.CaptureFixture[str]
 def test_an_entry_the_format_cannot_hold_writes_nothing(tmp_path: Path,
                                                         capsys: pytest.CaptureFixture[str]
                                                         ) -> None:
-    extra = "- [Workshop paper][[AAAI 2023]](https://example.org/w) **Workshop Paper**\n"
+    extra = "- [Accepted as a workshop paper][[AAAI 2023]](https://example.org/w) **Workshop " \
+        "Paper**\n"
     code, err, papers = _import(tmp_path, LIST.format(extra=extra), capsys)
     assert code == 1 and not papers.exists()
     source = tmp_path / "README.md"
     assert f"{source}: error: 1 paper entry is not in the list's format, so nothing was " \
         "written" in err
     assert f"{source}:9: error: this paper entry is not in the list's format" in err
+    assert "— the tag [Accepted as a workshop paper] before it is no mark: a tag is at most " \
+        "20 characters in brackets" in err
     assert "Traceback" not in err
 
 
@@ -380,3 +387,157 @@ def test_every_figure_of_an_entry_is_kept_and_written_back(tmp_path: Path) -> No
                    if page.path.endswith(".md"))
     assert '<summary>Figure 3 (loads from its host)</summary><img src="' \
         f'{repo}/figs/f2-c.png" loading="lazy" alt="Figure 3 of Two Images' in site
+
+
+@pytest.mark.parametrize(("text", "venue", "year", "note"), [
+    ("CVPR 2024 Highlight", "CVPR", 2024, "Highlight"),
+    ("NeurIPS 2023 Oral", "NeurIPS", 2023, "Oral"),
+    ("ICLR 2024 Spotlight", "ICLR", 2024, "Spotlight"),
+    ("MICCAI 2023 Best Paper", "MICCAI", 2023, "Best Paper"),
+    ("ICCV 2023 (Oral)", "ICCV", 2023, "(Oral)"),
+    ("ECCV 2022 Workshop", "ECCV", 2022, "Workshop"),
+    # a separator before the note is the bracket's, as before the year
+    ("NeurIPS 2023, Oral", "NeurIPS", 2023, "Oral"), ("CVPR 2024 - Highlight", "CVPR", 2024,
+                                                       "Highlight"),
+    ("CVPR 2024 – Highlight", "CVPR", 2024, "Highlight"),
+    # the other lists' forms of venue and year take a note too
+    ("CVPR'24 Oral", "CVPR", 2024, "Oral"), ("MICCAI-2021 Oral", "MICCAI", 2021, "Oral"),
+    ("ECCV (2018) Oral", "ECCV", 2018, "Oral"), ("A-1 2020 2nd Place", "A-1", 2020, "2nd Place"),
+    ("CVPR 2023 Top 10", "CVPR", 2023, "Top 10"),
+    # the last year is the bracket's: a venue may hold one, a note never does
+    ("ECCV 2022 Workshop 2022 Oral", "ECCV 2022 Workshop", 2022, "Oral"),
+    # read as before: a venue holding a year, and a year first
+    ("ECCV 2022 Workshop 2022", "ECCV 2022 Workshop", 2022, None),
+    ("2022 MICCAI Oral", "MICCAI Oral", 2022, None), ("2019-NeurIPS", "NeurIPS", 2019, None),
+    # ... unless a venue and a later year lead to a note: the venue "2022" of 2023
+    ("2022 2023 Oral", "2022", 2023, "Oral"),
+])
+def test_words_after_the_year_are_the_venue_note(text: str, venue: str, year: int,
+                                                 note: str | None) -> None:
+    m, venue_note = _venue_year(text)
+    assert m is not None
+    assert (_venue(m), _year(m), venue_note) == (venue, year, note)
+
+
+@pytest.mark.parametrize("text", ["CVPR 2024 -- Oral", "CVPR 20245 Oral", "CVPR 2024 ,",
+                                  "NeurIPS 20 Oral", "A1 20", "NeurIPS 2"])
+def test_a_bracket_that_is_no_venue_year_and_note_is_not_read(text: str) -> None:
+    assert _venue_year(text) == (None, None)
+
+
+def test_venue_notes_are_imported_shown_and_written_back(tmp_path: Path) -> None:
+    imported = parse_readme((READMES / "venuenotes.md").read_text(encoding="utf-8"))
+    assert imported.skipped == []
+    assert [(p.venue, p.year, p.venue_note) for p in imported.papers] == [
+        ("CVPR", 2024, "Highlight"), ("NeurIPS", 2023, "Oral"), ("ICLR", 2024, "Spotlight"),
+        ("MICCAI", 2023, "Best Paper"), ("ICCV", 2023, "(Oral)"), ("ECCV", 2022, "Workshop"),
+        ("NeurIPS", 2022, "Datasets and Benchmarks"), ("AAAI", 2021, "Oral"),
+        ("MICCAI", 2020, "Early Accept [top 13%]"), ("ECCV 2022 Workshop", 2022, None),
+        ("NeurIPS", 2020, None), ("CVPR", 2023, "Top 10")]
+    assert imported.papers[0].also_in == ("other-tracks",)  # listed again, note and all
+    write_list(tmp_path, imported.info, imported.papers, imported.stems)
+    assert "venue_note: Best Paper\n" in (tmp_path / f"{imported.stems[3]}.yaml").read_text()
+    plist = check_dir(tmp_path)
+    readme = render_readme(plist)
+    for bracket in ("[[CVPR 2024 Highlight]](https://example.org/n1)",
+                    "[[ICCV 2023 (Oral)]](https://example.org/n5)",
+                    "[[MICCAI 2023 Best Paper]](https://example.org/n4)",
+                    "[[MICCAI 2020 Early Accept \\[top 13%\\]]](https://example.org/n9)",
+                    "[[ECCV 2022 Workshop 2022]](https://example.org/n10)"):
+        assert bracket in readme
+    assert "[[NeurIPS 2020]](https://example.org/n11)" in readme
+    assert readme.count("[[CVPR 2024 Highlight]]") == 2  # the cross-listing too
+    from site_builder.exporters import export
+    from site_builder.site import build_pages
+
+    pages = {page.path: page.text for page in build_pages(plist, related={})}
+    paper_page = pages[f"papers/{imported.stems[3]}.md"]
+    assert '<span class="sb-badge">MICCAI 2023 Best Paper</span>' in paper_page
+    cards = "".join(text for path, text in pages.items() if not path.startswith("papers/"))
+    assert '<span class="sb-badge">ICCV 2023 (Oral)</span>' in cards
+    assert '<span class="sb-badge">ECCV 2022 Workshop 2022</span>' in cards
+    bib = export(plist, "bibtex")
+    assert re.search(r"\n  note += \{Best Paper\},\n", bib)
+    assert len(re.findall(r"\n  note +=", bib)) == 10
+    assert "N1  - Early Accept [top 13%]\n" in export(plist, "ris")
+
+
+def test_a_list_with_a_venue_note_imports(tmp_path: Path,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    """Before, one "[[CVPR 2024 Highlight]]" made the whole import write nothing."""
+    extra = "- [[NeurIPS 2023 Oral]](https://example.org/o) **Oral Paper**\n"
+    code, err, papers = _import(tmp_path, LIST.format(extra=extra), capsys)
+    assert code == 0, err
+    assert {(e.paper.title, e.paper.venue_note) for e in check_dir(papers).entries} == {
+        ("Kept Paper", None), ("Oral Paper", "Oral")}
+
+
+def test_a_hostile_venue_note_is_escaped_everywhere(tmp_path: Path) -> None:
+    imported = parse_readme(LIST.format(extra=""))
+    note = "x]](https://evil.example) <img src=x onerror=alert(1)> [[y *z*"
+    paper = replace(imported.papers[0], venue_note=note)
+    write_list(tmp_path, imported.info, [paper], imported.stems)
+    plist = check_dir(tmp_path)
+    readme = render_readme(plist)
+    assert "- [[CVPR 2024 x\\]\\](https\\://evil.example) \\<img src=x onerror=alert(1)\\> " \
+        "\\[\\[y \\*z\\*]](https://example.org/a) **Kept Paper**" in readme
+    assert parse_readme(readme).papers[0].venue_note == note
+    from site_builder.site import build_pages
+
+    site = "".join(page.text for page in build_pages(plist, related={})
+                   if page.path.endswith(".md"))
+    assert '<span class="sb-badge">CVPR 2024 x]](https://evil.example) &lt;img src=x ' \
+        "onerror=alert(1)&gt; [[y *z*</span>" in site
+    assert "<img src=x" not in site
+
+
+@pytest.mark.parametrize(("note", "message"), [
+    ("Workshop 2024", "venue_note: 'Workshop 2024' holds a year; the README would read it "
+     "as the bracket's year — give the year in year: and only the words after it here"),
+    ("- Oral", "venue_note: '- Oral' starts with a separator"),
+    ("x" * 101, "venue_note: is 101 characters long (limit 100) — shorten it"),
+    ("Oral\u202e", "venue_note: contains an invisible control character (U+202E)"),
+])
+def test_a_venue_note_the_readme_cannot_hold_is_refused_with_its_line(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], note: str, message: str) -> None:
+    imported = parse_readme(LIST.format(extra=""))
+    write_list(tmp_path, imported.info, [replace(imported.papers[0], venue_note="Oral")],
+               imported.stems)
+    record = tmp_path / f"{imported.stems[0]}.yaml"
+    text = record.read_text(encoding="utf-8")
+    line = text.split("\n").index("venue_note: Oral") + 1
+    record.write_text(text.replace("venue_note: Oral", f"venue_note: '{note}'"),
+                      encoding="utf-8")
+    assert main(["check", "--papers", str(tmp_path)]) == 1
+    out = capsys.readouterr()
+    assert f"{record}:{line}: {message}" in out.out + out.err, out
+
+
+@pytest.mark.parametrize("venue", ["CVPR", "ECCV 2022 Workshop", "Findings:", "2022", "A-1",
+                                   "Proc. IEEE", "NeurIPS,"])
+def test_every_venue_note_check_accepts_reads_back_as_written(tmp_path: Path,
+                                                              venue: str) -> None:
+    imported = parse_readme(LIST.format(extra=""))
+    for n, note in enumerate(["Oral", "(Oral)", "Best Paper", "2nd Place", "x]] y", "Top 1%",
+                              "Track: Datasets", "Oral 24", "(#1)"]):
+        paper = replace(imported.papers[0], venue=venue, year=2023, venue_note=note)
+        folder = tmp_path / str(n)
+        write_list(folder, imported.info, [paper], imported.stems)
+        again = parse_readme(render_readme(check_dir(folder))).papers[0]
+        assert (again.venue, again.year, again.venue_note) == (venue, 2023, note)
+
+
+def test_tags_with_spaces_before_an_entry_are_marks(tmp_path: Path) -> None:
+    imported = parse_readme((READMES / "longtags.md").read_text(encoding="utf-8"))
+    assert imported.skipped == []
+    assert [(m.id, m.symbol) for m in imported.info.marks] == [
+        ("best-award", "[Best Paper]"), ("workshop", "[W]"),
+        ("marked-honorable-mention", "[Honorable Mention]")]
+    assert [(p.marks, p.venue_note) for p in imported.papers] == [
+        (("best-award",), None), (("workshop",), None), (("marked-honorable-mention",), None),
+        (("best-award", "workshop"), "Oral")]
+    write_list(tmp_path, imported.info, imported.papers, imported.stems)
+    readme = render_readme(check_dir(tmp_path))
+    assert "- [Best Paper][W][[ICCV 2021 Oral]](https://example.org/g4) **Two Tags and a " \
+        "Note**\n" in readme
+    assert "- \\[Best Paper]: Best paper award\n" in readme

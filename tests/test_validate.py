@@ -427,8 +427,8 @@ def test_a_list_may_make_authors_optional_but_not_the_entry_line(list_copy: Path
     ("marks:\n- {id: x, symbol: '*', label: x, description: X}\n"
      "- {id: x, symbol: '+', label: y, description: Y}\n",
      "marks.1.id: mark 'x' is declared twice — give every mark its own id"),
-    ("marks:\n- {id: x, symbol: '[a b]', label: x, description: X}\n",
-     "marks.0.symbol: '[a b]' is not a mark symbol"),
+    ("marks:\n- {id: x, symbol: '[a (b)]', label: x, description: X}\n",
+     "marks.0.symbol: '[a (b)]' is not a mark symbol"),
     ("marks:\n- {id: x, symbol: '*', label: x, description: X, colour: red}\n",
      "marks.0.colour: 'red' is not a colour — write it as #rrggbb, e.g. '#7b1fa2'"),
 ])

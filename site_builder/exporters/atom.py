@@ -79,7 +79,7 @@ def export(plist: PaperList, options: Options | None = None) -> str:
                 _add(_add(item, "author"), "name", display_name(bare_name(name)))
         for term in dict.fromkeys((paper.category, *paper.tags)):
             _add(item, "category", term=term)
-        summary = f"{paper.venue} {paper.year}"
+        summary = " ".join(filter(None, (paper.venue, str(paper.year), paper.venue_note)))
         if paper.abstract:
             summary += f". {paper.abstract}"
         _add(item, "summary", summary, type="text")

@@ -2,7 +2,8 @@
 
 Entry types follow the venue table: ``@inproceedings`` with ``booktitle`` for conferences,
 ``@article`` with ``journal`` for journals, ``@misc`` with ``eprint`` for arXiv-only papers
-and for venues the table does not know (cited as written, in ``howpublished``).
+and for venues the table does not know (cited as written, in ``howpublished``).  The words
+after the year in the list's venue bracket (``venue_note``: Oral, Best Paper) go in ``note``.
 
 Text is escaped for LaTeX; braces and backslashes become ``\\textbraceleft{}``-style
 commands, so every field stays balanced whatever a title holds.  Non-ASCII characters are
@@ -132,6 +133,8 @@ def fields(paper: Paper, options: Options) -> tuple[str, list[tuple[str, str]]]:
         kind = "misc"
         out.append(("howpublished", latex(venue.name if venue else paper.venue)))
     out.append(("year", str(paper.year)))
+    if paper.venue_note:  # "Oral", "Best Paper": what the venue said of the paper
+        out.append(("note", latex(paper.venue_note)))
     if paper.doi:
         out.append(("doi", _verbatim(paper.doi)))
     out.append(("url", _verbatim(paper.url)))

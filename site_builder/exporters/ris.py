@@ -28,6 +28,8 @@ def record(paper: Paper, options: Options) -> str:
     lines.append(_line("TI", paper.title))
     lines.append(_line("PY", str(paper.year)))
     lines.append(_line(venue_tag, venue.name if venue else paper.venue))
+    if paper.venue_note:  # "Oral", "Best Paper": RIS's free-text note
+        lines.append(_line("N1", paper.venue_note))
     if paper.doi:
         lines.append(_line("DO", paper.doi))
     lines.append(_line("UR", paper.url))

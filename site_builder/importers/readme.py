@@ -4,10 +4,10 @@ Reads both the hand-written form of these lists (``<div id = "s3">`` anchors, im
 alt text, stray blank lines, mojibake) and the form :mod:`site_builder.render` writes, so
 that importing a rendered README gives the same records again.  Other curators' lists of
 the family vary it (tests/fixtures/readmes): venue brackets (``[[CVPR'24]]``,
-``[[2022-MICCAI]]``, ``[VENUE YEAR]``), numbered entries, subsections without anchors,
-legends in bold or with shortcodes, "Given Family, …, et al." authors, Markdown figures,
-abstracts in ``<p>`` or on one line; each is read into the same records, and what has no
-place in them is reported with its line, never dropped in silence.
+``[[2022-MICCAI]]``, ``[VENUE YEAR]``, ``[[CVPR 2024 Highlight]]``), numbered entries,
+subsections without anchors, legends in bold or with shortcodes, "Given Family, …, et al."
+authors, Markdown figures, abstracts in ``<p>`` or on one line; each is read into the same
+records, and what has no place in them is reported with its line, never dropped in silence.
 """
 
 from __future__ import annotations
@@ -22,7 +22,9 @@ from ..kinds import (
     EMAIL_CORE,
     RESERVED_ANCHORS,
     SYMBOL_TAG,
+    TAG_TEXT,
     TOP_ANCHOR,
+    VENUE_SEPARATORS,
     YEAR_DIGITS,
     paragraphs,
 )
@@ -58,14 +60,23 @@ _NUMBERED = re.compile(r"^(\d+(?:\.\d+)*\.|\d+(?:\.\d+)+)\s+(.*)$")
 _LETTERED = re.compile(r"^[A-Z]\d*\.\s+\S")  # "A. Foundations", "J1. Brain": keep as written
 # [[VENUE YEAR]] as this list writes it (any venue: tried first, so a rendered list reads
 # back the same), or [[YEAR-VENUE]] / [[YEAR VENUE]] / [[VENUE-YEAR]] / [[VENUE2024]] /
-# [[VENUE'YY]] / [[VENUE (YEAR)]] as others do (a two-digit year: 00-68 is 20YY, as
-# strptime reads %y); a separator between them ("NeurIPS, 2020", "MICCAI/2021") is
-# dropped from the venue by _venue.
+# [[VENUE'YY]] / [[VENUE (YEAR)]] / [[VENUE YY]] as others do (a two-digit year: 00-68 is
+# 20YY, as strptime reads %y; "VENUE YY" only where the venue holds no digit, so that
+# "[[CVPR 2023 Top 10]]" is no year 2010); a separator between them ("NeurIPS, 2020",
+# "MICCAI/2021") is dropped from the venue by _venue.
 _VENUE_YEAR = re.compile(rf"^(?P<venue>.*?\S)\s+(?P<year>{YEAR_DIGITS})$"
                          rf"|^(?P<year2>{YEAR_DIGITS})\s*[-–]?\s*(?P<venue2>.+)$"
                          rf"|^(?P<venue3>.*?[^\s\d])[-–]?(?P<year3>{YEAR_DIGITS})$"
                          r"|^(?P<venue4>.*?\S)\s*['’](?P<yy>\d{2})$"
-                         rf"|^(?P<venue5>.*?\S)\s*\((?P<year5>{YEAR_DIGITS})\)$")
+                         rf"|^(?P<venue5>.*?\S)\s*\((?P<year5>{YEAR_DIGITS})\)$"
+                         r"|^(?P<venue6>\D*[^\s\d])\s+(?P<yy6>\d{2})$")
+# A bracket with words after the year ("CVPR 2024 Highlight", "ICCV 2023 (Oral)",
+# "NeurIPS 2023, Oral"): the venue and year up to the last year that ends a word, read by
+# _VENUE_YEAR, then the note.  Tried only when the whole bracket is no _VENUE_YEAR, so a
+# venue holding a year ("[[ECCV 2022 Workshop 2022]]") reads as before; a note holds no
+# year (Kind.VENUE_NOTE), so the last one is the bracket's.
+_NOTED = re.compile(rf"^(?P<head>.*(?<!\d)(?:{YEAR_DIGITS}|['’]\d{{2}}|\({YEAR_DIGITS}\)))"
+                    rf"(?:\s*[{VENUE_SEPARATORS}]\s*|\s+)(?P<note>[^\s{VENUE_SEPARATORS}].*)$")
 # What separates a venue from its year in other lists' brackets: not part of the venue,
 # unless escaped (text.md_venue writes the venue "A:" as "A\:"), so such an escape is held
 # as a private-use character while the bracket is read.
@@ -111,13 +122,14 @@ _PROSE = re.compile(r"^\s*(?![<#>|]|[-*+]\s|```|~~~)\S")
 _IMAGES_ONLY = re.compile(r"^\s*(?:(?:\[\s*)?!\[[^\[\]]*\]\([^)\s\[\]]*\)\s*"
                           r"(?:\]\([^)\s\[\]]*\)\s*)?)+$")
 # A list item that starts like an entry ("- [[" or "- *[[") but did not match _ENTRY.
-# Marks that are no mark ("[Oral paper][[", a space in a tag) still make a lost entry.
+# Marks that are no mark (a tag of more than 20 characters, one with brackets or
+# parentheses inside) still make a lost entry.
 _LOOKS_LIKE_ENTRY = re.compile(r"^\s*(?:[-*+]|\d{1,4}[.)])\s+(?:\[[^\[\]]{1,40}\]\s*){0,4}"
                                r"(?:(?:\\.|[^\s\\]){1,16}\s*)?\[\[")
 # A Tips line that explains a mark: "*: Papers for Non-Medical Anomaly Detection".
 # "*: …", "**†**: …", "`†` : …", "† = …", ":star: : …" (a shortcode: GitHub shows its emoji).
 _MARK_ITEM = re.compile(r"^(?P<wrap>\*\*|`)?(?P<symbol>:[a-z0-9_+-]{1,30}:|"
-                        r"\\?\[[^\s\[\]()<>`\\]{1,10}\\?\]|"  # a tag: "[W]", "\[W]"
+                        rf"\\?\[{TAG_TEXT}\\?\]|"  # a tag: "[W]", "\[W]", "[Best Paper]"
                         r"(?:\\.|[^\s:=\[\]()<>`\\]){1,4})(?(wrap)(?:\*\*|`))[ \t]*[:=]\s+"
                         r"(?P<text>\S.*)$")
 _VS16 = "\ufe0f"
@@ -468,10 +480,26 @@ def _info_section(title: str, anchor: str | None, body: list[str]) -> Section:
 
 def _year(vy: re.Match[str]) -> int:
     """The year of a venue bracket; a two-digit one ('24) as strptime reads %y."""
-    if vy.group("yy"):
-        yy = int(vy.group("yy"))
+    two = vy.group("yy") or vy.group("yy6")
+    if two:
+        yy = int(two)
         return 2000 + yy if yy <= 68 else 1900 + yy
     return int(next(y for y in vy.group("year", "year2", "year3", "year5") if y))
+
+
+def _venue_year(bracket: str) -> tuple[re.Match[str] | None, str | None]:
+    """A venue bracket read: the _VENUE_YEAR match of its venue and year (None when it is
+    none), and the words after the year where it has them ("Highlight", "(Oral)").  A
+    bracket read year first ("2022 MICCAI") is read with a note when a venue and a later
+    year lead to one: "2022 2023 Oral" is how the venue "2022" of 2023 is written."""
+    whole = _VENUE_YEAR.match(bracket)
+    if whole and not whole.group("year2"):
+        return whole, None
+    noted = _NOTED.match(bracket)
+    head = _VENUE_YEAR.match(noted.group("head")) if noted else None
+    if noted is None or head is None:
+        return whole, None
+    return head, squash(noted.group("note")).translate(_RELEASED)
 
 
 def _bracket(raw: str) -> str:
@@ -484,7 +512,8 @@ def _venue(vy: re.Match[str]) -> str:
     """The venue of a venue bracket, without the separator some lists put between it and
     the year ("NeurIPS, 2020", "2019, NeurIPS", "MICCAI/2021"); an escaped one (the
     renderer's) is part of the venue, and a venue of nothing but separators stays."""
-    venue = next(v for v in vy.group("venue", "venue2", "venue3", "venue4", "venue5") if v)
+    venue = next(v for v in vy.group("venue", "venue2", "venue3", "venue4", "venue5", "venue6")
+                 if v)
     kept = venue.lstrip(_VENUE_SEPARATORS) if vy.group("venue2") else \
         venue.rstrip(_VENUE_SEPARATORS)
     return (kept.strip() or venue.strip()).translate(_RELEASED)
@@ -604,7 +633,7 @@ def _papers(body: list[str], category: str, first_line: int,
 
     for number, line in enumerate(body, first_line):
         entry = _ENTRY.match(line)
-        vy = _VENUE_YEAR.match(_bracket(entry.group("vy"))) if entry else None
+        vy, venue_note = _venue_year(_bracket(entry.group("vy"))) if entry else (None, None)
         if entry and vy:
             finish()
             code = unescape_entities(entry.group("code") or "") or None
@@ -616,6 +645,7 @@ def _papers(body: list[str], category: str, first_line: int,
                 "title": _title(entry.group("title")),
                 "venue": _venue(vy),
                 "year": _year(vy),
+                "venue_note": venue_note,
                 "url": unescape_entities(entry.group("url")),
                 "code": code,
                 "links": links,
@@ -733,6 +763,24 @@ def looks_like_entry(text: str) -> bool:
     return bool(_LOOKS_LIKE_ENTRY.match(text))
 
 
+_BRACKETED = re.compile(r"\[[^\[\]]*\]")
+_MARK_TAG = re.compile(SYMBOL_TAG)
+
+
+def lost_entry_fix(text: str) -> str:
+    """How to fix an entry that was lost (see :func:`looks_like_entry`): a tag before it
+    that is no mark is named, since the rest of the line may well be in the format."""
+    end = text.find("[[")
+    tag = next((m.group(0) for m in _BRACKETED.finditer(text, 0, max(end, 0))
+                if not _MARK_TAG.fullmatch(m.group(0))), None)
+    if tag:
+        return (f"the tag {tag} before it is no mark: a tag is at most 20 characters in "
+                "brackets, single spaces between words, no parenthesis or backquote inside; "
+                "shorten it and import again")
+    return ("write it as '- [[VENUE YEAR]](url) **Title**' and import again, or add a record "
+            "with 'site-builder new'")
+
+
 def _abstract_label(text: str) -> dict[str, Any]:
     opened = _SUMMARY_OPEN.search(text)
     closed = _SUMMARY_CLOSE.search(text, opened.end()) if opened else None
@@ -787,8 +835,8 @@ def _same_paper(raw: dict) -> str:
 
 # Fields of a paper's second full entry compared with its first: what it gives differently
 # is reported (a shorter entry, without authors or notes, is just a cross-listing).
-_COMPARED = ("title", "venue", "year", "code", "links", "authors", "figure", "more_figures",
-             "abstract", "notes", "_marks")
+_COMPARED = ("title", "venue", "year", "venue_note", "code", "links", "authors", "figure",
+             "more_figures", "abstract", "notes", "_marks")
 
 
 @dataclass

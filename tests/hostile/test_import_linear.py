@@ -33,6 +33,10 @@ LISTS = {
         f"- [[CVPR 2024]](https://e.org/{n}) **T{n}**\n" for n in range(20_000)),
     "many links after an entry": SECTION + "- [[CVPR 2024]](https://e.org/1) **T**"
                                  + " | [[P]](https://e.org/p)" * 30_000 + "\n",
+    "a venue bracket of years and spaces": SECTION + "- [[a" + " 2020 " * 20_000 + " -"
+                                           + " " * 100_000 + "]](https://e.org/1) **T**\n",
+    "many entries with venue notes": SECTION + "".join(
+        f"- [[CVPR 2024 Oral {n}]](https://e.org/{n}) **T{n}**\n" for n in range(20_000)),
     "an abstract of blank lines": SECTION + ENTRY + DETAILS + "\n" * 200_000 + "x\n</details>\n",
 }
 
