@@ -32,7 +32,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_check import BARE
 from bench_site import ROOT, plain_mkdocs
-from synthetic import make_repo
+from synthetic import VOCABULARY, make_repo
 
 SITE_BUILDER = [sys.executable, "-m", "site_builder"]
 
@@ -222,7 +222,9 @@ def main() -> None:
 
         head = ("# Benchmarks\n\nThe targets of issue 13 (performance at 10,000 papers), "
                 "written by `python benchmarks/bench_table.py --write BENCHMARKS.md`; each "
-                "ratio's baseline was measured in the same run.\n\n"
+                "ratio's baseline was measured in the same run, on synthetic lists "
+                "(`benchmarks/synthetic.py`: titles and abstracts drawn from a "
+                f"{VOCABULARY:,}-word Zipf vocabulary).\n\n"
                 f"site-builder {__version__}, Python {platform.python_version()}, "
                 f"{os.cpu_count()} cores, {time.strftime('%Y-%m-%d')}.\n\n")
         note = (f"\n\n{load_note(load_before, load_after)}  Under contention CPU time "
