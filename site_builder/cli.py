@@ -16,7 +16,14 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from . import __version__
-from .errors import InvalidRecords, Problem, SiteBuilderError, UsageError, format_problems
+from .errors import (
+    InvalidRecords,
+    Problem,
+    SiteBuilderError,
+    UsageError,
+    counted,
+    format_problems,
+)
 
 TYPE_CHECKING = False  # typing is for type checkers only: importing it costs every run
 if TYPE_CHECKING:
@@ -127,9 +134,10 @@ def _cmd_check(args: argparse.Namespace) -> int:
     if args.strict and plist.warnings:  # notes never fail a check
         return 1
     if args.format == "text":
-        scope = f" ({len(only)} changed file{'s' if len(only) != 1 else ''})" \
+        scope = f" ({counted(len(only), 'changed file')})" \
             if only is not None else ""
-        print(f"ok: {len(plist.entries)} papers in {len(plist.paper_sections())} sections"
+        print(f"ok: {counted(len(plist.entries), 'paper')} in "
+              f"{counted(len(plist.paper_sections()), 'section')}"
               f"{scope}")
     elif args.format == "json" and not plist.warnings and not notes:
         print("[]")
@@ -169,8 +177,9 @@ def _cmd_import(args: argparse.Namespace) -> int:
               f"nothing was written to {args.papers}/ — fix the lines below and import again",
               file=sys.stderr)
     else:
-        print(f"imported {result.papers} papers in {result.sections} sections into "
-              f"{args.papers}/ ({len(result.written)} files)")
+        print(f"imported {counted(result.papers, 'paper')} in "
+              f"{counted(result.sections, 'section')} into "
+              f"{args.papers}/ ({counted(len(result.written), 'file')})")
     if result.history is not None:
         _print_import_history(args.source, result, result.history)
     from .importers.readme import looks_like_entry, lost_entry_fix
@@ -267,7 +276,8 @@ def _cmd_site(args: argparse.Namespace) -> int:
             result = site(args.papers, args.site_dir, args.templates, offline=args.offline,
                           plist=plist)
     _print_problems(list(result.plist.warnings), "text", sys.stderr)
-    print(f"built {args.site_dir}/ ({len(result.plist.entries)} papers, {result.pages} pages)")
+    print(f"built {args.site_dir}/ ({counted(len(result.plist.entries), 'paper')}, "
+          f"{counted(result.pages, 'page')})")
     return 0
 
 
@@ -323,7 +333,8 @@ def _cmd_build(args: argparse.Namespace) -> int:
         with stats.stage("site"):
             built = site(args.papers, args.site_dir, args.templates, offline=args.offline,
                          plist=plist)
-    print(f"built {args.site_dir}/ ({len(built.plist.entries)} papers, {built.pages} pages)")
+    print(f"built {args.site_dir}/ ({counted(len(built.plist.entries), 'paper')}, "
+          f"{counted(built.pages, 'page')})")
     return 0
 
 

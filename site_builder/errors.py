@@ -53,7 +53,8 @@ class InvalidRecords(SiteBuilderError):
         super().__init__(summary(self.problems))
 
 
-def _plural(n: int, word: str) -> str:
+def counted(n: int, word: str) -> str:
+    """``1 paper``, ``2 papers``: a count and its noun, for messages."""
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
@@ -63,9 +64,9 @@ def summary(problems: list[Problem]) -> str:
     warnings = sum(p.severity == "warning" for p in problems)
     notes = len(problems) - errors - warnings
     files = len({p.path for p in problems})
-    parts = [_plural(errors, "error")] + ([_plural(warnings, "warning")] if warnings else []) \
-        + ([_plural(notes, "note")] if notes else [])
-    return f"{' and '.join(parts)} in {_plural(files, 'file')}"
+    parts = [counted(errors, "error")] + ([counted(warnings, "warning")] if warnings else []) \
+        + ([counted(notes, "note")] if notes else [])
+    return f"{' and '.join(parts)} in {counted(files, 'file')}"
 
 
 def _escape_github(value: str, *, prop: bool = False) -> str:

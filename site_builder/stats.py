@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
+from .errors import counted
 from .model import PaperList
 
 # Mid-tones that keep 3:1 against white and against Material's slate (#1e2129).
@@ -66,8 +67,6 @@ class Chart:
     rows: tuple[tuple[str, ...], ...]
 
 
-def _plural(n: int) -> str:
-    return f"{n} paper{'s' if n != 1 else ''}"
 
 
 def year_chart(plist: PaperList) -> Chart:
@@ -92,7 +91,7 @@ def year_chart(plist: PaperList) -> Chart:
                 top -= n * unit
                 bars.append(Bar(round(x, 2), round(top, 2), round(band * 0.6, 2),
                                 round(n * unit, 2), colour[sid], n,
-                                f"{year}, {title}: {_plural(n)}"))
+                                f"{year}, {title}: {counted(n, 'paper')}"))
         labels.append(Text(round(_LEFT + (i + 0.5) * band, 2), base + 16, str(year)))
         labels.append(Text(round(_LEFT + (i + 0.5) * band, 2), round(top - 4, 2),
                            str(totals[year])))
@@ -100,7 +99,7 @@ def year_chart(plist: PaperList) -> Chart:
                           base + _AXIS + 8 + (i // 2) * 18, colour[sid], title)
                    for i, (sid, title) in enumerate(sections))
     busiest = max(years, key=lambda y: (totals[y], y)) if years else None
-    desc = "; ".join(f"{y}: {_plural(totals[y])}" for y in years) + (
+    desc = "; ".join(f"{y}: {counted(totals[y], 'paper')}" for y in years) + (
         f". Most papers in {busiest} ({totals[busiest]})." if busiest else "No papers yet.")
     return Chart("sb-chart-years", "Papers per year, by section", desc, WIDTH,
                  int(base + _AXIS + 8 + (len(sections) + 1) // 2 * 18 + 4), tuple(bars),
@@ -120,12 +119,12 @@ def venue_chart(plist: PaperList, top: int = TOP_VENUES) -> Chart:
     for i, (venue, n) in enumerate(shown):
         y = _TOP + i * _ROW
         bars.append(Bar(_LABEL + 10, y, round(n * unit, 2), _ROW - 6, PALETTE[0], n,
-                        f"{venue}: {_plural(n)}"))
+                        f"{venue}: {counted(n, 'paper')}"))
         middle = y + (_ROW - 6) / 2 + 4  # baseline of 12 px text centred on the bar
         labels.append(Text(_LABEL, middle, venue, "end"))
         labels.append(Text(round(_LABEL + 14 + n * unit, 2), middle, str(n), "start"))
     rest = len(ranked) - len(shown)
-    desc = "; ".join(f"{v}: {_plural(n)}" for v, n in shown) + (
+    desc = "; ".join(f"{v}: {counted(n, 'paper')}" for v, n in shown) + (
         f"; and {rest} more venue{'s' if rest != 1 else ''}." if rest else ".")
     height = _TOP + len(shown) * _ROW + 6
     return Chart("sb-chart-venues", f"Papers per venue (top {len(shown)} of {len(ranked)})",

@@ -34,6 +34,16 @@ def test_check_ok(capsys: pytest.CaptureFixture[str]) -> None:
     assert capsys.readouterr().out == "ok: 5 papers in 3 sections\n"
 
 
+def test_counts_of_one_are_singular(tmp_path: Path, capsys: pytest.CaptureFixture[str]
+                                    ) -> None:
+    papers = tmp_path / "papers"
+    shutil.copytree(LIST_FIXTURE, papers)
+    for record in sorted(p for p in papers.glob("*.yaml") if not p.name.startswith("_"))[1:]:
+        record.unlink()
+    assert main(["check", "--papers", str(papers)]) == 0
+    assert capsys.readouterr().out == "ok: 1 paper in 3 sections\n"
+
+
 def test_check_flagship_has_no_warnings(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["check", "--papers", str(FLAGSHIP), "--strict"]) == 0
     assert capsys.readouterr().out == "ok: 33 papers in 10 sections\n"
