@@ -208,8 +208,8 @@ def _cmd_import(args: argparse.Namespace) -> int:
 def _print_import_history(source: Path, result: ImportResult, history: ReadmeHistory) -> None:
     """``import --history``: how many papers got a date, and which did not (on stderr)."""
     dated = result.papers - len(result.undated) - len(result.future)
-    print(f"dated {dated} of {result.papers} papers from "
-          f"{history.versions} committed version{'s' if history.versions != 1 else ''} of "
+    print(f"dated {dated} of {counted(result.papers, 'paper')} from "
+          f"{counted(history.versions, 'committed version')} of "
           f"{source}", file=sys.stderr)
     for commit in history.unparsable:
         print(f"{source}: warning: the version of commit {commit.sha[:10]} ({commit.day}) "
@@ -237,7 +237,7 @@ def _cmd_dates(args: argparse.Namespace) -> int:
         print(f"{display_path(item.path)}: not dated: {item.reason}", file=sys.stderr)
     for hint in result.hints:
         print(f"note: {hint}", file=sys.stderr)
-    print(f"{len(result.dated)} record{'s' if len(result.dated) != 1 else ''} "
+    print(f"{counted(len(result.dated), 'record')} "
           f"{'to date' if args.dry_run else 'dated'}, {len(result.undated)} left undated, "
           f"{result.kept} already dated", file=sys.stderr)
     return 0
@@ -562,7 +562,7 @@ def _cmd_links(args: argparse.Namespace) -> int:
               "on that line as a plain value — edit it by hand", file=sys.stderr)
     dead = result.dead
     if dead:
-        print(f"{len(dead)} dead link{'s' if len(dead) != 1 else ''} (broken on "
+        print(f"{counted(len(dead), 'dead link')} (broken on "
               f"{args.dead_after} or more days) — fix or remove them", file=sys.stderr)
         return 1
     return 0

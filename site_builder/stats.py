@@ -125,7 +125,7 @@ def venue_chart(plist: PaperList, top: int = TOP_VENUES) -> Chart:
         labels.append(Text(round(_LABEL + 14 + n * unit, 2), middle, str(n), "start"))
     rest = len(ranked) - len(shown)
     desc = "; ".join(f"{v}: {counted(n, 'paper')}" for v, n in shown) + (
-        f"; and {rest} more venue{'s' if rest != 1 else ''}." if rest else ".")
+        f"; and {counted(rest, 'more venue')}." if rest else ".")
     height = _TOP + len(shown) * _ROW + 6
     return Chart("sb-chart-venues", f"Papers per venue (top {len(shown)} of {len(ranked)})",
                  desc, WIDTH, height, tuple(bars), tuple(labels), (),

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from .. import links, outputs
 from ..checking import check_dir
-from ..errors import UsageError
+from ..errors import UsageError, counted
 from ..fsio import check_outside, write_atomic
 
 
@@ -59,7 +59,7 @@ def text_report(report: links.Report) -> str:
         what = r.status + (" (dead)" if r.dead else "") + (" (archived)" if r.archived else "")
         detail = r.detail + (f"; new address {r.new_url}" if r.new_url else "")
         if r.failing_days:
-            detail += f"; failing on {r.failing_days} day{'s' if r.failing_days != 1 else ''}"
+            detail += f"; failing on {counted(r.failing_days, 'day')}"
         for w in r.places:
             lines.append(f"{w.path}:{w.line}: {w.field}: {what}: {r.url} — {detail}")
     counts = report.counts()
