@@ -118,9 +118,10 @@ DATE_CORE = r"\d{4}-\d{2}-\d{2}"
 LANG_CORE = r"[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*"
 # A mark's symbol: a few characters ("*", "†", "⭐"), or a tag in brackets as some lists
 # write them before an entry ("[W][[AAAI 2023]](…)").  A tag cannot be a link: its text
-# holds no bracket, and the venue's link right after it is no reference label.
+# holds no bracket, and the venue's link right after it is no reference label.  A symbol
+# cannot end in '!': before the venue's link it would make that link an image.
 SYMBOL_TAG = r"\[[^\s\[\]()<>`\\]{1,10}\]"
-SYMBOL_CORE = rf"[^\s\[\]()<>`\\]{{1,4}}|{SYMBOL_TAG}"
+SYMBOL_CORE = rf"[^\s\[\]()<>`\\]{{0,3}}[^\s\[\]()<>`\\!]|{SYMBOL_TAG}"
 # Marks that may follow an author's name, kept as part of it ("Xu, Ke*"): corresponding
 # (*), equal contribution (†, #)...; a reader shows them after the whole name.
 AUTHOR_MARKS = "*†‡#§"
@@ -159,6 +160,9 @@ _BAD_LINK = rf"\]\((?!{_SAFE_TARGET})|\]:\s*(?=\S)(?!{SAFE_URL}(?:\s|$))"
 # autolink gives (group 2): how link checks find the links inside a text.
 MARKDOWN_LINK_URL = rf"\]\(\s*<?({SAFE_URL})>?|<({SAFE_URL})>"
 _HTML_TAG = r"<[A-Za-z/!?]"
+# A '{' right after a link, an emphasis, code or an autolink: the site's Markdown
+# (Python-Markdown's attr_list) reads '{: onclick="..."}' there as the element's attributes.
+_ATTRIBUTE_LIST = r"[*_)\]`>]\{"
 
 
 def is_safe_url(value: str) -> bool:
@@ -459,7 +463,10 @@ _MARKDOWN = _string(
     MAX_TEXT,
     Rule(_HTML_TAG, "contains HTML", "use Markdown only, e.g. [text](https://...)",
          refuse=True),
-    Rule(_BAD_LINK, _link_target, "link to an https:// address", refuse=True))
+    Rule(_BAD_LINK, _link_target, "link to an https:// address", refuse=True),
+    Rule(_ATTRIBUTE_LIST, "holds an attribute list ('{' right after a link, emphasis or "
+         "code), which the website turns into HTML attributes",
+         "put a space before the '{', or delete the braces", refuse=True))
 
 
 def _plain_person(value: str) -> bool:
@@ -681,7 +688,7 @@ KINDS: dict[Kind, Declaration] = {
     Kind.SYMBOL: _string(12, Rule(_trimmed(SYMBOL_CORE), lambda t: f"{short(t)} is not a mark "
                                   "symbol (1–4 characters, or a tag of 1–10 in brackets; no "
                                   "space, parenthesis, backquote or backslash, no bracket "
-                                  "inside)", "e.g. '*', '†' or '[W]'")),
+                                  "inside, no '!' at the end)", "e.g. '*', '†' or '[W]'")),
     Kind.COLOUR: _string(7, Rule(_trimmed(COLOUR_CORE), lambda t: f"{short(t)} is not a "
                                  "colour", "write it as #rrggbb, e.g. '#7b1fa2'")),
     Kind.COUNT: Declaration(_count, {"type": "integer", "minimum": 1, "maximum": MAX_COUNT},

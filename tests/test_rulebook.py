@@ -231,7 +231,7 @@ VALUES: dict[Kind, tuple[list[Any], list[Any]]] = {
     Kind.LANG: (["en", "zh", "pt-BR", "zh-Hans"], ["", "EN", "english", "e", "en_US", 5]),
     Kind.SYMBOL: (["*", "†", "⭐", "**", "[W]", "[x]", "[Workshop]"],
                   ["", "a b", "[a b]", "[[x]]", "[x", "[]", "(", "`", "\\", "*****",
-                   "[Workshop123]", 1]),
+                   "[Workshop123]", 1, "!", "⭐!"]),
     Kind.COLOUR: (["#7b1fa2", "#FFFFFF"], ["red", "#fff", "7b1fa2", "#7b1fa2ff", ""]),
     Kind.BLOCK: (["```bibtex\n@article{x,\n  title={Y}\n}\n```", "| a | b |\n| - | - |",
                   "> quote\n\n> more", "<!-- note -->", "`one` and ```x``` inline"],
