@@ -17,7 +17,7 @@ import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field, replace
-from functools import partial
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -32,7 +32,7 @@ from .load import display_path
 from .model import Entry, Paper, PaperList
 from .render import BUNDLED_TEMPLATES, environment, render_template, template_error
 from .stats import charts
-from .text import bare_name, display_name, fold, html_title, safe_url, squash, text_links
+from .text import bare_name, display_name, fold, html_title, md_inline, safe_url, squash, text_links
 from .venue_table import Venue, bundled, load_venues
 
 if TYPE_CHECKING:
@@ -97,6 +97,19 @@ def md_heading(value: str) -> Any:
 
     text = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     return Markup(_PY_MD_SPECIAL.sub(r"\\\1", text))
+
+
+@lru_cache(maxsize=256)
+def inline_html(value: str) -> Any:
+    """The list's own inline Markdown (a description: links, emphasis; checked to hold no
+    HTML and only safe link targets) as HTML, for a place inside an HTML block, where
+    MkDocs reads no Markdown.  Plain Python-Markdown: no attribute lists.  Cached: a
+    mark's description is on every card that carries the mark."""
+    import markdown
+    from markupsafe import Markup
+
+    paragraph = markdown.markdown(md_inline(value))
+    return Markup(paragraph.removeprefix("<p>").removesuffix("</p>"))
 
 
 def html_links(value: str) -> Any:
@@ -238,7 +251,7 @@ def lazy_pages(plist: PaperList, templates: Path | None = None,
     those are copied into the site and shown; any other figure stays behind a click."""
     env = environment(templates, autoescape=True)
     env.filters.update(heading=md_heading, fold=fold, front_matter=front_matter,
-                       text_on=text_on, links=html_links)
+                       text_on=text_on, links=html_links, inline_html=inline_html)
     env.tests["showing_images"] = shows_media
     exports = exports or Options()
     groups = plist.grouped()

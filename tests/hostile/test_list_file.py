@@ -1,6 +1,7 @@
 """The list-level file (``papers/_list.yaml``) as a stranger writes it: marks' symbols
-that turn the venue's link into an image, and attribute lists in its inline Markdown, which
-the site's Python-Markdown reads as HTML attributes."""
+that turn the venue's link into an image, attribute lists in its inline Markdown, which the
+site's Python-Markdown reads as HTML attributes, and descriptions that the site showed as
+Markdown source or not at all."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import re
 import shutil
 import string
 from dataclasses import replace
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -17,7 +19,8 @@ from site_builder.checking import check_dir
 from site_builder.errors import InvalidRecords
 from site_builder.kinds import CHECKS, Bad, Kind
 from site_builder.render import render_readme
-from tests.conftest import LIST_FIXTURE
+from tests.conftest import LIST_FIXTURE, build_site
+from tests.hostile.test_record_text import _injected
 
 
 @pytest.fixture(autouse=True)
@@ -89,3 +92,57 @@ def test_an_attribute_list_in_the_lists_markdown_is_refused(
     assert problems == [f"papers/_list.yaml:{line}: {field}: holds an attribute list ('{{' "
                         "right after a link, emphasis or code), which the website turns into "
                         "HTML attributes — put a space before the '{', or delete the braces"]
+
+
+SITE_LIST = {
+    "description: A small list that exercises every part of the README format.":
+        "description: 'The list of [QQdesc](https://example.org/d) *papers* {: onclick=xq() }'",
+    "- title: Reconstruction\n  id: reconstruction\n":
+        "- title: Reconstruction\n  id: reconstruction\n  description: 'Section "
+        "[QQsec](https://example.org/s) and `code` {: onclick=xq() }'\n",
+    "description: Papers for Non-Medical Anomaly Detection":
+        "description: 'Papers [QQmark](https://example.org/m) beyond *medicine*'",
+}
+
+
+class _Links(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.links: list[tuple[str, str]] = []
+        self._href: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "a":
+            self._href = dict(attrs).get("href") or ""
+
+    def handle_endtag(self, tag: str) -> None:
+        self._href = None if tag == "a" else self._href
+
+    def handle_data(self, data: str) -> None:
+        if self._href is not None and data.startswith("QQ"):
+            self.links.append((data, self._href))
+
+
+def _links(page: Path) -> list[tuple[str, str]]:
+    parser = _Links()
+    parser.feed(page.read_text(encoding="utf-8"))
+    return parser.links
+
+
+def test_the_lists_descriptions_are_markdown_on_the_site(tmp_path: Path) -> None:
+    """The list's description and a mark's showed on the site as Markdown source
+    ('[QQdesc](https://…)'), and a section's description, which its field says the site
+    shows, was shown nowhere: each is now the text and links the README shows, and a
+    '{…}' after a space stays text."""
+    _papers(SITE_LIST)
+    site = build_site(tmp_path)
+    home, section = site / "index.html", site / "sections" / "reconstruction" / "index.html"
+    assert _links(home) == [("QQdesc", "https://example.org/d"),
+                            ("QQmark", "https://example.org/m")]
+    assert _links(section) == [("QQsec", "https://example.org/s")]
+    for page in (home, section):
+        text = page.read_text(encoding="utf-8")
+        assert "](https://" not in text and not _injected(text), page
+        assert "{: onclick=xq() }" in text
+    assert "<em>papers</em>" in home.read_text(encoding="utf-8")
+    assert "<code>code</code>" in section.read_text(encoding="utf-8")
