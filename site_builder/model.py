@@ -9,6 +9,7 @@ these declarations, so a field is added or changed in exactly one place.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 
 from .errors import Problem
@@ -346,6 +347,9 @@ def sort_key(entry: Entry) -> tuple[int, str, str, str]:
 
 
 def anchor_of(section: Section) -> str:
-    return section.anchor or section.id or fold(section.title).replace(" ", "-")
+    """The HTML id of a section's heading: its anchor, its id, or its title's words (those
+    of the title as written when none is a Latin letter or digit: '资料', 'Обзор')."""
+    return (section.anchor or section.id or fold(section.title).replace(" ", "-")
+            or "-".join(re.findall(r"[^\W_]+", section.title.casefold())))
 
 

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Iterator
 
 from . import load
 from .errors import Problem
-from .kinds import CHECKS, RESERVED_ANCHORS, Bad, Kind, describe
+from .kinds import CHECKS, RESERVED_ANCHORS, Bad, Kind, describe, short
 from .model import ALWAYS_REQUIRED, ListInfo, Paper, Section, Spec, anchor_of
 
 TYPE_CHECKING = False  # typing is for type checkers only: importing it costs every run
@@ -242,7 +242,10 @@ def check_info(src: load.Source) -> tuple[ListInfo | None, list[Problem]]:
             report((*at, "order"), "only a section with an id holds papers to order",
                    "give the section an id or delete order:")
         anchor = anchor_of(section)
-        if anchor in anchors and not (twice and not section.anchor):  # reported as the id
+        if not anchor:
+            report((*at, "title"), f"the title {short(section.title)} gives no anchor (it has no "
+                   "letter or digit)", "give the section an anchor, e.g. anchor: resources")
+        elif anchor in anchors and not (twice and not section.anchor):  # reported as the id
             report((*at, "anchor"), f"anchor {anchor!r} is used twice (or is reserved)",
                    "give every section its own anchor")
         anchors[anchor] = i

@@ -1,7 +1,8 @@
 """The list-level file (``papers/_list.yaml``) as a stranger writes it: marks' symbols
 that turn the venue's link into an image, attribute lists in its inline Markdown, which the
-site's Python-Markdown reads as HTML attributes, and descriptions that the site showed as
-Markdown source or not at all."""
+site's Python-Markdown reads as HTML attributes, descriptions that the site showed as
+Markdown source or not at all, and section titles with no Latin letter, whose anchor was
+empty."""
 
 from __future__ import annotations
 
@@ -146,3 +147,24 @@ def test_the_lists_descriptions_are_markdown_on_the_site(tmp_path: Path) -> None
         assert "{: onclick=xq() }" in text
     assert "<em>papers</em>" in home.read_text(encoding="utf-8")
     assert "<code>code</code>" in section.read_text(encoding="utf-8")
+
+
+def test_a_title_without_latin_letters_keeps_an_anchor() -> None:
+    """An information section's anchor comes from its title's Latin letters and digits:
+    '资料' or 'Обзор' gave an empty one (a contents link '#' that leads nowhere, and two
+    such sections 'anchor '' is used twice')."""
+    papers = _papers({"- title: ✏️ Tips\n  anchor: s2\n":
+                      "- title: 资料\n  text: [a]\n- title: Обзор литературы\n"
+                      "  text: [b]\n- title: ✏️ Tips\n  anchor: s2\n"})
+    readme = render_readme(check_dir(papers))
+    assert "- [**资料**](#资料)" in readme and '## 资料 <a id="资料"></a>' in readme
+    assert '## Обзор литературы <a id="обзор-литературы"></a>' in readme
+    assert "(#)" not in readme and 'id=""' not in readme
+
+
+def test_a_title_with_no_letter_or_digit_needs_an_anchor() -> None:
+    papers = _papers({"- title: ✏️ Tips\n  anchor: s2\n":
+                      "- title: 📚 ✨\n  text: [a]\n- title: ✏️ Tips\n  anchor: s2\n"})
+    assert _problems(papers) == [
+        "papers/_list.yaml:11: sections.1.title: the title '📚 ✨' gives no anchor (it has no "
+        "letter or digit) — give the section an anchor, e.g. anchor: resources"]
