@@ -167,17 +167,26 @@ def _duplicate(field: str, first: Entry, entry: Entry, src: load.Source) -> Prob
 
 
 def same_names(stems: list[str], names: list[str]) -> list[Problem]:
-    """File names (without folder and suffix: ``stems``) must differ: the name is the
-    paper's permanent link."""
-    if len(set(stems)) == len(stems):
+    """File names (without folder and suffix: ``stems``) must differ, in more than case:
+    the name is the paper's permanent link, and a Mac's or Windows' file system holds
+    'Doe2024' and 'doe2024' as one file (a clone keeps one record, its site one page)."""
+    folded = [stem.lower() for stem in stems]  # as those file systems compare names
+    if len(set(folded)) == len(folded):
         return []
-    first: dict[str, str] = {}
+    first: dict[str, tuple[str, str]] = {}
     problems = []
-    for stem, shown in zip(stems, names, strict=True):
-        seen = first.setdefault(stem, shown)
-        if seen != shown:
+    for stem, key, shown in zip(stems, folded, names, strict=True):
+        seen_stem, seen = first.setdefault(key, (stem, shown))
+        if seen == shown:
+            continue
+        if seen_stem == stem:
             problems.append(Problem(shown, 0, "", f"the file name {stem!r} is also used "
                                     f"by {seen}; it is the paper's permanent link on the site",
+                                    "rename one of the two files"))
+        else:
+            problems.append(Problem(shown, 0, "", f"the file name {stem!r} differs from "
+                                    f"{seen} only in case; a Mac or Windows takes the two "
+                                    "names (and the two pages) as one",
                                     "rename one of the two files"))
     return problems
 

@@ -53,6 +53,27 @@ def test_names_people_give_files_are_links(tmp_path: Path, monkeypatch: pytest.M
     assert stem in {e.key for e in check_dir(papers).entries}
 
 
+@pytest.mark.parametrize(("first", "second"), [("Zhang2024", "sub/zhang2024"),
+                                                ("Élan-2024", "élan-2024")])
+def test_names_that_differ_only_in_case_are_one_file_elsewhere(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, first: str, second: str) -> None:
+    """A Mac's or Windows' file system holds 'Zhang2024.yaml' and 'zhang2024.yaml' as one
+    file: a clone there keeps one of the two papers, and a site built there one page."""
+    monkeypatch.chdir(tmp_path)
+    papers = Path("papers")
+    shutil.copytree(LIST_FIXTURE, papers)
+    (papers / f"{first}.yaml").write_text(RECORD.format(n=1), encoding="utf-8")
+    (papers / "sub").mkdir()
+    (papers / f"{second}.yaml").write_text(RECORD.format(n=2), encoding="utf-8")
+    with pytest.raises(InvalidRecords) as err:
+        check_dir(papers)
+    assert [p.text() for p in err.value.problems] == [
+        f"papers/{second}.yaml: the file name {Path(second).name!r} differs from "
+        f"papers/{first}.yaml "
+        "only in case; a Mac or Windows takes the two names (and the two pages) as one — "
+        "rename one of the two files"]
+
+
 def test_check_changed_only_reports_the_names_of_changed_files(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """``check --changed-only`` judges the files a pull request changed, as for every
