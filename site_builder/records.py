@@ -188,8 +188,17 @@ def _yaml_value(value: str | int) -> str:
     return text.removesuffix("\n").removesuffix("\n...").strip()
 
 
+# The README heads sections with ## to ######: five levels.  (A deeper one would print its
+# heading as text; a list nested hundreds deep, a few kilobytes in YAML's flow style, would
+# exhaust the recursion of checking and rendering.)
+MAX_SECTION_DEPTH = 5
+
+
 def _value(sp: Spec, value: Any, src: load.Source, at: tuple[str | int, ...],
            problems: list[Problem]) -> Any:
+    if sp.record is Section and at.count("sections") > MAX_SECTION_DEPTH:
+        raise Bad(f"subsections nested more than {MAX_SECTION_DEPTH} deep (the README's "
+                  "headings go from ## to ######)", "move these sections up a level")
     if sp.kind is Kind.OBJECT:
         return build_record(sp.record, value, src, at, problems)  # type: ignore[arg-type]
     if sp.kind is Kind.OBJECTS:

@@ -1,8 +1,8 @@
 """The list-level file (``papers/_list.yaml``) as a stranger writes it: marks' symbols
 that turn the venue's link into an image, attribute lists in its inline Markdown, which the
 site's Python-Markdown reads as HTML attributes, descriptions that the site showed as
-Markdown source or not at all, and section titles with no Latin letter, whose anchor was
-empty."""
+Markdown source or not at all, section titles with no Latin letter, whose anchor was
+empty, and subsections nested deeper than the README's headings go."""
 
 from __future__ import annotations
 
@@ -168,3 +168,34 @@ def test_a_title_with_no_letter_or_digit_needs_an_anchor() -> None:
     assert _problems(papers) == [
         "papers/_list.yaml:11: sections.1.title: the title '📚 ✨' gives no anchor (it has no "
         "letter or digit) — give the section an anchor, e.g. anchor: resources"]
+
+
+def _nested(depth: int) -> str:
+    """A list file whose one section holds subsections ``depth`` levels deep, in YAML's
+    flow style (a few bytes a level)."""
+    opened = "".join(f"[{{title: L{i}, id: l{i}, sections: " for i in range(1, depth))
+    closed = "}]" * (depth - 1)
+    return f"title: Deep\nsections: {opened}[{{title: L{depth}, id: l{depth}}}]{closed}\n"
+
+
+@pytest.mark.parametrize("depth", [6, 450])
+def test_sections_nested_deeper_than_the_readmes_headings_are_one_problem(depth: int) -> None:
+    """Six levels gave a '#######' heading, which Markdown prints as text; a few hundred
+    (15 kB of flow style) ended checking with a RecursionError."""
+    papers = Path("papers")
+    papers.mkdir()
+    (papers / "_list.yaml").write_text(_nested(depth), encoding="utf-8")
+    assert _problems(papers) == [
+        "papers/_list.yaml:2: " + ".".join(["sections", "0"] * 5) + ".sections: subsections "
+        "nested more than 5 deep (the README's headings go from ## to ######) — move these "
+        "sections up a level"]
+
+
+def test_sections_five_deep_are_headings() -> None:
+    papers = Path("papers")
+    papers.mkdir()
+    (papers / "_list.yaml").write_text(_nested(5), encoding="utf-8")
+    readme = render_readme(check_dir(papers))
+    assert '###### 1.1.1.1.1. L5 <a id="l5"></a>' in readme
+    assert [h.tag for h in MD.parse(readme) if h.type == "heading_open"][1:6] == \
+        ["h2", "h3", "h4", "h5", "h6"]  # after the contents
