@@ -227,6 +227,11 @@ def _file_problems(src: load.Source, empty: str, fix: str) -> list[Problem]:
     return problems
 
 
+# What only an information section shows (README and site): in a section of papers it
+# would be dropped without a word.
+INFO_CONTENT = ("image", "chart", "legend", "items", "text", "blocks")
+
+
 def check_info(src: load.Source) -> tuple[ListInfo | None, list[Problem]]:
     problems = _file_problems(src, "the list-level file is empty", "add title: and sections:")
     if src.data is None:
@@ -247,6 +252,11 @@ def check_info(src: load.Source) -> tuple[ListInfo | None, list[Problem]]:
                 report((*at, "id"), f"{section.id!r} is used twice",
                        "give every section its own id")
             ids[section.id] = i
+            for name in INFO_CONTENT:
+                if getattr(section, name):
+                    report((*at, name), f"a section with an id holds papers: its {name} is "
+                           "shown nowhere", "move it to an information section (one without "
+                           "an id), or delete it")
         elif section.order:
             report((*at, "order"), "only a section with an id holds papers to order",
                    "give the section an id or delete order:")

@@ -2,7 +2,8 @@
 that turn the venue's link into an image, attribute lists in its inline Markdown, which the
 site's Python-Markdown reads as HTML attributes, descriptions that the site showed as
 Markdown source or not at all, section titles with no Latin letter, whose anchor was
-empty, and subsections nested deeper than the README's headings go."""
+empty, subsections nested deeper than the README's headings go, and a section of papers
+holding what only an information section shows."""
 
 from __future__ import annotations
 
@@ -199,3 +200,22 @@ def test_sections_five_deep_are_headings() -> None:
     assert '###### 1.1.1.1.1. L5 <a id="l5"></a>' in readme
     assert [h.tag for h in MD.parse(readme) if h.type == "heading_open"][1:6] == \
         ["h2", "h3", "h4", "h5", "h6"]  # after the contents
+
+
+@pytest.mark.parametrize(("lines", "name"), [
+    ("  image:\n    src: https://example.org/r.png\n    alt: Recon\n", "image"),
+    ("  chart:\n    src: https://example.org/c.svg\n    alt: C\n    link: https://e.org\n",
+     "chart"),
+    ("  legend: true\n", "legend"), ("  items:\n  - one\n", "items"),
+    ("  text:\n  - A paragraph.\n", "text"), ("  blocks:\n  - '> a quote'\n", "blocks"),
+])
+def test_what_only_an_information_section_shows_is_refused_in_a_paper_section(
+        lines: str, name: str) -> None:
+    """A section with an id shows its papers: an image, chart, legend, bullet points,
+    paragraphs or blocks written in it were accepted, and shown nowhere."""
+    papers = _papers({"  id: reconstruction\n  anchor: s3\n":
+                      f"  id: reconstruction\n  anchor: s3\n{lines}"})
+    assert _problems(papers) == [
+        f"papers/_list.yaml:21: sections.2.{name}: a section with an id holds papers: its "
+        f"{name} is shown nowhere — move it to an information section (one without an id), "
+        "or delete it"]
