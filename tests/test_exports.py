@@ -356,3 +356,17 @@ def test_citations_name_people_without_the_lists_author_marks(options: Options) 
     assert read_ris(export(plist, "ris", options))[0]["AU"] == ["Xu, Ke", "Guo, Jia"]
     feed = ET.fromstring(export(plist, "atom", options))
     assert [a.findtext(f"{ATOM}name") for a in feed.iter(f"{ATOM}author")] == ["Ke Xu", "Jia Guo"]
+
+
+def test_a_paper_without_authors_is_cited_without_an_author_field(options: Options) -> None:
+    """A list may make authors optional (``optional: [authors]``): BibTeX got
+    ``author = {}``, which reference managers read as an author with no name."""
+    paper = Paper(title="Nameless", authors=(), venue="arXiv", year=2024,
+                  url="https://arxiv.org/abs/2401.00001", category="methods")
+    plist = PaperList(info=check_dir(HOSTILE).info,
+                      entries=(Entry("x2024-nameless", "x2024-nameless.yaml", paper),))
+    text = export(plist, "bibtex", options)
+    assert "author" not in text
+    bib = _bib(text).entries[0]
+    assert bib.key == "anon2024nameless" and "author" not in bib.fields_dict
+    assert bib["year"] == "2024"
