@@ -6,12 +6,14 @@ a quote, markup or capitals was accepted, and gave links that lead elsewhere
 from __future__ import annotations
 
 import random
+import re
 import shutil
 from pathlib import Path
 
 import pytest
 
 from site_builder.checking import check_dir
+from site_builder.cli import main
 from site_builder.errors import InvalidRecords
 from site_builder.kinds import CHECKS, MAX_ID, Bad, Kind, all_record_names
 from tests.conftest import LIST_FIXTURE
@@ -109,3 +111,24 @@ def test_the_names_of_a_list_are_judged_at_once_as_each_alone() -> None:
         assert all_record_names([name]) is accepted(name), repr(name)
         assert all_record_names(["good", name, "x"]) is accepted(name), repr(name)
     assert all_record_names([]) and not all_record_names(["x" * (MAX_ID + 1)])
+
+
+@pytest.mark.parametrize("fmt", ["text", "github"])
+def test_a_file_name_cannot_drive_the_terminal_or_split_a_problem(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+        fmt: str) -> None:
+    """A record named with ESC (a terminal's escape sequences: colours, a cleared screen,
+    a window title) or a line break (one problem reading as two, the second forged) was
+    printed as it is in every problem about it: each is written as its escape now."""
+    monkeypatch.chdir(tmp_path)
+    papers = Path("papers")
+    shutil.copytree(LIST_FIXTURE, papers)
+    (papers / "\x1b[2J\x1b]0;x\x07a.yaml").write_text(RECORD.format(n=1), encoding="utf-8")
+    (papers / "b\nforged: all is well.yaml").write_text(RECORD.format(n=2), encoding="utf-8")
+    assert main(["check", "--papers", "papers", "--format", fmt]) == 1
+    out = capsys.readouterr()
+    lines = (out.out + out.err).splitlines()
+    assert not [line for line in lines if re.search(r"[\x00-\x1f\x7f]", line)]
+    assert any("papers/\\x1b[2J\\x1b]0;x\\x07a.yaml" in line for line in lines)
+    assert not [line for line in lines if line.startswith("forged")]
+    assert any("papers/b\\nforged" in line for line in lines)  # ":" is "%3A" for GitHub
