@@ -163,6 +163,9 @@ _HTML_TAG = r"<[A-Za-z/!?]"
 # A '{' right after a link, an emphasis, code or an autolink: the site's Markdown
 # (Python-Markdown's attr_list) reads '{: onclick="..."}' there as the element's attributes.
 _ATTRIBUTE_LIST = r"[*_)\]`>]\{"
+# A paragraph starting '!!! note' or '???+ note' is a box on the site (admonition, details):
+# a block, with a class named by the word after it.
+_ADMONITION = r"^\s*(?:!!!|\?\?\?)"
 
 
 def is_safe_url(value: str) -> bool:
@@ -466,7 +469,9 @@ _MARKDOWN = _string(
     Rule(_BAD_LINK, _link_target, "link to an https:// address", refuse=True),
     Rule(_ATTRIBUTE_LIST, "holds an attribute list ('{' right after a link, emphasis or "
          "code), which the website turns into HTML attributes",
-         "put a space before the '{', or delete the braces", refuse=True))
+         "put a space before the '{', or delete the braces", refuse=True),
+    Rule(_ADMONITION, "starts with '!!!' or '???', which the website turns into a box",
+         "start it with other words", refuse=True))
 
 
 def _plain_person(value: str) -> bool:

@@ -96,6 +96,18 @@ def test_an_attribute_list_in_the_lists_markdown_is_refused(
                         "HTML attributes — put a space before the '{', or delete the braces"]
 
 
+@pytest.mark.parametrize("text", ["!!! XQadm", "???+ note", "  !!! danger \"XQ\""])
+def test_a_paragraph_that_opens_a_box_on_the_site_is_refused(text: str) -> None:
+    """The site's Markdown reads a paragraph starting '!!! word' or '???+ word' as a box
+    (admonition, details) with the class 'word': block structure, which the list's inline
+    Markdown is checked not to open."""
+    papers = _papers({"  - Papers are listed newest first; see [the guide]"
+                      "(https://example.org/guide).": f"  - '{text}'"})
+    assert _problems(papers) == [
+        "papers/_list.yaml:16: sections.1.text: starts with '!!!' or '???', which the website "
+        "turns into a box — start it with other words"]
+
+
 SITE_LIST = {
     "description: A small list that exercises every part of the README format.":
         "description: 'The list of [QQdesc](https://example.org/d) *papers* {: onclick=xq() }'",
