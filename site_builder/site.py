@@ -99,16 +99,41 @@ def md_heading(value: str) -> Any:
     return Markup(_PY_MD_SPECIAL.sub(r"\\\1", text))
 
 
+@lru_cache(maxsize=1)
+def _inline_markdown() -> Any:
+    """Plain Python-Markdown (no attribute lists, no boxes) whose images are links: the site
+    promises that viewing it asks no other host for anything, and an image in the list's
+    text would load from its host; a click on the link shows it."""
+    import markdown
+    from markdown.treeprocessors import Treeprocessor
+
+    class ImagesAsLinks(Treeprocessor):
+        def run(self, root: Any) -> None:
+            for parent in root.iter():
+                for child in parent:
+                    if child.tag == "img":
+                        src, alt = child.get("src", ""), child.get("alt", "")
+                        child.attrib.clear()
+                        child.tag = "span" if parent.tag == "a" else "a"  # no link in a link
+                        if child.tag == "a":
+                            child.set("href", src)
+                        child.text = alt or src
+
+    md = markdown.Markdown()
+    md.treeprocessors.register(ImagesAsLinks(md), "sb_images_as_links", 0)
+    return md
+
+
 @lru_cache(maxsize=256)
 def inline_html(value: str) -> Any:
-    """The list's own inline Markdown (a description: links, emphasis; checked to hold no
-    HTML and only safe link targets) as HTML, for a place inside an HTML block, where
-    MkDocs reads no Markdown.  Plain Python-Markdown: no attribute lists.  Cached: a
-    mark's description is on every card that carries the mark."""
-    import markdown
+    """The list's own inline Markdown (descriptions, notes, a section's bullet points and
+    paragraphs: links, emphasis; checked to hold no HTML and only safe link targets) as
+    HTML, for a place inside an HTML block, where MkDocs reads no Markdown; images are
+    links (:func:`_inline_markdown`).  Cached: a mark's description is on every card that
+    carries the mark."""
     from markupsafe import Markup
 
-    paragraph = markdown.markdown(md_inline(value))
+    paragraph = _inline_markdown().reset().convert(md_inline(value))
     return Markup(paragraph.removeprefix("<p>").removesuffix("</p>"))
 
 

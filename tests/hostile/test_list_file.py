@@ -231,3 +231,48 @@ def test_what_only_an_information_section_shows_is_refused_in_a_paper_section(
         f"papers/_list.yaml:21: sections.2.{name}: a section with an id holds papers: its "
         f"{name} is shown nowhere — move it to an information section (one without an id), "
         "or delete it"]
+
+
+class _Sources(HTMLParser):
+    """Every address a page loads by itself (src, srcset, poster, data)."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.loaded: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.loaded += [v or "" for k, v in attrs if k in ("src", "srcset", "poster", "data")]
+
+
+IMAGES = {  # the list file's inline Markdown, each with an image of another host
+    "description: A small list that exercises every part of the README format.":
+        "description: 'Look ![QQdesc](https://img.example/d.png)'",
+    "  anchor: s6\n": "  anchor: s6\n  items:\n  - 'An item ![QQitem](https://img.example/i.png)'"
+                      "\n  text:\n  - '![QQpara](https://img.example/p.png)'\n",
+    "- title: Reconstruction\n  id: reconstruction\n":
+        "- title: Reconstruction\n  id: reconstruction\n  description: "
+        "'[![QQsec](https://img.example/s.png)](https://example.org/s)'\n",
+    "description: Papers for Non-Medical Anomaly Detection":
+        "description: 'Papers ![QQmark](https://img.example/m.png)'",
+}
+
+
+def test_images_in_the_lists_markdown_load_nothing_on_the_site(tmp_path: Path) -> None:
+    """The site promises its readers that viewing it asks no other host for anything: an
+    image in a note, a section's bullet point or paragraph (and in the descriptions, now
+    shown as Markdown) was an <img> loading from its host.  Each is a link to the image."""
+    papers = _papers(IMAGES)
+    list_file = papers / "_list.yaml"
+    list_file.write_text(list_file.read_text(encoding="utf-8").replace(
+        "notes:\n", "notes:\n- label: Seen\n  text: 'see ![QQnote](https://img.example/n.png)'\n",
+        1), encoding="utf-8")
+    site = build_site(tmp_path)
+    for page in site.rglob("*.html"):
+        parser = _Sources()
+        parser.feed(page.read_text(encoding="utf-8"))
+        assert not [s for s in parser.loaded if "img.example" in s], page
+    home = site / "index.html"
+    assert [text for text, href in _links(home) if "img.example" in href] == \
+        ["QQdesc", "QQnote", "QQmark", "QQitem", "QQpara"]
+    section = (site / "sections" / "reconstruction" / "index.html").read_text(encoding="utf-8")
+    assert '<a href="https://example.org/s"><span>QQsec</span></a>' in section  # no link in a link
