@@ -292,6 +292,25 @@ def test_bad_venue_override_names_the_line(tmp_path: Path) -> None:
     assert any(":7: Odd.colour: unknown key" in t for t in texts), texts
 
 
+@pytest.mark.parametrize(("name", "message"), [
+    ('"Journal\\x1b[2J of X"', "contains an invisible control character (U+001B)"),
+    ('"Journal \\u202eX fo"', "contains an invisible control character (U+202E)"),
+    ("J" * 1200, "is 1,200 characters long (limit 1,000)"),
+])
+def test_a_venue_name_is_text_as_a_records_is(tmp_path: Path, name: str, message: str) -> None:
+    """The full names of _venues.yaml go into every citation (BibTeX, RIS, the site's
+    paper pages): a terminal's escape sequence or a direction override there was
+    exported as it was."""
+    papers = tmp_path / "papers"
+    shutil.copytree(LIST_FIXTURE, papers)
+    (papers / "_venues.yaml").write_text(f"Odd:\n  kind: journal\n  name: {name}\n",
+                                         encoding="utf-8")
+    with pytest.raises(InvalidRecords) as err:
+        load_venues(papers)
+    [problem] = err.value.problems
+    assert (problem.line, problem.field) == (3, "Odd.name") and message in problem.message
+
+
 def test_services_still_map_names_through_the_same_table() -> None:
     from site_builder.services.venues import short_venue
 
