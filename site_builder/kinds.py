@@ -50,7 +50,8 @@ class Kind(str, Enum):
     OBJECTS = "objects"  # a list of nested records
     STRINGS = "strings"  # list of one-line trusted Markdown strings
     BLOCKS = "blocks"  # list of trusted Markdown blocks, kept verbatim (list-level file only)
-    IDS = "ids"  # list of ids (marks, further sections, file names)
+    IDS = "ids"  # list of ids (marks, further sections, paper fields)
+    RECORD_NAMES = "record_names"  # list of record file names (a section's order)
     LANG = "lang"  # a language tag: en, zh, pt-BR
     SYMBOL = "symbol"  # a mark's symbol in the README: a few characters, no space
     COLOUR = "colour"  # #rrggbb
@@ -679,6 +680,8 @@ KINDS: dict[Kind, Declaration] = {
     Kind.FILE_STEM: _string(MAX_ID, _slug_rule("a file name of lowercase words joined by '-'",
                                                _as_slug)),
     Kind.RECORD_NAME: Declaration(_record_name, _RECORD_NAME.schema),
+    Kind.RECORD_NAMES: _list_of(Declaration(_record_name, _RECORD_NAME.schema),
+                                "file names", "- guo2025-dinomaly"),
     Kind.DOI: _string(MAX_TEXT, Rule(_trimmed(ids.DOI_CORE), lambda t: _doi_problem(t)[0],
                                      lambda t: _doi_problem(t)[1])),
     Kind.ARXIV: Declaration(_arxiv, _ARXIV_TEXT.schema),

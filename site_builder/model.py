@@ -40,7 +40,7 @@ def spec(kind: Kind, doc: str, *, required: bool = False, example: Any = None,
     """Declare a field: its kind, a one-line description and whether it is required."""
     meta = {"spec": Spec(kind, doc, required, example, record)}
     if kind in (Kind.NAMES, Kind.TAGS, Kind.OBJECTS, Kind.STRINGS, Kind.IDS, Kind.BLOCKS,
-                Kind.QUERIES, Kind.ARXIV_CATEGORIES, Kind.URLS):
+                Kind.QUERIES, Kind.ARXIV_CATEGORIES, Kind.URLS, Kind.RECORD_NAMES):
         return field(default_factory=tuple, metadata=meta)
     return field(default=default, metadata=meta)
 
@@ -162,9 +162,9 @@ class Section:
     description: str | None = spec(Kind.MARKDOWN, "One-line description shown on the site.")
     legend: bool = spec(Kind.BOOL, "List the marks (symbol: description) as the first bullet "
                         "points (a Tips section).", default=False)
-    order: tuple[str, ...] = spec(Kind.IDS, "File names (without .yaml) of the section's "
-                                  "papers in the curator's order; papers not named follow, "
-                                  "newest first.")
+    order: tuple[str, ...] = spec(Kind.RECORD_NAMES, "File names (without .yaml) of the "
+                                  "section's papers in the curator's order; papers not "
+                                  "named follow, newest first.")
     sections: tuple[Section, ...] = spec(Kind.OBJECTS, "Subsections, in order.")
 
     def tree(self) -> list[Section]:

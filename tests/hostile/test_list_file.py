@@ -276,3 +276,19 @@ def test_images_in_the_lists_markdown_load_nothing_on_the_site(tmp_path: Path) -
         ["QQdesc", "QQnote", "QQmark", "QQitem", "QQpara"]
     section = (site / "sections" / "reconstruction" / "index.html").read_text(encoding="utf-8")
     assert '<a href="https://example.org/s"><span>QQsec</span></a>' in section  # no link in a link
+
+
+def test_a_sections_order_names_any_record_file() -> None:
+    """Check accepts file names a list kept by hand gives (capitals, '.', '_', letters of
+    any script), but a section's order: took only lowercase ids, so such a list could not
+    order its papers ('Zhang2024' is not an id)."""
+    papers = _papers({"- title: Reconstruction\n  id: reconstruction\n":
+                      "- title: Reconstruction\n  id: reconstruction\n"
+                      "  order: [Zhang2024, straße.v2]\n"})
+    for stem in ("straße.v2", "Zhang2024"):
+        (papers / f"{stem}.yaml").write_text(
+            f"title: Paper {stem}\nauthors: [\"Doe, Jane\"]\nvenue: CVPR\nyear: 2020\n"
+            f"url: https://example.org/{stem}\ncategory: reconstruction\n", encoding="utf-8")
+    plist = check_dir(papers)
+    [entries] = [found for section, found in plist.grouped() if section.id == "reconstruction"]
+    assert [e.key for e in entries][:2] == ["Zhang2024", "straße.v2"]
