@@ -191,16 +191,24 @@ def same_names(stems: list[str], names: list[str]) -> list[Problem]:
     return problems
 
 
+# Names MkDocs serves as their folder's index page (papers/README.md is papers/index.html):
+# the paper's page would not be at papers/<name>/, where every link to it leads.
+INDEX_NAMES = ("index", "README")
+
+
 def bad_names(stems: list[str], names: list[str]) -> list[Problem]:
     """File names (``stems``) must be usable as the paper's permanent link (its page
     ``papers/<stem>/``, its card's HTML id, its anchor), where a space, '#', '"' or markup
     would give broken links or links that lead elsewhere (:attr:`Kind.RECORD_NAME`; the
     names the tool writes are stricter, :attr:`Kind.FILE_STEM`).  A name that is not
     UTF-8 is reported by :mod:`site_builder.load` already."""
+    problems = [Problem(shown, 0, "", f"{stem!r} cannot be a permanent link: the website "
+                        "serves a page of that name as its folder's index",
+                        "rename the file, e.g. author2024-title")
+                for stem, shown in zip(stems, names, strict=True) if stem in INDEX_NAMES]
     if all_record_names(stems):
-        return []
+        return problems
     check = CHECKS[Kind.RECORD_NAME]
-    problems = []
     for stem, shown in zip(stems, names, strict=True):
         try:
             check(stem.encode("utf-8").decode("utf-8"))

@@ -132,3 +132,22 @@ def test_a_file_name_cannot_drive_the_terminal_or_split_a_problem(
     assert any("papers/\\x1b[2J\\x1b]0;x\\x07a.yaml" in line for line in lines)
     assert not [line for line in lines if line.startswith("forged")]
     assert any("papers/b\\nforged" in line for line in lines)  # ":" is "%3A" for GitHub
+
+
+@pytest.mark.parametrize("stem", ["README", "index"])
+def test_a_name_the_website_takes_as_a_folders_index_is_a_problem(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stem: str) -> None:
+    """MkDocs serves papers/README.md and papers/index.md as papers/: a record named
+    README.yaml had its page there while every link led to papers/README/ (a 404), and
+    the two together stopped the site build with an unexplained strict-mode warning."""
+    monkeypatch.chdir(tmp_path)
+    papers = Path("papers")
+    shutil.copytree(LIST_FIXTURE, papers)
+    (papers / f"{stem}.yaml").write_text(RECORD.format(n=1), encoding="utf-8")
+    with pytest.raises(InvalidRecords) as err:
+        check_dir(papers)
+    assert [p.text() for p in err.value.problems] == [
+        f"papers/{stem}.yaml: {stem!r} cannot be a permanent link: the website serves a page "
+        "of that name as its folder's index — rename the file, e.g. author2024-title"]
+    (papers / f"{stem}.yaml").rename(papers / f"{stem}-2024.yaml")
+    assert f"{stem}-2024" in {e.key for e in check_dir(papers).entries}
