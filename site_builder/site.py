@@ -133,7 +133,11 @@ def inline_html(value: str) -> Any:
     carries the mark."""
     from markupsafe import Markup
 
-    paragraph = _inline_markdown().reset().convert(md_inline(value))
+    md = _inline_markdown().reset()
+    text = md_inline(value)
+    if text.startswith("\\") and text[1:2] not in md.ESCAPED_CHARS:
+        text = text[1:]  # a mark CommonMark reads as a block ('|', '$$'), this Markdown not
+    paragraph = md.convert(text)
     return Markup(paragraph.removeprefix("<p>").removesuffix("</p>"))
 
 

@@ -292,3 +292,19 @@ def test_a_sections_order_names_any_record_file() -> None:
     plist = check_dir(papers)
     [entries] = [found for section, found in plist.grouped() if section.id == "reconstruction"]
     assert [e.key for e in entries][:2] == ["Zhang2024", "straße.v2"]
+
+
+@pytest.mark.parametrize(("text", "html"), [
+    ("# Not a heading", "# Not a heading"), ("> not a quote", "&gt; not a quote"),
+    ("- not a list", "- not a list"), ("1. not a list", "1. not a list"),
+    ("| not | a table", "| not | a table"), ("$$ not math", "$$ not math"),
+    ("<3 papers", "&lt;3 papers"), ("[r]: https://e.org", "[r]: https://e.org"),
+    ("*a* [b](https://e.org/b) `c`", '<em>a</em> <a href="https://e.org/b">b</a> <code>c</code>'),
+])
+def test_the_sites_inline_markdown_opens_no_block_and_shows_no_escape(text: str,
+                                                                      html: str) -> None:
+    """The list's inline Markdown on the site: what would open a block stays text, and
+    the backslash that keeps it text on GitHub ('\\|', '\\$$') is not shown."""
+    from site_builder.site import inline_html
+
+    assert str(inline_html(text)) == html
