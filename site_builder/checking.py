@@ -112,9 +112,12 @@ def _check_dir(papers_dir: Path, only: set[str] | None, parallel: bool, use_cach
     with stats.stage("list file"):
         info_src = load.read(list_path, load.display_path(list_path))
         if not list_path.exists():
+            other = list_path.with_suffix(".yml")  # records may end in .yml; this file not
+            fix = (f"rename {load.display_path(other)} to {load.LIST_FILE}"
+                   if other.is_file() else
+                   "create it with title: and sections: (see schema/list.schema.json)")
             info_src.problems[:] = [Problem(info_src.path, 0, "", "the list-level file is "
-                                            "missing", "create it with title: and sections: "
-                                            "(see schema/list.schema.json)")]
+                                            "missing", fix)]
         info, info_problems = check_info(info_src)
     problems += info_problems
     with stats.stage("scan"):

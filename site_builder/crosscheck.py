@@ -167,19 +167,33 @@ def _duplicate(field: str, first: Entry, entry: Entry, src: load.Source) -> Prob
 
 
 def same_names(stems: list[str], names: list[str]) -> list[Problem]:
-    """File names (without folder and suffix: ``stems``) must differ: the name is the
-    paper's permanent link."""
-    if len(set(stems)) == len(stems):
+    """File names (without folder and suffix: ``stems``) must differ, in more than case:
+    the name is the paper's permanent link, and a Mac's or Windows' file system holds
+    'Doe2024' and 'doe2024' as one file (a clone keeps one record, its site one page)."""
+    folded = [stem.lower() for stem in stems]  # as those file systems compare names
+    if len(set(folded)) == len(folded):
         return []
-    first: dict[str, str] = {}
+    first: dict[str, tuple[str, str]] = {}
     problems = []
-    for stem, shown in zip(stems, names, strict=True):
-        seen = first.setdefault(stem, shown)
-        if seen != shown:
+    for stem, key, shown in zip(stems, folded, names, strict=True):
+        seen_stem, seen = first.setdefault(key, (stem, shown))
+        if seen == shown:
+            continue
+        if seen_stem == stem:
             problems.append(Problem(shown, 0, "", f"the file name {stem!r} is also used "
                                     f"by {seen}; it is the paper's permanent link on the site",
                                     "rename one of the two files"))
+        else:
+            problems.append(Problem(shown, 0, "", f"the file name {stem!r} differs from "
+                                    f"{seen} only in case; a Mac or Windows takes the two "
+                                    "names (and the two pages) as one",
+                                    "rename one of the two files"))
     return problems
+
+
+# Names MkDocs serves as their folder's index page (papers/README.md is papers/index.html):
+# the paper's page would not be at papers/<name>/, where every link to it leads.
+INDEX_NAMES = ("index", "README")
 
 
 def bad_names(stems: list[str], names: list[str]) -> list[Problem]:
@@ -188,10 +202,13 @@ def bad_names(stems: list[str], names: list[str]) -> list[Problem]:
     would give broken links or links that lead elsewhere (:attr:`Kind.RECORD_NAME`; the
     names the tool writes are stricter, :attr:`Kind.FILE_STEM`).  A name that is not
     UTF-8 is reported by :mod:`site_builder.load` already."""
+    problems = [Problem(shown, 0, "", f"{stem!r} cannot be a permanent link: the website "
+                        "serves a page of that name as its folder's index",
+                        "rename the file, e.g. author2024-title")
+                for stem, shown in zip(stems, names, strict=True) if stem in INDEX_NAMES]
     if all_record_names(stems):
-        return []
+        return problems
     check = CHECKS[Kind.RECORD_NAME]
-    problems = []
     for stem, shown in zip(stems, names, strict=True):
         try:
             check(stem.encode("utf-8").decode("utf-8"))

@@ -8,8 +8,19 @@ problems and raises :class:`InvalidRecords` once; only the CLI turns that into a
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
+
+# What a terminal acts on or a reader cannot see, in a file's name or a value echoed back:
+# C0 and C1 controls (ESC opens the terminal's escape sequences, a line break makes one
+# problem read as two), DEL, and the bidi controls.  Shown as Python escapes ('\x1b').
+_UNSHOWABLE = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def visible(text: str) -> str:
+    """``text`` with every character :data:`_UNSHOWABLE` matches written as its escape."""
+    return _UNSHOWABLE.sub(lambda m: ascii(m.group())[1:-1], text)
 
 
 @dataclass(frozen=True, order=True)
@@ -27,12 +38,12 @@ class Problem:
         message = self.message if self.severity == "error" else \
             f"{self.severity}: {self.message}"
         what = f"{self.field}: {message}" if self.field else message
-        return f"{what} — {self.fix}" if self.fix else what
+        return visible(f"{what} — {self.fix}" if self.fix else what)
 
     def text(self) -> str:
         """``path:line: field: what is wrong — how to fix it``."""
         where = f"{self.path}:{self.line}" if self.line else self.path
-        return f"{where}: {self.detail()}"
+        return f"{visible(where)}: {self.detail()}"
 
 
 class SiteBuilderError(Exception):
@@ -84,7 +95,7 @@ def format_problems(problems: list[Problem], fmt: str = "text") -> str:
     if fmt == "github":
         lines = []
         for p in problems:
-            props = f"file={_escape_github(p.path, prop=True)}"
+            props = f"file={_escape_github(visible(p.path), prop=True)}"
             if p.line:
                 props += f",line={p.line}"
             if p.column:

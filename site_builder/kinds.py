@@ -50,7 +50,8 @@ class Kind(str, Enum):
     OBJECTS = "objects"  # a list of nested records
     STRINGS = "strings"  # list of one-line trusted Markdown strings
     BLOCKS = "blocks"  # list of trusted Markdown blocks, kept verbatim (list-level file only)
-    IDS = "ids"  # list of ids (marks, further sections, file names)
+    IDS = "ids"  # list of ids (marks, further sections, paper fields)
+    RECORD_NAMES = "record_names"  # list of record file names (a section's order)
     LANG = "lang"  # a language tag: en, zh, pt-BR
     SYMBOL = "symbol"  # a mark's symbol in the README: a few characters, no space
     COLOUR = "colour"  # #rrggbb
@@ -124,11 +125,12 @@ LANG_CORE = r"[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*"
 # A mark's symbol: a few characters ("*", "†", "⭐"), or a tag in brackets as some lists
 # write them before an entry ("[W][[AAAI 2023]](…)", "[Best Paper][[CVPR 2024]](…)"): up to
 # 20 characters, single spaces between words.  A tag cannot be a link: its text holds no
-# bracket, and the venue's link right after it is no reference label.
+# bracket, and the venue's link right after it is no reference label.  A symbol cannot end
+# in '!': before the venue's link it would make that link an image.
 _TAG_CHAR = r"[^\s\[\]()<>`\\]"
 TAG_TEXT = rf"{_TAG_CHAR}(?:{_TAG_CHAR}| (?={_TAG_CHAR})){{0,19}}"
 SYMBOL_TAG = rf"\[{TAG_TEXT}\]"
-SYMBOL_CORE = rf"[^\s\[\]()<>`\\]{{1,4}}|{SYMBOL_TAG}"
+SYMBOL_CORE = rf"[^\s\[\]()<>`\\]{{0,3}}[^\s\[\]()<>`\\!]|{SYMBOL_TAG}"
 # Marks that may follow an author's name, kept as part of it ("Xu, Ke*"): corresponding
 # (*), equal contribution (†, #)...; a reader shows them after the whole name.
 AUTHOR_MARKS = "*†‡#§"
@@ -167,6 +169,12 @@ _BAD_LINK = rf"\]\((?!{_SAFE_TARGET})|\]:\s*(?=\S)(?!{SAFE_URL}(?:\s|$))"
 # autolink gives (group 2): how link checks find the links inside a text.
 MARKDOWN_LINK_URL = rf"\]\(\s*<?({SAFE_URL})>?|<({SAFE_URL})>"
 _HTML_TAG = r"<[A-Za-z/!?]"
+# A '{' right after a link, an emphasis, code or an autolink: the site's Markdown
+# (Python-Markdown's attr_list) reads '{: onclick="..."}' there as the element's attributes.
+_ATTRIBUTE_LIST = r"[*_)\]`>]\{"
+# A paragraph starting '!!! note' or '???+ note' is a box on the site (admonition, details):
+# a block, with a class named by the word after it.
+_ADMONITION = r"^\s*(?:!!!|\?\?\?)"
 
 
 def is_safe_url(value: str) -> bool:
@@ -467,7 +475,12 @@ _MARKDOWN = _string(
     MAX_TEXT,
     Rule(_HTML_TAG, "contains HTML", "use Markdown only, e.g. [text](https://...)",
          refuse=True),
-    Rule(_BAD_LINK, _link_target, "link to an https:// address", refuse=True))
+    Rule(_BAD_LINK, _link_target, "link to an https:// address", refuse=True),
+    Rule(_ATTRIBUTE_LIST, "holds an attribute list ('{' right after a link, emphasis or "
+         "code), which the website turns into HTML attributes",
+         "put a space before the '{', or delete the braces", refuse=True),
+    Rule(_ADMONITION, "starts with '!!!' or '???', which the website turns into a box",
+         "start it with other words", refuse=True))
 
 
 def _plain_person(value: str) -> bool:
@@ -675,6 +688,8 @@ KINDS: dict[Kind, Declaration] = {
     Kind.FILE_STEM: _string(MAX_ID, _slug_rule("a file name of lowercase words joined by '-'",
                                                _as_slug)),
     Kind.RECORD_NAME: Declaration(_record_name, _RECORD_NAME.schema),
+    Kind.RECORD_NAMES: _list_of(Declaration(_record_name, _RECORD_NAME.schema),
+                                "file names", "- guo2025-dinomaly"),
     Kind.DOI: _string(MAX_TEXT, Rule(_trimmed(ids.DOI_CORE), lambda t: _doi_problem(t)[0],
                                      lambda t: _doi_problem(t)[1])),
     Kind.ARXIV: Declaration(_arxiv, _ARXIV_TEXT.schema),
@@ -687,10 +702,10 @@ KINDS: dict[Kind, Declaration] = {
     Kind.LANG: _string(16, Rule(_trimmed(LANG_CORE), lambda t: f"{short(t)} is not a language "
                                 "tag", "e.g. en, zh or pt-BR")),
     Kind.SYMBOL: _string(22, Rule(_trimmed(SYMBOL_CORE), lambda t: f"{short(t)} is not a mark "
-                                  "symbol (1–4 characters without a space, or a tag of 1–20 "
-                                  "in brackets, single spaces between its words; no "
-                                  "parenthesis, backquote or backslash, no bracket inside)",
-                                  "e.g. '*', '†', '[W]' or '[Best Paper]'")),
+                                  "symbol (1–4 characters without a space, not ending in '!', "
+                                  "or a tag of 1–20 in brackets, single spaces between its "
+                                  "words; no parenthesis, backquote or backslash, no bracket "
+                                  "inside)", "e.g. '*', '†', '[W]' or '[Best Paper]'")),
     Kind.COLOUR: _string(7, Rule(_trimmed(COLOUR_CORE), lambda t: f"{short(t)} is not a "
                                  "colour", "write it as #rrggbb, e.g. '#7b1fa2'")),
     Kind.COUNT: Declaration(_count, {"type": "integer", "minimum": 1, "maximum": MAX_COUNT},

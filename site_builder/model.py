@@ -9,6 +9,7 @@ these declarations, so a field is added or changed in exactly one place.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 
 from .errors import Problem
@@ -39,7 +40,7 @@ def spec(kind: Kind, doc: str, *, required: bool = False, example: Any = None,
     """Declare a field: its kind, a one-line description and whether it is required."""
     meta = {"spec": Spec(kind, doc, required, example, record)}
     if kind in (Kind.NAMES, Kind.TAGS, Kind.OBJECTS, Kind.STRINGS, Kind.IDS, Kind.BLOCKS,
-                Kind.QUERIES, Kind.ARXIV_CATEGORIES, Kind.URLS):
+                Kind.QUERIES, Kind.ARXIV_CATEGORIES, Kind.URLS, Kind.RECORD_NAMES):
         return field(default_factory=tuple, metadata=meta)
     return field(default=default, metadata=meta)
 
@@ -164,9 +165,9 @@ class Section:
     description: str | None = spec(Kind.MARKDOWN, "One-line description shown on the site.")
     legend: bool = spec(Kind.BOOL, "List the marks (symbol: description) as the first bullet "
                         "points (a Tips section).", default=False)
-    order: tuple[str, ...] = spec(Kind.IDS, "File names (without .yaml) of the section's "
-                                  "papers in the curator's order; papers not named follow, "
-                                  "newest first.")
+    order: tuple[str, ...] = spec(Kind.RECORD_NAMES, "File names (without .yaml) of the "
+                                  "section's papers in the curator's order; papers not "
+                                  "named follow, newest first.")
     sections: tuple[Section, ...] = spec(Kind.OBJECTS, "Subsections, in order.")
 
     def tree(self) -> list[Section]:
@@ -349,6 +350,9 @@ def sort_key(entry: Entry) -> tuple[int, str, str, str]:
 
 
 def anchor_of(section: Section) -> str:
-    return section.anchor or section.id or fold(section.title).replace(" ", "-")
+    """The HTML id of a section's heading: its anchor, its id, or its title's words (those
+    of the title as written when none is a Latin letter or digit: '资料', 'Обзор')."""
+    return (section.anchor or section.id or fold(section.title).replace(" ", "-")
+            or "-".join(re.findall(r"[^\W_]+", section.title.casefold())))
 
 

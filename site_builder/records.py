@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Iterator
 
 from . import load
 from .errors import Problem
-from .kinds import CHECKS, RESERVED_ANCHORS, Bad, Kind, describe
+from .kinds import CHECKS, RESERVED_ANCHORS, Bad, Kind, describe, short
 from .model import ALWAYS_REQUIRED, ListInfo, Paper, Section, Spec, anchor_of
 
 TYPE_CHECKING = False  # typing is for type checkers only: importing it costs every run
@@ -188,8 +188,17 @@ def _yaml_value(value: str | int) -> str:
     return text.removesuffix("\n").removesuffix("\n...").strip()
 
 
+# The README heads sections with ## to ######: five levels.  (A deeper one would print its
+# heading as text; a list nested hundreds deep, a few kilobytes in YAML's flow style, would
+# exhaust the recursion of checking and rendering.)
+MAX_SECTION_DEPTH = 5
+
+
 def _value(sp: Spec, value: Any, src: load.Source, at: tuple[str | int, ...],
            problems: list[Problem]) -> Any:
+    if sp.record is Section and at.count("sections") > MAX_SECTION_DEPTH:
+        raise Bad(f"subsections nested more than {MAX_SECTION_DEPTH} deep (the README's "
+                  "headings go from ## to ######)", "move these sections up a level")
     if sp.kind is Kind.OBJECT:
         return build_record(sp.record, value, src, at, problems)  # type: ignore[arg-type]
     if sp.kind is Kind.OBJECTS:
@@ -218,6 +227,11 @@ def _file_problems(src: load.Source, empty: str, fix: str) -> list[Problem]:
     return problems
 
 
+# What only an information section shows (README and site): in a section of papers it
+# would be dropped without a word.
+INFO_CONTENT = ("image", "chart", "legend", "items", "text", "blocks")
+
+
 def check_info(src: load.Source) -> tuple[ListInfo | None, list[Problem]]:
     problems = _file_problems(src, "the list-level file is empty", "add title: and sections:")
     if src.data is None:
@@ -238,11 +252,19 @@ def check_info(src: load.Source) -> tuple[ListInfo | None, list[Problem]]:
                 report((*at, "id"), f"{section.id!r} is used twice",
                        "give every section its own id")
             ids[section.id] = i
+            for name in INFO_CONTENT:
+                if getattr(section, name):
+                    report((*at, name), f"a section with an id holds papers: its {name} is "
+                           "shown nowhere", "move it to an information section (one without "
+                           "an id), or delete it")
         elif section.order:
             report((*at, "order"), "only a section with an id holds papers to order",
                    "give the section an id or delete order:")
         anchor = anchor_of(section)
-        if anchor in anchors and not (twice and not section.anchor):  # reported as the id
+        if not anchor:
+            report((*at, "title"), f"the title {short(section.title)} gives no anchor (it has no "
+                   "letter or digit)", "give the section an anchor, e.g. anchor: resources")
+        elif anchor in anchors and not (twice and not section.anchor):  # reported as the id
             report((*at, "anchor"), f"anchor {anchor!r} is used twice (or is reserved)",
                    "give every section its own anchor")
         anchors[anchor] = i

@@ -17,7 +17,7 @@ import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field, replace
-from functools import partial
+from functools import lru_cache, partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -32,7 +32,7 @@ from .load import display_path
 from .model import Entry, Paper, PaperList
 from .render import BUNDLED_TEMPLATES, environment, render_template, template_error
 from .stats import charts
-from .text import bare_name, display_name, fold, html_title, safe_url, squash, text_links
+from .text import bare_name, display_name, fold, html_title, md_inline, safe_url, squash, text_links
 from .venue_table import Venue, bundled, load_venues
 
 if TYPE_CHECKING:
@@ -97,6 +97,48 @@ def md_heading(value: str) -> Any:
 
     text = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     return Markup(_PY_MD_SPECIAL.sub(r"\\\1", text))
+
+
+@lru_cache(maxsize=1)
+def _inline_markdown() -> Any:
+    """Plain Python-Markdown (no attribute lists, no boxes) whose images are links: the site
+    promises that viewing it asks no other host for anything, and an image in the list's
+    text would load from its host; a click on the link shows it."""
+    import markdown
+    from markdown.treeprocessors import Treeprocessor
+
+    class ImagesAsLinks(Treeprocessor):
+        def run(self, root: Any) -> None:
+            for parent in root.iter():
+                for child in parent:
+                    if child.tag == "img":
+                        src, alt = child.get("src", ""), child.get("alt", "")
+                        child.attrib.clear()
+                        child.tag = "span" if parent.tag == "a" else "a"  # no link in a link
+                        if child.tag == "a":
+                            child.set("href", src)
+                        child.text = alt or src
+
+    md = markdown.Markdown()
+    md.treeprocessors.register(ImagesAsLinks(md), "sb_images_as_links", 0)
+    return md
+
+
+@lru_cache(maxsize=256)
+def inline_html(value: str) -> Any:
+    """The list's own inline Markdown (descriptions, notes, a section's bullet points and
+    paragraphs: links, emphasis; checked to hold no HTML and only safe link targets) as
+    HTML, for a place inside an HTML block, where MkDocs reads no Markdown; images are
+    links (:func:`_inline_markdown`).  Cached: a mark's description is on every card that
+    carries the mark."""
+    from markupsafe import Markup
+
+    md = _inline_markdown().reset()
+    text = md_inline(value)
+    if text.startswith("\\") and text[1:2] not in md.ESCAPED_CHARS:
+        text = text[1:]  # a mark CommonMark reads as a block ('|', '$$'), this Markdown not
+    paragraph = md.convert(text)
+    return Markup(paragraph.removeprefix("<p>").removesuffix("</p>"))
 
 
 def html_links(value: str) -> Any:
@@ -238,7 +280,7 @@ def lazy_pages(plist: PaperList, templates: Path | None = None,
     those are copied into the site and shown; any other figure stays behind a click."""
     env = environment(templates, autoescape=True)
     env.filters.update(heading=md_heading, fold=fold, front_matter=front_matter,
-                       text_on=text_on, links=html_links)
+                       text_on=text_on, links=html_links, inline_html=inline_html)
     env.tests["showing_images"] = shows_media
     exports = exports or Options()
     groups = plist.grouped()

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from . import load
 from .errors import InvalidRecords, Problem
+from .kinds import CHECKS, Bad, Kind
 
 BUNDLED = Path(__file__).resolve().parent / "data" / "venues.yaml"
 OVERRIDE_FILE = "_venues.yaml"
@@ -57,6 +58,13 @@ def parse_table(src: load.Source) -> dict[str, Venue]:
             problems.append(Problem(src.path, src.line(short, "name"), f"{where}.name",
                                     "the full venue name is missing",
                                     "write it as citations print it"))
+        else:
+            try:  # as any text of a record: no control or direction character, not too long
+                CHECKS[Kind.TEXT](name)
+            except Bad as bad:
+                problems.append(Problem(src.path, src.line(short, "name"), f"{where}.name",
+                                        bad.message, bad.fix))
+                name = None
         if not isinstance(match, list) or not all(isinstance(m, str) for m in match):
             problems.append(Problem(src.path, src.line(short, "match"), f"{where}.match",
                                     "must be a list of names", "write [name one, name two]"))

@@ -55,7 +55,8 @@ def test_github_format() -> None:
 def test_github_format_escapes_properties_and_data() -> None:
     p = Problem("dir,x/a:b.yaml", 2, "f", "100% bad\nreally", "fix", column=4)
     [line, _] = format_problems([p], "github").splitlines()
-    assert line == "::error file=dir%2Cx/a%3Ab.yaml,line=2,col=4,title=f::f: 100%25 bad%0Areally"\
+    # a line break in a message is written as its escape: a problem is one line in any format
+    assert line == "::error file=dir%2Cx/a%3Ab.yaml,line=2,col=4,title=f::f: 100%25 bad\\nreally"\
         " — fix"
 
 

@@ -292,6 +292,25 @@ def test_bad_venue_override_names_the_line(tmp_path: Path) -> None:
     assert any(":7: Odd.colour: unknown key" in t for t in texts), texts
 
 
+@pytest.mark.parametrize(("name", "message"), [
+    ('"Journal\\x1b[2J of X"', "contains an invisible control character (U+001B)"),
+    ('"Journal \\u202eX fo"', "contains an invisible control character (U+202E)"),
+    ("J" * 1200, "is 1,200 characters long (limit 1,000)"),
+])
+def test_a_venue_name_is_text_as_a_records_is(tmp_path: Path, name: str, message: str) -> None:
+    """The full names of _venues.yaml go into every citation (BibTeX, RIS, the site's
+    paper pages): a terminal's escape sequence or a direction override there was
+    exported as it was."""
+    papers = tmp_path / "papers"
+    shutil.copytree(LIST_FIXTURE, papers)
+    (papers / "_venues.yaml").write_text(f"Odd:\n  kind: journal\n  name: {name}\n",
+                                         encoding="utf-8")
+    with pytest.raises(InvalidRecords) as err:
+        load_venues(papers)
+    [problem] = err.value.problems
+    assert (problem.line, problem.field) == (3, "Odd.name") and message in problem.message
+
+
 def test_services_still_map_names_through_the_same_table() -> None:
     from site_builder.services.venues import short_venue
 
@@ -356,3 +375,17 @@ def test_citations_name_people_without_the_lists_author_marks(options: Options) 
     assert read_ris(export(plist, "ris", options))[0]["AU"] == ["Xu, Ke", "Guo, Jia"]
     feed = ET.fromstring(export(plist, "atom", options))
     assert [a.findtext(f"{ATOM}name") for a in feed.iter(f"{ATOM}author")] == ["Ke Xu", "Jia Guo"]
+
+
+def test_a_paper_without_authors_is_cited_without_an_author_field(options: Options) -> None:
+    """A list may make authors optional (``optional: [authors]``): BibTeX got
+    ``author = {}``, which reference managers read as an author with no name."""
+    paper = Paper(title="Nameless", authors=(), venue="arXiv", year=2024,
+                  url="https://arxiv.org/abs/2401.00001", category="methods")
+    plist = PaperList(info=check_dir(HOSTILE).info,
+                      entries=(Entry("x2024-nameless", "x2024-nameless.yaml", paper),))
+    text = export(plist, "bibtex", options)
+    assert "author" not in text
+    bib = _bib(text).entries[0]
+    assert bib.key == "anon2024nameless" and "author" not in bib.fields_dict
+    assert bib["year"] == "2024"

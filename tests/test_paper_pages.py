@@ -174,7 +174,8 @@ def test_site_url_from_the_list_fills_canonical_links_and_the_sitemap(tmp_path: 
 def test_home_shows_the_readme_header_with_images_on_demand() -> None:
     home = next(p.text for p in read_sources(FIXTURES / "flagship").pages()
                 if p.path == "index.md")
-    assert "**🦉 Contributors**: [Yifei Sun" in home
+    assert ('<p><strong>🦉 Contributors</strong>: <a href="https://diaoquesang.github.io/">'
+            "Yifei Sun") in home
     assert '<a href="mailto:szhsxhsyf@hdu.edu.cn">szhsxhsyf@hdu.edu.cn</a>' in home
     overview = home.split('<details class="sb-figure sb-overview">', 1)[1].split("</details>")[0]
     assert "<summary>📚 Overview of Medical Imaging Anomaly Detection</summary>" in overview

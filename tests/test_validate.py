@@ -144,6 +144,21 @@ def test_missing_list_file(tmp_path: Path) -> None:
         "the list-level file is missing"
 
 
+def test_a_list_file_ending_in_yml_is_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+                                            ) -> None:
+    """Records may end in .yml; the list-level file is read as _list.yaml only: a stranger's
+    _list.yml was 'missing', with the fix 'create it'."""
+    monkeypatch.chdir(tmp_path)
+    papers = Path("papers")
+    shutil.copytree(LIST_FIXTURE, papers)
+    (papers / "_list.yaml").rename(papers / "_list.yml")
+    with pytest.raises(InvalidRecords) as info:
+        check_dir(papers)
+    assert [p.text() for p in info.value.problems] == [
+        "papers/_list.yaml: the list-level file is missing — rename papers/_list.yml to "
+        "_list.yaml"]
+
+
 @pytest.mark.parametrize(("sections", "message", "line"), [
     ("- title: A\n  id: a\n- title: B\n  id: a\n", "'a' is used twice", 6),
     ("- title: A\n  id: a\n  anchor: s1\n- title: B\n  id: b\n  anchor: s1\n",

@@ -121,8 +121,9 @@ def fields(paper: Paper, options: Options) -> tuple[str, list[tuple[str, str]]]:
     """Entry type and ``(field, BibTeX value)`` pairs, values already escaped."""
     venue = options.venue(paper.venue)
     arxiv = paper.arxiv or find_arxiv(paper.url)
-    out = [("title", title_field(paper.title)),
-           ("author", " and ".join(latex(bare_name(a)) for a in paper.authors))]
+    out = [("title", title_field(paper.title))]
+    if paper.authors:  # a list may make authors optional: no empty 'author = {}' then
+        out.append(("author", " and ".join(latex(bare_name(a)) for a in paper.authors)))
     if venue and venue.kind == "conference":
         kind = "inproceedings"
         out.append(("booktitle", latex(venue.name)))
