@@ -274,7 +274,7 @@ def _cmd_site(args: argparse.Namespace) -> int:
         plist = _check_list(args, stats)
         with stats.stage("site"):
             result = site(args.papers, args.site_dir, args.templates, offline=args.offline,
-                          plist=plist)
+                          plist=plist, cache=not args.no_cache)
     _print_problems(list(result.plist.warnings), "text", sys.stderr)
     print(f"built {args.site_dir}/ ({counted(len(result.plist.entries), 'paper')}, "
           f"{counted(result.pages, 'page')})")
@@ -776,8 +776,8 @@ def _common(p: argparse.ArgumentParser) -> None:
 
 def _run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-cache", action="store_true",
-                   help="read and check every file, neither using nor updating the cache of "
-                   "unchanged records (CI's cold runs)")
+                   help="read and check every file (and, for site, find related papers "
+                   "again), neither using nor updating the cache (CI's cold runs)")
     p.add_argument("-v", "--verbose", action="store_true",
                    help="print files read, files from the cache and the time of each stage "
                    "(on standard error)")

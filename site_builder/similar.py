@@ -21,6 +21,7 @@ from array import array
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from .errors import Problem
@@ -471,3 +472,108 @@ def _project(index: TermMatrix, x: Any, dims: int) -> dict[str, tuple[float, flo
     ranks = np.argsort(np.argsort(xy, axis=0, kind="stable"), axis=0, kind="stable")
     unit = np.round((linear + ranks / (n - 1)) / 2, 4)
     return {key: (float(unit[i, 0]), float(unit[i, 1])) for i, key in enumerate(index.keys)}
+
+
+# --- related papers and the map, kept between builds ------------------------------------
+
+DISCOVERY_FORMAT = 1
+
+
+@dataclass(frozen=True)
+class Discovery:
+    """What the site shows of how papers are alike: each paper's related papers and its
+    point on the map."""
+
+    related: dict[str, list[Related]]
+    positions: dict[str, tuple[float, float]]
+
+
+def discover(entries: Iterable[Entry], store: Path | None = None) -> Discovery:
+    """:func:`related` and :func:`project` of ``entries``, from ``store`` when it holds
+    them for the very same text: a site rebuilt after an edit that changed no title,
+    abstract, note or tag (or none at all) skips the numeric libraries, which are a few
+    seconds at 10,000 papers.  The store is keyed by a digest of every text these read,
+    this module's source and the numeric libraries' versions, so what it gives is exactly
+    what a computation gives; a store that is unreadable, foreign or malformed is ignored
+    and written again.  ``store=None`` neither reads nor writes one."""
+    ordered = sorted(entries, key=lambda e: e.key)
+    key = _discovery_key(ordered) if store is not None else ""
+    if store is not None:
+        found = _read_discovery(store, key, [e.key for e in ordered])
+        if found is not None:
+            return found
+    matrix = term_matrix(ordered)
+    found = Discovery(related(matrix), project(matrix))
+    if store is not None:
+        _write_discovery(store, key, found)
+    return found
+
+
+def _discovery_key(ordered: list[Entry]) -> str:
+    from importlib.metadata import version
+
+    from .fsio import blake2b
+
+    digest = blake2b(digest_size=16)
+    digest.update(Path(__file__).read_bytes())
+    for package in ("numpy", "scipy"):
+        digest.update(f"\0{package} {version(package)}".encode())
+    for entry in ordered:
+        paper = entry.paper
+        texts = [entry.key, *(_text_of(getattr(paper, name, None) or "")
+                              for name in TEXT_FIELDS), *paper.tags]
+        digest.update(("\0\1" + "\0".join(texts)).encode("utf-8", "surrogatepass"))
+    return digest.hexdigest()
+
+
+def _read_discovery(store: Path, key: str, keys: list[str]) -> Discovery | None:
+    """The stored discovery when it is for ``key`` and well formed for these ``keys``."""
+    import json
+
+    try:
+        data = json.loads(store.read_bytes())
+    except (OSError, ValueError, RecursionError):
+        return None
+    if not (type(data) is dict and data.get("format") == DISCOVERY_FORMAT
+            and data.get("key") == key and type(data.get("related")) is dict
+            and type(data.get("positions")) is dict
+            and sorted(data["related"]) == keys and sorted(data["positions"]) == keys):
+        return None
+    known = set(keys)
+    related: dict[str, list[Related]] = {}
+    for paper in keys:
+        items = data["related"][paper]
+        if type(items) is not list:
+            return None
+        related[paper] = []
+        for item in items:
+            if not (type(item) is list and len(item) == 3 and item[0] in known
+                    and item[0] != paper and type(item[1]) is float
+                    and type(item[2]) is list and all(type(t) is str for t in item[2])):
+                return None
+            related[paper].append(Related(item[0], item[1], tuple(item[2])))
+    positions: dict[str, tuple[float, float]] = {}
+    for paper in keys:
+        point = data["positions"][paper]
+        if not (type(point) is list and len(point) == 2
+                and all(type(v) in (int, float) and 0 <= v <= 1 for v in point)):
+            return None
+        positions[paper] = (float(point[0]), float(point[1]))
+    return Discovery(related, positions)
+
+
+def _write_discovery(store: Path, key: str, found: Discovery) -> None:
+    """Keep ``found`` for the next build; a store that cannot be written is no error."""
+    import json
+
+    from .fsio import FileError, write_atomic
+
+    data = {"format": DISCOVERY_FORMAT, "key": key,
+            "related": {k: [[r.key, r.score, list(r.terms)] for r in v]
+                        for k, v in found.related.items()},
+            "positions": {k: list(p) for k, p in found.positions.items()}}
+    try:
+        store.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(store, json.dumps(data, ensure_ascii=False, separators=(",", ":")))
+    except (OSError, FileError):
+        pass

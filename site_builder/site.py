@@ -30,6 +30,7 @@ from .fsio import FileError, file_error, read_text, shown, write_atomic
 from .ids import find_arxiv
 from .load import display_path
 from .model import Entry, Paper, PaperList
+from .quick import cache_file
 from .render import BUNDLED_TEMPLATES, environment, render_template, template_error
 from .stats import charts
 from .text import bare_name, display_name, fold, html_title, md_inline, safe_url, squash, text_links
@@ -267,7 +268,8 @@ def lazy_pages(plist: PaperList, templates: Path | None = None,
                exports: Options | None = None,
                metrics: Mapping[str, Any] | None = None,
                related: Mapping[str, Sequence[Related]] | None = None,
-               figures: Mapping[str, SiteFigure] | None = None) -> list[Page]:
+               figures: Mapping[str, SiteFigure] | None = None,
+               discovery_store: Path | None = None) -> list[Page]:
     """Every page of the site, each rendered when it is written (:meth:`Page.body`): the
     pages in navigation order, then one page per paper (not in the navigation), then the
     export files (papers.bib, feed.xml...: not pages, MkDocs copies
@@ -275,7 +277,8 @@ def lazy_pages(plist: PaperList, templates: Path | None = None,
     use_directory_urls).  ``metrics`` maps record keys to their stars and citations
     (:func:`site_builder.enrich.paper_metrics`); none shown without it.  ``related`` maps
     record keys to their related papers (by default the most similar ones,
-    :func:`site_builder.similar.related`), shown on cards and paper pages.  ``figures``
+    :func:`site_builder.similar.related`, kept in ``discovery_store`` between builds:
+    :func:`site_builder.similar.discover`), shown on cards and paper pages.  ``figures``
     maps record keys to their figure's cached copies (:func:`site_builder.figures.site_figures`):
     those are copied into the site and shown; any other figure stays behind a click."""
     env = environment(templates, autoescape=True)
@@ -290,10 +293,11 @@ def lazy_pages(plist: PaperList, templates: Path | None = None,
                for sid, n in plist.info.section_numbers().items()}
     from . import similar  # numpy and SciPy: only the site build needs them
 
-    index = similar.term_matrix(plist.entries)
-    related = similar.related(index) if related is None else related
-    positions = similar.project(index)
-    del index  # its vectors and matrices: MkDocs' pages are to reuse their memory
+    if related is None:
+        found = similar.discover(plist.entries, discovery_store)
+        related, positions = found.related, found.positions
+    else:
+        positions = similar.project(similar.term_matrix(plist.entries))
     figures = figures or {}
     base = {"info": plist.info, "groups": groups, "numbers": numbers,
             "section_of": section_of, "section_path": section_path,
@@ -578,6 +582,7 @@ class Sources:
     venues: Mapping[str, Venue] = field(default_factory=bundled)
     metrics: Mapping[str, PaperMetrics] = field(default_factory=dict)
     figures: Mapping[str, SiteFigure] = field(default_factory=dict)
+    discovery_store: Path | None = None  # related papers and the map between builds
 
     def pages(self, directory_urls: bool = True, site_url: str | None = None) -> list[Page]:
         """The pages, rendered."""
@@ -589,21 +594,25 @@ class Sources:
         return lazy_pages(self.plist, self.templates, self.contributing,
                           directory_urls=directory_urls,
                           exports=Options(self.venues, site_url or self.plist.info.site_url),
-                          metrics=self.metrics, figures=self.figures)
+                          metrics=self.metrics, figures=self.figures,
+                          discovery_store=self.discovery_store)
 
 
 def read_sources(papers: Path, templates: Path | None = None,
-                 contributing: Path | None = None, plist: PaperList | None = None) -> Sources:
+                 contributing: Path | None = None, plist: PaperList | None = None, *,
+                 cache: bool = True) -> Sources:
     """Validate the records (raises InvalidRecords; skipped when ``plist`` is given) and
     read the contributing guide (a regular file: its text is published), the list's
     venues, the metrics file (``site-builder enrich``; none yet is fine: the pages
     then show no stars or citations) and the figure cache (``site-builder figures``;
-    read only, never fetched: a figure not in it stays behind a click)."""
+    read only, never fetched: a figure not in it stays behind a click).  ``cache`` keeps
+    the related papers and the map in the user's cache between builds."""
     plist = plist or check_dir(papers)  # not in parallel: a server's thread may call this
     text = read_text(contributing, "contributing guide") if contributing else None
     metrics = paper_metrics(plist, read_metrics(metrics_path(papers)))
+    store = cache_file(papers).with_suffix(".similar.json") if cache else None
     return Sources(plist, templates, text, load_venues(papers), metrics,
-                   site_figures(plist))
+                   site_figures(plist), store)
 
 
 def _check_docs_dir(docs_dir: Path, ours: set[str], wanted: list[str]) -> None:

@@ -348,3 +348,71 @@ def test_related_papers_in_a_list_written_in_chinese() -> None:
     related = similar.related(matrix)
     assert [r.key for r in related["a"]] == ["b"]
     assert related["c"] == []
+
+
+def _discovered(found: similar.Discovery) -> tuple[object, object]:
+    return ({k: [(r.key, r.score, r.terms) for r in v] for k, v in found.related.items()},
+            found.positions)
+
+
+def test_discovery_is_kept_between_builds_and_is_what_a_computation_gives(
+        plist: PaperList, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    store = tmp_path / "cache" / "list.similar.json"
+    cold = similar.discover(plist.entries)
+    assert not store.exists()
+    assert _discovered(similar.discover(plist.entries, store)) == _discovered(cold)
+    assert store.is_file()
+
+    def no_numbers(*args: object) -> None:
+        raise AssertionError("computed again although nothing changed")
+
+    monkeypatch.setattr(similar, "term_matrix", no_numbers)
+    assert _discovered(similar.discover(plist.entries, store)) == _discovered(cold)
+
+
+def test_discovery_is_found_again_when_a_text_changes(plist: PaperList, tmp_path: Path
+                                                      ) -> None:
+    import dataclasses
+
+    store = tmp_path / "list.similar.json"
+    similar.discover(plist.entries, store)
+    first = plist.entries[0]
+    edited = [dataclasses.replace(first, paper=dataclasses.replace(
+        first.paper, abstract="Protein folding with lattice models and no images at all.")),
+        *plist.entries[1:]]
+    assert _discovered(similar.discover(edited, store)) == \
+        _discovered(similar.discover(edited))
+    assert _discovered(similar.discover(edited, store)) != \
+        _discovered(similar.discover(plist.entries))
+
+
+@pytest.mark.parametrize("damage", [
+    b"", b"\xff\xfe", b"[]", b'{"format": 1}', b"[" * 100_000,
+    "unknown key", "itself", "score as text", "point off the map", "terms not text",
+])
+def test_a_damaged_or_foreign_discovery_store_is_computed_again(
+        plist: PaperList, tmp_path: Path, damage: bytes | str) -> None:
+    import json
+
+    store = tmp_path / "list.similar.json"
+    cold = _discovered(similar.discover(plist.entries))
+    similar.discover(plist.entries, store)
+    if isinstance(damage, bytes):
+        store.write_bytes(damage)
+    else:
+        data = json.loads(store.read_text(encoding="utf-8"))
+        paper = sorted(data["related"])[0]
+        item = data["related"][paper][0]
+        if damage == "unknown key":
+            item[0] = "not-a-paper"
+        elif damage == "itself":
+            item[0] = paper
+        elif damage == "score as text":
+            item[1] = "0.9"
+        elif damage == "terms not text":
+            item[2] = [1]
+        else:
+            data["positions"][paper] = [2.0, 0.5]
+        store.write_text(json.dumps(data), encoding="utf-8")
+    assert _discovered(similar.discover(plist.entries, store)) == cold
+    assert _discovered(similar.discover(plist.entries, store)) == cold  # written again

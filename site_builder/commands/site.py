@@ -67,12 +67,13 @@ def build_lock(site_dir: Path) -> AbstractContextManager[None]:
 
 def site(papers: Path, site_dir: Path, templates: Path | None = None,
          config_file: Path | None = None, *, offline: bool = False,
-         plist: PaperList | None = None) -> SiteResult:
+         plist: PaperList | None = None, cache: bool = True) -> SiteResult:
     """Build the site: the project's ``mkdocs.yml`` when there is one, else the bundled one.
 
     Validation runs first; when it fails nothing is built.  ``offline`` builds a site
     that also works opened from the file system (Material's offline plugin: page URLs
-    end in .html and the search index is inlined).
+    end in .html and the search index is inlined).  ``cache`` keeps related papers and
+    the map between builds (:func:`site_builder.similar.discover`).
 
     The site is built into a new folder next to ``site_dir`` and swapped in when complete:
     a build killed at any moment, or one that fills the disk, leaves the previous site.
@@ -82,7 +83,7 @@ def site(papers: Path, site_dir: Path, templates: Path | None = None,
     check_site_dir(papers, site_dir)  # before the lock: a refused build writes nothing
     with build_lock(site_dir):
         check_site_dir(papers, site_dir)  # again: another build may have run meanwhile
-        return _build(papers, site_dir, templates, config_file, offline, plist)
+        return _build(papers, site_dir, templates, config_file, offline, plist, cache)
 
 
 OFFLINE_ENV = "SITE_BUILDER_OFFLINE"  # what mkdocs.yml reads to turn the offline plugin on
@@ -124,9 +125,9 @@ def site_config(config_file: Path | None, scratch: str, *, offline: bool = False
 
 
 def _build(papers: Path, site_dir: Path, templates: Path | None, config_file: Path | None,
-           offline: bool, plist: PaperList | None) -> SiteResult:
+           offline: bool, plist: PaperList | None, cache: bool) -> SiteResult:
     templates = templates or Path("templates")
-    sources = read_sources(papers, templates, Path("CONTRIBUTING.md"), plist)
+    sources = read_sources(papers, templates, Path("CONTRIBUTING.md"), plist, cache=cache)
     from mkdocs.commands.build import build
     from mkdocs.exceptions import MkDocsException
 
