@@ -453,6 +453,9 @@ def _invisible_in_url(text: str) -> str:
         (f" {name})" if name else ")")
 
 
+_IPV6_HOST = re.compile(r"^\s*https?://(?:[^/?#@\s]*@)?\[", re.IGNORECASE)
+
+
 _URL = _string(
     MAX_TEXT,
     # First: an invisible character before the scheme (a byte order mark) is named too.
@@ -462,8 +465,11 @@ _URL = _string(
     Rule(rf"^\s*{URL_SCHEME}", lambda t: f"{short(t)} is not an http(s) URL",
          "give the full address starting with https://"),
     Rule(rf"^\s*{URL_SCHEME}[^{URL_UNSAFE}]*\s*$",
-         lambda t: f"{short(t)} contains spaces, quotes, brackets or parentheses",
-         "percent-encode them (space %20, ( %28, ) %29)"),
+         lambda t: f"{short(t)} has an IPv6 address as its host, in brackets, which a "
+         "Markdown link cannot hold" if _IPV6_HOST.match(t) else
+         f"{short(t)} contains spaces, quotes, brackets or parentheses",
+         lambda t: "give the host's name instead of its address" if _IPV6_HOST.match(t)
+         else "percent-encode them (space %20, ( %28, ) %29)"),
     Rule(rf"^\s*{URL_SCHEME}[^/]", lambda t: f"{short(t)} has no host name",
          "give the full address, e.g. https://example.org/paper"),
     normalise=_lower_scheme,
