@@ -112,3 +112,19 @@ def test_the_home_page_shows_both_charts_and_their_tables() -> None:
     assert home.text.count("<svg") == 2
     assert home.text.count("<table>") == 2
     assert 'aria-labelledby="sb-chart-years-title sb-chart-years-desc"' in home.text
+
+
+def test_a_list_without_papers_says_so_instead_of_empty_tables(tmp_path: Path,
+                                                               markdownlint) -> None:
+    from site_builder.render import render_readme
+
+    papers = tmp_path / "papers"
+    papers.mkdir()
+    (papers / "_list.yaml").write_bytes((LIST_FIXTURE / "_list.yaml").read_bytes())
+    readme = render_readme(check_dir(papers))
+    stats = readme.split('<a id="stats"></a>\n', 1)[1].split("\n## ", 1)[0]
+    assert stats.strip() == "No papers yet." and "| Year |" not in readme
+    lint = markdownlint(readme)
+    assert lint.findings == 0, lint.output
+    home = build_pages(check_dir(papers), related={})[0].text
+    assert "No papers yet." in home and "<table" not in home and "Newest" not in home
