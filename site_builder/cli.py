@@ -465,6 +465,8 @@ def _add_new(sub: argparse._SubParsersAction) -> None:
                    help="authors in order, separated by ';'")
     g.add_argument("--venue", help="short venue name (CVPR, MICCAI, MedIA, arXiv...)")
     g.add_argument("--year", metavar="YYYY", help="year of publication")
+    g.add_argument("--venue-note", metavar="TEXT",
+                   help="words the list writes after the year (Oral, Highlight, Best Paper)")
     g.add_argument("--paper-url", metavar="URL", help="link to the paper")
     g.add_argument("--code", metavar="URL", help="link to the official code")
     g.add_argument("--abstract", metavar="TEXT", help="the abstract, as plain text")

@@ -37,6 +37,7 @@ ANSWERS = {
     "authors": "Doe, Jane\nRoe, Richard; Poe, Edgar",
     "venue": "MICCAI",
     "year": "2024",
+    "venue_note": "",
     "url": "https://example.org/papers/42",
     "category": "benchmarks",
     "code": "https://github.com/example/anomaly-maps",
@@ -230,3 +231,13 @@ def test_unreadable_input_is_a_usage_error(papers: Path) -> None:
     Path("latin1.md").write_bytes("### Title\n\nCaf\xe9".encode("latin-1"))
     assert cli.main(["from-issue", "latin1.md", "--report", "r.md"]) == 2
     assert "maintainer" in Path("r.md").read_text()
+
+
+def test_the_venue_note_is_an_optional_answer() -> None:
+    assert parse_issue(body({"venue_note": "Oral"}), SECTIONS, info=INFO).venue_note == "Oral"
+    assert parse_issue(body(), SECTIONS, info=INFO).venue_note is None
+    # an issue opened before the form asked for it has no such heading at all
+    older = body().replace("### Venue note\n\n_No response_\n\n", "")
+    assert "Venue note" not in older
+    assert parse_issue(older, SECTIONS, info=INFO).venue_note is None
+    assert "Venue note" in problems_of(body({"venue_note": "Oral 2024"}))

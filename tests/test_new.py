@@ -405,3 +405,17 @@ def test_an_unknown_mark_is_refused_with_a_hint(server: HTTPServer, papers: Path
     err = capsys.readouterr().err
     assert "marks: unknown mark 'non-medcal' — did you mean 'non-medical'?" in err
     assert written(papers) == []
+
+
+def test_a_venue_note_is_written_and_checked(papers: Path, tmp_path: Path,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    base = ["--no-fetch", "--title", "Noted Paper on Anomalies", "--authors", "Doe, Jane",
+            "--venue", "CVPR", "--year", "2024", "--url", "https://example.org/noted",
+            "--category", "benchmarks"]
+    assert new(papers, *base, "--venue-note", "Oral 2024") == 1
+    assert "venue_note:" in capsys.readouterr().err and written(papers) == []
+    assert new(papers, *base, "--venue-note", "Highlight") == 0
+    [record] = written(papers)
+    assert "venue_note: Highlight\n" in record.read_text(encoding="utf-8")
+    assert "[[CVPR 2024 Highlight]](https://example.org/noted)" in \
+        passes_check_and_renders(papers, tmp_path)

@@ -60,6 +60,7 @@ class Given:
     authors: tuple[str, ...] | None = None
     venue: str | None = None
     year: int | None = None
+    venue_note: str | None = None
     paper_url: str | None = None
     code: str | None = None
     abstract: str | None = None
@@ -351,7 +352,7 @@ def scaffold(papers_dir: Path, given: Given, services: Services | None = None,
         venue=_need(venue, "venue", ask, _venue),
         year=_need(year, "year", ask, _answer(Kind.YEAR)),
         url=_need(url, "url", ask, _answer(Kind.URL)),
-        category=category, code=given.code, abstract=abstract,
+        venue_note=given.venue_note, category=category, code=given.code, abstract=abstract,
         marks=given.marks, doi=found.doi or doi, arxiv=found.arxiv or arxiv_id,
         added=today or dt.date.today())
     added = _add(papers_dir, paper, plist)
@@ -368,7 +369,8 @@ def new_from_args(args: argparse.Namespace, ask: Prompter | None) -> Scaffolded:
     """Options → :class:`Given` → :func:`scaffold` (``ask`` on a terminal)."""
     given = Given(arxiv=args.arxiv, doi=args.doi, url=args.url, title=args.title,
                   authors=_option("authors", Kind.NAMES, args.authors), venue=args.venue,
-                  year=_option("year", Kind.YEAR, args.year), paper_url=args.paper_url,
+                  year=_option("year", Kind.YEAR, args.year), venue_note=args.venue_note,
+                  paper_url=args.paper_url,
                   code=args.code, abstract=args.abstract, marks=tuple(args.mark or ()),
                   category=args.category, fetch=not args.no_fetch)
     return scaffold(args.papers, given, services_from_args(args), ask)

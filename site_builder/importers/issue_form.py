@@ -44,6 +44,7 @@ FORM_FIELDS: tuple[FormField, ...] = (
     FormField("authors", "Authors", "textarea"),
     FormField("venue", "Venue", "input"),
     FormField("year", "Year", "input"),
+    FormField("venue_note", "Venue note", "input"),
     FormField("url", "Paper link", "input"),
     FormField("category", "Category", "dropdown"),
     FormField("code", "Code link", "input"),
