@@ -361,7 +361,7 @@ def _same_ids(imported: PaperList, original: PaperList) -> PaperList:
 ODD = """\
 ## 1. Things <div id="s3"></div>
 
-Some intro text that is not a paper.
+Some <b>intro</b> text that is not a paper.
 
 - [[CVPR 2024]](https://example.org/a) **A Paper** [:octocat:](https://github.com/a/b) [Project](https://example.org/p)
 
@@ -386,7 +386,7 @@ def test_import_reports_every_line_it_could_not_place(tmp_path: Path, capsys) ->
     assert main(["import", str(source), "--papers", str(tmp_path / "p")]) == 1
     err = capsys.readouterr().err
     assert f"{source}:9: error: this paper entry is not in the list's format" in err
-    assert f"{source}:3: warning: not imported: 'Some intro text" in err
+    assert f"{source}:3: warning: not imported: 'Some <b>intro</b> text" in err
 
 
 def test_a_lettered_list_with_year_first_venues_imports_and_renders(tmp_path: Path,
@@ -593,3 +593,27 @@ def test_a_paper_listed_twice_with_different_details_is_reported() -> None:
 def test_fix_mojibake_latin1(raw: str, fixed: str) -> None:
     assert fix_mojibake(raw) == fixed
     assert fix_mojibake(fixed) == fixed
+
+
+def test_a_paper_sections_intro_paragraph_is_its_description(tmp_path: Path) -> None:
+    """Prose before a section's first entry is the section's description: kept, shown on
+    the site, and written back under the heading (an intro with HTML stays reported)."""
+    from site_builder.checking import check_dir
+    from site_builder.dump import write_list
+    from site_builder.importers.readme import parse_readme
+    from site_builder.render import render_readme
+
+    text = ODD.replace("Some <b>intro</b> text that is not a paper.",
+                       "Papers that *reconstruct* the image;\nsee [the survey](https://example.org/s).")
+    text = text.replace("- [[CVPR]](https://example.org/b) **No Year Paper**\n", "")
+    imported = parse_readme(text)
+    assert imported.skipped == []
+    [section] = [s for s in imported.info.sections if s.id]
+    assert section.description == ("Papers that *reconstruct* the image; see "
+                                   "[the survey](https://example.org/s).")
+    write_list(tmp_path / "papers", imported.info, imported.papers, imported.stems)
+    readme = render_readme(check_dir(tmp_path / "papers"))
+    assert ('<a id="s3"></a>\n\nPapers that *reconstruct* the image; see '
+            "[the survey](https://example.org/s).\n\n- [[CVPR 2024]]") in readme
+    again = parse_readme(readme)
+    assert [s.description for s in again.info.sections if s.id] == [section.description]

@@ -19,6 +19,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from ..dump import file_stems
 from ..kinds import (
+    CHECKS,
     EMAIL_CORE,
     RESERVED_ANCHORS,
     SYMBOL_TAG,
@@ -26,6 +27,8 @@ from ..kinds import (
     TOP_ANCHOR,
     VENUE_SEPARATORS,
     YEAR_DIGITS,
+    Bad,
+    Kind,
     paragraphs,
 )
 from ..model import (
@@ -613,6 +616,27 @@ def _entry_links(rest: str, code: str | None
     return code, tuple(links), rest[pos:].strip()
 
 
+def _intro(body: list[str]) -> tuple[str | None, list[str]]:
+    """A paper section's paragraph of prose before its first entry ("Papers that use
+    adversarial training."), as the section's description, and the body without it (its
+    lines blank, so that line numbers stay); None, and the body as it is, when the section
+    starts otherwise or the paragraph is no valid description (HTML, an unsafe link)."""
+    start = next((n for n, line in enumerate(body) if line.strip()), len(body))
+    end = start
+    while end < len(body) and body[end].strip():
+        end += 1
+    lines = body[start:end]
+    if not lines or _kind_of_block("\n".join(lines)) != "text" or any(
+            _ENTRY.match(line) or _LOOKS_LIKE_ENTRY.match(line) for line in lines):
+        return None, body
+    text = _tidy_markdown(" ".join(lines))
+    try:
+        CHECKS[Kind.MARKDOWN](text)
+    except Bad:
+        return None, body
+    return text, [*body[:start], *[""] * len(lines), *body[end:]]
+
+
 def _papers(body: list[str], category: str, first_line: int,
             skipped: list[tuple[int, str]]) -> list[dict]:
     """The entries of one paper section, as raw fields (``_marks``: the symbols before the
@@ -984,8 +1008,9 @@ def parse_readme(text: str) -> Imported:
             while sid in used_ids:
                 sid, n = f"{base}-{n}", n + 1
             used_ids.add(sid)
+            description, body = _intro(body)
             node = _Node(Section(title=title, id=sid, anchor=anchor if anchor != sid
-                                 else None))
+                                 else None, description=description))
             while open_sections and open_sections[-1][0] >= level:
                 open_sections.pop()
             (open_sections[-1][1].children if open_sections else nodes).append(node)
