@@ -626,8 +626,7 @@ def _intro(body: list[str]) -> tuple[str | None, list[str]]:
     while end < len(body) and body[end].strip():
         end += 1
     lines = body[start:end]
-    if not lines or _kind_of_block("\n".join(lines)) != "text" or any(
-            _ENTRY.match(line) or _LOOKS_LIKE_ENTRY.match(line) for line in lines):
+    if not lines or _kind_of_block("\n".join(lines)) != "text":  # prose: no entry, no list
         return None, body
     text = _tidy_markdown(" ".join(lines))
     try:
